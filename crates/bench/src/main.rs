@@ -1,0 +1,51 @@
+//! Benchmarks for the performance targets in the brief (§7).
+//!
+//! Run one with `cargo run --release -p bench -- NAME`, or all of them with
+//! `cargo run --release -p bench -- all`. Each prints its figures as Markdown; the latest
+//! results are kept in `BENCHMARKS.md`. Timings are medians over repeated runs.
+
+use std::time::{Duration, Instant};
+
+type Bench = fn() -> anyhow::Result<()>;
+
+/// Every benchmark, by the name used on the command line.
+const BENCHES: &[(&str, &str, Bench)] = &[];
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!("usage: bench NAME... | all\n\nbenchmarks:");
+        for (name, what, _) in BENCHES {
+            eprintln!("  {name:<24} {what}");
+        }
+        return Ok(());
+    }
+    let all = args.iter().any(|a| a == "all");
+    for wanted in &args {
+        if wanted != "all" && !BENCHES.iter().any(|(n, _, _)| n == wanted) {
+            anyhow::bail!("unknown benchmark {wanted:?}; run with --help to list them");
+        }
+    }
+    for (name, what, run) in BENCHES {
+        if all || args.iter().any(|a| a == name) {
+            println!("## {name}: {what}\n");
+            run()?;
+            println!();
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` `runs` times and returns the median wall time.
+#[allow(dead_code)]
+pub fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}

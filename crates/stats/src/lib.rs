@@ -1,0 +1,7 @@
+//! Review statistics for scrutineer, as pure functions over in-memory numbers.
+//!
+//! Sampling compatible with Rivest's consistent_sampler, risk-limiting audits (BRAVO, MACRO),
+//! parallel vote tabulation, election forensics, voter-list audit estimators and seat allocation.
+//!
+//! This crate never knows about files, the log or storage: callers hand it numbers and get
+//! numbers back, deterministically for a given seed.

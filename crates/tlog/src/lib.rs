@@ -1,0 +1,1 @@
+//! A C2SP transparency log with no knowledge of elections.
