@@ -4,4 +4,11 @@
 //! parallel vote tabulation, election forensics, voter-list audit estimators and seat allocation.
 //!
 //! This crate never knows about files, the log or storage: callers hand it numbers and get
-//! numbers back, deterministically for a given seed.
+//! numbers back, deterministically for a given seed. Every formula is stated, with its source,
+//! in `docs/methods.md`.
+
+pub mod consistent_sampler;
+pub mod error;
+pub mod seed;
+
+pub use error::{StatsError, parse_count};
