@@ -1,0 +1,83 @@
+//! CSV interchange for scrutineer: reads foreign CSV layouts through a column-mapping file,
+//! so that a new country's files import without code changes.
+//!
+//! Today it reads station-level result rows (one row per polling station, possibly with
+//! several copies of the result form per row); voter rolls, station lists and export to CSV
+//! and the NIST results format will sit beside it. It never knows about the log, signatures
+//! or statistics: it turns bytes into typed rows, or into an error that names the file, the
+//! line and the column (or the mapping file's key).
+//!
+//! ```no_run
+//! use interchange::{Mapping, StationResultsReader};
+//! let mapping = Mapping::from_path("mappings/russia-duma-2011.toml")?;
+//! for row in StationResultsReader::open("../shared/data/russia/duma-2011.csv.zip", &mapping)? {
+//!     let row = row?;
+//!     println!("{} {:?}", row.station, row.forms[0].counts.registered);
+//! }
+//! # Ok::<(), interchange::Error>(())
+//! ```
+//!
+//! # The mapping file
+//!
+//! A mapping is a TOML file. Columns are named by 0-based index (`3`) or by header name
+//! (`"kpu_sah"`); an array of columns (`[5, 6, 7]`) means their sum. Every key below is
+//! checked; an unknown key is an error, so a typo never goes unnoticed.
+//!
+//! ```toml
+//! record = "station-results"        # the kind of row; the only kind so far
+//! description = "free text"         # optional
+//!
+//! [csv]                              # optional; these are the defaults
+//! delimiter = ","                    # one ASCII character; "\t" for tab
+//! quote = '"'
+//! header = true                      # the first row names the columns
+//! encoding = "utf-8"                 # or "latin-1"
+//! missing = [""]                     # cell values meaning "not available" (e.g. "", "-1")
+//!
+//! [station]
+//! id = ["region", "tik", "uik"]      # one column, or several joined with id_separator
+//! id_separator = "/"                 # optional, default "/"
+//! areas = [                          # optional: the area hierarchy, outermost first
+//!   { level = "region", column = "region" },
+//!   { level = "territorial commission", column = "tik" },
+//! ]
+//!
+//! [contest]
+//! name = "State Duma 2011"           # optional
+//! choices = ["Party A", "Party B"]   # candidates or party lists, in ballot order
+//!
+//! [counts]                           # optional: figures shared by every source
+//! registered = 3
+//!
+//! [[source]]                         # one table per copy of the result form; first = reference
+//! name = "official"
+//! ballots_issued = [5, 6, 7]         # a sum of three columns
+//! valid = 12
+//! invalid = 11
+//! votes = [21, 22]                   # one column per contest choice, same order
+//! ```
+//!
+//! The count fields are `registered`, `ballots_received`, `ballots_issued`,
+//! `ballots_spoiled`, `ballots_unused`, `ballots_cast` (found in the boxes), `valid`,
+//! `invalid` and `total` (valid + invalid given as one figure). A field may sit in
+//! `[counts]` (shared by all sources) or in a `[[source]]`, not both. Any field may be left
+//! out; it is then `None` in every row.
+//!
+//! A cell whose trimmed text is in `csv.missing` reads as `None`, never as zero; a sum with
+//! a missing part is missing as a whole. Any other cell of a count must be a whole number
+//! written with digits; anything else is an error naming the file, the line, the column
+//! and the mapping key. Files ending in `.gz` are gunzipped and files ending in `.zip` are
+//! read from their first `.csv` member, both as a stream.
+//!
+//! `docs/mapping.md` has the same reference with worked examples, and `mappings/` holds the
+//! mappings for the Russian 2011 and Indonesian 2019 files.
+
+mod error;
+pub mod mapping;
+mod open;
+pub mod results;
+
+pub use error::{Column, Error};
+pub use mapping::{CountField, Mapping, RecordKind};
+pub use open::open_data;
+pub use results::{Counts, ResultForm, StationResult, StationResultsReader};
