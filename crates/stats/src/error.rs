@@ -67,6 +67,10 @@ pub enum StatsError {
     #[error("choice {choice:?} is not one of the contest's choices")]
     UnknownChoice { choice: String },
 
+    /// A station was drawn for the audit but its hand recount is not given.
+    #[error("station {station:?} was drawn for the audit but has no recount")]
+    MissingRecount { station: String },
+
     /// A station was listed twice where each must appear once.
     #[error("station {station:?} is listed more than once")]
     DuplicateStation { station: String },

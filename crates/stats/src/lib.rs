@@ -9,6 +9,7 @@
 
 pub mod consistent_sampler;
 pub mod error;
+pub mod rla;
 pub mod seed;
 
 pub use error::{StatsError, parse_count};

@@ -1,0 +1,134 @@
+//! Election forensics over station-level results: tests that look for numbers that were
+//! written rather than counted.
+//!
+//! - [`integer_percentages`]: the integer-percentage test of Kobak, Shpilkin & Pshenichnikov
+//!   (2016) with its binomial Monte Carlo null;
+//! - [`eft_tests`]: the Election Forensics Toolkit tests (Mebane; Kalinin): 2BL, last digit,
+//!   C05s, P05s, skewness, kurtosis, the dip test, the Sobyanin–Sukhovolsky measure and the
+//!   turnout–share correlation, each with a bootstrap interval;
+//! - [`fingerprint`] and [`fit_fraud_model`]: the election fingerprint of Klimek et al.
+//!   (2012), drawn as SVG, and its fraud-model fit;
+//! - [`red_flags`]: stations whose numbers cannot be, or are suspiciously neat.
+//!
+//! Everything is pure and deterministic: the same stations and seed give the same result
+//! on any number of threads. Formulas and sources are in `docs/methods-forensics.md`.
+
+mod dip;
+mod eft;
+mod fingerprint;
+mod flags;
+mod integer;
+pub mod rng;
+
+pub use dip::dip_statistic;
+pub use eft::{EftOptions, EftReport, EftVariable, Estimate, eft_tests};
+pub use fingerprint::{
+    FraudFit, FraudFitOptions, Fingerprint, fingerprint, fit_fraud_model,
+};
+pub use flags::{
+    FlagOptions, IdenticalForms, RedFlag, RedFlagReport, SourceDisagreement, StationFlags,
+    red_flags,
+};
+pub use integer::{IntegerOptions, IntegerTest, integer_percentages};
+
+use serde::Serialize;
+
+use crate::StatsError;
+
+/// One station's result form, as the forensics need it. `None` is a figure the form does
+/// not give (never zero).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StationCounts {
+    pub id: String,
+    pub registered: Option<u64>,
+    pub ballots_issued: Option<u64>,
+    pub valid: Option<u64>,
+    pub invalid: Option<u64>,
+    /// Valid + invalid, where the form gives it as one figure.
+    pub total: Option<u64>,
+    /// Votes per choice, in ballot order.
+    pub votes: Vec<Option<u64>>,
+}
+
+impl StationCounts {
+    /// Ballots counted: valid + invalid, or the form's total if those are not both given.
+    pub fn ballots(&self) -> Option<u64> {
+        match (self.valid, self.invalid) {
+            (Some(v), Some(i)) => Some(v + i),
+            _ => self.total,
+        }
+    }
+
+    /// Voters who took part: ballots issued where the form has them, else ballots counted.
+    pub fn voters(&self) -> Option<u64> {
+        self.ballots_issued.or_else(|| self.ballots())
+    }
+
+    /// Turnout, voters / registered, when both are known and registered > 0.
+    pub fn turnout(&self) -> Option<f64> {
+        match (self.voters(), self.registered) {
+            (Some(v), Some(r)) if r > 0 => Some(v as f64 / r as f64),
+            _ => None,
+        }
+    }
+
+    /// Share of ballots counted that went to `choice`, when known and ballots > 0.
+    pub fn share(&self, choice: usize) -> Option<f64> {
+        match (self.votes.get(choice).copied().flatten(), self.ballots()) {
+            (Some(v), Some(b)) if b > 0 => Some(v as f64 / b as f64),
+            _ => None,
+        }
+    }
+}
+
+/// The choice with the most votes over all stations (the "leader" or "winner" of the
+/// forensics literature); ties go to the earlier choice in ballot order.
+pub fn leader(stations: &[StationCounts]) -> Result<usize, StatsError> {
+    let choices = check_choices(stations)?;
+    let mut totals = vec![0u128; choices];
+    for s in stations {
+        for (t, v) in totals.iter_mut().zip(&s.votes) {
+            *t += v.unwrap_or(0) as u128;
+        }
+    }
+    let mut best = 0;
+    for (i, t) in totals.iter().enumerate() {
+        if *t > totals[best] {
+            best = i;
+        }
+    }
+    Ok(best)
+}
+
+/// Checks that there are stations and that each has one vote figure per choice; returns the
+/// number of choices.
+pub(crate) fn check_choices(stations: &[StationCounts]) -> Result<usize, StatsError> {
+    let first = stations.first().ok_or(StatsError::EmptySample {
+        what: "no station results were given",
+    })?;
+    let choices = first.votes.len();
+    if choices == 0 {
+        return Err(StatsError::InvalidContest {
+            reason: "the stations have no vote figures".into(),
+        });
+    }
+    for s in stations {
+        if s.votes.len() != choices {
+            return Err(StatsError::ChoiceCountMismatch {
+                station: s.id.clone(),
+                expected: choices,
+                got: s.votes.len(),
+            });
+        }
+    }
+    Ok(choices)
+}
+
+pub(crate) fn check_choice(choice: usize, choices: usize) -> Result<(), StatsError> {
+    if choice >= choices {
+        return Err(StatsError::InvalidContest {
+            reason: format!("choice {choice} does not exist; the contest has {choices} choices"),
+        });
+    }
+    Ok(())
+}
