@@ -1,0 +1,285 @@
+//! The embedded backend: one SQLite database in WAL mode.
+//!
+//! Tables: `meta` (origin, vkey), `tree_head` (one row), `hash_tile`, `entry_bundle` (full
+//! bundles), `tail_entry` (entries of the incomplete last bundle), `checkpoint`, and
+//! `witness_progress`. An integration is one `BEGIN IMMEDIATE` transaction committed with
+//! `synchronous = FULL`, so once it returns the entries survive a crash or power cut.
+
+use crate::Hash;
+use crate::storage::{ApplyError, Integration, LogMeta, Storage, StorageError, TreeHead};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tree_head(
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS hash_tile(
+    level INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hashes BLOB NOT NULL,
+    PRIMARY KEY (level, idx));
+CREATE TABLE IF NOT EXISTS entry_bundle(idx INTEGER PRIMARY KEY, entries BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS tail_entry(idx INTEGER PRIMARY KEY, entry BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint(size INTEGER PRIMARY KEY, note BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS witness_progress(witness TEXT PRIMARY KEY, size INTEGER NOT NULL);
+";
+
+/// A log stored in one SQLite file.
+pub struct SqliteStorage {
+    conn: Connection,
+}
+
+fn backend(e: rusqlite::Error) -> StorageError {
+    StorageError::Backend(e.to_string())
+}
+
+fn to_i64(v: u64) -> Result<i64, StorageError> {
+    i64::try_from(v).map_err(|_| StorageError::Backend(format!("{v} is too large for SQLite")))
+}
+
+impl SqliteStorage {
+    /// Creates a new, empty log database at `path` (which must not hold a log already).
+    pub fn create(path: &Path, meta: &LogMeta) -> Result<SqliteStorage, StorageError> {
+        let mut conn = open_connection(path)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let existing: Option<String> = tx
+            .query_row("SELECT value FROM meta WHERE key = 'origin'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(backend)?;
+        if let Some(origin) = existing {
+            return Err(StorageError::Backend(format!(
+                "{} already holds the log {origin:?}",
+                path.display()
+            )));
+        }
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('origin', ?1), ('vkey', ?2)",
+            params![meta.origin, meta.vkey],
+        )
+        .map_err(backend)?;
+        tx.execute(
+            "INSERT INTO tree_head(id, size, root) VALUES (1, 0, ?1)",
+            params![crate::EMPTY_HASH.0.to_vec()],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(SqliteStorage { conn })
+    }
+
+    /// Opens an existing log database.
+    pub fn open(path: &Path) -> Result<SqliteStorage, StorageError> {
+        if !path.exists() {
+            return Err(StorageError::NotALog(format!(
+                "{} does not exist",
+                path.display()
+            )));
+        }
+        let conn = open_connection(path)?;
+        let storage = SqliteStorage { conn };
+        storage.meta()?;
+        Ok(storage)
+    }
+
+    /// The underlying connection, for callers that keep their own tables in the same file.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StorageError> {
+    let conn = Connection::open(path)
+        .map_err(|e| StorageError::Backend(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(backend)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(backend)?;
+    // Acknowledged means on disk, not only in the OS cache.
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(backend)?;
+    conn.execute_batch(SCHEMA).map_err(backend)?;
+    Ok(conn)
+}
+
+impl Storage for SqliteStorage {
+    type Conn = Connection;
+
+    fn meta(&self) -> Result<LogMeta, StorageError> {
+        let get = |key: &str| -> Result<String, StorageError> {
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(backend)?
+                .ok_or_else(|| StorageError::NotALog(format!("no {key} recorded")))
+        };
+        Ok(LogMeta {
+            origin: get("origin")?,
+            vkey: get("vkey")?,
+        })
+    }
+
+    fn tree_head(&self) -> Result<TreeHead, StorageError> {
+        let (size, root): (i64, Vec<u8>) = self
+            .conn
+            .query_row("SELECT size, root FROM tree_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(backend)?;
+        let root: [u8; 32] = root
+            .try_into()
+            .map_err(|_| StorageError::Corrupt("root hash is not 32 bytes".into()))?;
+        Ok(TreeHead {
+            size: u64::try_from(size)
+                .map_err(|_| StorageError::Corrupt("negative tree size".into()))?,
+            root: Hash(root),
+        })
+    }
+
+    fn hash_tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.conn
+            .prepare_cached("SELECT hashes FROM hash_tile WHERE level = ?1 AND idx = ?2")
+            .map_err(backend)?
+            .query_row(params![level, to_i64(index)?], |r| r.get(0))
+            .optional()
+            .map_err(backend)
+    }
+
+    fn bundle(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.conn
+            .prepare_cached("SELECT entries FROM entry_bundle WHERE idx = ?1")
+            .map_err(backend)?
+            .query_row(params![to_i64(index)?], |r| r.get(0))
+            .optional()
+            .map_err(backend)
+    }
+
+    fn tail(&self) -> Result<Vec<Vec<u8>>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT entry FROM tail_entry ORDER BY idx")
+            .map_err(backend)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
+    fn integrate(
+        &mut self,
+        change: &Integration<'_>,
+        apply: &mut dyn FnMut(&Self::Conn) -> Result<(), ApplyError>,
+    ) -> Result<(), StorageError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        {
+            // Guard against two writers: the head must still be where this change starts.
+            let size: i64 = tx
+                .query_row("SELECT size FROM tree_head WHERE id = 1", [], |r| r.get(0))
+                .map_err(backend)?;
+            if size != to_i64(change.old.size)? {
+                return Err(StorageError::Backend(format!(
+                    "another writer moved the log from size {} to {size}",
+                    change.old.size
+                )));
+            }
+            let mut put_tile = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO hash_tile(level, idx, hashes) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(backend)?;
+            for (level, index, hashes) in &change.tiles {
+                put_tile
+                    .execute(params![level, to_i64(*index)?, hashes])
+                    .map_err(backend)?;
+            }
+            let mut put_bundle = tx
+                .prepare_cached("INSERT INTO entry_bundle(idx, entries) VALUES (?1, ?2)")
+                .map_err(backend)?;
+            for (index, bundle) in &change.bundles {
+                put_bundle
+                    .execute(params![to_i64(*index)?, bundle])
+                    .map_err(backend)?;
+            }
+            if change.clear_tail {
+                tx.execute("DELETE FROM tail_entry", []).map_err(backend)?;
+            }
+            let mut put_tail = tx
+                .prepare_cached("INSERT INTO tail_entry(idx, entry) VALUES (?1, ?2)")
+                .map_err(backend)?;
+            for (index, entry) in &change.tail {
+                put_tail
+                    .execute(params![to_i64(*index)?, entry])
+                    .map_err(backend)?;
+            }
+            tx.execute(
+                "UPDATE tree_head SET size = ?1, root = ?2 WHERE id = 1",
+                params![to_i64(change.new.size)?, change.new.root.0.to_vec()],
+            )
+            .map_err(backend)?;
+        }
+        apply(&tx).map_err(StorageError::Apply)?;
+        tx.commit().map_err(backend)
+    }
+
+    fn checkpoint(&self, size: Option<u64>) -> Result<Option<Vec<u8>>, StorageError> {
+        match size {
+            Some(size) => self
+                .conn
+                .query_row(
+                    "SELECT note FROM checkpoint WHERE size = ?1",
+                    params![to_i64(size)?],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend),
+            None => self
+                .conn
+                .query_row(
+                    "SELECT note FROM checkpoint ORDER BY size DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend),
+        }
+    }
+
+    fn store_checkpoint(&mut self, size: u64, note: &[u8]) -> Result<(), StorageError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO checkpoint(size, note) VALUES (?1, ?2)",
+                params![to_i64(size)?, note],
+            )
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn witness_size(&self, witness: &str) -> Result<u64, StorageError> {
+        let size: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT size FROM witness_progress WHERE witness = ?1",
+                [witness],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)?;
+        Ok(size.unwrap_or(0) as u64)
+    }
+
+    fn set_witness_size(&mut self, witness: &str, size: u64) -> Result<(), StorageError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO witness_progress(witness, size) VALUES (?1, ?2)",
+                params![witness, to_i64(size)?],
+            )
+            .map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,366 @@
+//! Independent verification of a published log: trust nothing but the policy.
+//!
+//! [`verify_log`] fetches the checkpoint and checks its log signature and witness quorum; then
+//! fetches every entry bundle and hash tile, hashes every entry, rebuilds every tile and the root
+//! from the entries, and compares. If the verifier has checked this log before, it also checks a
+//! consistency proof from that earlier checkpoint, so a rewritten history is caught even when
+//! the new one is internally consistent. The first problem found is named: the entry index and
+//! bundle, or the tile and position.
+
+use crate::merkle::{
+    FullTile, RightEdge, TileStore, hash_at, prove_consistency, verify_consistency,
+};
+use crate::note::{CheckpointError, Policy, VerifiedCheckpoint};
+use crate::tile::{
+    BundleError, HASH_SIZE, TILE_WIDTH, TileId, entry_bundles, level_count, split_bundle,
+};
+use crate::{Hash, ProofError, record_hash};
+use base64::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Where published tiles come from: a directory, a URL, or anything else.
+pub trait TileSource {
+    /// Fetches a resource by its path relative to the log's prefix (`checkpoint`,
+    /// `tile/0/000`, …); `None` when it does not exist.
+    fn fetch(&self, path: &str) -> Result<Option<Vec<u8>>, String>;
+    /// A description for messages (the directory or URL).
+    fn describe(&self) -> String;
+}
+
+/// A published directory on the local file system.
+pub struct DirSource {
+    root: PathBuf,
+}
+
+impl DirSource {
+    pub fn new(root: impl Into<PathBuf>) -> DirSource {
+        DirSource { root: root.into() }
+    }
+}
+
+impl TileSource for DirSource {
+    fn fetch(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        match std::fs::read(self.root.join(path)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", self.root.join(path).display())),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+}
+
+/// The last checkpoint a verifier accepted for a log, kept between runs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TrustedState {
+    pub origin: String,
+    pub size: u64,
+    /// Base64 root hash.
+    pub root: String,
+    /// The checkpoint note as accepted.
+    pub checkpoint: String,
+}
+
+impl TrustedState {
+    pub fn from_checkpoint(cp: &VerifiedCheckpoint) -> TrustedState {
+        TrustedState {
+            origin: cp.origin.clone(),
+            size: cp.size,
+            root: cp.root.to_string(),
+            checkpoint: String::from_utf8_lossy(&cp.note).into_owned(),
+        }
+    }
+
+    fn root_hash(&self) -> Result<Hash, VerifyError> {
+        let raw = BASE64_STANDARD.decode(&self.root).map_err(|_| {
+            VerifyError::State(format!("stored root {:?} is not base64", self.root))
+        })?;
+        let raw: [u8; 32] = raw
+            .try_into()
+            .map_err(|_| VerifyError::State("stored root is not 32 bytes".into()))?;
+        Ok(Hash(raw))
+    }
+
+    /// Reads a state file; `Ok(None)` when there is none yet.
+    pub fn load(path: &Path) -> Result<Option<TrustedState>, VerifyError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| VerifyError::State(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(VerifyError::State(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    /// Writes the state file atomically.
+    pub fn save(&self, path: &Path) -> Result<(), VerifyError> {
+        let json = serde_json::to_vec_pretty(self).expect("plain struct");
+        crate::publish::write_atomic(path, &json).map_err(|e| VerifyError::State(e.to_string()))
+    }
+}
+
+/// What a successful verification established.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub checkpoint: VerifiedCheckpoint,
+    /// Hash tiles compared.
+    pub tiles: u64,
+    /// Entry bundles read.
+    pub bundles: u64,
+    /// The size of the earlier checkpoint this one was proved consistent with.
+    pub consistent_with: Option<u64>,
+}
+
+/// The first problem found, by name.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot fetch {path}: {message}")]
+    Fetch { path: String, message: String },
+    #[error("{path} is missing")]
+    Missing { path: String },
+    #[error("checkpoint: {0}")]
+    Checkpoint(#[from] CheckpointError),
+    #[error("{path}: {error} (the bundle starts at entry {first_entry})")]
+    Bundle {
+        path: String,
+        first_entry: u64,
+        error: BundleError,
+    },
+    #[error(
+        "entry {index} in {bundle} has been altered: its hash differs from {tile}, and the entries do not hash to the checkpoint's root"
+    )]
+    Entry {
+        index: u64,
+        bundle: String,
+        tile: String,
+    },
+    #[error("{path} is corrupt: hash {position} differs from the one computed from the entries")]
+    Tile { path: String, position: usize },
+    #[error("{path} holds {found} bytes; a tile of this width holds {want}")]
+    TileLength {
+        path: String,
+        found: usize,
+        want: usize,
+    },
+    #[error(
+        "the entries and tiles agree with each other but hash to {computed}, not the checkpoint's root {signed}: the published history was rewritten"
+    )]
+    Rewritten { computed: Hash, signed: Hash },
+    #[error("this log was verified before as {had:?}, but the checkpoint is for {now:?}")]
+    OtherLog { had: String, now: String },
+    #[error("the log shrank: it was verified at size {had}, and now claims size {now}")]
+    Rollback { had: u64, now: u64 },
+    #[error(
+        "the log forked: it was verified at size {size} with root {had}, and now has root {now} at that size"
+    )]
+    Fork { size: u64, had: String, now: String },
+    #[error("the log is not consistent with the checkpoint verified before (size {had}): {error}")]
+    Inconsistent { had: u64, error: ProofError },
+    #[error("verifier state: {0}")]
+    State(String),
+}
+
+fn fetch_required(source: &dyn TileSource, path: &str) -> Result<Vec<u8>, VerifyError> {
+    source
+        .fetch(path)
+        .map_err(|message| VerifyError::Fetch {
+            path: path.to_string(),
+            message,
+        })?
+        .ok_or_else(|| VerifyError::Missing {
+            path: path.to_string(),
+        })
+}
+
+/// Verifies the log published at `source` against `policy`, and against `previous` if this
+/// log was verified before. `progress` is called with (entries done, entries in all).
+pub fn verify_log(
+    source: &dyn TileSource,
+    policy: &Policy,
+    previous: Option<&TrustedState>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Verified, VerifyError> {
+    let note = fetch_required(source, "checkpoint")?;
+    let cp = policy.verify(&note)?;
+    if let Some(prev) = previous {
+        if prev.origin != cp.origin {
+            return Err(VerifyError::OtherLog {
+                had: prev.origin.clone(),
+                now: cp.origin.clone(),
+            });
+        }
+        if cp.size < prev.size {
+            return Err(VerifyError::Rollback {
+                had: prev.size,
+                now: cp.size,
+            });
+        }
+    }
+    let size = cp.size;
+    let mut edge = RightEdge::default();
+    let mut full: Vec<FullTile> = Vec::new();
+    let mut bad_tile: Option<(String, usize)> = None;
+    let mut bad_entry: Option<(u64, String, String)> = None;
+    let mut tiles = 0u64;
+    let mut bundles = 0u64;
+
+    for bundle_id in entry_bundles(size) {
+        let path = bundle_id.path();
+        let bytes = fetch_required(source, &path)?;
+        let first = bundle_id.first_entry();
+        let entries = split_bundle(&bytes, usize::from(bundle_id.width)).map_err(|error| {
+            VerifyError::Bundle {
+                path: path.clone(),
+                first_entry: first,
+                error,
+            }
+        })?;
+        bundles += 1;
+        let tile_id = TileId::hashes(0, bundle_id.index, bundle_id.width);
+        let tile_path = tile_id.path();
+        let tile = fetch_required(source, &tile_path)?;
+        check_length(&tile_path, &tile, bundle_id.width)?;
+        tiles += 1;
+        for (i, entry) in entries.iter().enumerate() {
+            let leaf = record_hash(entry);
+            if bad_entry.is_none() && hash_at(&tile, i) != leaf {
+                bad_entry = Some((first + i as u64, path.clone(), tile_path.clone()));
+            }
+            edge.push(leaf, &mut full);
+        }
+        for done in full.drain(..) {
+            if done.level == 0 {
+                continue;
+            }
+            let id = TileId::hashes(done.level, done.index, 256);
+            tiles += 1;
+            compare_tile(source, id, &done.hashes, &mut bad_tile)?;
+        }
+        progress(first + entries.len() as u64, size);
+    }
+    for level in 1..edge.levels() {
+        let hashes = edge.tile(level);
+        if !hashes.is_empty() {
+            let count = level_count(size, level);
+            let id = TileId::hashes(level, count / TILE_WIDTH, (count % TILE_WIDTH) as u16);
+            tiles += 1;
+            compare_tile(source, id, hashes, &mut bad_tile)?;
+        }
+    }
+
+    let computed = edge.root();
+    if computed != cp.root {
+        return Err(match bad_entry {
+            Some((index, bundle, tile)) => VerifyError::Entry {
+                index,
+                bundle,
+                tile,
+            },
+            None => VerifyError::Rewritten {
+                computed,
+                signed: cp.root,
+            },
+        });
+    }
+    if let Some((index, _, tile)) = bad_entry {
+        return Err(VerifyError::Tile {
+            path: tile,
+            position: (index % TILE_WIDTH) as usize,
+        });
+    }
+    if let Some((path, position)) = bad_tile {
+        return Err(VerifyError::Tile { path, position });
+    }
+
+    let mut consistent_with = None;
+    if let Some(prev) = previous.filter(|p| p.size > 0) {
+        let had = prev.root_hash()?;
+        if prev.size == size {
+            if had != cp.root {
+                return Err(VerifyError::Fork {
+                    size,
+                    had: prev.root.clone(),
+                    now: cp.root.to_string(),
+                });
+            }
+        } else {
+            let store = SourceTiles { source, size };
+            let proof = prove_consistency(&store, prev.size, size).map_err(|error| {
+                VerifyError::Inconsistent {
+                    had: prev.size,
+                    error,
+                }
+            })?;
+            verify_consistency(prev.size, had, size, cp.root, &proof).map_err(|error| {
+                VerifyError::Inconsistent {
+                    had: prev.size,
+                    error,
+                }
+            })?;
+        }
+        consistent_with = Some(prev.size);
+    }
+    Ok(Verified {
+        checkpoint: cp,
+        tiles,
+        bundles,
+        consistent_with,
+    })
+}
+
+fn check_length(path: &str, tile: &[u8], width: u16) -> Result<(), VerifyError> {
+    let want = usize::from(width) * HASH_SIZE;
+    if tile.len() != want {
+        return Err(VerifyError::TileLength {
+            path: path.to_string(),
+            found: tile.len(),
+            want,
+        });
+    }
+    Ok(())
+}
+
+fn compare_tile(
+    source: &dyn TileSource,
+    id: TileId,
+    computed: &[u8],
+    bad: &mut Option<(String, usize)>,
+) -> Result<(), VerifyError> {
+    let path = id.path();
+    let served = fetch_required(source, &path)?;
+    check_length(&path, &served, id.width)?;
+    if bad.is_none() && served != computed {
+        let position = (0..usize::from(id.width))
+            .find(|&i| {
+                served[i * HASH_SIZE..(i + 1) * HASH_SIZE]
+                    != computed[i * HASH_SIZE..(i + 1) * HASH_SIZE]
+            })
+            .unwrap_or(0);
+        *bad = Some((path, position));
+    }
+    Ok(())
+}
+
+/// The published tiles of a tree of `size`, read through a [`TileSource`].
+struct SourceTiles<'a> {
+    source: &'a dyn TileSource,
+    size: u64,
+}
+
+impl TileStore for SourceTiles<'_> {
+    fn hash_tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, String> {
+        let count = level_count(self.size, level);
+        let width = if index < count / TILE_WIDTH {
+            256
+        } else {
+            (count % TILE_WIDTH) as u16
+        };
+        if width == 0 {
+            return Ok(None);
+        }
+        self.source
+            .fetch(&TileId::hashes(level, index, width).path())
+    }
+}
