@@ -9,6 +9,7 @@
 
 pub mod consistent_sampler;
 pub mod error;
+pub mod forensics;
 pub mod rla;
 pub mod seed;
 

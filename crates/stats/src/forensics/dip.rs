@@ -25,7 +25,8 @@ pub fn dip_statistic(sorted: &[f64]) -> f64 {
             let mnj = mn[j];
             let mnmnj = mn[mnj];
             if mnj == 1
-                || (x(j) - x(mnj)) * (mnj - mnmnj) as f64 < (x(mnj) - x(mnmnj)) * (j - mnj) as f64
+                || (x(j) - x(mnj)) * ((mnj - mnmnj) as f64)
+                    < (x(mnj) - x(mnmnj)) * ((j - mnj) as f64)
             {
                 break;
             }
@@ -180,7 +181,11 @@ mod tests {
         let s2 = 2f64.sqrt();
         let frac = |v: f64| v - v.floor();
         let cases: Vec<(&str, Vec<f64>, f64)> = vec![
-            ("golden200", (1..=200).map(|i| frac(i as f64 * phi)).collect(), 0.004882139081525398),
+            (
+                "golden200",
+                (1..=200).map(|i| frac(i as f64 * phi)).collect(),
+                0.004882139081525398,
+            ),
             (
                 "bimodal300",
                 (0..300)
@@ -194,10 +199,16 @@ mod tests {
                     .collect(),
                 0.20017612771800425,
             ),
-            ("skewed150", (1..=150).map(|i| frac(i as f64 * phi).powi(3)).collect(), 0.005963722455932518),
+            (
+                "skewed150",
+                (1..=150).map(|i| frac(i as f64 * phi).powi(3)).collect(),
+                0.005963722455932518,
+            ),
             (
                 "trimodal90",
-                (0..90).map(|i| [0.1, 0.5, 0.9][i % 3] + 0.05 * frac(i as f64 * s2)).collect(),
+                (0..90)
+                    .map(|i| [0.1, 0.5, 0.9][i % 3] + 0.05 * frac(i as f64 * s2))
+                    .collect(),
                 0.14650805943755638,
             ),
             ("ties", (0..50).map(|i| (i % 7) as f64).collect(), 0.07),
@@ -205,7 +216,10 @@ mod tests {
         for (name, mut v, expected) in cases {
             v.sort_by(f64::total_cmp);
             let got = dip_statistic(&v);
-            assert!((got - expected).abs() < 1e-12, "{name}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() < 1e-12,
+                "{name}: {got} vs {expected}"
+            );
         }
     }
 }

@@ -104,9 +104,12 @@ pub fn integer_percentages(
     let mut included = Vec::new();
     let (mut integer, mut integer_turnout, mut integer_share) = (0usize, 0usize, 0usize);
     for s in stations {
-        let (Some(registered), Some(voters), Some(ballots), Some(Some(votes))) =
-            (s.registered, s.voters(), s.ballots(), s.votes.get(leader).copied())
-        else {
+        let (Some(registered), Some(voters), Some(ballots), Some(Some(votes))) = (
+            s.registered,
+            s.voters(),
+            s.ballots(),
+            s.votes.get(leader).copied(),
+        ) else {
             continue;
         };
         let keep = ballots > 0
@@ -143,7 +146,8 @@ pub fn integer_percentages(
             for s in &included {
                 let v = s.voters.sample(&mut rng);
                 let l = s.leader.sample(&mut rng);
-                n += (is_integer_percent(v, s.registered) || is_integer_percent(l, s.ballots)) as u64;
+                n += (is_integer_percent(v, s.registered) || is_integer_percent(l, s.ballots))
+                    as u64;
             }
             progress();
             n
@@ -174,7 +178,11 @@ pub fn integer_percentages(
         mc_min: counts.iter().copied().min().unwrap_or(0),
         mc_max: counts.iter().copied().max().unwrap_or(0),
         excess,
-        z: if mc_sd > 0.0 { excess / mc_sd } else { f64::INFINITY },
+        z: if mc_sd > 0.0 {
+            excess / mc_sd
+        } else {
+            f64::INFINITY
+        },
         p_value: (1 + at_least) as f64 / (1.0 + r),
     })
 }
@@ -222,10 +230,19 @@ mod tests {
                 ..station("g", 1000, 500, 0, 3)
             }, // leader's figure missing
         ];
-        let t = integer_percentages(&stations, 0, &IntegerOptions { replicates: 50, ..Default::default() }, &|| {})
-            .unwrap();
+        let t = integer_percentages(
+            &stations,
+            0,
+            &IntegerOptions {
+                replicates: 50,
+                ..Default::default()
+            },
+            &|| {},
+        )
+        .unwrap();
         assert_eq!((t.stations, t.included, t.integer), (7, 3, 2));
-        assert_eq!((t.integer_turnout, t.integer_share), (1, 1));
+        // "a" is integer by both turnout (70%) and share (50%).
+        assert_eq!((t.integer_turnout, t.integer_share), (1, 2));
         assert!(t.mc_sd >= 0.0 && t.p_value > 0.0 && t.p_value <= 1.0);
     }
 
@@ -234,7 +251,11 @@ mod tests {
         let stations: Vec<StationCounts> = (0..500)
             .map(|i| station(&i.to_string(), 500 + i, 300 + i / 2, 100 + i / 3, 150))
             .collect();
-        let opts = IntegerOptions { replicates: 64, seed: 99, ..Default::default() };
+        let opts = IntegerOptions {
+            replicates: 64,
+            seed: 99,
+            ..Default::default()
+        };
         let run = |threads| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -246,8 +267,16 @@ mod tests {
         assert_eq!(one.mc_mean.to_bits(), three.mc_mean.to_bits());
         assert_eq!(one.mc_sd.to_bits(), three.mc_sd.to_bits());
         assert_eq!(one.p_value, three.p_value);
-        let other_seed = integer_percentages(&stations, 0, &IntegerOptions { seed: 100, ..opts.clone() }, &|| {})
-            .unwrap();
+        let other_seed = integer_percentages(
+            &stations,
+            0,
+            &IntegerOptions {
+                seed: 100,
+                ..opts.clone()
+            },
+            &|| {},
+        )
+        .unwrap();
         assert_ne!(one.mc_mean, other_seed.mc_mean);
     }
 
@@ -256,12 +285,18 @@ mod tests {
         assert!(integer_percentages(&[], 0, &IntegerOptions::default(), &|| {}).is_err());
         let s = vec![station("a", 1000, 700, 350, 350)];
         assert!(integer_percentages(&s, 5, &IntegerOptions::default(), &|| {}).is_err());
-        let one = IntegerOptions { replicates: 1, ..Default::default() };
+        let one = IntegerOptions {
+            replicates: 1,
+            ..Default::default()
+        };
         assert!(integer_percentages(&s, 0, &one, &|| {}).is_err());
         let tiny = vec![station("a", 10, 7, 3, 4)];
         assert!(integer_percentages(&tiny, 0, &IntegerOptions::default(), &|| {}).is_err());
         let mut ragged = s.clone();
-        ragged.push(StationCounts { votes: vec![Some(1)], ..station("b", 1000, 700, 350, 350) });
+        ragged.push(StationCounts {
+            votes: vec![Some(1)],
+            ..station("b", 1000, 700, 350, 350)
+        });
         assert!(integer_percentages(&ragged, 0, &IntegerOptions::default(), &|| {}).is_err());
     }
 }

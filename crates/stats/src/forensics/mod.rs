@@ -22,9 +22,7 @@ pub mod rng;
 
 pub use dip::dip_statistic;
 pub use eft::{EftOptions, EftReport, EftVariable, Estimate, eft_tests};
-pub use fingerprint::{
-    FraudFit, FraudFitOptions, Fingerprint, fingerprint, fit_fraud_model,
-};
+pub use fingerprint::{Fingerprint, FraudFit, FraudFitOptions, fingerprint, fit_fraud_model};
 pub use flags::{
     FlagOptions, IdenticalForms, RedFlag, RedFlagReport, SourceDisagreement, StationFlags,
     red_flags,

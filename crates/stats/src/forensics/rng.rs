@@ -348,9 +348,15 @@ mod tests {
         let var = sumsq / d - mean * mean;
         let (mu, sigma2) = (n as f64 * p, n as f64 * p * (1.0 - p));
         // Mean within 5 standard errors; variance within 5 of its standard errors.
-        assert!((mean - mu).abs() < 5.0 * (sigma2 / d).sqrt(), "n={n} p={p}: mean {mean} vs {mu}");
+        assert!(
+            (mean - mu).abs() < 5.0 * (sigma2 / d).sqrt(),
+            "n={n} p={p}: mean {mean} vs {mu}"
+        );
         let var_se = sigma2 * (2.0 / d).sqrt() * 1.5;
-        assert!((var - sigma2).abs() < 5.0 * var_se, "n={n} p={p}: var {var} vs {sigma2}");
+        assert!(
+            (var - sigma2).abs() < 5.0 * var_se,
+            "n={n} p={p}: var {var} vs {sigma2}"
+        );
         // Pool cells into bins with expected >= 20, then chi-square.
         let (mut chi2, mut cells) = (0.0, 0usize);
         let (mut exp_acc, mut obs_acc) = (0.0, 0.0);
@@ -371,7 +377,10 @@ mod tests {
         let df = (cells - 1) as f64;
         // Upper 1e-4 tail of chi-square(df) is below df + 8.5 sqrt(2 df) + 20 for these df.
         let limit = df + 8.5 * (2.0 * df).sqrt() + 20.0;
-        assert!(chi2 < limit, "n={n} p={p}: chi2 {chi2} on {df} df (limit {limit})");
+        assert!(
+            chi2 < limit,
+            "n={n} p={p}: chi2 {chi2} on {df} df (limit {limit})"
+        );
     }
 
     #[test]
@@ -401,7 +410,9 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        let a: Vec<u64> = (0..4).map(|_| Rng::stream(7, Purpose::Bootstrap, 3).next_u64()).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| Rng::stream(7, Purpose::Bootstrap, 3).next_u64())
+            .collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]));
         let mut x = Rng::stream(7, Purpose::Bootstrap, 3);
         let mut y = Rng::stream(7, Purpose::Bootstrap, 4);
