@@ -3,6 +3,16 @@
 
 use clap::{Parser, Subcommand};
 
+mod demo;
+mod forensics;
+mod http;
+mod keygen;
+mod logcmd;
+mod logdir;
+mod progress;
+mod verifycmd;
+mod witnesscmd;
+
 #[derive(Parser)]
 #[command(
     name = "scrutineer",
@@ -19,9 +29,44 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Build a demo election log, witness, publish and verify it, and show what is checked.
+    Demo(demo::Args),
+    Keygen(keygen::Args),
+    Log(logcmd::Args),
+    Witness(witnesscmd::Args),
+    Verify(verifycmd::Args),
+    Forensics(forensics::Args),
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Log(args) => logcmd::run(args),
+        Command::Witness(args) => witnesscmd::run(args),
+        Command::Verify(args) => verifycmd::run(args),
+        Command::Forensics(args) => forensics::run(args),
+    }
 }

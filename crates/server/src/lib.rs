@@ -1,4 +1,8 @@
-//! scrutineer's HTTP side, built on axum: the C2SP witness endpoint, and later the submission
-//! API, static log tiles, SMS webhooks and the dashboard.
+//! scrutineer's HTTP side, built on axum: the C2SP witness endpoint and static serving of a
+//! published log directory; later the submission API, SMS webhooks and the dashboard.
 //!
-//! It never knows statistics internals; it hands requests to the crates that own them.
+//! It never knows statistics internals, and never writes log or election state itself: it hands
+//! each request to the crate that owns it.
+
+pub mod tiles;
+pub mod witness;

@@ -496,6 +496,15 @@ pub fn cosign_checkpoint<S: Storage>(
                         ours: log.size(),
                     });
                 }
+                if theirs == old && old == size {
+                    return Err(CosignError::Refused {
+                        witness: where_(),
+                        status,
+                        message: format!(
+                            "the witness cosigned a different tree of the same size {size}: this history forks from the one it saw"
+                        ),
+                    });
+                }
                 if theirs == old || theirs > size {
                     return Err(CosignError::Refused {
                         witness: where_(),

@@ -1,0 +1,443 @@
+//! `scrutineer log …`: run a transparency log by hand.
+
+use crate::http::HttpWitness;
+use crate::logdir::{LogDir, WitnessConfig};
+use crate::progress;
+use anyhow::{Context, bail};
+use std::io::{BufRead, Read};
+use std::path::PathBuf;
+use tlog::note::{Vkey, open_checkpoint};
+use tlog::proof_file::InclusionProof;
+use tlog::witness::WitnessTransport;
+
+/// Create, append to, witness, publish and prove entries of a transparency log.
+///
+/// A log lives in a directory holding `log.db` (entries, tiles and checkpoints in SQLite) and
+/// `log.toml` (the origin, where the signing key is, and the witnesses to ask). The usual cycle:
+///
+///   scrutineer keygen elections.example/kh-2013
+///   scrutineer log init LOGDIR --key elections.example_kh-2013.key
+///   scrutineer log append LOGDIR events.jsonl
+///   scrutineer log add-witness LOGDIR WITNESS_VKEY http://127.0.0.1:7380
+///   scrutineer log witness LOGDIR
+///   scrutineer log publish LOGDIR public/
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    Init(InitArgs),
+    Append(AppendArgs),
+    Publish(PublishArgs),
+    Prove(ProveArgs),
+    Witness(WitnessArgs),
+    AddWitness(AddWitnessArgs),
+    Status(StatusArgs),
+    Serve(ServeArgs),
+}
+
+/// Create an empty log in DIR, signed by KEYFILE.
+///
+/// The key's name is the log's origin: the first line of every checkpoint, which verifiers and
+/// witnesses use to tell logs apart. Make the key with `scrutineer keygen ORIGIN`.
+#[derive(clap::Args)]
+struct InitArgs {
+    dir: PathBuf,
+    /// The private key that signs checkpoints.
+    #[arg(long)]
+    key: PathBuf,
+    /// The origin; must equal the key's name (the default).
+    #[arg(long)]
+    origin: Option<String>,
+}
+
+/// Append entries from FILE (or standard input), all or none, then sign a checkpoint.
+///
+/// By default each line is one entry (without its newline; a final line without a newline
+/// counts). With --raw the input is a sequence of entries each preceded by its length as a
+/// 2-byte big-endian number, the entry-bundle encoding. An entry is at most 65,535 bytes. The
+/// whole input is appended in one durable step: if any entry is refused, nothing is appended.
+#[derive(clap::Args)]
+struct AppendArgs {
+    dir: PathBuf,
+    file: Option<PathBuf>,
+    /// Read length-prefixed entries instead of lines.
+    #[arg(long)]
+    raw: bool,
+}
+
+/// Write the log as a static C2SP tlog-tiles directory into OUT.
+///
+/// Publishes the latest checkpoint with the cosignatures gathered for it (signing a new one
+/// first if entries were appended since). Publishing again writes only what changed. Serve OUT
+/// with any web server, or with `scrutineer log serve`.
+#[derive(clap::Args)]
+struct PublishArgs {
+    dir: PathBuf,
+    out: PathBuf,
+}
+
+/// Print a tlog-proof (c2sp.org/tlog-proof@v1) that entry INDEX is in the log.
+///
+/// The proof carries the latest checkpoint with its cosignatures, so it can be checked offline
+/// with `scrutineer verify --proof FILE --vkey LOG_VKEY ENTRYFILE`.
+#[derive(clap::Args)]
+struct ProveArgs {
+    dir: PathBuf,
+    index: u64,
+    /// Also write the entry itself to this file.
+    #[arg(long)]
+    entry_out: Option<PathBuf>,
+}
+
+/// Ask the log's witnesses to cosign the latest checkpoint.
+///
+/// Asks every witness listed in log.toml (see `log add-witness`), or only those at the URLs
+/// given. Each witness checks a consistency proof from the last checkpoint it cosigned and
+/// refuses a history that forks from it. Exits non-zero if any witness did not cosign.
+#[derive(clap::Args)]
+struct WitnessArgs {
+    dir: PathBuf,
+    /// Only these witnesses (by URL).
+    urls: Vec<String>,
+}
+
+/// Add a witness that `log witness` will ask.
+#[derive(clap::Args)]
+struct AddWitnessArgs {
+    dir: PathBuf,
+    /// The witness's verifier key (from `scrutineer keygen --witness` or the witness operator).
+    vkey: String,
+    /// The witness's submission prefix, e.g. http://witness.party-a.example/ or http://127.0.0.1:7380
+    url: String,
+}
+
+/// Show the log's size, root, latest checkpoint and witnesses.
+#[derive(clap::Args)]
+struct StatusArgs {
+    dir: PathBuf,
+}
+
+/// Serve a published directory over HTTP (for tests and small deployments).
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The directory written by `log publish`.
+    out: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:7381")]
+    listen: String,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::Init(a) => init(a),
+        Command::Append(a) => append(a),
+        Command::Publish(a) => publish(a),
+        Command::Prove(a) => prove(a),
+        Command::Witness(a) => witness(a),
+        Command::AddWitness(a) => add_witness(a),
+        Command::Status(a) => status(a),
+        Command::Serve(a) => serve(a),
+    }
+}
+
+fn init(a: InitArgs) -> anyhow::Result<()> {
+    let dir = LogDir::init(&a.dir, a.origin.as_deref(), &a.key)?;
+    let log = dir.log()?;
+    println!("created log {} in {}", log.origin(), a.dir.display());
+    println!("checkpoints are signed by {}", log.vkey());
+    Ok(())
+}
+
+/// Reads entries from `input`, naming `name` and the line or byte offset in errors.
+pub fn read_entries(input: &mut dyn Read, name: &str, raw: bool) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut entries = Vec::new();
+    if raw {
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("reading {name}"))?;
+        let mut at = 0usize;
+        while at < bytes.len() {
+            if bytes.len() - at < 2 {
+                bail!(
+                    "{name}: byte {at}: entry {} has a cut-off length prefix",
+                    entries.len() + 1
+                );
+            }
+            let len = usize::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]));
+            if bytes.len() - at - 2 < len {
+                bail!(
+                    "{name}: byte {at}: entry {} says {len} bytes but only {} remain",
+                    entries.len() + 1,
+                    bytes.len() - at - 2
+                );
+            }
+            entries.push(bytes[at + 2..at + 2 + len].to_vec());
+            at += 2 + len;
+        }
+    } else {
+        let mut reader = std::io::BufReader::new(input);
+        let mut line = Vec::new();
+        let mut number = 0usize;
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .with_context(|| format!("reading {name}"))?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            if line.len() > tlog::tile::MAX_ENTRY_SIZE {
+                bail!(
+                    "{name}: line {number}: entry of {} bytes is over the 65,535-byte limit",
+                    line.len()
+                );
+            }
+            entries.push(line.clone());
+        }
+    }
+    Ok(entries)
+}
+
+fn append(a: AppendArgs) -> anyhow::Result<()> {
+    let dir = LogDir::open(&a.dir)?;
+    let mut log = dir.log()?;
+    let key = dir.key(&log)?;
+    let (name, entries) = match &a.file {
+        Some(path) => {
+            let mut f =
+                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            (
+                path.display().to_string(),
+                read_entries(&mut f, &path.display().to_string(), a.raw)?,
+            )
+        }
+        None => (
+            "standard input".to_string(),
+            read_entries(&mut std::io::stdin().lock(), "standard input", a.raw)?,
+        ),
+    };
+    if entries.is_empty() {
+        println!("{name} holds no entries; nothing appended");
+        return Ok(());
+    }
+    let first = log.append(&entries)?;
+    log.sign_checkpoint(&key)?;
+    println!(
+        "appended {} entries (indexes {first}..{}); the log has {} entries, root {}",
+        entries.len(),
+        first + entries.len() as u64 - 1,
+        log.size(),
+        log.root()
+    );
+    Ok(())
+}
+
+/// The checkpoint to publish or witness: the latest stored one if it covers every entry,
+/// otherwise a new one for the current size.
+fn current_checkpoint(
+    dir: &LogDir,
+    log: &mut tlog::Log<tlog::SqliteStorage>,
+) -> anyhow::Result<Vec<u8>> {
+    if let Some(note) = log.latest_checkpoint()? {
+        let (cp, _, _) = open_checkpoint(&note)?;
+        if cp.size() == log.size() {
+            return Ok(note);
+        }
+    }
+    let key = dir.key(log)?;
+    Ok(log.sign_checkpoint(&key)?)
+}
+
+fn publish(a: PublishArgs) -> anyhow::Result<()> {
+    let dir = LogDir::open(&a.dir)?;
+    let mut log = dir.log()?;
+    let note = current_checkpoint(&dir, &mut log)?;
+    let cosignatures = open_checkpoint(&note)?.2.len().saturating_sub(1);
+    let bar = progress::bar(0, "publishing tiles");
+    let published = tlog::publish::publish(&log, &note, &a.out, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "published {} entries to {}: {} tiles and bundles written (was {} entries), checkpoint with {cosignatures} cosignature(s)",
+        published.size,
+        a.out.display(),
+        published.written,
+        published.from_size,
+    );
+    if cosignatures == 0 && !dir.config.witnesses.is_empty() {
+        println!(
+            "note: no witness has cosigned this checkpoint yet; run `scrutineer log witness` and publish again"
+        );
+    }
+    Ok(())
+}
+
+fn prove(a: ProveArgs) -> anyhow::Result<()> {
+    let dir = LogDir::open(&a.dir)?;
+    let mut log = dir.log()?;
+    let note = current_checkpoint(&dir, &mut log)?;
+    let (cp, _, _) = open_checkpoint(&note)?;
+    if a.index >= cp.size() {
+        bail!(
+            "entry {} is not in the log: it has {} entries",
+            a.index,
+            cp.size()
+        );
+    }
+    let proof = InclusionProof {
+        extra: None,
+        index: a.index,
+        proof: log.prove_inclusion(a.index, cp.size())?,
+        checkpoint: note,
+    };
+    if let Some(path) = &a.entry_out {
+        std::fs::write(path, log.entry(a.index)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    use std::io::Write;
+    std::io::stdout().write_all(&proof.to_bytes())?;
+    Ok(())
+}
+
+fn witness(a: WitnessArgs) -> anyhow::Result<()> {
+    let dir = LogDir::open(&a.dir)?;
+    let mut log = dir.log()?;
+    let mut chosen: Vec<(Vkey, String)> = dir.witness_vkeys()?;
+    if !a.urls.is_empty() {
+        for url in &a.urls {
+            if !chosen.iter().any(|(_, u)| same_url(u, url)) {
+                bail!(
+                    "{url} is not one of this log's witnesses; add it with `scrutineer log add-witness {} VKEY {url}`",
+                    a.dir.display()
+                );
+            }
+        }
+        chosen.retain(|(_, u)| a.urls.iter().any(|x| same_url(u, x)));
+    }
+    if chosen.is_empty() {
+        bail!(
+            "this log has no witnesses; add one with `scrutineer log add-witness {} VKEY URL`",
+            a.dir.display()
+        );
+    }
+    let note = current_checkpoint(&dir, &mut log)?;
+    let transports: Vec<HttpWitness> = chosen.iter().map(|(_, u)| HttpWitness::new(u)).collect();
+    let witnesses: Vec<(Vkey, &dyn WitnessTransport)> = chosen
+        .iter()
+        .zip(&transports)
+        .map(|((k, _), t)| (k.clone(), t as &dyn WitnessTransport))
+        .collect();
+    let (cosigned, results) = tlog::witness::witness_checkpoint(&mut log, &note, &witnesses)?;
+    let (cp, _, sigs) = open_checkpoint(&cosigned)?;
+    let mut failed = 0;
+    for ((key, url), result) in chosen.iter().zip(&results) {
+        match result {
+            Ok(()) => println!("cosigned by {} ({url})", key.name),
+            Err(e) => {
+                failed += 1;
+                println!("NOT cosigned: {e}");
+            }
+        }
+    }
+    println!(
+        "checkpoint for {} entries now carries {} cosignature(s)",
+        cp.size(),
+        sigs.len().saturating_sub(1)
+    );
+    if failed > 0 {
+        bail!("{failed} witness(es) did not cosign");
+    }
+    Ok(())
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+fn add_witness(a: AddWitnessArgs) -> anyhow::Result<()> {
+    let mut dir = LogDir::open(&a.dir)?;
+    let key = Vkey::parse(&a.vkey)?;
+    if key.kind != tlog::note::TYPE_COSIGNATURE_V1 {
+        bail!(
+            "{} is not a witness key (cosignature/v1, type 0x04); witnesses make theirs with `scrutineer keygen --witness`",
+            a.vkey
+        );
+    }
+    if !(a.url.starts_with("http://") || a.url.starts_with("https://")) {
+        bail!("{} is not an http:// or https:// URL", a.url);
+    }
+    if dir
+        .config
+        .witnesses
+        .iter()
+        .any(|w| Vkey::parse(&w.vkey).is_ok_and(|k| k.name == key.name))
+    {
+        bail!("a witness named {} is already configured", key.name);
+    }
+    dir.config.witnesses.push(WitnessConfig {
+        vkey: key.to_string(),
+        url: a.url.clone(),
+    });
+    dir.save()?;
+    println!("added witness {} at {}", key.name, a.url);
+    Ok(())
+}
+
+fn status(a: StatusArgs) -> anyhow::Result<()> {
+    let dir = LogDir::open(&a.dir)?;
+    let log = dir.log()?;
+    println!("origin:  {}", log.origin());
+    println!("vkey:    {}", log.vkey());
+    println!("size:    {}", log.size());
+    println!("root:    {}", log.root());
+    match log.latest_checkpoint()? {
+        Some(note) => {
+            let (cp, _, sigs) = open_checkpoint(&note)?;
+            println!(
+                "latest checkpoint: size {}, {} cosignature(s)",
+                cp.size(),
+                sigs.len().saturating_sub(1)
+            );
+        }
+        None => println!("latest checkpoint: none yet"),
+    }
+    for (key, url) in dir.witness_vkeys()? {
+        let size = tlog::Storage::witness_size(log.storage(), &key.name)?;
+        println!("witness {} at {url}: last cosigned size {size}", key.name);
+    }
+    Ok(())
+}
+
+fn serve(a: ServeArgs) -> anyhow::Result<()> {
+    if !a.out.join("checkpoint").is_file() {
+        bail!(
+            "{} holds no published log (no checkpoint file); run `scrutineer log publish` first",
+            a.out.display()
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&a.listen)
+            .await
+            .with_context(|| format!("listening on {}", a.listen))?;
+        println!(
+            "serving {} at http://{}/",
+            a.out.display(),
+            listener.local_addr()?
+        );
+        axum::serve(listener, server::tiles::router(a.out.clone(), ""))
+            .with_graceful_shutdown(crate::shutdown_signal())
+            .await?;
+        anyhow::Ok(())
+    })
+}
