@@ -18,6 +18,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
 
 use serde::Serialize;
+use sha2::digest::generic_array::{GenericArray, typenum::U64};
 use sha2::{Digest, Sha256};
 
 use crate::StatsError;
@@ -223,13 +224,35 @@ pub(crate) fn check_ids<S: AsRef<str>>(ids: &[S]) -> Result<(), StatsError> {
 #[derive(Clone)]
 pub struct SeededTickets {
     after_seed: Sha256,
+    /// The raw SHA-256 state after that block, for the one-block fast path of `first_key`.
+    state: [u32; 8],
 }
+
+/// SHA-256's initial state (FIPS 180-4, 5.3.3).
+const SHA256_H0: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// `REVERSED_4_DIGITS[n]` is n written with 4 digits (leading zeros kept) and read backwards.
+static REVERSED_4_DIGITS: [u16; 10_000] = {
+    let mut table = [0u16; 10_000];
+    let mut n = 0;
+    while n < 10_000 {
+        table[n] = ((n % 10) * 1000 + (n / 10 % 10) * 100 + (n / 100 % 10) * 10 + n / 1000) as u16;
+        n += 1;
+    }
+    table
+};
 
 impl SeededTickets {
     pub fn new(seed: &str) -> Self {
+        let seed_hex = sha256_hex(seed);
         let mut after_seed = Sha256::new();
-        after_seed.update(sha256_hex(seed).as_bytes());
-        SeededTickets { after_seed }
+        after_seed.update(seed_hex.as_bytes());
+        let mut state = SHA256_H0;
+        let block: [u8; 64] = seed_hex.as_bytes().try_into().expect("64 hex digits");
+        sha2::compress256(&mut state, &[block.into()]);
+        SeededTickets { after_seed, state }
     }
 
     /// The full-precision generation-1 ticket number of `id`.
@@ -239,21 +262,47 @@ impl SeededTickets {
 
     /// A number that orders ids as their first tickets' leading 19 digits do: equal keys mean
     /// the full strings must be compared; different keys decide the order on their own.
+    ///
+    /// This is the hot loop of every draw (once per id per seed), so ids of up to 55 bytes are
+    /// hashed with one raw compression instead of the general hasher.
     pub fn first_key(&self, id: &str) -> u64 {
-        let d = self.digest(id);
-        // The ticket's leading digits are the integer's trailing digits, reversed.
-        let mut rem: u128 = 0;
-        for limb in d.chunks_exact(8) {
-            let limb = u64::from_be_bytes(limb.try_into().expect("8-byte chunk"));
-            rem = ((rem << 64) | u128::from(limb)) % TEN19;
-        }
-        let mut r = rem as u64;
-        let mut key: u64 = 0;
-        for _ in 0..19 {
-            key = key * 10 + r % 10;
-            r /= 10;
-        }
-        key
+        let bytes = id.as_bytes();
+        let limbs = if bytes.len() <= 55 {
+            // The final block: id, 0x80, zeros, then the message length in bits.
+            let mut block = [0u8; 64];
+            block[..bytes.len()].copy_from_slice(bytes);
+            block[bytes.len()] = 0x80;
+            let bits = (64 + bytes.len() as u64) * 8;
+            block[56..].copy_from_slice(&bits.to_be_bytes());
+            let mut h = self.state;
+            let block: &GenericArray<u8, U64> = (&block).into();
+            sha2::compress256(&mut h, std::slice::from_ref(block));
+            [
+                u64::from(h[0]) << 32 | u64::from(h[1]),
+                u64::from(h[2]) << 32 | u64::from(h[3]),
+                u64::from(h[4]) << 32 | u64::from(h[5]),
+                u64::from(h[6]) << 32 | u64::from(h[7]),
+            ]
+        } else {
+            let d = self.digest(id);
+            let mut limbs = [0u64; 4];
+            for (limb, b) in limbs.iter_mut().zip(d.chunks_exact(8)) {
+                *limb = u64::from_be_bytes(b.try_into().expect("8-byte chunk"));
+            }
+            limbs
+        };
+        // The ticket's leading digits are the integer's trailing 19 digits, reversed.
+        let mut rem = u128::from(limbs[0]) % TEN19;
+        rem = ((rem << 64) | u128::from(limbs[1])) % TEN19;
+        rem = ((rem << 64) | u128::from(limbs[2])) % TEN19;
+        rem = ((rem << 64) | u128::from(limbs[3])) % TEN19;
+        let r = rem as u64;
+        let rev = |chunk: u64| u64::from(REVERSED_4_DIGITS[chunk as usize]);
+        rev(r % 10_000) * 1_000_000_000_000_000
+            + rev(r / 10_000 % 10_000) * 100_000_000_000
+            + rev(r / 100_000_000 % 10_000) * 10_000_000
+            + rev(r / 1_000_000_000_000 % 10_000) * 1_000
+            + rev(r / 10_000_000_000_000_000) / 10
     }
 
     fn digest(&self, id: &str) -> [u8; 32] {
@@ -403,7 +452,10 @@ mod tests {
     #[test]
     fn keys_order_like_the_strings() {
         let t = SeededTickets::new("31415926535897932384");
-        let mut ids: Vec<String> = (0..2000).map(|i| format!("S-{i}")).collect();
+        // Short ids take the one-block path, long ones (over 55 bytes) the general hasher.
+        let mut ids: Vec<String> = (0..2000)
+            .map(|i| format!("S-{i}{}", "x".repeat(i % 70)))
+            .collect();
         let mut by_key = ids.clone();
         by_key.sort_by_key(|id| t.first_key(id));
         ids.sort_by_key(|id| t.first_fraction(id));

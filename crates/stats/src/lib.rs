@@ -10,7 +10,10 @@
 pub mod consistent_sampler;
 pub mod error;
 pub mod forensics;
+pub mod list_audit;
+pub mod pvt;
 pub mod rla;
+pub mod seats;
 pub mod seed;
 
 pub use error::{StatsError, parse_count};
