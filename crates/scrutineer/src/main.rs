@@ -10,6 +10,7 @@ mod keygen;
 mod logcmd;
 mod logdir;
 mod progress;
+mod sample;
 mod verifycmd;
 mod witnesscmd;
 
@@ -37,6 +38,7 @@ enum Command {
     Witness(witnesscmd::Args),
     Verify(verifycmd::Args),
     Forensics(forensics::Args),
+    Sample(sample::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -68,5 +70,6 @@ fn main() -> anyhow::Result<()> {
         Command::Witness(args) => witnesscmd::run(args),
         Command::Verify(args) => verifycmd::run(args),
         Command::Forensics(args) => forensics::run(args),
+        Command::Sample(args) => sample::run(args),
     }
 }
