@@ -1,5 +1,5 @@
-//! Voter-list audits: the list-to-people and people-to-list tests (NDI, *Building Confidence
-//! in Voter Registries*, 2008), the tests behind Cambodia's 2013 registry audit.
+//! Voter-list audits: the list-to-people and people-to-list tests (Merloe & Klein, *Building
+//! Confidence in the Voter Registry*, NDI 2001), the tests behind Cambodia's 2013 registry audit.
 //!
 //! - **List to people.** Names are drawn from the list; field teams look for each person. The
 //!   estimate is the share of listed names that could not be found (or were not who the list

@@ -384,6 +384,8 @@ pub struct PvtEstimate {
     pub stations_reporting: usize,
     /// Sampled stations missing a vote figure.
     pub stations_missing: Vec<String>,
+    /// Strata of the frame with no sampled station: the estimates do not cover them.
+    pub strata_without_stations: Vec<String>,
     pub choices: Vec<ChoiceEstimate>,
     /// Ballots cast over registered voters, from stations reporting both (registered > 0).
     pub turnout: Option<RatioEstimate>,
@@ -492,7 +494,13 @@ pub fn estimate(
     } else {
         None
     };
+    let strata_without_stations = frame
+        .iter()
+        .filter(|h| h.stations > 0 && !reports.iter().any(|r| r.stratum == h.stratum))
+        .map(|h| h.stratum.clone())
+        .collect();
     Ok(PvtEstimate {
+        strata_without_stations,
         stations_sampled: reports.len(),
         missing_figures,
         stations_reporting: reports.len() - missing.len(),
@@ -785,6 +793,14 @@ mod tests {
         let e = estimate(&["A", "B"], &frame, &reports, MissingFigures::NonResponse).unwrap();
         assert!((e.choices[0].share.estimate - 160.0 / 240.0).abs() < 1e-15);
         assert_eq!(e.stations_missing, vec!["x0".to_string()]);
+        assert!(e.strata_without_stations.is_empty());
+        let mut more = frame.to_vec();
+        more.push(StratumSize {
+            stratum: "Z".into(),
+            stations: 3,
+        });
+        let e = estimate(&["A", "B"], &more, &reports, MissingFigures::NotCounted).unwrap();
+        assert_eq!(e.strata_without_stations, vec!["Z".to_string()]);
     }
 
     #[test]

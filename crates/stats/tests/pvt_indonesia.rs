@@ -217,6 +217,28 @@ fn one_seed_covers_each_sources_full_count() {
         let turnout = e.turnout.as_ref().unwrap().estimate;
         assert!((0.6..0.95).contains(&turnout), "turnout {turnout}");
     }
+    // The source's own full count passes the verdict; the shape of a `--json` report.
+    let official = |source: usize| {
+        let mut votes = [0u64; 2];
+        for s in &pvt.stations {
+            if let [Some(a), Some(b)] = s.forms[source].votes {
+                votes[0] += a;
+                votes[1] += b;
+            }
+        }
+        pvt::OfficialResult {
+            votes: votes.to_vec(),
+            registered: None,
+            ballots_cast: None,
+        }
+    };
+    let v = pvt::verdict(&kpu, &official(0)).unwrap();
+    assert!(v.all_inside_95, "{v:?}");
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["figures"][0]["figure"], "pair 1");
+    assert_eq!(json["figures"][0]["inside_95"], true);
+    let json = serde_json::to_value(&crowd).unwrap();
+    assert!(json["choices"][0]["margin_95"].as_f64().unwrap() > 0.0);
 }
 
 #[test]

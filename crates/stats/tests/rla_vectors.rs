@@ -82,7 +82,7 @@ fn arlo_figures() {
     let contest = Contest::new("Arlo", &[("cand1", 600), ("cand2", 400)], 1000, 1).unwrap();
     let start = bravo::assess(&contest, 0.1, &PollingSample::none(&contest), None).unwrap();
     assert_eq!(start.risk, 1.0);
-    let Decision::Continue { next_round } = start.decision else {
+    let Decision::Continue { next_round } = start.decision.clone() else {
         panic!(
             "an unstarted audit must ask for a round: {:?}",
             start.decision
@@ -100,4 +100,13 @@ fn arlo_figures() {
     let after = bravo::assess(&contest, 0.1, &sample, None).unwrap();
     assert_eq!(format!("{:.4}", after.risk), "0.0714");
     assert_eq!(after.decision, Decision::Confirmed);
+
+    // The shape a `--json` report gets.
+    let json = serde_json::to_value(&after).unwrap();
+    assert_eq!(json["decision"], "confirmed");
+    assert_eq!(json["pairs"][0]["winner"], "cand1");
+    let json = serde_json::to_value(&start).unwrap();
+    assert_eq!(json["decision"], "continue");
+    assert_eq!(json["next_round"]["asn"], 119);
+    assert_eq!(json["next_round"]["quantiles"][2]["ballots"], 351);
 }
