@@ -372,6 +372,18 @@ fn decide(
     if max_risk <= alpha {
         return Ok(Decision::Confirmed);
     }
+    if let Some(p) = pairs
+        .iter()
+        .find(|p| p.log_test_statistic == f64::NEG_INFINITY)
+    {
+        return Ok(Decision::FullHandCount {
+            reason: format!(
+                "the sample holds a ballot for {}, which was reported with no votes; \
+                 BRAVO can no longer confirm {} over {}",
+                p.loser, p.winner, p.loser
+            ),
+        });
+    }
     if let Some(limit) = escalate_after
         && sample.ballots_drawn >= limit
     {
@@ -532,6 +544,11 @@ mod tests {
         let s = PollingSample::from_named(&c, 10, &[("A", 9), ("B", 1)]).unwrap();
         let pairs = risk(&c, &s).unwrap();
         assert_eq!(pairs[0].risk, 1.0);
+        let a = assess(&c, 0.1, &s, None).unwrap();
+        assert!(
+            matches!(a.decision, Decision::FullHandCount { .. }),
+            "{a:?}"
+        );
         let s = PollingSample::from_named(&c, 10, &[("A", 10)]).unwrap();
         assert!((risk(&c, &s).unwrap()[0].risk - 0.5f64.powi(10)).abs() < 1e-15);
     }
