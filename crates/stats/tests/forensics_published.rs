@@ -75,6 +75,7 @@ fn russia_2011_toolkit_flags_and_fingerprint_show_the_known_anomalies() {
     let names: Vec<String> = (0..7).map(|i| format!("choice {i}")).collect();
     let opts = EftOptions {
         bootstrap: 100,
+        dip_bootstrap: 100,
         dip_null: 20,
         seed: 7,
         confidence: 0.95,

@@ -5,6 +5,19 @@
 
 /// The dip of `sorted` (ascending). Runs in O(n).
 pub fn dip_statistic(sorted: &[f64]) -> f64 {
+    dip_with(sorted, &mut DipWorkspace::default())
+}
+
+/// Buffers reused across many dips (the bootstrap computes thousands).
+#[derive(Debug, Default)]
+pub(crate) struct DipWorkspace {
+    mn: Vec<u32>,
+    mj: Vec<u32>,
+    gcm: Vec<u32>,
+    lcm: Vec<u32>,
+}
+
+pub(crate) fn dip_with(sorted: &[f64], ws: &mut DipWorkspace) -> f64 {
     let n = sorted.len();
     if n == 0 {
         return 0.0;
@@ -16,60 +29,72 @@ pub fn dip_statistic(sorted: &[f64]) -> f64 {
         return dip / (2.0 * n as f64);
     }
 
+    assert!(
+        n < u32::MAX as usize,
+        "the dip is computed for fewer than 2^32 values"
+    );
+    let DipWorkspace { mn, mj, gcm, lcm } = ws;
+    for v in [&mut *mn, &mut *mj, &mut *gcm, &mut *lcm] {
+        v.clear();
+        v.resize(n + 2, 0);
+    }
+    // Indexes are stored as u32 to halve the memory traffic.
+    let (mn, mj, gcm, lcm) = (
+        mn.as_mut_slice(),
+        mj.as_mut_slice(),
+        gcm.as_mut_slice(),
+        lcm.as_mut_slice(),
+    );
     // mn: for each j, the previous point on the greatest convex minorant of 1..j.
-    let mut mn = vec![0usize; n + 1];
     mn[1] = 1;
     for j in 2..=n {
-        mn[j] = j - 1;
+        mn[j] = (j - 1) as u32;
         loop {
-            let mnj = mn[j];
-            let mnmnj = mn[mnj];
+            let mnj = mn[j] as usize;
+            let mnmnj = mn[mnj] as usize;
             if mnj == 1
                 || (x(j) - x(mnj)) * ((mnj - mnmnj) as f64)
                     < (x(mnj) - x(mnmnj)) * ((j - mnj) as f64)
             {
                 break;
             }
-            mn[j] = mnmnj;
+            mn[j] = mnmnj as u32;
         }
     }
     // mj: for each k, the next point on the least concave majorant of k..n.
-    let mut mj = vec![0usize; n + 1];
-    mj[n] = n;
+    mj[n] = n as u32;
     for k in (1..n).rev() {
-        mj[k] = k + 1;
+        mj[k] = (k + 1) as u32;
         loop {
-            let mjk = mj[k];
-            let mjmjk = mj[mjk];
+            let mjk = mj[k] as usize;
+            let mjmjk = mj[mjk] as usize;
             if mjk == n
                 || (x(k) - x(mjk)) * (mjk as f64 - mjmjk as f64)
                     < (x(mjk) - x(mjmjk)) * (k as f64 - mjk as f64)
             {
                 break;
             }
-            mj[k] = mjmjk;
+            mj[k] = mjmjk as u32;
         }
     }
 
-    let mut gcm = vec![0usize; n + 2];
-    let mut lcm = vec![0usize; n + 2];
     let (mut low, mut high) = (1usize, n);
     loop {
         // The GCM's change points from high down to low.
-        gcm[1] = high;
+        gcm[1] = high as u32;
         let mut i = 1;
-        while gcm[i] > low {
-            gcm[i + 1] = mn[gcm[i]];
+        while (gcm[i] as usize) > low {
+            gcm[i + 1] = mn[gcm[i] as usize];
             i += 1;
         }
         let l_gcm = i;
         let mut ig = i;
         let mut ix = ig - 1;
         // The LCM's change points from low up to high.
-        lcm[1] = low;
+        lcm[1] = low as u32;
         let mut i = 1;
-        while lcm[i] < high {
-            lcm[i + 1] = mj[lcm[i]];
+        while (lcm[i] as usize) < high {
+            lcm[i + 1] = mj[lcm[i] as usize];
             i += 1;
         }
         let l_lcm = i;
@@ -80,10 +105,10 @@ pub fn dip_statistic(sorted: &[f64]) -> f64 {
         let mut d = 0.0f64;
         if l_gcm != 2 || l_lcm != 2 {
             loop {
-                let gcmix = gcm[ix];
-                let lcmiv = lcm[iv];
+                let gcmix = gcm[ix] as usize;
+                let lcmiv = lcm[iv] as usize;
                 if gcmix > lcmiv {
-                    let gcmi1 = gcm[ix + 1];
+                    let gcmi1 = gcm[ix + 1] as usize;
                     let dx = (lcmiv as f64 - gcmi1 as f64 + 1.0)
                         - (x(lcmiv) - x(gcmi1)) * (gcmix - gcmi1) as f64 / (x(gcmix) - x(gcmi1));
                     iv += 1;
@@ -93,7 +118,7 @@ pub fn dip_statistic(sorted: &[f64]) -> f64 {
                         ih = iv - 1;
                     }
                 } else {
-                    let lcmiv1 = lcm[iv - 1];
+                    let lcmiv1 = lcm[iv - 1] as usize;
                     let dx = (x(gcmix) - x(lcmiv1)) * (lcmiv - lcmiv1) as f64
                         / (x(lcmiv) - x(lcmiv1))
                         - (gcmix as f64 - lcmiv1 as f64 - 1.0);
@@ -110,7 +135,7 @@ pub fn dip_statistic(sorted: &[f64]) -> f64 {
                 if iv > l_lcm {
                     iv = l_lcm;
                 }
-                if gcm[ix] == lcm[iv] {
+                if (gcm[ix] as usize) == (lcm[iv] as usize) {
                     break;
                 }
             }
@@ -125,7 +150,7 @@ pub fn dip_statistic(sorted: &[f64]) -> f64 {
         let mut dip_l = 0.0f64;
         for j in ig..l_gcm {
             let mut max_t = 1.0f64;
-            let (jb, je) = (gcm[j + 1], gcm[j]);
+            let (jb, je) = ((gcm[j + 1] as usize), (gcm[j] as usize));
             if je - jb > 1 && x(je) != x(jb) {
                 let c = (je - jb) as f64 / (x(je) - x(jb));
                 for jj in jb..=je {
@@ -138,7 +163,7 @@ pub fn dip_statistic(sorted: &[f64]) -> f64 {
         let mut dip_u = 0.0f64;
         for j in ih..l_lcm {
             let mut max_t = 1.0f64;
-            let (jb, je) = (lcm[j], lcm[j + 1]);
+            let (jb, je) = ((lcm[j] as usize), (lcm[j + 1] as usize));
             if je - jb > 1 && x(je) != x(jb) {
                 let c = (je - jb) as f64 / (x(je) - x(jb));
                 for jj in jb..=je {
@@ -151,11 +176,11 @@ pub fn dip_statistic(sorted: &[f64]) -> f64 {
         dip = dip.max(dip_l.max(dip_u));
 
         // Without this check the cycle can loop for ever (Maechler, 1994).
-        if low == gcm[ig] && high == lcm[ih] {
+        if low == (gcm[ig] as usize) && high == (lcm[ih] as usize) {
             break;
         }
-        low = gcm[ig];
-        high = lcm[ih];
+        low = gcm[ig] as usize;
+        high = lcm[ih] as usize;
     }
     dip / (2.0 * n as f64)
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::dip::dip_statistic;
+use super::dip::{DipWorkspace, dip_statistic, dip_with};
 use super::rng::{Purpose, Rng};
 use super::{StationCounts, check_choices};
 use crate::StatsError;
@@ -20,6 +20,9 @@ use crate::StatsError;
 pub struct EftOptions {
     /// Bootstrap replicates for the intervals (the toolkit: 1000).
     pub bootstrap: usize,
+    /// Bootstrap replicates used for the dip's interval: the first this many of
+    /// `bootstrap`. The dip costs more than all the other statistics together.
+    pub dip_bootstrap: usize,
     /// Monte Carlo replicates of the uniform null for the dip test's p-value.
     pub dip_null: usize,
     pub seed: u64,
@@ -31,6 +34,7 @@ impl Default for EftOptions {
     fn default() -> Self {
         EftOptions {
             bootstrap: 1000,
+            dip_bootstrap: 200,
             dip_null: 200,
             seed: 1,
             confidence: 0.95,
@@ -90,6 +94,7 @@ pub struct Expected {
 #[derive(Debug, Clone, Serialize)]
 pub struct EftReport {
     pub bootstrap: usize,
+    pub dip_bootstrap: usize,
     pub dip_null: usize,
     pub seed: u64,
     pub confidence: f64,
@@ -121,15 +126,80 @@ const DIP: usize = 6;
 const SOBYANIN: usize = 7;
 const CORR: usize = 8;
 
-/// One variable's data, per station (index = station).
+/// No digit: the count is missing, or below 10 for the second digit.
+const NONE: u8 = 15;
+
+/// One variable's data, per station (index = station), packed for the bootstrap's many
+/// passes.
 struct Variable {
     name: String,
-    counts: Vec<Option<u64>>,
-    pct: Vec<Option<f64>>,
-    /// Turnout beside the share, for choices.
-    turnout: Option<Vec<Option<f64>>>,
+    /// Second digit of the count (NONE if missing or below 10).
+    second: Vec<u8>,
+    /// Last digit of the count (NONE if missing).
+    last: Vec<u8>,
+    /// The percentage (0 where missing, see `has_pct`).
+    pct: Vec<f64>,
+    has_pct: Vec<bool>,
+    /// The rounded percentage ends in 0 or 5.
+    p05: Vec<bool>,
+    /// Turnout beside the share, for choices (NaN where either is missing).
+    turnout: Option<Vec<f64>>,
     /// Stations with a percentage, ascending by it (for the dip on resamples).
     order: Vec<u32>,
+}
+
+impl Variable {
+    fn new(
+        name: String,
+        counts: Vec<Option<u64>>,
+        pct: Vec<Option<f64>>,
+        turnout: Option<&[Option<f64>]>,
+    ) -> Self {
+        let second = counts
+            .iter()
+            .map(|c| c.and_then(second_digit).map_or(NONE, |d| d as u8))
+            .collect();
+        let last = counts
+            .iter()
+            .map(|c| c.map_or(NONE, |c| (c % 10) as u8))
+            .collect();
+        // R's round() rounds half to even; the toolkit relies on it.
+        let p05 = pct
+            .iter()
+            .map(|p| {
+                p.is_some_and(|p| {
+                    matches!(((100.0 * p).round_ties_even() as i64).rem_euclid(10), 0 | 5)
+                })
+            })
+            .collect();
+        let turnout = turnout.map(|t| {
+            t.iter()
+                .zip(&pct)
+                .map(|(t, s)| match (t, s) {
+                    (Some(t), Some(_)) => *t,
+                    _ => f64::NAN,
+                })
+                .collect()
+        });
+        let mut order: Vec<u32> = (0..pct.len() as u32)
+            .filter(|&i| pct[i as usize].is_some())
+            .collect();
+        order.sort_by(|&a, &b| {
+            pct[a as usize]
+                .unwrap_or(0.0)
+                .total_cmp(&pct[b as usize].unwrap_or(0.0))
+        });
+        Variable {
+            name,
+            second,
+            last,
+            has_pct: pct.iter().map(Option::is_some).collect(),
+            pct: pct.iter().map(|p| p.unwrap_or(0.0)).collect(),
+            p05,
+            turnout,
+            order,
+        }
+    }
 }
 
 fn second_digit(c: u64) -> Option<u64> {
@@ -143,99 +213,89 @@ fn second_digit(c: u64) -> Option<u64> {
     Some(c % 10)
 }
 
-/// Computes every statistic of `v`, each station counted `w[i]` times (once if `w` is None).
-fn statistics(v: &Variable, w: Option<&[u32]>, buf: &mut Vec<f64>) -> [f64; STATS] {
-    let weight = |i: usize| w.map_or(1.0, |w| w[i] as f64);
+/// Buffers one thread reuses across bootstrap replicates.
+#[derive(Default)]
+struct Workspace {
+    sorted: Vec<f64>,
+    dip: DipWorkspace,
+}
+
+/// Computes every statistic of `v`, station i counted `w[i]` times.
+fn statistics(v: &Variable, w: &[u32], with_dip: bool, ws: &mut Workspace) -> [f64; STATS] {
     let mut out = [f64::NAN; STATS];
-    let (mut n2, mut s2, mut nl, mut sl, mut s05) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for (i, c) in v.counts.iter().enumerate() {
-        let Some(c) = *c else { continue };
-        let wi = weight(i);
-        if wi == 0.0 {
-            continue;
-        }
-        if let Some(d) = second_digit(c) {
-            n2 += wi;
-            s2 += wi * d as f64;
-        }
-        let last = c % 10;
-        nl += wi;
-        sl += wi * last as f64;
-        if last == 0 || last == 5 {
-            s05 += wi;
-        }
+    // Digit statistics from weighted histograms of the digits: no branches per station.
+    let mut second = [0u64; 16];
+    let mut last = [0u64; 16];
+    for ((&s, &l), &wi) in v.second.iter().zip(&v.last).zip(w) {
+        second[s as usize] += wi as u64;
+        last[l as usize] += wi as u64;
     }
-    if n2 > 0.0 {
-        out[SECOND] = s2 / n2;
+    let n2: u64 = second[..10].iter().sum();
+    let nl: u64 = last[..10].iter().sum();
+    if n2 > 0 {
+        out[SECOND] = (0..10).map(|d| d as f64 * second[d] as f64).sum::<f64>() / n2 as f64;
     }
-    if nl > 0.0 {
-        out[LAST] = sl / nl;
-        out[C05] = s05 / nl;
+    if nl > 0 {
+        out[LAST] = (0..10).map(|d| d as f64 * last[d] as f64).sum::<f64>() / nl as f64;
+        out[C05] = (last[0] + last[5]) as f64 / nl as f64;
     }
 
-    let (mut np, mut sp, mut sx) = (0.0, 0.0, 0.0);
-    for (i, p) in v.pct.iter().enumerate() {
-        let Some(p) = *p else { continue };
-        let wi = weight(i);
-        if wi == 0.0 {
-            continue;
-        }
+    let (mut np, mut sx, mut sp) = (0u64, 0.0, 0u64);
+    for (((&p, &has), &p05), &wi) in v.pct.iter().zip(&v.has_pct).zip(&v.p05).zip(w) {
+        let wi = wi as u64 * has as u64;
         np += wi;
-        sx += wi * p;
-        // R's round() rounds half to even; the toolkit relies on it.
-        let last = ((100.0 * p).round_ties_even() as i64).rem_euclid(10);
-        if last == 0 || last == 5 {
-            sp += wi;
-        }
+        sx += wi as f64 * p;
+        sp += wi * p05 as u64;
     }
-    if np > 0.0 {
-        out[P05] = sp / np;
-        let mean = sx / np;
+    if np > 0 {
+        let npf = np as f64;
+        out[P05] = sp as f64 / npf;
+        let mean = sx / npf;
         let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
-        for (i, p) in v.pct.iter().enumerate() {
-            let Some(p) = *p else { continue };
-            let wi = weight(i);
+        for ((&p, &has), &wi) in v.pct.iter().zip(&v.has_pct).zip(w) {
+            let wi = (wi as u64 * has as u64) as f64;
             let d = p - mean;
             let d2 = d * d;
             m2 += wi * d2;
             m3 += wi * d2 * d;
             m4 += wi * d2 * d2;
         }
-        let (m2, m3, m4) = (m2 / np, m3 / np, m4 / np);
+        let (m2, m3, m4) = (m2 / npf, m3 / npf, m4 / npf);
         if m2 > 0.0 {
             out[SKEW] = m3 / m2.powf(1.5);
             out[KURT] = m4 / (m2 * m2);
         }
-        buf.clear();
-        for &i in &v.order {
-            let i = i as usize;
-            let times = w.map_or(1, |w| w[i]);
-            let p = v.pct[i].unwrap_or(0.0);
-            for _ in 0..times {
-                buf.push(p);
+        if with_dip {
+            ws.sorted.clear();
+            for &i in &v.order {
+                let i = i as usize;
+                for _ in 0..w[i] {
+                    ws.sorted.push(v.pct[i]);
+                }
             }
+            out[DIP] = dip_with(&ws.sorted, &mut ws.dip);
         }
-        out[DIP] = dip_statistic(buf);
     }
 
     if let Some(turnout) = &v.turnout {
-        let (mut n, mut st, mut ss, mut stt, mut sss, mut sts) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for (i, (t, s)) in turnout.iter().zip(&v.pct).enumerate() {
-            let (Some(t), Some(s)) = (*t, *s) else {
+        let (mut n, mut st, mut ss) = (0.0, 0.0, 0.0);
+        for ((&t, &s), &wi) in turnout.iter().zip(&v.pct).zip(w) {
+            if wi == 0 || t.is_nan() {
                 continue;
-            };
-            let wi = weight(i);
+            }
+            let wi = wi as f64;
             n += wi;
             st += wi * t;
             ss += wi * s;
         }
         if n > 1.0 {
             let (mt, ms) = (st / n, ss / n);
-            for (i, (t, s)) in turnout.iter().zip(&v.pct).enumerate() {
-                let (Some(t), Some(s)) = (*t, *s) else {
+            let (mut stt, mut sss, mut sts) = (0.0, 0.0, 0.0);
+            for ((&t, &s), &wi) in turnout.iter().zip(&v.pct).zip(w) {
+                if wi == 0 || t.is_nan() {
                     continue;
-                };
-                let wi = weight(i);
+                }
+                let wi = wi as f64;
                 let (dt, ds) = (t - mt, s - ms);
                 stt += wi * dt * dt;
                 sss += wi * ds * ds;
@@ -253,16 +313,13 @@ fn statistics(v: &Variable, w: Option<&[u32]>, buf: &mut Vec<f64>) -> [f64; STAT
 }
 
 fn count_n(v: &Variable) -> [usize; STATS] {
-    let counts = v.counts.iter().flatten();
-    let n_counts = counts.clone().count();
-    let n_second = counts.filter(|&&c| c >= 10).count();
-    let n_pct = v.pct.iter().flatten().count();
-    let n_pairs = v.turnout.as_ref().map_or(0, |t| {
-        t.iter()
-            .zip(&v.pct)
-            .filter(|(t, s)| t.is_some() && s.is_some())
-            .count()
-    });
+    let n_counts = v.last.iter().filter(|&&d| d != NONE).count();
+    let n_second = v.second.iter().filter(|&&d| d != NONE).count();
+    let n_pct = v.order.len();
+    let n_pairs = v
+        .turnout
+        .as_ref()
+        .map_or(0, |t| t.iter().filter(|t| !t.is_nan()).count());
     [
         n_second, n_counts, n_counts, n_pct, n_pct, n_pct, n_pct, n_pairs, n_pairs,
     ]
@@ -321,49 +378,37 @@ pub fn eft_tests(
         .iter()
         .map(|s| s.turnout().map(|t| t.min(1.0)))
         .collect();
-    let mut variables = vec![Variable {
-        name: "turnout".into(),
-        counts: stations.iter().map(|s| s.voters()).collect(),
-        pct: turnout.clone(),
-        turnout: None,
-        order: Vec::new(),
-    }];
+    let mut variables = vec![Variable::new(
+        "turnout".into(),
+        stations.iter().map(|s| s.voters()).collect(),
+        turnout.clone(),
+        None,
+    )];
     for (c, name) in choice_names.iter().enumerate() {
-        variables.push(Variable {
-            name: name.clone(),
-            counts: stations.iter().map(|s| s.votes[c]).collect(),
-            pct: stations
+        variables.push(Variable::new(
+            name.clone(),
+            stations.iter().map(|s| s.votes[c]).collect(),
+            stations
                 .iter()
                 .map(|s| s.share(c).map(|x| x.min(1.0)))
                 .collect(),
-            turnout: Some(turnout.clone()),
-            order: Vec::new(),
-        });
-    }
-    for v in &mut variables {
-        let mut order: Vec<u32> = (0..stations.len() as u32)
-            .filter(|&i| v.pct[i as usize].is_some())
-            .collect();
-        order.sort_by(|&a, &b| {
-            v.pct[a as usize]
-                .unwrap_or(0.0)
-                .total_cmp(&v.pct[b as usize].unwrap_or(0.0))
-        });
-        v.order = order;
+            Some(&turnout),
+        ));
     }
 
-    let mut buf = Vec::new();
+    let ones = vec![1u32; stations.len()];
+    let mut ws = Workspace::default();
     let point: Vec<[f64; STATS]> = variables
         .iter()
-        .map(|v| statistics(v, None, &mut buf))
+        .map(|v| statistics(v, &ones, true, &mut ws))
         .collect();
 
     let n = stations.len() as u64;
     let replicates: Vec<Vec<[f64; STATS]>> = (0..options.bootstrap as u64)
         .into_par_iter()
         .map_init(
-            || (vec![0u32; stations.len()], Vec::new()),
-            |(weights, buf), r| {
+            || (vec![0u32; stations.len()], Workspace::default()),
+            |(weights, ws), r| {
                 let mut rng = Rng::stream(options.seed, Purpose::Bootstrap, r);
                 weights.iter_mut().for_each(|w| *w = 0);
                 for _ in 0..n {
@@ -371,7 +416,7 @@ pub fn eft_tests(
                 }
                 let out = variables
                     .iter()
-                    .map(|v| statistics(v, Some(weights), buf))
+                    .map(|v| statistics(v, weights, r < options.dip_bootstrap as u64, ws))
                     .collect();
                 progress();
                 out
@@ -452,6 +497,7 @@ pub fn eft_tests(
     }
     Ok(EftReport {
         bootstrap: options.bootstrap,
+        dip_bootstrap: options.dip_bootstrap.min(options.bootstrap),
         dip_null: options.dip_null,
         seed: options.seed,
         confidence: options.confidence,

@@ -214,6 +214,26 @@ pub struct FraudFitOptions {
     pub max_extreme: f64,
     /// Exponents α tried for the share of opposition votes moved to the winner.
     pub alphas: Vec<f64>,
+    /// Standard deviations θ tried for the stuffed fraction under incremental fraud.
+    pub incremental_sds: Vec<f64>,
+}
+
+/// One setting of the fraud model.
+#[derive(Debug, Clone, Copy)]
+struct Params {
+    fi: f64,
+    fe: f64,
+    alpha: f64,
+    theta: f64,
+}
+
+impl Params {
+    const NONE: Params = Params {
+        fi: 0.0,
+        fe: 0.0,
+        alpha: 1.0,
+        theta: 0.1,
+    };
 }
 
 impl Default for FraudFitOptions {
@@ -222,7 +242,8 @@ impl Default for FraudFitOptions {
             seed: 1,
             bins: 50,
             max_extreme: 0.3,
-            alphas: vec![0.5, 1.0, 1.5, 2.0],
+            alphas: vec![0.5, 1.0, 2.0],
+            incremental_sds: vec![0.05, 0.1, 0.2, 0.3],
         }
     }
 }
@@ -246,41 +267,55 @@ pub struct FraudFit {
     pub turnout_sd: f64,
     pub share_mean: f64,
     pub share_sd: f64,
-    /// Standard deviation of the stuffed fraction x under incremental fraud.
+    /// Standard deviation θ of the stuffed fraction x ~ |N(0, θ)| under incremental fraud.
     pub incremental_sd: f64,
     pub stations: usize,
 }
 
-/// Mode of `values` in [0, 1] from a 1% histogram smoothed over 5 bins, and the
-/// root-mean-square distance below it (the side that ballot stuffing does not reach).
+/// Mode of `values` in [0, 1] from a 1% histogram smoothed over 5 bins, and the standard
+/// deviation of the peak from its half width at half maximum on the left (the side that
+/// ballot stuffing does not reach; other regions' peaks further away do not count):
+/// sd = HWHM / sqrt(2 ln 2).
 fn mode_and_left_sd(values: &[f64]) -> (f64, f64) {
     let mut h = [0f64; 101];
     for &v in values {
         h[((v.clamp(0.0, 1.0)) * 100.0).round() as usize] += 1.0;
     }
-    let mut best = (0, f64::MIN);
-    for i in 0..=100usize {
-        let lo = i.saturating_sub(2);
-        let hi = (i + 2).min(100);
-        let s: f64 = h[lo..=hi].iter().sum();
-        if s > best.1 {
-            best = (i, s);
+    let smooth: Vec<f64> = (0..=100usize)
+        .map(|i| {
+            h[i.saturating_sub(2)..=(i + 2).min(100)]
+                .iter()
+                .sum::<f64>()
+        })
+        .collect();
+    let mut mode = 0;
+    for i in 0..=100 {
+        if smooth[i] > smooth[mode] {
+            mode = i;
         }
     }
-    let mode = best.0 as f64 / 100.0;
-    let below: Vec<f64> = values
-        .iter()
-        .filter(|&&v| v < mode)
-        .map(|v| (v - mode).powi(2))
-        .collect();
-    let sd = if below.is_empty() {
-        0.05
+    let half = smooth[mode] / 2.0;
+    let mut i = mode;
+    while i > 0 && smooth[i - 1] >= half {
+        i -= 1;
+    }
+    // Interpolate where the histogram crosses half the peak, between bins i - 1 and i.
+    let crossing = if i == 0 {
+        0.0
     } else {
-        (below.iter().sum::<f64>() / below.len() as f64)
-            .sqrt()
-            .max(0.005)
+        let (lo, hi) = (smooth[i - 1], smooth[i]);
+        (i - 1) as f64
+            + if hi > lo {
+                (half - lo) / (hi - lo)
+            } else {
+                1.0
+            }
     };
-    (mode, sd)
+    let hwhm = ((mode as f64 - crossing) / 100.0).max(0.005);
+    (
+        mode as f64 / 100.0,
+        (hwhm / (2.0 * 2f64.ln()).sqrt()).min(0.5),
+    )
 }
 
 /// Per-station random numbers shared by every parameter setting (common random numbers
@@ -290,7 +325,8 @@ struct Draws {
     turnout: f64,
     share: f64,
     kind: f64,
-    incremental_x: f64,
+    /// A standard half-normal draw; incremental fraud stuffs a fraction θ·z.
+    incremental_z: f64,
     extreme_x: f64,
 }
 
@@ -304,14 +340,20 @@ fn truncated(rng: &mut Rng, mean: f64, sd: f64) -> f64 {
     mean.clamp(0.001, 0.999)
 }
 
-fn simulate(draws: &[Draws], fi: f64, fe: f64, alpha: f64, bins: usize) -> Vec<u32> {
+fn simulate(draws: &[Draws], p: Params, bins: usize) -> Vec<u32> {
+    let Params {
+        fi,
+        fe,
+        alpha,
+        theta,
+    } = p;
     let mut h = vec![0u32; bins * bins];
     for d in draws {
         let n = d.electorate;
         let mut w = (n * d.turnout * d.share).round();
         let mut o = (n * d.turnout * (1.0 - d.share)).round();
         let x = if d.kind < fi {
-            d.incremental_x
+            (theta * d.incremental_z).min(0.999)
         } else if d.kind < fi + fe {
             d.extreme_x
         } else {
@@ -355,11 +397,14 @@ pub fn fit_fraud_model(
             expected: "between 5 and 200",
         });
     }
-    if !(0.0..=1.0).contains(&options.max_extreme) || options.alphas.is_empty() {
+    if !(0.0..=1.0).contains(&options.max_extreme)
+        || options.alphas.is_empty()
+        || options.incremental_sds.is_empty()
+    {
         return Err(StatsError::OutOfRange {
             name: "maximum extreme-fraud fraction",
             value: options.max_extreme,
-            expected: "between 0 and 1, with at least one alpha",
+            expected: "between 0 and 1, with at least one alpha and one incremental SD",
         });
     }
     let pts: Vec<(f64, f64, u64)> = points(stations, winner)
@@ -381,69 +426,32 @@ pub fn fit_fraud_model(
     let shares: Vec<f64> = pts.iter().map(|p| p.1).collect();
     let (turnout_mean, turnout_sd) = mode_and_left_sd(&turnouts);
     let (share_mean, share_sd) = mode_and_left_sd(&shares);
-    // Stuffing spreads shares upwards: the extra spread above the mode sets the size of x.
-    let above: Vec<f64> = shares
-        .iter()
-        .filter(|&&v| v > share_mean)
-        .map(|v| (v - share_mean).powi(2))
-        .collect();
-    let right_var = if above.is_empty() {
-        0.0
-    } else {
-        above.iter().sum::<f64>() / above.len() as f64
-    };
-    let incremental_sd = (right_var - share_sd * share_sd).max(1e-4).sqrt();
 
     let draws: Vec<Draws> = pts
         .par_iter()
         .enumerate()
         .map(|(i, &(_, _, registered))| {
             let mut rng = Rng::stream(options.seed, Purpose::FraudModel, i as u64);
-            let turnout = truncated(&mut rng, turnout_mean, turnout_sd);
-            let share = truncated(&mut rng, share_mean, share_sd);
-            let kind = rng.uniform();
-            let incremental_x = truncated(&mut rng, 0.0, incremental_sd).abs().max(1e-9);
-            let extreme_x = 1.0 - truncated(&mut rng, 0.0, 0.075).abs();
             Draws {
                 electorate: registered as f64,
-                turnout,
-                share,
-                kind,
-                incremental_x: incremental_x.abs(),
-                extreme_x,
+                turnout: truncated(&mut rng, turnout_mean, turnout_sd),
+                share: truncated(&mut rng, share_mean, share_sd),
+                kind: rng.uniform(),
+                incremental_z: rng.normal().abs(),
+                extreme_x: 1.0 - truncated(&mut rng, 0.0, 0.075),
             }
         })
         .collect();
 
-    let search = |fis: Vec<f64>, fes: Vec<f64>, alphas: &[f64]| -> (f64, f64, f64, f64) {
-        let mut grid = Vec::new();
-        for &a in alphas {
-            for &fi in &fis {
-                for &fe in &fes {
-                    if fi + fe <= 1.0 + 1e-12 {
-                        grid.push((fi, fe, a));
-                    }
-                }
-            }
-        }
+    let search = |grid: Vec<Params>| -> (Params, f64) {
         grid.par_iter()
-            .map(|&(fi, fe, a)| {
-                (
-                    fi,
-                    fe,
-                    a,
-                    loss(&simulate(&draws, fi, fe, a, bins), &observed),
-                )
-            })
+            .map(|&p| (p, loss(&simulate(&draws, p, bins), &observed)))
             // Ties go to the smaller fractions, so an unidentifiable fit says "less fraud".
             .reduce(
-                || (0.0, 0.0, 0.0, f64::INFINITY),
+                || (Params::NONE, f64::INFINITY),
                 |x, y| {
-                    if (y.3, y.0, y.1, y.2) < (x.3, x.0, x.1, x.2) {
-                        y
-                    } else {
-                        x
-                    }
+                    let key = |(p, l): &(Params, f64)| (*l, p.fi, p.fe, p.alpha, p.theta);
+                    if key(&y) < key(&x) { y } else { x }
                 },
             )
     };
@@ -453,34 +461,55 @@ pub fn fit_fraud_model(
             .map(|k| (lo + k as f64 * step).clamp(0.0, 1.0))
             .collect()
     };
-    let coarse = search(
-        steps(0.0, 1.0, 0.05),
-        steps(0.0, options.max_extreme, options.max_extreme / 15.0),
-        &options.alphas,
-    );
     let fe_step = options.max_extreme / 15.0;
-    let fine = search(
-        steps((coarse.0 - 0.05).max(0.0), (coarse.0 + 0.05).min(1.0), 0.01),
-        steps(
-            (coarse.1 - fe_step).max(0.0),
-            (coarse.1 + fe_step).min(options.max_extreme),
+    let mut coarse = Vec::new();
+    for &alpha in &options.alphas {
+        for &theta in &options.incremental_sds {
+            for fi in steps(0.0, 1.0, 0.1) {
+                for fe in steps(0.0, options.max_extreme, fe_step) {
+                    if fi + fe <= 1.0 + 1e-12 {
+                        coarse.push(Params {
+                            fi,
+                            fe,
+                            alpha,
+                            theta,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let (c, coarse_loss) = search(coarse);
+    let mut fine = Vec::new();
+    for fi in steps((c.fi - 0.1).max(0.0), (c.fi + 0.1).min(1.0), 0.02) {
+        for fe in steps(
+            (c.fe - fe_step).max(0.0),
+            (c.fe + fe_step).min(options.max_extreme),
             fe_step / 5.0,
-        ),
-        &[coarse.2],
-    );
-    let best = if fine.3 <= coarse.3 { fine } else { coarse };
-    let loss_without_fraud = loss(&simulate(&draws, 0.0, 0.0, 1.0, bins), &observed);
+        ) {
+            if fi + fe <= 1.0 + 1e-12 {
+                fine.push(Params { fi, fe, ..c });
+            }
+        }
+    }
+    let (f, fine_loss) = search(fine);
+    let (best, best_loss) = if fine_loss <= coarse_loss {
+        (f, fine_loss)
+    } else {
+        (c, coarse_loss)
+    };
+    let loss_without_fraud = loss(&simulate(&draws, Params::NONE, bins), &observed);
     Ok(FraudFit {
-        incremental: best.0,
-        extreme: best.1,
-        alpha: best.2,
-        loss: best.3,
+        incremental: best.fi,
+        extreme: best.fe,
+        alpha: best.alpha,
+        loss: best_loss,
         loss_without_fraud,
         turnout_mean,
         turnout_sd,
         share_mean,
         share_sd,
-        incremental_sd,
+        incremental_sd: best.theta,
         stations: pts.len(),
     })
 }

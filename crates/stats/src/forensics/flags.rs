@@ -40,7 +40,8 @@ pub enum RedFlag {
     VotesAboveValid,
     /// More ballots counted (valid + invalid) than ballots issued.
     BallotsAboveIssued,
-    /// The same votes, valid and invalid figures as another station.
+    /// Every figure of the form (registered, issued, valid, invalid, votes) the same as
+    /// another station's: a copied protocol.
     IdenticalForm,
     /// Turnout or the winner's share is exactly a multiple of 5%.
     RoundPercent,
@@ -73,6 +74,8 @@ pub struct StationFlags {
 #[derive(Debug, Clone, Serialize)]
 pub struct IdenticalForms {
     pub stations: Vec<String>,
+    pub registered: Option<u64>,
+    pub ballots_issued: Option<u64>,
     pub valid: Option<u64>,
     pub invalid: Option<u64>,
     pub votes: Vec<Option<u64>>,
@@ -162,15 +165,22 @@ pub fn red_flags(
         }
     }
 
-    // Identical forms: same votes, valid and invalid, among stations large enough.
-    type Form<'a> = (&'a [Option<u64>], Option<u64>, Option<u64>);
+    // Identical forms: every figure the same, at stations large enough that chance
+    // repeats are rare (with two choices and no registered count, small forms repeat often).
+    type Form<'a> = (
+        &'a [Option<u64>],
+        Option<u64>,
+        Option<u64>,
+        Option<u64>,
+        Option<u64>,
+    );
     let mut groups: HashMap<Form, Vec<usize>> = HashMap::new();
     for (i, s) in stations.iter().enumerate() {
         if s.ballots().is_some_and(|b| b >= options.min_ballots)
             && s.votes.iter().all(Option::is_some)
         {
             groups
-                .entry((&s.votes, s.valid, s.invalid))
+                .entry((&s.votes, s.valid, s.invalid, s.registered, s.ballots_issued))
                 .or_default()
                 .push(i);
         }
@@ -267,6 +277,8 @@ pub fn red_flags(
                 let s = &stations[g[0]];
                 IdenticalForms {
                     stations: g.iter().map(|&i| stations[i].id.clone()).collect(),
+                    registered: s.registered,
+                    ballots_issued: s.ballots_issued,
                     valid: s.valid,
                     invalid: s.invalid,
                     votes: s.votes.clone(),
@@ -310,7 +322,8 @@ mod tests {
             s("sum", 1000, 613, 600, 13, &[401, 299]),
             s("stuffed", 1000, 613, 620, 13, &[321, 299]),
             s("twin1", 1000, 517, 500, 17, &[201, 299]),
-            s("twin2", 2000, 517, 500, 17, &[201, 299]),
+            s("twin2", 1000, 517, 500, 17, &[201, 299]),
+            s("cousin", 1100, 517, 500, 17, &[201, 299]),
             s("round", 1000, 700, 690, 10, &[301, 389]),
         ];
         let others = vec![(
@@ -339,6 +352,8 @@ mod tests {
         assert_eq!(of("stuffed"), vec![RedFlag::BallotsAboveIssued]);
         assert_eq!(of("twin1"), vec![RedFlag::IdenticalForm]);
         assert_eq!(of("twin2"), vec![RedFlag::IdenticalForm]);
+        // Same votes, but a different register: not a copied form.
+        assert_eq!(of("cousin"), vec![]);
         assert_eq!(of("round"), vec![RedFlag::RoundPercent]);
         assert_eq!(r.identical.len(), 1);
         assert_eq!(r.identical[0].stations, ["twin1", "twin2"]);

@@ -77,9 +77,34 @@ pub(crate) fn is_integer_percent(num: u64, den: u64) -> bool {
     (2000 * num - 20 * k * den).abs() <= den
 }
 
+/// A denominator with its reciprocal, so the Monte Carlo's integer check needs no division.
+#[derive(Clone, Copy)]
+struct Denominator {
+    den: i64,
+    per_cent: f64,
+}
+
+impl Denominator {
+    fn new(den: u64) -> Self {
+        Denominator {
+            den: den as i64,
+            per_cent: 100.0 / den as f64,
+        }
+    }
+
+    /// The same test as [`is_integer_percent`]. The nearest whole percent comes from
+    /// floating point, which cannot pick the wrong one for a value within 0.05 of it
+    /// (its error is below 1e-12); the test itself is exact in integers.
+    #[inline]
+    fn is_integer(self, num: u64) -> bool {
+        let k = (num as f64 * self.per_cent).round() as i64;
+        (2000 * num as i64 - 20 * k * self.den).abs() <= self.den
+    }
+}
+
 struct Included {
-    registered: u64,
-    ballots: u64,
+    registered: Denominator,
+    ballots: Denominator,
     voters: Binomial,
     leader: Binomial,
 }
@@ -125,8 +150,8 @@ pub fn integer_percentages(
         integer_turnout += t as usize;
         integer_share += l as usize;
         included.push(Included {
-            registered,
-            ballots,
+            registered: Denominator::new(registered),
+            ballots: Denominator::new(ballots),
             voters: Binomial::new(registered, voters as f64 / registered as f64),
             leader: Binomial::new(ballots, votes as f64 / ballots as f64),
         });
@@ -134,6 +159,14 @@ pub fn integer_percentages(
     if included.is_empty() {
         return Err(StatsError::EmptySample {
             what: "no station passes the inclusion criteria of the integer-percentage test",
+        });
+    }
+    // 2000 * num must fit in an i64 in the fast check.
+    if let Some(s) = included.iter().find(|s| s.registered.den >= 1 << 40) {
+        return Err(StatsError::OutOfRange {
+            name: "registered voters at one station",
+            value: s.registered.den as f64,
+            expected: "below 2^40",
         });
     }
 
@@ -146,8 +179,7 @@ pub fn integer_percentages(
             for s in &included {
                 let v = s.voters.sample(&mut rng);
                 let l = s.leader.sample(&mut rng);
-                n += (is_integer_percent(v, s.registered) || is_integer_percent(l, s.ballots))
-                    as u64;
+                n += (s.registered.is_integer(v) || s.ballots.is_integer(l)) as u64;
             }
             progress();
             n
@@ -214,6 +246,21 @@ mod tests {
         assert!(is_integer_percent(50, 100));
         assert!(is_integer_percent(0, 7));
         assert!(is_integer_percent(7, 7));
+    }
+
+    #[test]
+    fn the_fast_check_agrees_with_the_exact_one() {
+        for den in (1..3000u64).chain([9_999, 123_457, 1_000_000]) {
+            let d = Denominator::new(den);
+            let step = (den / 500).max(1);
+            for num in (0..=den).step_by(step as usize).chain([den]) {
+                assert_eq!(
+                    d.is_integer(num),
+                    is_integer_percent(num, den),
+                    "{num}/{den}"
+                );
+            }
+        }
     }
 
     #[test]

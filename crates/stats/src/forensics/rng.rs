@@ -115,7 +115,7 @@ enum Method {
         bound: u64,
     },
     /// BTRD: transformed rejection with decomposition (Hörmann 1993).
-    Btrd(Box<BtrdConstants>),
+    Btrd(BtrdConstants),
 }
 
 #[derive(Debug, Clone)]
@@ -178,7 +178,7 @@ impl Binomial {
             let v_r = 0.92 - 4.2 / b;
             let nm = nf - m + 1.0;
             let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + fc(m) + fc(nf - m);
-            Method::Btrd(Box::new(BtrdConstants {
+            Method::Btrd(BtrdConstants {
                 m,
                 r,
                 nr,
@@ -191,7 +191,7 @@ impl Binomial {
                 u_rv_r: 0.86 * v_r,
                 h,
                 nm,
-            }))
+            })
         };
         Binomial { n, flip, method }
     }
