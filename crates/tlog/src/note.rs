@@ -36,7 +36,7 @@ pub enum KeyError {
     BadPublicKey(String),
     #[error("malformed private key: want PRIVATE+KEY+<name>+<id>+<base64 key> ({0})")]
     MalformedSkey(&'static str),
-    #[error("key name {0:?} is empty or contains a space or '+'")]
+    #[error("key name {0:?} is empty or contains a space, a '+' or a control character")]
     BadName(String),
 }
 
@@ -52,7 +52,9 @@ pub fn key_id(name: &str, kind: u8, public: &[u8; 32]) -> u32 {
 }
 
 fn name_ok(name: &str) -> bool {
-    signed_note::is_key_name_valid(name)
+    // signed_note allows control characters in names, but a note may not hold them, so a key
+    // so named could never sign a note that opens.
+    signed_note::is_key_name_valid(name) && !name.chars().any(|c| c < ' ')
 }
 
 /// A parsed verifier key.
@@ -300,9 +302,9 @@ pub enum CheckpointError {
     #[error("not a signed note: {0}")]
     MalformedNote(String),
     #[error(
-        "malformed checkpoint body (want origin, size, base64 root hash, each on its own line)"
+        "malformed checkpoint body: {0} (want origin, size, base64 root hash, each on its own line)"
     )]
-    MalformedCheckpoint,
+    MalformedCheckpoint(String),
     #[error("checkpoint origin {found:?} is not the log's origin {want:?}")]
     WrongOrigin { found: String, want: String },
     #[error("checkpoint carries no signature by the log key {0}")]
@@ -343,8 +345,7 @@ pub fn sign_checkpoint(key: &PrivateKey, size: u64, root: crate::Hash) -> Vec<u8
 
 /// Adds signature lines to a signed note, replacing older ones by the same key.
 pub fn add_signatures(note: &[u8], sigs: &[Signature]) -> Result<Vec<u8>, CheckpointError> {
-    let parsed =
-        Note::from_bytes(note).map_err(|e| CheckpointError::MalformedNote(e.to_string()))?;
+    let parsed = Note::from_bytes(note).map_err(|e| malformed_note(note, &e))?;
     let mut all: Vec<Signature> = parsed_signatures(note)?;
     all.retain(|s| {
         !sigs
@@ -352,14 +353,23 @@ pub fn add_signatures(note: &[u8], sigs: &[Signature]) -> Result<Vec<u8>, Checkp
             .any(|n| n.name() == s.name() && n.id() == s.id())
     });
     all.extend_from_slice(sigs);
-    Ok(Note::new(parsed.text(), &all)
+    let out = Note::new(parsed.text(), &all)
         .map_err(|e| CheckpointError::MalformedNote(e.to_string()))?
-        .to_bytes())
+        .to_bytes();
+    // Note::new does not check the signature lines (names, count, total size); the note we
+    // hand back must open again.
+    Note::from_bytes(&out).map_err(|e| match malformed_note(&out, &e) {
+        CheckpointError::MalformedNote(m) => {
+            CheckpointError::MalformedNote(format!("with the signatures added: {m}"))
+        }
+        other => other,
+    })?;
+    Ok(out)
 }
 
 /// The signature lines of a note, in order.
 pub fn parsed_signatures(note: &[u8]) -> Result<Vec<Signature>, CheckpointError> {
-    Note::from_bytes(note).map_err(|e| CheckpointError::MalformedNote(e.to_string()))?;
+    Note::from_bytes(note).map_err(|e| malformed_note(note, &e))?;
     let text = std::str::from_utf8(note).expect("checked by Note::from_bytes");
     let (_, sigs) = text
         .rsplit_once("\n\n")
@@ -381,10 +391,18 @@ pub fn parse_signature_lines(body: &[u8]) -> Result<Vec<Signature>, CheckpointEr
             "signature lines must each end in a newline".into(),
         ));
     }
+    if text.chars().any(|c| c < ' ' && c != '\n') {
+        return Err(CheckpointError::MalformedNote(
+            "signature lines hold a control character".into(),
+        ));
+    }
     text.lines()
-        .map(|l| {
-            Signature::from_bytes(l.as_bytes())
-                .map_err(|e| CheckpointError::MalformedNote(format!("signature line {l:?}: {e}")))
+        .enumerate()
+        .map(|(i, l)| {
+            Signature::from_bytes(l.as_bytes()).map_err(|e| {
+                let why = signature_line_problem(l).unwrap_or_else(|| e.to_string());
+                CheckpointError::MalformedNote(format!("signature line {}: {why}", i + 1))
+            })
         })
         .collect()
 }
@@ -393,12 +411,106 @@ pub fn parse_signature_lines(body: &[u8]) -> Result<Vec<Signature>, CheckpointEr
 pub fn open_checkpoint(
     note: &[u8],
 ) -> Result<(Checkpoint, Vec<u8>, Vec<Signature>), CheckpointError> {
-    let parsed =
-        Note::from_bytes(note).map_err(|e| CheckpointError::MalformedNote(e.to_string()))?;
-    let checkpoint =
-        Checkpoint::from_bytes(parsed.text()).map_err(|_| CheckpointError::MalformedCheckpoint)?;
+    let parsed = Note::from_bytes(note).map_err(|e| malformed_note(note, &e))?;
+    let checkpoint = Checkpoint::from_bytes(parsed.text())
+        .map_err(|_| CheckpointError::MalformedCheckpoint(checkpoint_problem(parsed.text())))?;
     let sigs = parsed_signatures(note)?;
     Ok((checkpoint, parsed.text().to_vec(), sigs))
+}
+
+/// Why `signed_note` refused a note, in words: its own error says only "malformed note".
+fn malformed_note(note: &[u8], e: &signed_note::NoteError) -> CheckpointError {
+    CheckpointError::MalformedNote(note_problem(note).unwrap_or_else(|| e.to_string()))
+}
+
+/// The first rule of C2SP signed-note that `note` breaks, if we can name it.
+fn note_problem(note: &[u8]) -> Option<String> {
+    if note.len() > 1_000_000 {
+        return Some(format!(
+            "{} bytes is over the 1,000,000-byte limit",
+            note.len()
+        ));
+    }
+    let text = match std::str::from_utf8(note) {
+        Ok(t) => t,
+        Err(e) => return Some(format!("not UTF-8 (byte {})", e.valid_up_to())),
+    };
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| c < ' ' && c != '\n') {
+        return Some(format!("control character {c:?} at byte {at}"));
+    }
+    let Some((_, sigs)) = text.rsplit_once("\n\n") else {
+        return Some("no blank line between the text and the signature lines".into());
+    };
+    if sigs.is_empty() {
+        return Some("no signature lines after the blank line".into());
+    }
+    let Some(sigs) = sigs.strip_suffix('\n') else {
+        return Some("the last signature line does not end in a newline".into());
+    };
+    let lines: Vec<&str> = sigs.split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(why) = signature_line_problem(line) {
+            return Some(format!("signature line {}: {why}", i + 1));
+        }
+    }
+    if lines.len() > 100 {
+        return Some(format!(
+            "{} signature lines; at most 100 are read",
+            lines.len()
+        ));
+    }
+    None
+}
+
+/// What is wrong with one signature line (`— <name> <base64(key id ‖ signature)>`).
+fn signature_line_problem(line: &str) -> Option<String> {
+    let Some(rest) = line.strip_prefix("— ") else {
+        return Some(format!(
+            "{line:?} does not start with \"— \" (U+2014, space)"
+        ));
+    };
+    let Some((name, b64)) = rest.split_once(' ') else {
+        return Some(format!(
+            "{line:?} has no space between key name and signature"
+        ));
+    };
+    if !signed_note::is_key_name_valid(name) {
+        return Some(format!(
+            "key name {name:?} is empty or holds a space or '+'"
+        ));
+    }
+    match BASE64_STANDARD.decode(b64) {
+        Err(_) => Some(format!("signature {b64:?} is not base64")),
+        Ok(raw) if raw.len() < 5 => Some(format!(
+            "signature of {} bytes is too short for a key id and a signature",
+            raw.len()
+        )),
+        Ok(_) => None,
+    }
+}
+
+/// Which line of a checkpoint body is wrong.
+fn checkpoint_problem(text: &[u8]) -> String {
+    let text = String::from_utf8_lossy(text);
+    let mut lines = text.split('\n');
+    let origin = lines.next().unwrap_or_default();
+    if origin.is_empty() {
+        return "the origin line is empty".into();
+    }
+    let Some(size) = lines.next().filter(|l| !l.is_empty()) else {
+        return "no tree size line".into();
+    };
+    let canonical = size.parse::<u64>().is_ok_and(|n| n.to_string() == size);
+    if !canonical {
+        return format!("tree size {size:?} is not a decimal number without leading zeros");
+    }
+    let Some(root) = lines.next().filter(|l| !l.is_empty()) else {
+        return "no root hash line".into();
+    };
+    if BASE64_STANDARD.decode(root).map(|r| r.len()) != Ok(32) {
+        return format!("root hash {root:?} is not 32 bytes in base64");
+    }
+    "an extension line is empty or the body does not end in a newline".into()
 }
 
 /// Which witnesses must cosign a checkpoint: the quorum rule of C2SP tlog-policy.
@@ -412,7 +524,19 @@ pub enum Quorum {
     Group { k: usize, members: Vec<Quorum> },
 }
 
+/// The most witnesses and groups a policy may expand to. A group is copied into each group
+/// that names it, so without a bound a few hundred bytes of nested groups fill memory.
+pub const MAX_QUORUM_NODES: usize = 4096;
+
 impl Quorum {
+    /// Witnesses and groups in this rule, counting a group once per place it is named.
+    fn nodes(&self) -> usize {
+        match self {
+            Quorum::Group { members, .. } => 1 + members.iter().map(Quorum::nodes).sum::<usize>(),
+            _ => 1,
+        }
+    }
+
     fn satisfied(&self, cosigned: &[bool]) -> bool {
         match self {
             Quorum::None => true,
@@ -485,6 +609,8 @@ impl Policy {
         let mut witnesses: Vec<(String, Vkey)> = Vec::new();
         let mut names: std::collections::HashMap<String, Quorum> = Default::default();
         let mut quorum = None;
+        // Nodes in all groups so far, each group counted in full.
+        let mut expanded = 0usize;
         for (i, raw) in text.split('\n').enumerate() {
             let line = i + 1;
             let err = |message: String| PolicyError { line, message };
@@ -546,6 +672,7 @@ impl Policy {
                     }
                     let member_names = &words[3..];
                     let mut members = Vec::new();
+                    let mut nodes = 1;
                     for (j, m) in member_names.iter().enumerate() {
                         if member_names[..j].contains(m) {
                             return Err(err(format!("member {m:?} is listed twice")));
@@ -553,8 +680,16 @@ impl Policy {
                         let q = names
                             .get(*m)
                             .ok_or_else(|| err(format!("member {m:?} is not defined above")))?;
+                        // Checked before each copy, so a long line cannot fill memory first.
+                        nodes += q.nodes();
+                        if expanded + nodes > MAX_QUORUM_NODES {
+                            return Err(err(format!(
+                                "groups nest too deeply: the policy expands to over {MAX_QUORUM_NODES} witnesses and groups"
+                            )));
+                        }
                         members.push(q.clone());
                     }
+                    expanded += nodes;
                     let n = members.len();
                     let k = match words[2] {
                         "all" => n,

@@ -276,7 +276,8 @@ pub enum BundleError {
 
 /// Splits an entry bundle into its entries, checking that it holds exactly `expected` of them.
 pub fn split_bundle(bundle: &[u8], expected: usize) -> Result<Vec<&[u8]>, BundleError> {
-    let mut entries = Vec::with_capacity(expected);
+    // Each entry takes at least its 2-byte prefix; `expected` alone may be anything.
+    let mut entries = Vec::with_capacity(expected.min(bundle.len() / 2));
     let mut rest = bundle;
     while !rest.is_empty() {
         let position = entries.len();

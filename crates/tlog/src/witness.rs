@@ -268,11 +268,9 @@ impl Witness {
             Ok(r) => Hash(r),
             Err(_) => return WitnessReply::Internal("stored root is not 32 bytes".into()),
         };
-        if stored_size == 0 {
-            if consistent_with_empty(&request.proof).is_err() {
-                return WitnessReply::BadProof("the proof must be empty when old size is 0".into());
-            }
-        } else if size == stored_size {
+        // Equal sizes first, size 0 included: a witness that has seen nothing holds the empty
+        // tree's root, and must not cosign a size-0 checkpoint with another root.
+        if size == stored_size {
             if root != stored_root {
                 return WitnessReply::Conflict(stored_size);
             }
@@ -280,6 +278,10 @@ impl Witness {
                 return WitnessReply::BadProof(
                     "the proof must be empty when the sizes match".into(),
                 );
+            }
+        } else if stored_size == 0 {
+            if consistent_with_empty(&request.proof).is_err() {
+                return WitnessReply::BadProof("the proof must be empty when old size is 0".into());
             }
         } else if let Err(e) =
             verify_consistency(stored_size, stored_root, size, root, &request.proof)

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Runs every fuzz target, one after another, each for SECONDS (default 300) on one core,
+# starting from the seed corpus. Logs go to logs/<target>.log; a crash stops the run and
+# leaves its input in artifacts/<target>/.
+#
+#   cd fuzz && cargo run --release --example seeds && ./run.sh 300 [target ...]
+set -eu
+cd "$(dirname "$0")"
+seconds=${1:-300}
+[ $# -gt 0 ] && shift
+targets=${*:-"note keys policy proof_file witness_request witness tile_path bundle verify_log"}
+mkdir -p logs
+for t in $targets; do
+    mkdir -p "corpus/$t"
+    rm -f fuzz-0.log
+    if cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
+        -max_total_time="$seconds" -jobs=1 -rss_limit_mb=2048 -timeout=10 >/dev/null 2>&1; then
+        status=clean
+    else
+        status=FAILED
+    fi
+    mv fuzz-0.log "logs/$t.log"
+    runs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "logs/$t.log" | tail -1)
+    echo "$t: $status; ${runs:-no summary, see logs/$t.log}"
+    [ "$status" = clean ] || exit 1
+done
