@@ -276,23 +276,30 @@ fn btrd(rng: &mut Rng, n: u64, c: &BtrdConstants) -> u64 {
         v = v * c.alpha / (c.a / (us * us) + c.b);
         let km = (kf - c.m).abs();
         if km <= 15.0 {
-            // Step 3.1: recursive evaluation of f(k) / f(m).
-            let mut f = 1.0;
+            // Step 3.1: recursive evaluation of f(k) / f(m), as one ratio of products so
+            // that the loop multiplies instead of dividing (at most 16 factors, far from
+            // overflow).
+            let (mut num, mut den) = (1.0, 1.0);
             if c.m < kf {
                 let mut i = c.m;
                 while i < kf {
                     i += 1.0;
-                    f *= c.nr / i - c.r;
+                    num *= c.nr - c.r * i;
+                    den *= i;
                 }
-            } else if c.m > kf {
+                if v * den <= num {
+                    return kf as u64;
+                }
+            } else {
                 let mut i = kf;
                 while i < c.m {
                     i += 1.0;
-                    v *= c.nr / i - c.r;
+                    num *= c.nr - c.r * i;
+                    den *= i;
                 }
-            }
-            if v <= f {
-                return kf as u64;
+                if v * num <= den {
+                    return kf as u64;
+                }
             }
             continue;
         }
