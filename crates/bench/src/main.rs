@@ -5,6 +5,7 @@
 //! results are kept in `BENCHMARKS.md`. Timings are medians over repeated runs.
 
 mod append;
+mod forensics_mc;
 mod logdata;
 mod proof;
 mod verify;
@@ -29,6 +30,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         "verify",
         "full verification of a published 10M-entry log",
         verify::run,
+    ),
+    (
+        "forensics-mc",
+        "integer-percentage Monte Carlo, 1000 replicates over the Russian 2011 stations",
+        forensics_mc::run,
     ),
 ];
 
