@@ -9,7 +9,6 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import numpy" 2>/dev/
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q numpy
 fi
-echo "## forensics-mc: scrutineer"
 cargo run --release -q -p bench -- forensics-mc
 echo
 echo "## forensics-mc: Python reference"
