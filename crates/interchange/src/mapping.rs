@@ -180,9 +180,10 @@ impl Mapping {
         };
         let table: Table = text.parse().map_err(|e: toml::de::Error| {
             let message = e.message().to_string();
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| {
+                let before = &text.as_bytes()[..s.start.min(text.len())];
+                1 + before.iter().filter(|&&b| b == b'\n').count()
+            });
             p.err(
                 "(document)",
                 match line {

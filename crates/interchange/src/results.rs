@@ -120,6 +120,23 @@ impl StationResultsReader {
     /// against its header.
     pub fn open(path: impl AsRef<Path>, mapping: &Mapping) -> Result<Self, Error> {
         let path = path.as_ref();
+        Self::check_record(mapping)?;
+        let input = crate::open::open_data(path)?;
+        Self::from_reader(input, path, mapping)
+    }
+
+    /// Reads CSV bytes (already decompressed) from `input`; `name` names it in errors.
+    pub fn from_reader(
+        input: Box<dyn Read + Send>,
+        name: impl AsRef<Path>,
+        mapping: &Mapping,
+    ) -> Result<Self, Error> {
+        let path = name.as_ref();
+        Self::check_record(mapping)?;
+        Self::build(input, path, mapping)
+    }
+
+    fn check_record(mapping: &Mapping) -> Result<(), Error> {
         if mapping.record != RecordKind::StationResults {
             return Err(Error::Mapping {
                 file: mapping.path.clone(),
@@ -127,7 +144,10 @@ impl StationResultsReader {
                 message: format!("is {:?}, not \"station-results\"", mapping.record.as_str()),
             });
         }
-        let input = crate::open::open_data(path)?;
+        Ok(())
+    }
+
+    fn build(input: Box<dyn Read + Send>, path: &Path, mapping: &Mapping) -> Result<Self, Error> {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(mapping.csv.delimiter)
             .quote(mapping.csv.quote)

@@ -1,0 +1,135 @@
+//! Mutated CSV and mapping text never makes the reader panic: every outcome is rows or an
+//! error. A cheap, deterministic stand-in for fuzzing that runs with the tests.
+
+use interchange::{Mapping, StationResultsReader};
+
+const MAPPING: &str = r#"record = "station-results"
+[csv]
+missing = ["", "-1"]
+[station]
+id = ["area", 1]
+areas = [{ level = "area", column = "area" }]
+[contest]
+choices = ["A", "B"]
+[counts]
+registered = "registered"
+[[source]]
+name = "official"
+ballots_issued = ["early", "on_day"]
+valid = 7
+votes = ["a", "b"]
+"#;
+
+const CSV: &str = "area,station,registered,early,on_day,a,b,valid\n\
+North,1,100,5,50,30,20,50\n\
+\"South, East\",2,-1,,7,1,2,3\n\
+West,3,200,0,150,\"70\",80,150\n";
+
+/// A small deterministic generator (SplitMix64) so failures reproduce.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn mutate(&mut self, text: &[u8]) -> Vec<u8> {
+        const INTERESTING: &[u8] = b"\",\n\r-019 []={}\x00\xff\xc3#'";
+        let mut out = text.to_vec();
+        for _ in 0..1 + self.below(4) {
+            let at = self.below(out.len() + 1);
+            let byte = if self.below(2) == 0 {
+                INTERESTING[self.below(INTERESTING.len())]
+            } else {
+                self.next() as u8
+            };
+            match self.below(4) {
+                0 if at < out.len() => out[at] = byte,
+                1 => out.insert(at, byte),
+                2 if at < out.len() => {
+                    out.remove(at);
+                }
+                _ => {
+                    let end = (at + self.below(20)).min(out.len());
+                    let piece = out[at..end].to_vec();
+                    let to = self.below(out.len() + 1);
+                    out.splice(to..to, piece);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn read_all(csv: Vec<u8>, mapping: &Mapping) -> usize {
+    let reader = match StationResultsReader::from_reader(
+        Box::new(std::io::Cursor::new(csv)),
+        "m.csv",
+        mapping,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            assert!(
+                e.to_string().starts_with("m.csv") || e.key().is_some(),
+                "{e}"
+            );
+            return 0;
+        }
+    };
+    let mut rows = 0;
+    for row in reader {
+        match row {
+            Ok(_) => rows += 1,
+            Err(e) => {
+                // Every row error names the file and a line.
+                assert!(e.to_string().starts_with("m.csv:"), "{e}");
+                assert!(e.line().is_some_and(|l| l >= 1), "{e}");
+                break;
+            }
+        }
+    }
+    rows
+}
+
+#[test]
+fn the_unmutated_inputs_read() {
+    let mapping = Mapping::parse(MAPPING, "m.toml").unwrap();
+    assert_eq!(read_all(CSV.as_bytes().to_vec(), &mapping), 3);
+}
+
+#[test]
+fn mutated_csv_gives_rows_or_errors() {
+    let mapping = Mapping::parse(MAPPING, "m.toml").unwrap();
+    let mut g = Gen(1);
+    for _ in 0..20_000 {
+        read_all(g.mutate(CSV.as_bytes()), &mapping);
+    }
+}
+
+#[test]
+fn mutated_mappings_parse_or_name_a_key() {
+    let mut g = Gen(2);
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        let text = g.mutate(MAPPING.as_bytes());
+        let Ok(text) = String::from_utf8(text) else {
+            continue;
+        };
+        match Mapping::parse(&text, "m.toml") {
+            Ok(mapping) => {
+                parsed += 1;
+                read_all(CSV.as_bytes().to_vec(), &mapping);
+            }
+            Err(e) => assert!(e.key().is_some(), "{e}"),
+        }
+    }
+    assert!(parsed > 100, "only {parsed} mutated mappings parsed");
+}
