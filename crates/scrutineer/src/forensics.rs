@@ -223,9 +223,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 )
             })?,
     };
-    let (leader_votes, ballots) = stations.iter().fold((0u64, 0u64), |(v, b), s| {
+    let (leader_votes, ballots) = stations.iter().fold((0u128, 0u128), |(v, b), s| {
         match (s.votes[leader], s.ballots()) {
-            (Some(x), Some(y)) => (v + x, b + y),
+            (Some(x), Some(y)) => (v + x as u128, b + y as u128),
             _ => (v, b),
         }
     });

@@ -144,8 +144,9 @@ pub fn red_flags(
                 f.push(RedFlag::TurnoutAboveThreshold);
             }
         }
-        if let (Some(valid), Some(votes)) = (s.valid, s.votes.iter().copied().sum::<Option<u64>>())
-            && votes > valid
+        let votes: Option<u128> = s.votes.iter().map(|v| v.map(u128::from)).sum();
+        if let (Some(valid), Some(votes)) = (s.valid, votes)
+            && votes > valid as u128
         {
             f.push(RedFlag::VotesAboveValid);
         }

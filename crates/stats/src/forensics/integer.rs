@@ -162,10 +162,13 @@ pub fn integer_percentages(
         });
     }
     // 2000 * num must fit in an i64 in the fast check.
-    if let Some(s) = included.iter().find(|s| s.registered.den >= 1 << 40) {
+    if let Some(s) = included
+        .iter()
+        .find(|s| s.registered.den >= 1 << 40 || s.ballots.den >= 1 << 40)
+    {
         return Err(StatsError::OutOfRange {
-            name: "registered voters at one station",
-            value: s.registered.den as f64,
+            name: "registered voters or ballots at one station",
+            value: s.registered.den.max(s.ballots.den) as f64,
             expected: "below 2^40",
         });
     }

@@ -52,7 +52,8 @@ impl StationCounts {
     /// Ballots counted: valid + invalid, or the form's total if those are not both given.
     pub fn ballots(&self) -> Option<u64> {
         match (self.valid, self.invalid) {
-            (Some(v), Some(i)) => Some(v + i),
+            // A sum past u64 cannot be a real count; treat it as not given.
+            (Some(v), Some(i)) => v.checked_add(i),
             _ => self.total,
         }
     }
@@ -129,4 +130,72 @@ pub(crate) fn check_choice(choice: usize, choices: usize) -> Result<(), StatsErr
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Absurd figures (zeros, u64::MAX, votes above ballots, more voters than registered)
+    /// give results or errors from every test, never a panic or an overflow.
+    #[test]
+    fn absurd_figures_never_panic() {
+        let big = u64::MAX;
+        let mut stations = Vec::new();
+        for (i, (r, u, v, n, a, b)) in [
+            (0, 0, 0, 0, 0, 0),
+            (big, big, big, big, big, big),
+            (100, 500, 10, 0, 400, 300),
+            (1 << 41, 1 << 40, 1 << 40, 0, 1 << 39, 1 << 39),
+            (150, 120, 110, 5, 60, 50),
+            (150, 120, 110, 5, 60, 50),
+            (1000, 0, 0, 0, 0, 0),
+        ]
+        .into_iter()
+        // Enough ordinary stations that the fraud fit runs over the absurd ones too.
+        .chain((0..20).map(|k| (300 + k, 200, 190, 10, 100 + k, 90 - k)))
+        .enumerate()
+        {
+            stations.push(StationCounts {
+                id: i.to_string(),
+                registered: Some(r),
+                ballots_issued: Some(u),
+                valid: Some(v),
+                invalid: Some(n),
+                total: None,
+                votes: vec![Some(a), Some(b)],
+            });
+        }
+        stations.push(StationCounts {
+            id: "blank".into(),
+            votes: vec![None, None],
+            ..Default::default()
+        });
+        let names = vec!["A".to_string(), "B".to_string()];
+        let _ = leader(&stations);
+        let _ = integer_percentages(
+            &stations,
+            0,
+            &IntegerOptions {
+                replicates: 10,
+                ..Default::default()
+            },
+            &|| {},
+        );
+        let _ = eft_tests(
+            &stations,
+            &names,
+            &EftOptions {
+                bootstrap: 10,
+                dip_null: 5,
+                ..Default::default()
+            },
+            &|| {},
+        );
+        let _ = fingerprint(&stations, 1, 100).map(|f| f.svg("t", "A"));
+        assert!(fit_fraud_model(&stations, 0, &FraudFitOptions::default()).is_ok());
+        let others = vec![("copy".to_string(), stations.clone())];
+        let r = red_flags(&stations, &others, 0, &FlagOptions::default()).unwrap();
+        assert!(r.totals.contains_key(&RedFlag::TurnoutAbove100));
+    }
 }
