@@ -408,65 +408,66 @@ fn human(r: &Report, list: usize) -> String {
         100.0 * k.confidence,
         k.dip_null
     );
-    let heads = [
-        "2BL", "LastC", "C05s", "P05s", "Skew", "Kurt", "Dip", "Dip p", "Sobyanin", "Corr",
+    // One row per statistic (value, then its interval), one column per variable.
+    let e = &k.expected;
+    let rows: [(&str, Option<f64>); 10] = [
+        ("2BL (2nd digit)", Some(e.second_digit_mean)),
+        ("LastC (last digit)", Some(e.last_digit_mean)),
+        ("C05s", Some(e.c05s)),
+        ("P05s", Some(e.p05s)),
+        ("skewness", Some(e.skewness)),
+        ("kurtosis", Some(e.kurtosis)),
+        ("dip", None),
+        ("dip p-value", None),
+        ("Sobyanin", None),
+        ("corr(turnout, share)", None),
     ];
-    let _ = write!(o, "  {:<22}", "");
-    for h in heads {
-        let _ = write!(o, "{h:>15}");
+    let width = 17;
+    let _ = write!(o, "  {:<22}{:>9}", "", "expected");
+    for v in &k.variables {
+        let name: String = v.name.chars().take(width - 2).collect();
+        let _ = write!(o, "{name:>width$}");
     }
     let _ = writeln!(o);
-    let e = &k.expected;
-    let _ = write!(o, "  {:<22}", "expected");
-    for v in [
-        Some(e.second_digit_mean),
-        Some(e.last_digit_mean),
-        Some(e.c05s),
-        Some(e.p05s),
-        Some(e.skewness),
-        Some(e.kurtosis),
-    ] {
+    for (row, (label, expected)) in rows.iter().enumerate() {
+        let cell = |v: &forensics::EftVariable| -> Option<Estimate> {
+            match row {
+                0 => v.second_digit_mean,
+                1 => v.last_digit_mean,
+                2 => v.c05s,
+                3 => v.p05s,
+                4 => v.skewness,
+                5 => v.kurtosis,
+                6 => v.dip,
+                8 => v.sobyanin,
+                9 => v.correlation,
+                _ => None,
+            }
+        };
         let _ = write!(
             o,
-            "{:>15}",
-            v.map(|x| format!("{x:.3}")).unwrap_or_default()
+            "  {label:<22}{:>9}",
+            expected.map(|x| format!("{x:.3}")).unwrap_or_default()
         );
-    }
-    let _ = writeln!(o);
-    for v in &k.variables {
-        let cells: [Option<Estimate>; 10] = [
-            v.second_digit_mean,
-            v.last_digit_mean,
-            v.c05s,
-            v.p05s,
-            v.skewness,
-            v.kurtosis,
-            v.dip,
-            None,
-            v.sobyanin,
-            v.correlation,
-        ];
-        let name: String = v.name.chars().take(22).collect();
-        let _ = write!(o, "  {name:<22}");
-        for (i, c) in cells.iter().enumerate() {
-            let text = match (i, c) {
-                (7, _) => v
-                    .dip_p_value
-                    .map(|p| format!("{p:.3}"))
-                    .unwrap_or_else(|| "—".into()),
-                (_, Some(c)) => format!("{:.3}", c.value),
-                (_, None) => "—".into(),
+        for v in &k.variables {
+            let text = if row == 7 {
+                v.dip_p_value.map(|p| format!("{p:.3}"))
+            } else {
+                cell(v).map(|c| format!("{:.3}", c.value))
             };
-            let _ = write!(o, "{text:>15}");
-        }
-        let _ = write!(o, "\n  {:<22}", "");
-        for c in &cells {
-            let text = c
-                .map(|c| format!("[{:.3},{:.3}]", c.lo, c.hi))
-                .unwrap_or_default();
-            let _ = write!(o, "{text:>15}");
+            let _ = write!(o, "{:>width$}", text.unwrap_or_else(|| "—".into()));
         }
         let _ = writeln!(o);
+        if row != 7 {
+            let _ = write!(o, "  {:<31}", "");
+            for v in &k.variables {
+                let text = cell(v)
+                    .map(|c| format!("{:.3}…{:.3}", c.lo, c.hi))
+                    .unwrap_or_default();
+                let _ = write!(o, "{text:>width$}");
+            }
+            let _ = writeln!(o);
+        }
     }
     let _ = writeln!(o);
 
