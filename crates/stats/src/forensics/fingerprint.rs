@@ -457,8 +457,9 @@ pub fn fit_fraud_model(
     };
     let steps = |lo: f64, hi: f64, step: f64| -> Vec<f64> {
         let n = ((hi - lo) / step).round() as usize;
+        // Rounded so that reported fractions read 0.7, not 0.7000000000000001.
         (0..=n)
-            .map(|k| (lo + k as f64 * step).clamp(0.0, 1.0))
+            .map(|k| (((lo + k as f64 * step) * 1e9).round() / 1e9).clamp(0.0, 1.0))
             .collect()
     };
     let fe_step = options.max_extreme / 15.0;
