@@ -4,6 +4,10 @@
 //! bundles), `tail_entry` (entries of the incomplete last bundle), `checkpoint`, and
 //! `witness_progress`. An integration is one `BEGIN IMMEDIATE` transaction committed with
 //! `synchronous = FULL`, so once it returns the entries survive a crash or power cut.
+//!
+//! Copying committed pages from the WAL into the database file (a checkpoint) is left to a
+//! background thread with its own connection, so a commit waits for its own WAL write only;
+//! see [`Checkpointer`].
 
 use crate::Hash;
 use crate::storage::{ApplyError, Integration, LogMeta, Storage, StorageError, TreeHead};
@@ -27,9 +31,77 @@ CREATE TABLE IF NOT EXISTS checkpoint(size INTEGER PRIMARY KEY, note BLOB NOT NU
 CREATE TABLE IF NOT EXISTS witness_progress(witness TEXT PRIMARY KEY, size INTEGER NOT NULL);
 ";
 
+/// Roughly how much is written to the WAL between two background checkpoints (SQLite's own
+/// default is 1,000 pages, about 4 MiB; a smaller step keeps the checkpoints overlapping the
+/// commits that follow instead of falling a commit behind).
+const CHECKPOINT_BYTES: usize = 1 << 20;
+
+/// WAL pages after which a commit checkpoints by itself, should the [`Checkpointer`] fall
+/// behind.
+const WAL_FALLBACK_PAGES: u32 = 8_192;
+
 /// A log stored in one SQLite file.
 pub struct SqliteStorage {
+    // Declared before `conn` so that it stops first, and closing `conn` (the last connection)
+    // finishes the checkpoint and removes the WAL.
+    checkpointer: Checkpointer,
     conn: Connection,
+    /// Bytes integrated since the last checkpoint was asked for (an estimate of the WAL's
+    /// growth).
+    unchecked: usize,
+}
+
+/// Checkpoints the WAL on its own thread and connection, about every [`CHECKPOINT_BYTES`].
+///
+/// Without it SQLite checkpoints inside the committing call whenever the WAL passes 1,000
+/// pages: the commit then also waits for the pages to be copied into the database file and
+/// for that file's `fsync`. Durability does not depend on checkpoints (a commit is durable
+/// once the WAL is synced), so they can overlap the next batch instead. If this thread cannot
+/// keep up, commits checkpoint by themselves past [`WAL_FALLBACK_PAGES`].
+struct Checkpointer {
+    wake: Option<std::sync::mpsc::SyncSender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer, StorageError> {
+        let conn = Connection::open(path)
+            .map_err(|e| StorageError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend)?;
+        // One pending wake-up is enough: a checkpoint copies everything committed before it.
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("tlog-checkpoint".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    // A failed or partial passive checkpoint is harmless: the next one, a
+                    // commit past the fallback, or closing the database completes the copy.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| StorageError::Backend(format!("cannot start the checkpointer: {e}")))?;
+        Ok(Checkpointer {
+            wake: Some(wake),
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for a checkpoint, without waiting.
+    fn nudge(&self) {
+        if let Some(wake) = &self.wake {
+            let _ = wake.try_send(());
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.wake.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 fn backend(e: rusqlite::Error) -> StorageError {
@@ -70,7 +142,11 @@ impl SqliteStorage {
         )
         .map_err(backend)?;
         tx.commit().map_err(backend)?;
-        Ok(SqliteStorage { conn })
+        Ok(SqliteStorage {
+            checkpointer: Checkpointer::start(path)?,
+            conn,
+            unchecked: 0,
+        })
     }
 
     /// Opens an existing log database.
@@ -82,7 +158,11 @@ impl SqliteStorage {
             )));
         }
         let conn = open_connection(path)?;
-        let storage = SqliteStorage { conn };
+        let storage = SqliteStorage {
+            checkpointer: Checkpointer::start(path)?,
+            conn,
+            unchecked: 0,
+        };
         storage.meta()?;
         Ok(storage)
     }
@@ -102,6 +182,8 @@ fn open_connection(path: &Path) -> Result<Connection, StorageError> {
         .map_err(backend)?;
     // Acknowledged means on disk, not only in the OS cache.
     conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(backend)?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_FALLBACK_PAGES)
         .map_err(backend)?;
     conn.execute_batch(SCHEMA).map_err(backend)?;
     Ok(conn)
@@ -224,7 +306,17 @@ impl Storage for SqliteStorage {
             .map_err(backend)?;
         }
         apply(&tx).map_err(StorageError::Apply)?;
-        tx.commit().map_err(backend)
+        tx.commit().map_err(backend)?;
+        // Page headers and the B-tree pages a commit touches come on top of the blobs.
+        self.unchecked += 4 * 4_096
+            + change.tiles.iter().map(|t| t.2.len()).sum::<usize>()
+            + change.bundles.iter().map(|b| b.1.len()).sum::<usize>()
+            + change.tail.iter().map(|t| t.1.len()).sum::<usize>();
+        if self.unchecked >= CHECKPOINT_BYTES {
+            self.unchecked = 0;
+            self.checkpointer.nudge();
+        }
+        Ok(())
     }
 
     fn checkpoint(&self, size: Option<u64>) -> Result<Option<Vec<u8>>, StorageError> {
