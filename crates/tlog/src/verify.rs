@@ -182,6 +182,19 @@ pub fn verify_log(
     previous: Option<&TrustedState>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Verified, VerifyError> {
+    verify_log_entries(source, policy, previous, progress, &mut |_, _| {})
+}
+
+/// [`verify_log`], handing each entry to `each(index, entry)` in order as it is read, so that a
+/// caller can fold the entries in the same pass. What `each` saw counts only if the whole
+/// verification succeeds.
+pub fn verify_log_entries(
+    source: &dyn TileSource,
+    policy: &Policy,
+    previous: Option<&TrustedState>,
+    progress: &mut dyn FnMut(u64, u64),
+    each: &mut dyn FnMut(u64, &[u8]),
+) -> Result<Verified, VerifyError> {
     let note = fetch_required(source, "checkpoint")?;
     let cp = policy.verify(&note)?;
     if let Some(prev) = previous {
@@ -229,6 +242,7 @@ pub fn verify_log(
                 bad_entry = Some((first + i as u64, path.clone(), tile_path.clone()));
             }
             edge.push(leaf, &mut full);
+            each(first + i as u64, entry);
         }
         for done in full.drain(..) {
             if done.level == 0 {
