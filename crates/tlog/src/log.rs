@@ -409,7 +409,9 @@ impl<S: Storage> TileStore for Log<S> {
 }
 
 /// When the [`Sequencer`] commits: after `max_entries` entries, or `max_delay` after the first
-/// waiting request, whichever comes first.
+/// waiting request, whichever comes first. Requests already waiting always join the commit, so
+/// a zero `max_delay` commits whatever has queued up while the previous commit was on its way
+/// to disk, without waiting for more.
 #[derive(Debug, Clone, Copy)]
 pub struct GroupCommit {
     pub max_entries: usize,
@@ -448,17 +450,23 @@ impl<S: Storage + Send + 'static> Sequencer<S> {
                 let mut count = first.entries.len();
                 let mut jobs = vec![first];
                 while count < policy.max_entries {
-                    let now = std::time::Instant::now();
-                    if now >= deadline {
-                        break;
-                    }
-                    match rx.recv_timeout(deadline - now) {
-                        Ok(job) => {
-                            count += job.entries.len();
-                            jobs.push(job);
+                    // Requests already waiting join without delay; then wait for more until
+                    // the deadline.
+                    let job = match rx.try_recv() {
+                        Ok(job) => job,
+                        Err(_) => {
+                            let now = std::time::Instant::now();
+                            if now >= deadline {
+                                break;
+                            }
+                            match rx.recv_timeout(deadline - now) {
+                                Ok(job) => job,
+                                Err(_) => break,
+                            }
                         }
-                        Err(_) => break,
-                    }
+                    };
+                    count += job.entries.len();
+                    jobs.push(job);
                 }
                 let all: Vec<&[u8]> = jobs
                     .iter()
