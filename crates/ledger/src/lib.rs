@@ -1,4 +1,22 @@
-//! The election record: typed, versioned, signed events, the commission's multi-party
-//! governance, and the deterministic fold of the log into a SQLite projection of state.
+//! The election record: typed, versioned, signed events; the commission's multi-party
+//! governance; and the deterministic fold of the log into a SQLite projection of state.
 //!
-//! Not yet built (issue 3). It will never know about HTTP or statistics.
+//! - [`event`]: the events and the exact bytes of an entry (RFC 8785 canonical JSON);
+//! - [`fold`]: how each entry changes state, or why it is refused (intake and replay share it);
+//! - [`state`]: the tables and the state digest;
+//! - [`election`]: intake (validate → sequence into the log → apply, in one transaction);
+//! - [`config`]: the human-written election configuration that becomes the genesis;
+//! - [`replay`]: rebuilding the state from a published log alone.
+//!
+//! This crate never knows about HTTP or statistics.
+
+pub mod config;
+pub mod election;
+pub mod event;
+pub mod fold;
+pub mod replay;
+pub mod state;
+
+pub use election::{Election, SubmitError};
+pub use event::{Entry, Event};
+pub use fold::{Applied, Fold, Refusal};

@@ -1,0 +1,86 @@
+//! The election configuration: the TOML file a commission writes, which becomes the genesis.
+//!
+//! ```toml
+//! election = "National Assembly election 2013"
+//! origin = "elections.example/kh-2013"        # the log's origin; its key is named so
+//! levels = ["province", "district", "commune"] # area levels, top down; stations sit in the last
+//! bulk_threshold = 100                          # larger registration batches need approval
+//!
+//! [rule]                 # for governed actions
+//! min_approvals = 5
+//! min_parties = 2
+//! every_party_asked = true
+//!
+//! [[party]]
+//! id = "CPP"
+//! name = "Cambodian People's Party"
+//!
+//! [[member]]             # one per founding member; each signs the genesis
+//! name = "nec.member-1"  # the key's name
+//! person = "Member One"
+//! party = "CPP"          # omit for a member chosen by consensus
+//! vkey = "nec.member-1+1a2b3c4d+AQ..."
+//!
+//! [[key]]                # optional: keys enrolled from the start (clerks, officials...)
+//! name = "nec.clerk-1"
+//! role = "commission_clerk"
+//! scope = "all"
+//! vkey = "nec.clerk-1+..."
+//!
+//! [[contest]]
+//! id = "na-2013"
+//! name = "National Assembly"
+//! kind = "party_list"            # or "candidates"
+//! constituency_level = "province"
+//! method = "dhondt"              # or "sainte_lague", "largest_remainder"
+//! choices = [{ id = "CPP", name = "Cambodian People's Party", party = "CPP" }]
+//! seats = { "01" = 6, "02" = 8 } # seats per constituency, by area code
+//! ```
+
+use crate::event::{Contest, Enrol, Genesis, Member, Party, Rule};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    election: String,
+    origin: String,
+    levels: Vec<String>,
+    #[serde(default = "default_threshold")]
+    bulk_threshold: u64,
+    rule: Rule,
+    #[serde(default, rename = "party")]
+    parties: Vec<Party>,
+    #[serde(rename = "member")]
+    members: Vec<Member>,
+    #[serde(default, rename = "key")]
+    keys: Vec<Enrol>,
+    #[serde(default, rename = "contest")]
+    contests: Vec<Contest>,
+}
+
+fn default_threshold() -> u64 {
+    100
+}
+
+/// Reads an election configuration and checks it as a genesis would be checked. Errors name
+/// the line and column, or the field.
+pub fn parse(text: &str) -> Result<Genesis, String> {
+    let c: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let g = Genesis {
+        bulk_threshold: c.bulk_threshold,
+        contests: c.contests,
+        election: c.election,
+        keys: c.keys,
+        levels: c.levels,
+        members: c.members,
+        origin: c.origin,
+        parties: c.parties,
+        rule: c.rule,
+    };
+    crate::fold::validate_genesis(&g).map_err(|(path, message)| {
+        let path = path.replacen("body.", "", 1);
+        format!("{path}: {message}")
+    })?;
+    Ok(g)
+}

@@ -1,0 +1,848 @@
+//! Election events and their envelope: the exact bytes of a log entry.
+//!
+//! An entry is the RFC 8785 (JCS) canonical JSON of
+//!
+//! ```text
+//! {"author":<key name>,"batch":<manifest id>,"body":{…},"cosigs":[…],"kind":"…","sig":"…","v":1}
+//! ```
+//!
+//! where `author` and `sig` are present on a signed event, `batch` (the id of the signed batch
+//! manifest) replaces them on an entry of a bulk submission, and `cosigs` appear only on the
+//! genesis, which every founding member signs. A signature is Ed25519 over the canonical
+//! envelope without `sig` and `cosigs`, base64-encoded.
+//!
+//! Canonical form is produced by serialising the types below, whose fields are declared in
+//! sorted order and hold only strings, integers (at most 2^53 − 1), booleans, arrays and
+//! objects; absent optional fields are omitted, never `null`. A parsed entry is re-encoded and
+//! must come out byte for byte the same, so one event has exactly one valid encoding.
+//!
+//! An entry's id is the lowercase hex SHA-256 of its bytes.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The envelope version this code writes and reads.
+pub const VERSION: u32 = 1;
+
+/// The largest integer an event may carry (I-JSON / JCS: exactly representable as a double).
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A signer's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A member of the election commission: proposes and approves governed actions.
+    CommissionMember,
+    /// Commission staff: proposes, imports stations and official results.
+    CommissionClerk,
+    /// Registers, updates and transfers voters in their areas.
+    RegistrationOfficer,
+    /// Signs the official result forms of the stations in their areas.
+    PollingOfficial,
+    /// A party's agent: files that party's copies of result forms.
+    PartyAgent,
+    /// An observer organisation's member: files observer copies and reports.
+    Observer,
+    /// Runs a witness; writes nothing to the log.
+    Witness,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CommissionMember => "commission_member",
+            Role::CommissionClerk => "commission_clerk",
+            Role::RegistrationOfficer => "registration_officer",
+            Role::PollingOfficial => "polling_official",
+            Role::PartyAgent => "party_agent",
+            Role::Observer => "observer",
+            Role::Witness => "witness",
+        }
+    }
+
+    /// Whether enrolling a key with this role needs the commission's approval.
+    pub fn is_official(self) -> bool {
+        matches!(
+            self,
+            Role::CommissionMember
+                | Role::CommissionClerk
+                | Role::RegistrationOfficer
+                | Role::PollingOfficial
+        )
+    }
+}
+
+/// Where a key may act: everywhere, or in the listed areas and everything below them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scope {
+    All(AllAreas),
+    Areas(Vec<String>),
+}
+
+/// The word `"all"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllAreas {
+    All,
+}
+
+impl Scope {
+    pub fn all() -> Scope {
+        Scope::All(AllAreas::All)
+    }
+}
+
+/// The approval rule for governed actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Whether a proposal must name, in `asked`, at least one member of every party.
+    pub every_party_asked: bool,
+    /// Approvals needed, from distinct members.
+    pub min_approvals: u32,
+    /// Distinct parties those approvers must come from (members of no party do not count).
+    pub min_parties: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub id: String,
+    pub name: String,
+}
+
+/// A founding member of the commission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// The key's name (the `author` of the member's events).
+    pub name: String,
+    /// The party that appointed the member; absent for a member chosen by consensus.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The person's name.
+    pub person: String,
+    /// The member's verifier key.
+    pub vkey: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContestKind {
+    /// Voters choose a party list.
+    PartyList,
+    /// Voters choose a candidate.
+    Candidates,
+}
+
+/// How seats are shared out in a constituency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Dhondt,
+    SainteLague,
+    LargestRemainder,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contest {
+    pub choices: Vec<Choice>,
+    /// The area level whose areas are the constituencies.
+    pub constituency_level: String,
+    pub id: String,
+    pub kind: ContestKind,
+    pub method: Method,
+    pub name: String,
+    /// Seats per constituency, by area code.
+    pub seats: BTreeMap<String, u32>,
+}
+
+/// The first entry of every election's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// Registration batches larger than this need the commission's approval.
+    pub bulk_threshold: u64,
+    pub contests: Vec<Contest>,
+    /// The election's name.
+    pub election: String,
+    /// Keys enrolled from the start, besides the members (clerks, officials, agents...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<Enrol>,
+    /// Area levels from the top down, e.g. province, district, commune. Stations sit in areas
+    /// of the last level.
+    pub levels: Vec<String>,
+    pub members: Vec<Member>,
+    /// The log's origin (its checkpoints' first line).
+    pub origin: String,
+    pub parties: Vec<Party>,
+    pub rule: Rule,
+}
+
+/// Enrolment of a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrol {
+    /// The key's name; must equal the name in `vkey`.
+    pub name: String,
+    /// For observers: their organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// For party agents and members: their party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The person or device behind the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    pub role: Role,
+    pub scope: Scope,
+    pub vkey: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revoke {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub code: String,
+    pub level: String,
+    pub name: String,
+    /// The area above; absent at the top level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Station {
+    /// The area (of the last level) the station is in.
+    pub area: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Registered voters as published for the station.
+    pub registered: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    F,
+    M,
+    X,
+}
+
+/// A voter's registration. Personal fields that must not be public (full date of birth, ID
+/// number, address) are only committed to: `commitment` is the base64 SHA-256 of a secret salt
+/// followed by those fields, kept by the commission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    pub birth_year: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
+    pub name: String,
+    pub sex: Sex,
+    pub station: String,
+    /// The voter's id on the roll.
+    pub voter: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateVoter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_year: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    pub voter: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    pub station: String,
+    pub voter: String,
+}
+
+/// Why a voter was removed from the roll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalReason {
+    Deceased,
+    Duplicate,
+    NotEligible,
+    MovedAway,
+    CourtOrder,
+    OwnRequest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveVoter {
+    pub reason: RemovalReason,
+    pub voter: String,
+}
+
+/// What a signed batch manifest commits to: the RFC 6962 Merkle root and the number of the
+/// entries that follow it in the log, and what they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub content: Content,
+    pub count: u64,
+    /// The batch's id, which each of its entries names: 32 lowercase hex digits, unique in the
+    /// election (see [`batch_id`]).
+    pub id: String,
+    /// Base64 Merkle tree hash of the batch's entries, in order.
+    pub root: String,
+}
+
+/// The kind of entries a batch holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Content {
+    Areas,
+    Stations,
+    Registrations,
+    ResultForms,
+    Enrolments,
+}
+
+/// A station's result form for one contest, from one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultForm {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ballots_issued: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ballots_received: Option<u64>,
+    pub contest: String,
+    pub invalid: u64,
+    /// SHA-256 (hex) of photographs of the paper form, kept outside the log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<u64>,
+    /// `official`, `party:<party id>` or `observer:<organisation>`.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spoiled: Option<u64>,
+    pub station: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused: Option<u64>,
+    pub valid: u64,
+    /// Votes per choice id.
+    pub votes: BTreeMap<String, u64>,
+}
+
+/// Certification of an area's totals in a contest: the official forms of every station in the
+/// area must add up to exactly these numbers when the certification takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certify {
+    pub area: String,
+    pub contest: String,
+    pub invalid: u64,
+    pub totals: BTreeMap<String, u64>,
+    pub valid: u64,
+}
+
+/// A governed action, which takes effect only when the approval rule is met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    RemoveVoter(RemoveVoter),
+    Enrol(Enrol),
+    Revoke(Revoke),
+    ChangeRule(Rule),
+    Area(Area),
+    Station(Station),
+    Certify(Certify),
+    /// The signed batch of entries that follows this proposal in the log.
+    Batch(Manifest),
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::RemoveVoter(_) => "remove_voter",
+            Action::Enrol(_) => "enrol",
+            Action::Revoke(_) => "revoke",
+            Action::ChangeRule(_) => "change_rule",
+            Action::Area(_) => "area",
+            Action::Station(_) => "station",
+            Action::Certify(_) => "certify",
+            Action::Batch(_) => "batch",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    pub action: Action,
+    /// Members asked to decide (see [`Rule::every_party_asked`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// The proposal's entry id.
+    pub proposal: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    pub proposal: String,
+    pub reason: String,
+}
+
+/// Every kind of event, by its `kind` string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Genesis(Genesis),
+    Enrol(Enrol),
+    Revoke(Revoke),
+    Area(Area),
+    Station(Station),
+    Register(Register),
+    UpdateVoter(UpdateVoter),
+    Transfer(Transfer),
+    Proposal(Proposal),
+    Approval(Approval),
+    Rejection(Rejection),
+    Batch(Manifest),
+    ResultForm(ResultForm),
+}
+
+/// Every kind string, for messages.
+pub const KINDS: &[&str] = &[
+    "genesis",
+    "enrol",
+    "revoke",
+    "area",
+    "station",
+    "register",
+    "update_voter",
+    "transfer",
+    "proposal",
+    "approval",
+    "rejection",
+    "batch",
+    "result_form",
+];
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Genesis(_) => "genesis",
+            Event::Enrol(_) => "enrol",
+            Event::Revoke(_) => "revoke",
+            Event::Area(_) => "area",
+            Event::Station(_) => "station",
+            Event::Register(_) => "register",
+            Event::UpdateVoter(_) => "update_voter",
+            Event::Transfer(_) => "transfer",
+            Event::Proposal(_) => "proposal",
+            Event::Approval(_) => "approval",
+            Event::Rejection(_) => "rejection",
+            Event::Batch(_) => "batch",
+            Event::ResultForm(_) => "result_form",
+        }
+    }
+
+    /// The canonical JSON of the body.
+    pub fn body_json(&self) -> Vec<u8> {
+        let r = match self {
+            Event::Genesis(b) => serde_json::to_vec(b),
+            Event::Enrol(b) => serde_json::to_vec(b),
+            Event::Revoke(b) => serde_json::to_vec(b),
+            Event::Area(b) => serde_json::to_vec(b),
+            Event::Station(b) => serde_json::to_vec(b),
+            Event::Register(b) => serde_json::to_vec(b),
+            Event::UpdateVoter(b) => serde_json::to_vec(b),
+            Event::Transfer(b) => serde_json::to_vec(b),
+            Event::Proposal(b) => serde_json::to_vec(b),
+            Event::Approval(b) => serde_json::to_vec(b),
+            Event::Rejection(b) => serde_json::to_vec(b),
+            Event::Batch(b) => serde_json::to_vec(b),
+            Event::ResultForm(b) => serde_json::to_vec(b),
+        };
+        r.expect("events serialise")
+    }
+
+    fn parse_body(kind: &str, body: &str) -> Result<Event, EventError> {
+        fn typed<T: DeserializeOwned>(body: &str) -> Result<T, EventError> {
+            let de = &mut serde_json::Deserializer::from_str(body);
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let path = e.path().to_string();
+                EventError::new(
+                    if path == "." {
+                        "body".to_string()
+                    } else {
+                        format!("body.{path}")
+                    },
+                    strip_position(&e.into_inner().to_string()),
+                )
+            })
+        }
+        Ok(match kind {
+            "genesis" => Event::Genesis(typed(body)?),
+            "enrol" => Event::Enrol(typed(body)?),
+            "revoke" => Event::Revoke(typed(body)?),
+            "area" => Event::Area(typed(body)?),
+            "station" => Event::Station(typed(body)?),
+            "register" => Event::Register(typed(body)?),
+            "update_voter" => Event::UpdateVoter(typed(body)?),
+            "transfer" => Event::Transfer(typed(body)?),
+            "proposal" => Event::Proposal(typed(body)?),
+            "approval" => Event::Approval(typed(body)?),
+            "rejection" => Event::Rejection(typed(body)?),
+            "batch" => Event::Batch(typed(body)?),
+            "result_form" => Event::ResultForm(typed(body)?),
+            other => {
+                return Err(EventError::new(
+                    "kind",
+                    format!("unknown kind {other:?}; known kinds: {}", KINDS.join(", ")),
+                ));
+            }
+        })
+    }
+}
+
+/// serde_json appends "at line 1 column N"; the JSON path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// A founding member's signature on the genesis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cosig {
+    pub author: String,
+    pub sig: String,
+}
+
+/// A parsed entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub author: Option<String>,
+    /// The id of the batch manifest this entry belongs to.
+    pub batch: Option<String>,
+    pub event: Event,
+    pub cosigs: Vec<Cosig>,
+    /// Base64 Ed25519 signature by `author`.
+    pub sig: Option<String>,
+}
+
+/// What is wrong with an entry, and where (a JSON path such as `body.votes.CPP`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct EventError {
+    pub path: String,
+    pub message: String,
+}
+
+impl EventError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> EventError {
+        EventError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvelope<'a> {
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(default)]
+    batch: Option<String>,
+    #[serde(borrow)]
+    body: &'a RawValue,
+    #[serde(default)]
+    cosigs: Option<Vec<Cosig>>,
+    kind: String,
+    #[serde(default)]
+    sig: Option<String>,
+    v: u32,
+}
+
+#[derive(Serialize)]
+struct OutEnvelope<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<&'a str>,
+    body: &'a RawValue,
+    #[serde(skip_serializing_if = "<[Cosig]>::is_empty")]
+    cosigs: &'a [Cosig],
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sig: Option<&'a str>,
+    v: u32,
+}
+
+impl Entry {
+    /// Parses and checks the form of an entry: JSON, known kind, typed body, version, and
+    /// canonical encoding. Signatures are checked against enrolled keys by the fold.
+    pub fn parse(bytes: &[u8]) -> Result<Entry, EventError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| EventError::new("entry", "not UTF-8"))?;
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let raw: RawEnvelope = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            EventError::new(
+                if path == "." {
+                    "entry".to_string()
+                } else {
+                    path
+                },
+                strip_position(&e.into_inner().to_string()),
+            )
+        })?;
+        if raw.v != VERSION {
+            return Err(EventError::new(
+                "v",
+                format!(
+                    "envelope version {} is not supported (this is version {VERSION})",
+                    raw.v
+                ),
+            ));
+        }
+        let event = Event::parse_body(&raw.kind, raw.body.get())?;
+        check_integers(&event)?;
+        let entry = Entry {
+            author: raw.author,
+            batch: raw.batch,
+            event,
+            cosigs: raw.cosigs.unwrap_or_default(),
+            sig: raw.sig,
+        };
+        if entry.to_bytes() != bytes {
+            return Err(EventError::new(
+                "entry",
+                "not in canonical form (RFC 8785: sorted keys, no spaces, no nulls or empty optional lists)",
+            ));
+        }
+        Ok(entry)
+    }
+
+    /// The canonical bytes of the entry.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode(true)
+    }
+
+    /// The bytes that `sig` and every cosig sign: the canonical envelope without them.
+    pub fn signed_message(&self) -> Vec<u8> {
+        self.encode(false)
+    }
+
+    fn encode(&self, with_sigs: bool) -> Vec<u8> {
+        let body = String::from_utf8(self.event.body_json()).expect("JSON is UTF-8");
+        let body = RawValue::from_string(body).expect("serialised JSON is valid");
+        let out = OutEnvelope {
+            author: self.author.as_deref(),
+            batch: self.batch.as_deref(),
+            body: &body,
+            cosigs: if with_sigs { &self.cosigs } else { &[] },
+            kind: self.event.kind(),
+            sig: if with_sigs { self.sig.as_deref() } else { None },
+            v: VERSION,
+        };
+        serde_json::to_vec(&out).expect("envelope serialises")
+    }
+
+    /// A signed event by `key` (whose name becomes the author).
+    pub fn signed(event: Event, key: &tlog::PrivateKey) -> Entry {
+        let mut entry = Entry {
+            author: Some(key.name().to_string()),
+            batch: None,
+            event,
+            cosigs: Vec::new(),
+            sig: None,
+        };
+        entry.sig = Some(sign(&entry.signed_message(), key));
+        entry
+    }
+
+    /// The genesis, signed by `author`; the other founding members add theirs with
+    /// [`Entry::cosign`].
+    pub fn genesis(g: Genesis, author: &tlog::PrivateKey) -> Entry {
+        Entry::signed(Event::Genesis(g), author)
+    }
+
+    /// Adds a founding member's signature to the genesis.
+    pub fn cosign(&mut self, key: &tlog::PrivateKey) {
+        let sig = sign(&self.signed_message(), key);
+        self.cosigs.retain(|c| c.author != key.name());
+        self.cosigs.push(Cosig {
+            author: key.name().to_string(),
+            sig,
+        });
+    }
+
+    /// An entry of the batch whose manifest has id `manifest`.
+    pub fn in_batch(event: Event, manifest: &str) -> Entry {
+        Entry {
+            author: None,
+            batch: Some(manifest.to_string()),
+            event,
+            cosigs: Vec::new(),
+            sig: None,
+        }
+    }
+}
+
+/// A batch id derived from its author and events, so that building the same batch twice gives
+/// the same id (and the second submission is refused as a duplicate).
+pub fn batch_id(author: &str, content: Content, events: &[Event]) -> String {
+    let mut h = Sha256::new();
+    h.update(author.as_bytes());
+    h.update(b"\n");
+    h.update(serde_json::to_vec(&content).expect("content"));
+    for e in events {
+        h.update(b"\n");
+        h.update(e.kind().as_bytes());
+        h.update(b" ");
+        h.update(e.body_json());
+    }
+    hex(&h.finalize()[..16])
+}
+
+/// The entries of a bulk submission: the signed manifest (a plain `batch` event, or, for a
+/// governed batch, a `proposal` whose action is the batch) followed by its entries.
+pub fn build_batch(
+    key: &tlog::PrivateKey,
+    content: Content,
+    events: Vec<Event>,
+    governed: Option<(String, Vec<String>)>,
+) -> Vec<Vec<u8>> {
+    let id = batch_id(key.name(), content, &events);
+    let members: Vec<Vec<u8>> = events
+        .into_iter()
+        .map(|e| Entry::in_batch(e, &id).to_bytes())
+        .collect();
+    let mut edge = tlog::merkle::RightEdge::default();
+    let mut full = Vec::new();
+    for m in &members {
+        edge.push(tlog::record_hash(m), &mut full);
+    }
+    use base64::prelude::*;
+    let manifest = Manifest {
+        content,
+        count: members.len() as u64,
+        id,
+        root: BASE64_STANDARD.encode(edge.root().0),
+    };
+    let head = match governed {
+        None => Event::Batch(manifest),
+        Some((reason, asked)) => Event::Proposal(Proposal {
+            action: Action::Batch(manifest),
+            asked,
+            reason,
+        }),
+    };
+    let mut out = Vec::with_capacity(members.len() + 1);
+    out.push(Entry::signed(head, key).to_bytes());
+    out.extend(members);
+    out
+}
+
+/// Base64 Ed25519 signature of `message`.
+pub fn sign(message: &[u8], key: &tlog::PrivateKey) -> String {
+    use base64::prelude::*;
+    BASE64_STANDARD.encode(key.sign_raw(message))
+}
+
+/// The id of an entry: lowercase hex SHA-256 of its bytes.
+pub fn entry_id(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// Refuses integers that JSON cannot carry exactly.
+fn check_integers(event: &Event) -> Result<(), EventError> {
+    let check = |path: &str, v: u64| {
+        if v > MAX_SAFE_INTEGER {
+            Err(EventError::new(
+                path,
+                format!("{v} is larger than 2^53 - 1"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let opt = |path: &str, v: Option<u64>| v.map_or(Ok(()), |v| check(path, v));
+    match event {
+        Event::Station(s) => check("body.registered", s.registered),
+        Event::ResultForm(f) => {
+            opt("body.ballots_issued", f.ballots_issued)?;
+            opt("body.ballots_received", f.ballots_received)?;
+            opt("body.registered", f.registered)?;
+            opt("body.spoiled", f.spoiled)?;
+            opt("body.unused", f.unused)?;
+            check("body.valid", f.valid)?;
+            check("body.invalid", f.invalid)?;
+            for (choice, n) in &f.votes {
+                check(&format!("body.votes.{choice}"), *n)?;
+            }
+            Ok(())
+        }
+        Event::Batch(m) => check("body.count", m.count),
+        Event::Proposal(p) => match &p.action {
+            Action::Batch(m) => check("body.action.batch.count", m.count),
+            Action::Station(s) => check("body.action.station.registered", s.registered),
+            Action::Certify(c) => {
+                check("body.action.certify.valid", c.valid)?;
+                check("body.action.certify.invalid", c.invalid)?;
+                for (choice, n) in &c.totals {
+                    check(&format!("body.action.certify.totals.{choice}"), *n)?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        },
+        Event::Genesis(g) => check("body.bulk_threshold", g.bulk_threshold),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,161 @@
+//! Rebuilding an election's state from its published log alone.
+//!
+//! [`replay`] verifies the log (signature, witness quorum, every hash) and, in the same pass,
+//! folds every entry into a fresh state database with the very code intake uses, re-checking
+//! every signature, role, scope and approval. An entry the fold refuses is recorded, not
+//! applied. The result's digest must equal the operator's, which is published beside the
+//! checkpoint as a signed note:
+//!
+//! ```text
+//! scrutineer/state-digest/v1
+//! <origin>
+//! <tree size>
+//! <hex SHA-256 state digest>
+//!
+//! — <log key name> <signature>
+//! ```
+
+use crate::fold::{Fold, Refusal};
+use crate::state;
+use rusqlite::{Connection, params};
+use std::path::Path;
+use tlog::Policy;
+use tlog::note::Vkey;
+use tlog::verify::{TileSource, TrustedState, Verified, VerifyError, verify_log_entries};
+
+/// The file beside `checkpoint` that holds the operator's signed state digest.
+pub const DIGEST_FILE: &str = "state-digest";
+
+const DIGEST_HEADER: &str = "scrutineer/state-digest/v1";
+
+/// A replayed election.
+pub struct Replay {
+    pub verified: Verified,
+    pub digest: String,
+    pub refusals: Vec<Refusal>,
+    /// The rebuilt state.
+    pub state: Connection,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    #[error("state database: {0}")]
+    State(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Verifies the log at `source` and folds it into a new state database at `state_path` (which
+/// must not exist), or in memory. `progress` gets (entries done, entries in all).
+pub fn replay(
+    source: &dyn TileSource,
+    policy: &Policy,
+    previous: Option<&TrustedState>,
+    state_path: Option<&Path>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Replay, ReplayError> {
+    let conn = match state_path {
+        Some(p) => {
+            if p.exists() {
+                return Err(ReplayError::Other(format!(
+                    "{} already exists; replay builds a new state database",
+                    p.display()
+                )));
+            }
+            Connection::open(p)?
+        }
+        None => Connection::open_in_memory()?,
+    };
+    // A scratch rebuild: durability comes from the log, not from this file.
+    conn.pragma_update(None, "journal_mode", "OFF")?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    state::create(&conn)?;
+    conn.execute_batch("BEGIN")?;
+    let mut fold = Fold::new();
+    let mut refusals = Vec::new();
+    let mut size = 0u64;
+    let verified = verify_log_entries(source, policy, previous, progress, &mut |index, entry| {
+        if let Err(r) = fold.apply(&conn, index, entry) {
+            refusals.push(r);
+        }
+        size = index + 1;
+    })?;
+    if let Err(r) = fold.finish(&conn, size) {
+        refusals.push(r);
+    }
+    {
+        let mut put =
+            conn.prepare("INSERT OR REPLACE INTO refusal(idx, reason) VALUES (?1, ?2)")?;
+        for r in &refusals {
+            put.execute(params![
+                r.index as i64,
+                format!("{}: {}", r.path, r.message)
+            ])?;
+        }
+    }
+    conn.execute_batch("COMMIT")?;
+    if verified.checkpoint.size > 0 {
+        let origin: Option<String> = conn
+            .query_row("SELECT value FROM election WHERE key = 'origin'", [], |r| {
+                r.get(0)
+            })
+            .ok();
+        if let Some(origin) = origin
+            && origin != verified.checkpoint.origin
+        {
+            return Err(ReplayError::Other(format!(
+                "the genesis names origin {origin:?} but the log is {:?}",
+                verified.checkpoint.origin
+            )));
+        }
+    }
+    let digest = state::digest(&conn)?;
+    Ok(Replay {
+        verified,
+        digest,
+        refusals,
+        state: conn,
+    })
+}
+
+/// The text of a state-digest note.
+pub fn digest_text(origin: &str, size: u64, digest: &str) -> Vec<u8> {
+    format!("{DIGEST_HEADER}\n{origin}\n{size}\n{digest}\n").into_bytes()
+}
+
+/// Signs a state-digest note with the log's key.
+pub fn sign_digest(key: &tlog::PrivateKey, size: u64, digest: &str) -> Vec<u8> {
+    let text = digest_text(key.name(), size, digest);
+    let sig = key.sign_note(&text, 0);
+    signed_note::Note::new(&text, &[sig])
+        .expect("well-formed text")
+        .to_bytes()
+}
+
+/// Reads a state-digest note, checking its signature by the log key; returns (size, digest).
+pub fn open_digest(note: &[u8], log: &Vkey) -> Result<(u64, String), String> {
+    let parsed = signed_note::Note::from_bytes(note).map_err(|e| format!("state digest: {e}"))?;
+    let sigs = tlog::note::parsed_signatures(note).map_err(|e| e.to_string())?;
+    let signed = sigs.iter().any(|s| {
+        s.name() == log.name
+            && s.id() == log.id
+            && log.verify(parsed.text(), s.signature()).is_some()
+    });
+    if !signed {
+        return Err("the state digest is not signed by the log's key".into());
+    }
+    let text = std::str::from_utf8(parsed.text()).map_err(|_| "state digest is not UTF-8")?;
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() != 4 || lines[0] != DIGEST_HEADER || lines[1] != log.name {
+        return Err(format!("malformed state digest note: {text:?}"));
+    }
+    let size: u64 = lines[2]
+        .parse()
+        .map_err(|_| format!("state digest size {:?} is not a number", lines[2]))?;
+    if lines[3].len() != 64 || !lines[3].bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("state digest {:?} is not a hex SHA-256", lines[3]));
+    }
+    Ok((size, lines[3].to_string()))
+}

@@ -1,0 +1,193 @@
+//! The SQLite projection of an election's state, and its digest.
+//!
+//! The tables live in the same database as the log (`log.db`), so appending an entry and
+//! applying it are one transaction. Rows that belong to a governed batch still awaiting
+//! approval carry the proposal's id in their `proposal` column; they take effect (the column
+//! becomes NULL) when the approval rule is met. Queries of effective state filter on
+//! `proposal IS NULL`.
+//!
+//! The state digest is SHA-256 over every table in a fixed order, each row in primary-key
+//! order, each row written as the canonical JSON array of its values. Replaying the published
+//! log must give the operator's digest exactly.
+
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use sha2::{Digest, Sha256};
+
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS election(
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS party(
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS contest(
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS signer(
+    name TEXT PRIMARY KEY,
+    vkey TEXT NOT NULL,
+    role TEXT NOT NULL,
+    party TEXT,
+    organisation TEXT,
+    person TEXT,
+    scope TEXT NOT NULL,
+    enrolled_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    proposal TEXT);
+CREATE TABLE IF NOT EXISTS area(
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    parent TEXT,
+    top TEXT NOT NULL,
+    proposal TEXT);
+CREATE TABLE IF NOT EXISTS station(
+    code TEXT PRIMARY KEY,
+    name TEXT,
+    area TEXT NOT NULL,
+    top TEXT NOT NULL,
+    registered INTEGER NOT NULL,
+    proposal TEXT);
+CREATE TABLE IF NOT EXISTS voter(
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    birth_year INTEGER NOT NULL,
+    station TEXT NOT NULL,
+    commitment TEXT,
+    registered_at INTEGER NOT NULL,
+    removed_at INTEGER,
+    removal_reason TEXT,
+    proposal TEXT);
+CREATE TABLE IF NOT EXISTS proposal(
+    id TEXT PRIMARY KEY,
+    idx INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    action TEXT NOT NULL,
+    body TEXT NOT NULL,
+    area TEXT,
+    status TEXT NOT NULL,
+    decided_at INTEGER,
+    outcome TEXT);
+CREATE TABLE IF NOT EXISTS decision(
+    proposal TEXT NOT NULL,
+    member TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    reason TEXT,
+    PRIMARY KEY (proposal, member));
+CREATE TABLE IF NOT EXISTS batch(
+    id TEXT PRIMARY KEY,
+    idx INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    content TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    proposal TEXT);
+CREATE TABLE IF NOT EXISTS result_form(
+    station TEXT NOT NULL,
+    contest TEXT NOT NULL,
+    source TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    registered INTEGER,
+    ballots_received INTEGER,
+    ballots_issued INTEGER,
+    spoiled INTEGER,
+    unused INTEGER,
+    valid INTEGER NOT NULL,
+    invalid INTEGER NOT NULL,
+    photos TEXT,
+    proposal TEXT,
+    PRIMARY KEY (station, contest, source));
+CREATE TABLE IF NOT EXISTS result_vote(
+    station TEXT NOT NULL,
+    contest TEXT NOT NULL,
+    source TEXT NOT NULL,
+    choice TEXT NOT NULL,
+    votes INTEGER NOT NULL,
+    PRIMARY KEY (station, contest, source, choice));
+CREATE TABLE IF NOT EXISTS certification(
+    contest TEXT NOT NULL,
+    area TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    proposal TEXT NOT NULL,
+    valid INTEGER NOT NULL,
+    invalid INTEGER NOT NULL,
+    totals TEXT NOT NULL,
+    PRIMARY KEY (contest, area));
+CREATE TABLE IF NOT EXISTS refusal(
+    idx INTEGER PRIMARY KEY,
+    reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
+CREATE INDEX IF NOT EXISTS station_top ON station(top);
+CREATE INDEX IF NOT EXISTS pending_voter ON voter(proposal) WHERE proposal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pending_station ON station(proposal) WHERE proposal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pending_area ON area(proposal) WHERE proposal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pending_form ON result_form(proposal) WHERE proposal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pending_signer ON signer(proposal) WHERE proposal IS NOT NULL;
+";
+
+/// Tables and their primary-key order, as hashed into the digest.
+const DIGEST_TABLES: &[(&str, &str)] = &[
+    ("election", "key"),
+    ("party", "id"),
+    ("contest", "id"),
+    ("signer", "name"),
+    ("area", "code"),
+    ("station", "code"),
+    ("voter", "id"),
+    ("proposal", "id"),
+    ("decision", "proposal, member"),
+    ("batch", "id"),
+    ("result_form", "station, contest, source"),
+    ("result_vote", "station, contest, source, choice"),
+    ("certification", "contest, area"),
+    ("refusal", "idx"),
+];
+
+/// Creates the state tables if they are missing.
+pub fn create(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA)
+}
+
+/// The state digest (hex SHA-256), see the module documentation.
+pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
+    let mut h = Sha256::new();
+    for (table, order) in DIGEST_TABLES {
+        h.update(table.as_bytes());
+        h.update(b"\n");
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        let mut line = Vec::with_capacity(256);
+        while let Some(row) = rows.next()? {
+            line.clear();
+            line.push(b'[');
+            for i in 0..columns {
+                if i > 0 {
+                    line.push(b',');
+                }
+                match row.get_ref(i)? {
+                    ValueRef::Null => line.extend_from_slice(b"null"),
+                    ValueRef::Integer(v) => line.extend_from_slice(v.to_string().as_bytes()),
+                    ValueRef::Real(v) => line.extend_from_slice(v.to_string().as_bytes()),
+                    ValueRef::Text(t) => {
+                        let s = String::from_utf8_lossy(t);
+                        line.extend_from_slice(
+                            serde_json::to_string(&s).expect("string").as_bytes(),
+                        );
+                    }
+                    ValueRef::Blob(b) => {
+                        line.push(b'"');
+                        line.extend_from_slice(crate::event::hex(b).as_bytes());
+                        line.push(b'"');
+                    }
+                }
+            }
+            line.extend_from_slice(b"]\n");
+            h.update(&line);
+        }
+    }
+    Ok(crate::event::hex(&h.finalize()))
+}

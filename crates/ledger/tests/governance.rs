@@ -1,0 +1,368 @@
+//! Governance: governed actions take effect only when members of more than one party approve,
+//! in intake and in replay; forged, replayed, out-of-scope and revoked approvals are refused;
+//! changing the rule needs the rule.
+
+mod common;
+
+use common::*;
+use ledger::event::*;
+use ledger::{Applied, SubmitError};
+
+fn remove(voter: &str) -> Action {
+    Action::RemoveVoter(RemoveVoter {
+        reason: RemovalReason::Deceased,
+        voter: voter.into(),
+    })
+}
+
+fn refused(r: Result<Applied, SubmitError>) -> String {
+    match r {
+        Err(SubmitError::Refused { refusal, .. }) => {
+            format!("{}: {}", refusal.path, refusal.message)
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn one_party_alone_cannot_remove_a_voter_and_two_parties_can() {
+    let mut f = Fixture::new();
+    let a1 = f.members[0].clone();
+    let p = f.propose(&a1, remove("V003")).unwrap();
+    // Four members of party A and the consensus member: five approvals, one party.
+    let last = f.approve(&p, &[0, 1, 2, 3, 8]);
+    assert_eq!(
+        last,
+        Applied::Approved {
+            proposal: p.clone()
+        }
+    );
+    assert_eq!(f.status(&p), "pending");
+    assert!(!f.voter_removed("V003"));
+    let (replayed, operator, refusals) = f.replay();
+    assert_eq!(replayed, operator);
+    assert_eq!(refusals, 0);
+
+    // A member of party B joins: the rule is met and the removal takes effect.
+    let last = f.approve(&p, &[4]);
+    assert_eq!(
+        last,
+        Applied::Decided {
+            proposal: p.clone(),
+            outcome: Ok(())
+        }
+    );
+    assert_eq!(f.status(&p), "applied");
+    assert!(f.voter_removed("V003"));
+    let (replayed, operator, refusals) = f.replay();
+    assert_eq!(replayed, operator, "replay rebuilds the same state");
+    assert_eq!(refusals, 0);
+    // Nothing more can be decided on it.
+    let b2 = f.members[5].clone();
+    let err = refused(f.sign(
+        &b2,
+        Event::Approval(Approval {
+            proposal: p.clone(),
+        }),
+    ));
+    assert!(err.contains("already decided"), "{err}");
+}
+
+#[test]
+fn forged_replayed_and_unauthorised_approvals_are_refused() {
+    let mut f = Fixture::new();
+    let a1 = f.members[0].clone();
+    let p = f.propose(&a1, remove("V001")).unwrap();
+
+    // Forged: signed by another key under member b1's name.
+    let impostor = key("nec.b1", 99);
+    let err = refused(f.sign(
+        &impostor,
+        Event::Approval(Approval {
+            proposal: p.clone(),
+        }),
+    ));
+    assert!(err.contains("signature does not verify"), "{err}");
+
+    // Replayed: the same approval entry submitted twice.
+    let b1 = f.members[4].clone();
+    let approval = Entry::signed(
+        Event::Approval(Approval {
+            proposal: p.clone(),
+        }),
+        &b1,
+    )
+    .to_bytes();
+    f.submit(vec![approval.clone()]).unwrap();
+    let err = match f.submit(vec![approval]) {
+        Err(SubmitError::Refused { refusal, .. }) => refusal.message,
+        other => panic!("{other:?}"),
+    };
+    assert!(err.contains("already decided"), "{err}");
+
+    // Not a member.
+    let clerk = f.clerk.clone();
+    let err = refused(f.sign(
+        &clerk,
+        Event::Approval(Approval {
+            proposal: p.clone(),
+        }),
+    ));
+    assert!(err.contains("commission member"), "{err}");
+
+    // Unknown proposal.
+    let err = refused(f.sign(
+        &b1,
+        Event::Approval(Approval {
+            proposal: "ab".repeat(32),
+        }),
+    ));
+    assert!(err.contains("unknown proposal"), "{err}");
+
+    // Out of scope: a new member whose scope is province P2 cannot decide on a voter in P1.
+    let scoped = key("nec.d1", 77);
+    let enrol = Action::Enrol(Enrol {
+        name: scoped.name().into(),
+        organisation: None,
+        party: Some("B".into()),
+        person: Some("Scoped member".into()),
+        role: Role::CommissionMember,
+        scope: Scope::Areas(vec!["P2".into()]),
+        vkey: scoped.vkey().to_string(),
+    });
+    let e = f.propose(&a1, enrol).unwrap();
+    f.approve(&e, &[0, 1, 4, 5, 8]);
+    assert_eq!(f.status(&e), "applied");
+    let err = refused(f.sign(
+        &scoped,
+        Event::Approval(Approval {
+            proposal: p.clone(),
+        }),
+    ));
+    assert!(err.contains("outside their scope"), "{err}");
+    // V002 is at S-D21 in P2: within scope.
+    let q = f.propose(&a1, remove("V002")).unwrap();
+    assert!(matches!(
+        f.sign(&scoped, Event::Approval(Approval { proposal: q })),
+        Ok(Applied::Approved { .. })
+    ));
+
+    // None of the refused entries reached the log; the replay agrees.
+    let (replayed, operator, refusals) = f.replay();
+    assert_eq!((replayed, refusals), (operator, 0));
+}
+
+#[test]
+fn a_revoked_key_can_no_longer_act() {
+    let mut f = Fixture::new();
+    let officer = f.officer.clone();
+    let register = |i: u32| {
+        Event::Register(Register {
+            birth_year: 1990,
+            commitment: None,
+            name: format!("New {i}"),
+            sex: Sex::F,
+            station: "S-D11".into(),
+            voter: format!("N{i}"),
+        })
+    };
+    f.sign(&officer, register(1)).unwrap();
+    f.sign(
+        &officer,
+        Event::Revoke(Revoke {
+            name: officer.name().into(),
+            reason: "laptop stolen".into(),
+        }),
+    )
+    .unwrap();
+    let err = refused(f.sign(&officer, register(2)));
+    assert!(err.contains("revoked"), "{err}");
+
+    // Revoking someone else needs the commission.
+    let clerk = f.clerk.clone();
+    let official = f.official.clone();
+    let err = refused(f.sign(
+        &clerk,
+        Event::Revoke(Revoke {
+            name: official.name().into(),
+            reason: "x".into(),
+        }),
+    ));
+    assert!(err.contains("propose it"), "{err}");
+    let a1 = f.members[0].clone();
+    let p = f
+        .propose(
+            &a1,
+            Action::Revoke(Revoke {
+                name: clerk.name().into(),
+                reason: "left the commission".into(),
+            }),
+        )
+        .unwrap();
+    f.approve(&p, &[0, 1, 4, 5, 8]);
+    let err = refused(f.propose(&clerk, remove("V001")).map(|_| Applied::Done));
+    assert!(err.contains("revoked"), "{err}");
+    let (replayed, operator, _) = f.replay();
+    assert_eq!(replayed, operator);
+}
+
+#[test]
+fn changing_the_rule_needs_the_rule() {
+    let mut f = Fixture::new();
+    let a1 = f.members[0].clone();
+    let stricter = Action::ChangeRule(Rule {
+        every_party_asked: true,
+        min_approvals: 7,
+        min_parties: 2,
+    });
+    let p = f.propose(&a1, stricter).unwrap();
+    // Party A and the consensus member alone cannot change it.
+    f.approve(&p, &[0, 1, 2, 3, 8]);
+    assert_eq!(f.status(&p), "pending");
+    f.approve(&p, &[4]);
+    assert_eq!(f.status(&p), "applied");
+
+    // The new rule governs what follows: seven approvals, and every party must be asked.
+    let err = refused(f.propose(&a1, remove("V001")).map(|_| Applied::Done));
+    assert!(err.contains("no member of A is asked"), "{err}");
+    let asked = vec![
+        f.members[0].name().to_string(),
+        f.members[4].name().to_string(),
+    ];
+    let q = match f
+        .sign(
+            &a1,
+            Event::Proposal(Proposal {
+                action: remove("V001"),
+                asked,
+                reason: "duplicate".into(),
+            }),
+        )
+        .unwrap()
+    {
+        Applied::Proposed(id) => id,
+        other => panic!("{other:?}"),
+    };
+    f.approve(&q, &[0, 1, 4, 5, 8]);
+    assert_eq!(f.status(&q), "pending", "five approvals no longer suffice");
+    f.approve(&q, &[2, 6]);
+    assert_eq!(f.status(&q), "applied");
+
+    // A rule that can never be met is refused.
+    let impossible = Action::ChangeRule(Rule {
+        every_party_asked: false,
+        min_approvals: 10,
+        min_parties: 2,
+    });
+    let asked = vec![
+        f.members[0].name().to_string(),
+        f.members[4].name().to_string(),
+    ];
+    let err = refused(f.sign(
+        &a1,
+        Event::Proposal(Proposal {
+            action: impossible,
+            asked,
+            reason: "x".into(),
+        }),
+    ));
+    assert!(err.contains("can never be reached"), "{err}");
+    let (replayed, operator, _) = f.replay();
+    assert_eq!(replayed, operator);
+}
+
+#[test]
+fn rejection_by_enough_members_closes_a_proposal_and_drops_its_batch() {
+    let mut f = Fixture::new();
+    let voters: Vec<Event> = (0..150)
+        .map(|i| {
+            Event::Register(Register {
+                birth_year: 1970,
+                commitment: None,
+                name: format!("Bulk {i}"),
+                sex: Sex::X,
+                station: "S-D22".into(),
+                voter: format!("B{i:04}"),
+            })
+        })
+        .collect();
+    // Above the threshold of 100: an officer's plain batch is refused...
+    let officer = f.officer.clone();
+    let err = match f.submit(build_batch(
+        &officer,
+        Content::Registrations,
+        voters.clone(),
+        None,
+    )) {
+        Err(SubmitError::Refused { refusal, .. }) => refusal.message,
+        other => panic!("{other:?}"),
+    };
+    assert!(err.contains("above the threshold"), "{err}");
+    // ...and a governed one waits for approval, its voters not yet on the roll.
+    let entries = build_batch(
+        &officer,
+        Content::Registrations,
+        voters,
+        Some(("new registrations".into(), vec![])),
+    );
+    let p = match &f.submit(entries).unwrap()[0] {
+        Applied::Proposed(id) => id.clone(),
+        other => panic!("{other:?}"),
+    };
+    let effective: i64 = f
+        .election
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM voter WHERE proposal IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(effective, 10);
+    for i in [0usize, 1, 2, 3, 4] {
+        let m = f.members[i].clone();
+        f.sign(
+            &m,
+            Event::Rejection(Rejection {
+                proposal: p.clone(),
+                reason: "unverified".into(),
+            }),
+        )
+        .unwrap();
+    }
+    assert_eq!(f.status(&p), "rejected");
+    let all: i64 = f
+        .election
+        .conn()
+        .query_row("SELECT count(*) FROM voter", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(all, 10);
+    let (replayed, operator, _) = f.replay();
+    assert_eq!(replayed, operator);
+}
+
+#[test]
+fn a_genesis_missing_a_founding_signature_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let members = members();
+    let g = genesis_config(&members, &[]);
+    let mut entry = Entry::genesis(g, &members[0]);
+    for m in &members[1..8] {
+        entry.cosign(m);
+    }
+    let log_key = key(ORIGIN, 1);
+    let err = match ledger::Election::create(new_log(dir.path(), &log_key), &entry.to_bytes()) {
+        Err(SubmitError::Refused { refusal, .. }) => refusal.message,
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("accepted"),
+    };
+    assert!(err.contains("missing: nec.c"), "{err}");
+    // A cosignature by the wrong key for a member's name is caught too.
+    let mut entry = Entry::genesis(genesis_config(&members, &[]), &members[0]);
+    for m in &members[1..8] {
+        entry.cosign(m);
+    }
+    entry.cosign(&key("nec.c", 200));
+    let dir = tempfile::tempdir().unwrap();
+    assert!(ledger::Election::create(new_log(dir.path(), &log_key), &entry.to_bytes()).is_err());
+}
