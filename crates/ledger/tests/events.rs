@@ -1,0 +1,401 @@
+//! Entries: canonical form agrees with RFC 8785 as implemented by serde_jcs; bad input of every
+//! kind is refused with a message that names the field; result forms that cannot be are
+//! refused; tampering with one event changes the replayed digest and breaks the checkpoint.
+
+mod common;
+
+use common::*;
+use ledger::event::*;
+use ledger::{Applied, SubmitError};
+use std::collections::BTreeMap;
+
+fn form(station: &str, source: &str, a: u64, b: u64, invalid: u64) -> ResultForm {
+    let mut votes = BTreeMap::new();
+    votes.insert("A".to_string(), a);
+    votes.insert("B".to_string(), b);
+    ResultForm {
+        ballots_issued: Some(a + b + invalid + 1),
+        ballots_received: Some(a + b + invalid + 10),
+        contest: "assembly".into(),
+        invalid,
+        photos: vec![],
+        registered: Some(5),
+        source: source.into(),
+        spoiled: Some(1),
+        station: station.into(),
+        unused: Some(8),
+        valid: a + b,
+        votes,
+    }
+}
+
+fn refusal(r: Result<Vec<Applied>, SubmitError>) -> (String, String) {
+    match r {
+        Err(SubmitError::Refused { refusal, .. }) => (refusal.path, refusal.message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn our_canonical_form_is_rfc_8785() {
+    let f = Fixture::new();
+    let mut samples = Vec::new();
+    let official = f.official.clone();
+    let mut khmer = form("S-D11", "official", 2, 1, 0);
+    khmer.photos = vec!["ab".repeat(32)];
+    samples.push(Entry::signed(Event::ResultForm(khmer), &official).to_bytes());
+    samples.push(
+        Entry::signed(
+            Event::Register(Register {
+                birth_year: 1961,
+                commitment: Some("c29tZSBjb21taXRtZW50".into()),
+                name: "សុខ ចាន់ \"quote\" \\ tab\t".into(),
+                sex: Sex::F,
+                station: "S-D11".into(),
+                voter: "KH-0001".into(),
+            }),
+            &f.officer,
+        )
+        .to_bytes(),
+    );
+    samples.push(signed_genesis(
+        genesis_config(&f.members, &[(&f.clerk, Role::CommissionClerk)]),
+        &f.members,
+    ));
+    samples.extend(build_batch(
+        &f.clerk,
+        Content::Stations,
+        vec![Event::Station(Station {
+            area: "D11".into(),
+            code: "S-9".into(),
+            name: Some("École".into()),
+            registered: 700,
+        })],
+        Some(("new station".into(), vec!["nec.a1".into()])),
+    ));
+    for bytes in samples {
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let jcs = serde_jcs::to_vec(&value).unwrap();
+        assert_eq!(
+            String::from_utf8(jcs).unwrap(),
+            String::from_utf8(bytes.clone()).unwrap()
+        );
+        assert_eq!(Entry::parse(&bytes).unwrap().to_bytes(), bytes);
+    }
+}
+
+#[test]
+fn malformed_entries_are_refused_with_the_field_named() {
+    let mut f = Fixture::new();
+    let official = f.official.clone();
+    let good = Entry::signed(
+        Event::ResultForm(form("S-D11", "official", 2, 1, 0)),
+        &official,
+    )
+    .to_bytes();
+    let text = String::from_utf8(good.clone()).unwrap();
+
+    // Truncated anywhere: refused, never a panic.
+    for cut in [0, 1, 10, good.len() / 2, good.len() - 1] {
+        let (path, _) = refusal(f.submit(vec![good[..cut].to_vec()]));
+        assert!(!path.is_empty());
+    }
+    // Too large for an entry bundle.
+    let mut huge = form("S-D11", "official", 2, 1, 0);
+    huge.photos = vec!["ab".repeat(32); 1100];
+    let huge = Entry::signed(Event::ResultForm(huge), &official).to_bytes();
+    assert!(huge.len() > 65_535);
+    match f.submit(vec![huge]) {
+        Err(SubmitError::Log(e)) => assert!(e.to_string().contains("65,535"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            text.replace("\"kind\":\"result_form\"", "\"kind\":\"ballot_stuffing\""),
+            "kind",
+            "unknown kind",
+        ),
+        (
+            text.replace("\"valid\":3", "\"valid\":-3"),
+            "body.valid",
+            "invalid value",
+        ),
+        (
+            text.replace("\"valid\":3", "\"valid\":\"3\""),
+            "body.valid",
+            "invalid type",
+        ),
+        (
+            text.replace("\"valid\":3", "\"valid\":3,\"extra\":1"),
+            "body.extra",
+            "unknown field",
+        ),
+        (text.replace("\"v\":1", "\"v\":2"), "v", "not supported"),
+        (
+            text.replace("\"invalid\":0", "\"invalid\":0 "),
+            "entry",
+            "canonical",
+        ),
+        (
+            text.replace("\"photos\"", "\"photos\"")
+                .replace("\"registered\":5", "\"registered\":null"),
+            "entry",
+            "canonical",
+        ),
+        (
+            text.replace("\"registered\":5", "\"registered\":9007199254740993"),
+            "body.registered",
+            "2^53",
+        ),
+    ];
+    for (bad, want_path, want) in cases {
+        let (path, message) = refusal(f.submit(vec![bad.into_bytes()]));
+        assert_eq!(path, want_path, "{message}");
+        assert!(message.contains(want), "{path}: {message}");
+    }
+    let mut unknown_choice = form("S-D11", "official", 2, 1, 0);
+    unknown_choice.votes.insert("C".into(), 0);
+    let (path, message) = refusal(f.submit(vec![
+        Entry::signed(Event::ResultForm(unknown_choice), &official).to_bytes(),
+    ]));
+    assert_eq!(path, "body.votes.C", "{message}");
+    assert!(message.contains("not a choice"), "{message}");
+    // A changed body no longer matches the signature.
+    let (path, message) = refusal(f.submit(
+        vec![text.replace("\"A\":2", "\"A\":1").replace("\"valid\":3", "\"valid\":2").into_bytes()],
+    ));
+    assert_eq!(
+        (path.as_str(), message.as_str()),
+        ("sig", "signature does not verify")
+    );
+    // Nothing was appended by any of that.
+    assert_eq!(f.submit(vec![good]).unwrap(), vec![Applied::Done]);
+}
+
+#[test]
+fn result_forms_that_cannot_be_are_refused() {
+    let mut f = Fixture::new();
+    let official = f.official.clone();
+    let mut sum_wrong = form("S-D11", "official", 2, 1, 0);
+    sum_wrong.valid = 4;
+    let mut over_issued = form("S-D11", "official", 2, 1, 0);
+    over_issued.ballots_issued = Some(2);
+    let mut over_received = form("S-D11", "official", 2, 1, 0);
+    over_received.ballots_received = Some(5);
+    for (bad, path, want) in [
+        (sum_wrong, "body.valid", "add up to 3"),
+        (over_issued, "body.invalid", "only 2 issued"),
+        (over_received, "body.ballots_received", "only 5 received"),
+        (
+            form("S-NONE", "official", 1, 1, 0),
+            "body.station",
+            "unknown station",
+        ),
+    ] {
+        let (p, m) = refusal(f.submit(vec![
+            Entry::signed(Event::ResultForm(bad), &official).to_bytes(),
+        ]));
+        assert_eq!(p, path, "{m}");
+        assert!(m.contains(want), "{m}");
+    }
+    // Wrong role: the official cannot file a party's copy, nor a party agent the official one.
+    let (p, m) = refusal(
+        f.submit(vec![
+            Entry::signed(
+                Event::ResultForm(form("S-D11", "party:A", 2, 1, 0)),
+                &official,
+            )
+            .to_bytes(),
+        ]),
+    );
+    assert_eq!(p, "body.source", "{m}");
+    let agent = key("agent.a.1", 50);
+    let clerk = f.clerk.clone();
+    f.sign(
+        &clerk,
+        Event::Enrol(Enrol {
+            name: agent.name().into(),
+            organisation: None,
+            party: Some("A".into()),
+            person: None,
+            role: Role::PartyAgent,
+            scope: Scope::Areas(vec!["P1".into()]),
+            vkey: agent.vkey().to_string(),
+        }),
+    )
+    .unwrap();
+    let (p, _) = refusal(
+        f.submit(vec![
+            Entry::signed(
+                Event::ResultForm(form("S-D11", "official", 2, 1, 0)),
+                &agent,
+            )
+            .to_bytes(),
+        ]),
+    );
+    assert_eq!(p, "body.source");
+    // Its own party's copy, in its scope: taken. Outside its scope (P2): refused.
+    f.submit(vec![
+        Entry::signed(Event::ResultForm(form("S-D11", "party:A", 2, 1, 0)), &agent).to_bytes(),
+    ])
+    .unwrap();
+    let (p, m) = refusal(f.submit(vec![
+        Entry::signed(Event::ResultForm(form("S-D21", "party:A", 2, 1, 0)), &agent).to_bytes(),
+    ]));
+    assert!(p == "body.station" && m.contains("outside"), "{p}: {m}");
+    // Two sources coexist for one station; a second copy from the same source does not.
+    f.submit(vec![
+        Entry::signed(
+            Event::ResultForm(form("S-D11", "official", 3, 0, 0)),
+            &official,
+        )
+        .to_bytes(),
+    ])
+    .unwrap();
+    let (_, m) = refusal(
+        f.submit(vec![
+            Entry::signed(
+                Event::ResultForm(form("S-D11", "official", 3, 0, 0)),
+                &official,
+            )
+            .to_bytes(),
+        ]),
+    );
+    assert!(m.contains("already has"), "{m}");
+}
+
+#[test]
+fn certification_takes_effect_only_when_the_forms_add_up() {
+    let mut f = Fixture::new();
+    let official = f.official.clone();
+    let forms: Vec<Event> = [("S-D11", 3, 1), ("S-D12", 2, 2)]
+        .iter()
+        .map(|(s, a, b)| Event::ResultForm(form(s, "official", *a, *b, 0)))
+        .collect();
+    f.submit(build_batch(&official, Content::ResultForms, forms, None))
+        .unwrap();
+    let a1 = f.members[0].clone();
+    let mut totals = BTreeMap::new();
+    totals.insert("A".to_string(), 5);
+    totals.insert("B".to_string(), 3);
+    let wrong = Action::Certify(Certify {
+        area: "P1".into(),
+        contest: "assembly".into(),
+        invalid: 0,
+        totals: totals.clone(),
+        valid: 9,
+    });
+    let p = f.propose(&a1, wrong).unwrap();
+    match f.approve(&p, &[0, 1, 4, 5, 8]) {
+        Applied::Decided {
+            outcome: Err(why), ..
+        } => assert!(why.contains("add up to valid 8"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(f.status(&p), "failed");
+    let right = Action::Certify(Certify {
+        area: "P1".into(),
+        contest: "assembly".into(),
+        invalid: 0,
+        totals,
+        valid: 8,
+    });
+    let p = f.propose(&a1, right).unwrap();
+    assert_eq!(
+        f.approve(&p, &[0, 1, 4, 5, 8]),
+        Applied::Decided {
+            proposal: p.clone(),
+            outcome: Ok(())
+        }
+    );
+    // P2's stations have no official forms: certification cannot pass.
+    let p2 = Action::Certify(Certify {
+        area: "P2".into(),
+        contest: "assembly".into(),
+        invalid: 0,
+        totals: BTreeMap::new(),
+        valid: 0,
+    });
+    let p = f.propose(&a1, p2).unwrap();
+    match f.approve(&p, &[0, 1, 4, 5, 8]) {
+        Applied::Decided {
+            outcome: Err(why), ..
+        } => assert!(why.contains("no official result form"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let (replayed, operator, _) = f.replay();
+    assert_eq!(replayed, operator);
+}
+
+#[test]
+fn one_changed_event_changes_the_replayed_digest_and_breaks_the_checkpoint() {
+    let mut f = Fixture::new();
+    let official = f.official.clone();
+    f.submit(vec![
+        Entry::signed(
+            Event::ResultForm(form("S-D11", "official", 3, 1, 0)),
+            &official,
+        )
+        .to_bytes(),
+    ])
+    .unwrap();
+    f.submit(vec![
+        Entry::signed(
+            Event::ResultForm(form("S-D21", "official", 1, 3, 0)),
+            &official,
+        )
+        .to_bytes(),
+    ])
+    .unwrap();
+    let (honest, operator, _) = f.replay();
+    assert_eq!(honest, operator);
+    let public = f.dir.path().join("public");
+    let checkpoint = std::fs::read(public.join("checkpoint")).unwrap();
+
+    // Rebuild the log with one byte of one event changed (3 votes for A become 2, and the
+    // form still adds up), re-signed with the official's own key.
+    let size = f.election.log().size();
+    let mut entries = Vec::new();
+    f.election
+        .log()
+        .for_each_entry(0, size, |_, e| entries.push(e.to_vec()))
+        .unwrap();
+    let target = entries.len() - 2;
+    let mut tampered = form("S-D11", "official", 2, 1, 0);
+    tampered.ballots_issued = Some(5);
+    tampered.ballots_received = Some(14);
+    entries[target] = Entry::signed(Event::ResultForm(tampered), &official).to_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = new_log(dir.path(), &f.log_key);
+    log.append(&entries).unwrap();
+    let note = log.sign_checkpoint(&f.log_key).unwrap();
+    let forged = dir.path().join("public");
+    tlog::publish::publish(&log, &note, &forged, &mut |_, _| {}).unwrap();
+    let policy = tlog::Policy::k_of_n(f.log_key.vkey(), vec![], 0).unwrap();
+    let replay = ledger::replay::replay(
+        &tlog::verify::DirSource::new(&forged),
+        &policy,
+        None,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(
+        replay.refusals.is_empty(),
+        "the forged event is well formed and well signed"
+    );
+    assert_ne!(replay.digest, honest, "the replayed state differs");
+    // The original checkpoint does not verify against the rebuilt tiles.
+    std::fs::write(forged.join("checkpoint"), &checkpoint).unwrap();
+    let err = tlog::verify::verify_log(
+        &tlog::verify::DirSource::new(&forged),
+        &policy,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, tlog::verify::VerifyError::Rewritten { .. }),
+        "{err}"
+    );
+}
