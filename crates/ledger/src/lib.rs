@@ -15,6 +15,7 @@ pub mod election;
 pub mod event;
 pub mod fold;
 pub mod replay;
+pub mod report;
 pub mod state;
 
 pub use election::{Election, SubmitError};

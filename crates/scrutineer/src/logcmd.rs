@@ -242,7 +242,7 @@ fn append(a: AppendArgs) -> anyhow::Result<()> {
 
 /// The checkpoint to publish or witness: the latest stored one if it covers every entry,
 /// otherwise a new one for the current size.
-fn current_checkpoint(
+pub fn current_checkpoint(
     dir: &LogDir,
     log: &mut tlog::Log<tlog::SqliteStorage>,
 ) -> anyhow::Result<Vec<u8>> {

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod electioncmd;
 mod forensics;
 mod http;
 mod keygen;
@@ -33,6 +34,24 @@ struct Cli {
 enum Command {
     /// Build a demo election log, witness, publish and verify it, and show what is checked.
     Demo(demo::Args),
+    /// Start an election: its log, with the genesis signed by every founding member.
+    Init(electioncmd::InitArgs),
+    /// Sign an election configuration's genesis as a founding member.
+    SignGenesis(electioncmd::SignGenesisArgs),
+    /// Sign and submit events from a file of JSON lines, all or none.
+    Submit(electioncmd::SubmitArgs),
+    /// Propose a governed action (voter removal, enrolment, rule change, station, certification).
+    Propose(electioncmd::ProposeArgs),
+    /// Approve a pending proposal as a commission member.
+    Approve(electioncmd::DecideArgs),
+    /// Reject a pending proposal as a commission member.
+    Reject(electioncmd::RejectArgs),
+    /// Show the election and what is pending approval, by whom.
+    Status(electioncmd::StatusArgs),
+    /// Publish the election's log and signed state digest as static files.
+    Publish(electioncmd::PublishArgs),
+    /// Rebuild an election's state from its published log alone and print its numbers.
+    Replay(electioncmd::ReplayArgs),
     Keygen(keygen::Args),
     Log(logcmd::Args),
     Witness(witnesscmd::Args),
@@ -65,6 +84,15 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Init(args) => electioncmd::init(args),
+        Command::SignGenesis(args) => electioncmd::sign_genesis(args),
+        Command::Submit(args) => electioncmd::submit(args),
+        Command::Propose(args) => electioncmd::propose(args),
+        Command::Approve(args) => electioncmd::approve(args),
+        Command::Reject(args) => electioncmd::reject(args),
+        Command::Status(args) => electioncmd::status(args),
+        Command::Publish(args) => electioncmd::publish(args),
+        Command::Replay(args) => electioncmd::replay(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Log(args) => logcmd::run(args),
         Command::Witness(args) => witnesscmd::run(args),

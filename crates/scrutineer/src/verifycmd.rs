@@ -58,20 +58,38 @@ pub struct Args {
     proof: Option<PathBuf>,
 }
 
-fn policy(args: &Args) -> anyhow::Result<Policy> {
-    if let Some(path) = &args.policy {
+/// The trust policy from a tlog-policy file, or from a log key, witness keys and a quorum
+/// (default: every witness given).
+pub fn build_policy(
+    policy: Option<&std::path::Path>,
+    vkey: Option<&str>,
+    witnesses: &[String],
+    quorum: Option<usize>,
+) -> anyhow::Result<Policy> {
+    if let Some(path) = policy {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         return Policy::parse(&text).with_context(|| format!("{}", path.display()));
     }
-    let log = Vkey::parse(args.vkey.as_deref().expect("clap requires --vkey")).context("--vkey")?;
-    let witnesses = args
-        .witnesses
+    let log = Vkey::parse(vkey.context("--vkey is needed")?).context("--vkey")?;
+    let witnesses = witnesses
         .iter()
         .map(|w| Vkey::parse(w).with_context(|| format!("--witness {w}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let k = args.quorum.unwrap_or(witnesses.len());
+    let k = quorum.unwrap_or(witnesses.len());
     Ok(Policy::k_of_n(log, witnesses, k)?)
+}
+
+/// A published directory, or an http(s) URL.
+pub fn open_source(source: &str) -> anyhow::Result<Box<dyn TileSource>> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        return Ok(Box::new(HttpSource::new(source)));
+    }
+    let dir = PathBuf::from(source);
+    if !dir.is_dir() {
+        bail!("{source} is neither a directory nor an http(s) URL");
+    }
+    Ok(Box::new(DirSource::new(dir)))
 }
 
 fn state_path(args: &Args, policy: &Policy) -> Option<PathBuf> {
@@ -102,7 +120,12 @@ fn state_path(args: &Args, policy: &Policy) -> Option<PathBuf> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let policy = policy(&args)?;
+    let policy = build_policy(
+        args.policy.as_deref(),
+        args.vkey.as_deref(),
+        &args.witnesses,
+        args.quorum,
+    )?;
     if let Some(proof_path) = &args.proof {
         let entry = std::fs::read(&args.source)
             .with_context(|| format!("reading the entry {}", args.source))?;
@@ -124,16 +147,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let source: Box<dyn TileSource> =
-        if args.source.starts_with("http://") || args.source.starts_with("https://") {
-            Box::new(HttpSource::new(&args.source))
-        } else {
-            let dir = PathBuf::from(&args.source);
-            if !dir.is_dir() {
-                bail!("{} is neither a directory nor an http(s) URL", args.source);
-            }
-            Box::new(DirSource::new(dir))
-        };
+    let source = open_source(&args.source)?;
     let state_file = state_path(&args, &policy);
     let previous = match &state_file {
         Some(p) => TrustedState::load(p)?,

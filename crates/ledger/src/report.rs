@@ -1,0 +1,244 @@
+//! Read-only questions about an election's state: the headline numbers, pending proposals.
+//!
+//! Everything here reads effective state only (rows whose `proposal` is NULL), except where a
+//! function is about what is pending.
+
+use crate::event::{Contest, Proposal};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Registered voters and stations in one top-level area.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AreaRoll {
+    pub area: String,
+    pub name: String,
+    pub stations: u64,
+    /// The stations' published registered-voter counts.
+    pub registered: u64,
+    /// Voters on the roll (registered and not removed).
+    pub voters: u64,
+}
+
+/// One source's totals for a contest in one constituency (or nationally when `area` is None).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub contest: String,
+    pub source: String,
+    pub area: Option<String>,
+    pub forms: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    pub votes: BTreeMap<String, u64>,
+}
+
+/// A pending proposal and who has decided on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pending {
+    pub id: String,
+    pub index: u64,
+    pub author: String,
+    pub action: String,
+    pub reason: String,
+    pub approvals: Vec<String>,
+    pub rejections: Vec<String>,
+    /// Distinct parties among the approvers.
+    pub parties: Vec<String>,
+    /// Entries staged by the proposal (for a batch).
+    pub staged: u64,
+}
+
+fn q<T>(r: rusqlite::Result<T>) -> Result<T, String> {
+    r.map_err(|e| e.to_string())
+}
+
+/// The election's name.
+pub fn election_name(conn: &Connection) -> Result<String, String> {
+    q(conn
+        .query_row("SELECT value FROM election WHERE key = 'name'", [], |r| {
+            r.get(0)
+        })
+        .optional())
+    .map(|n| n.unwrap_or_default())
+}
+
+/// Registered voters by top-level area.
+pub fn roll_by_area(conn: &Connection) -> Result<Vec<AreaRoll>, String> {
+    let mut stmt = q(conn.prepare(
+        "SELECT a.code, a.name,
+            (SELECT count(*) FROM station s WHERE s.top = a.code AND s.proposal IS NULL),
+            (SELECT coalesce(sum(s.registered), 0) FROM station s WHERE s.top = a.code AND s.proposal IS NULL),
+            (SELECT count(*) FROM voter v JOIN station s ON s.code = v.station
+              WHERE s.top = a.code AND v.proposal IS NULL AND v.removed_at IS NULL)
+         FROM area a WHERE a.parent IS NULL AND a.proposal IS NULL ORDER BY a.code",
+    ))?;
+    let rows = q(stmt.query_map([], |r| {
+        Ok(AreaRoll {
+            area: r.get(0)?,
+            name: r.get(1)?,
+            stations: r.get::<_, i64>(2)? as u64,
+            registered: r.get::<_, i64>(3)? as u64,
+            voters: r.get::<_, i64>(4)? as u64,
+        })
+    }))?;
+    q(rows.collect())
+}
+
+/// Result totals per contest and source: nationally, and per constituency when `by_area`.
+pub fn totals(conn: &Connection, by_area: bool) -> Result<Vec<Totals>, String> {
+    let group = if by_area { "s.top" } else { "NULL" };
+    let mut stmt = q(conn.prepare(&format!(
+        "SELECT f.contest, f.source, {group}, count(*), sum(f.valid), sum(f.invalid)
+         FROM result_form f JOIN station s ON s.code = f.station
+         WHERE f.proposal IS NULL AND s.proposal IS NULL
+         GROUP BY f.contest, f.source, {group} ORDER BY f.contest, f.source, {group}"
+    )))?;
+    let mut out: Vec<Totals> = q(q(stmt.query_map([], |r| {
+        Ok(Totals {
+            contest: r.get(0)?,
+            source: r.get(1)?,
+            area: r.get(2)?,
+            forms: r.get::<_, i64>(3)? as u64,
+            valid: r.get::<_, i64>(4)? as u64,
+            invalid: r.get::<_, i64>(5)? as u64,
+            votes: BTreeMap::new(),
+        })
+    }))?
+    .collect())?;
+    let mut stmt = q(conn.prepare(&format!(
+        "SELECT v.contest, v.source, {group}, v.choice, sum(v.votes)
+         FROM result_vote v JOIN result_form f
+           ON f.station = v.station AND f.contest = v.contest AND f.source = v.source
+         JOIN station s ON s.code = v.station
+         WHERE f.proposal IS NULL AND s.proposal IS NULL
+         GROUP BY v.contest, v.source, {group}, v.choice"
+    )))?;
+    let mut rows = q(stmt.query([]))?;
+    while let Some(r) = q(rows.next())? {
+        let contest: String = q(r.get(0))?;
+        let source: String = q(r.get(1))?;
+        let area: Option<String> = q(r.get(2))?;
+        let choice: String = q(r.get(3))?;
+        let votes: i64 = q(r.get(4))?;
+        if let Some(t) = out
+            .iter_mut()
+            .find(|t| t.contest == contest && t.source == source && t.area == area)
+        {
+            t.votes.insert(choice, votes as u64);
+        }
+    }
+    Ok(out)
+}
+
+/// The contests of the election.
+pub fn contests(conn: &Connection) -> Result<Vec<Contest>, String> {
+    let mut stmt = q(conn.prepare("SELECT body FROM contest ORDER BY id"))?;
+    let bodies: Vec<String> = q(q(stmt.query_map([], |r| r.get(0)))?.collect())?;
+    bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// Proposals awaiting decision, oldest first.
+pub fn pending(conn: &Connection) -> Result<Vec<Pending>, String> {
+    let mut stmt = q(conn.prepare(
+        "SELECT id, idx, author, action, body FROM proposal WHERE status = 'pending' ORDER BY idx",
+    ))?;
+    let rows: Vec<(String, i64, String, String, String)> = q(q(stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    }))?
+    .collect())?;
+    let mut out = Vec::new();
+    for (id, index, author, action, body) in rows {
+        let p: Proposal = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+        let mut stmt = q(conn.prepare(
+            "SELECT d.member, d.verdict, s.party FROM decision d JOIN signer s ON s.name = d.member
+             WHERE d.proposal = ?1 ORDER BY d.idx",
+        ))?;
+        let decisions: Vec<(String, String, Option<String>)> =
+            q(q(stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))?.collect())?;
+        let mut parties: Vec<String> = decisions
+            .iter()
+            .filter(|d| d.1 == "approve")
+            .filter_map(|d| d.2.clone())
+            .collect();
+        parties.sort();
+        parties.dedup();
+        let staged = staged(conn, &id)?;
+        out.push(Pending {
+            id,
+            index: index as u64,
+            author,
+            action,
+            reason: p.reason,
+            approvals: decisions
+                .iter()
+                .filter(|d| d.1 == "approve")
+                .map(|d| d.0.clone())
+                .collect(),
+            rejections: decisions
+                .iter()
+                .filter(|d| d.1 == "reject")
+                .map(|d| d.0.clone())
+                .collect(),
+            parties,
+            staged,
+        });
+    }
+    Ok(out)
+}
+
+fn staged(conn: &Connection, proposal: &str) -> Result<u64, String> {
+    let mut n = 0;
+    for table in ["area", "station", "voter", "result_form", "signer"] {
+        n += q(conn.query_row(
+            &format!("SELECT count(*) FROM {table} WHERE proposal = ?1"),
+            params![proposal],
+            |r| r.get::<_, i64>(0),
+        ))? as u64;
+    }
+    Ok(n)
+}
+
+/// Finds the proposal whose id starts with `prefix` (at least 8 hex digits).
+pub fn find_proposal(conn: &Connection, prefix: &str) -> Result<String, String> {
+    if prefix.len() < 8 {
+        return Err(format!(
+            "{prefix:?}: give at least 8 digits of the proposal id"
+        ));
+    }
+    let mut stmt =
+        q(conn.prepare("SELECT id FROM proposal WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 2"))?;
+    let hi = format!("{prefix}\u{7f}");
+    let ids: Vec<String> = q(q(stmt.query_map(params![prefix, hi], |r| r.get(0)))?.collect())?;
+    match ids.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(format!("no proposal starts with {prefix}")),
+        _ => Err(format!(
+            "{prefix} matches more than one proposal; give more digits"
+        )),
+    }
+}
+
+/// The current approval rule as JSON text.
+pub fn rule(conn: &Connection) -> Result<crate::event::Rule, String> {
+    let text: String = q(conn.query_row(
+        "SELECT value FROM election WHERE key = 'rule'",
+        [],
+        |r| r.get(0),
+    ))?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// A commission member: key name, person, party, and whether the key is revoked.
+pub type MemberRow = (String, Option<String>, Option<String>, bool);
+
+/// Commission members.
+pub fn members(conn: &Connection) -> Result<Vec<MemberRow>, String> {
+    let mut stmt = q(conn.prepare(
+        "SELECT name, person, party, revoked_at IS NOT NULL FROM signer
+         WHERE role = 'commission_member' AND proposal IS NULL ORDER BY name",
+    ))?;
+    q(q(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))))?.collect())
+}

@@ -1,0 +1,923 @@
+//! The election's commands: init, sign-genesis, submit, propose, approve, reject, status,
+//! publish and replay.
+
+use crate::logdir::{LogDir, read_key};
+use crate::progress;
+use anyhow::{Context, bail};
+use ledger::event::*;
+use ledger::{Applied, Election, SubmitError};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tlog::note::Vkey;
+use tlog::verify::TileSource;
+
+/// Opens an election directory (a log directory whose log starts with a genesis).
+pub fn open(dir: &Path) -> anyhow::Result<(LogDir, Election)> {
+    let log_dir = LogDir::open(dir)?;
+    let election = Election::open(log_dir.log()?).with_context(|| format!("{}", dir.display()))?;
+    Ok((log_dir, election))
+}
+
+/// Explains a refused submission in the user's terms.
+pub fn explain(e: SubmitError) -> anyhow::Error {
+    match e {
+        SubmitError::Refused { position, refusal } => anyhow::anyhow!(
+            "refused, nothing was recorded: entry {} of the submission, at {}: {}",
+            position + 1,
+            refusal.path,
+            refusal.message
+        ),
+        other => other.into(),
+    }
+}
+
+/// Prints what a receipt says happened.
+pub fn report_applied(applied: &[Applied], first: u64) {
+    for (i, a) in applied.iter().enumerate() {
+        let index = first + i as u64;
+        match a {
+            Applied::Proposed(id) => println!(
+                "entry {index}: proposal {id} recorded; it takes effect once the approval rule is met"
+            ),
+            Applied::Approved { proposal } => {
+                println!("entry {index}: decision recorded; proposal {proposal} is still pending")
+            }
+            Applied::Decided {
+                proposal,
+                outcome: Ok(()),
+            } => {
+                println!("entry {index}: the approval rule is met: proposal {proposal} took effect")
+            }
+            Applied::Decided {
+                proposal,
+                outcome: Err(why),
+            } => println!("entry {index}: proposal {proposal} closed without effect: {why}"),
+            Applied::BatchOpened { id, count } => {
+                println!("entry {index}: batch {id} of {count} entries")
+            }
+            Applied::Done | Applied::InBatch => {}
+        }
+    }
+}
+
+fn lift<T>(r: Result<T, String>) -> anyhow::Result<T> {
+    r.map_err(anyhow::Error::msg)
+}
+
+// ---------------------------------------------------------------- init
+
+/// Start an election: make its log and record the genesis, signed by every founding member.
+///
+/// The configuration (TOML) names the election, the log's origin, the parties, the commission's
+/// members and their keys, the approval rule, the area levels and the contests; see
+/// `docs/election-config.md` or the demo's configuration for a full example. The genesis must be
+/// signed by every founding member: give each member's key with --member-key, or have each
+/// member run `scrutineer sign-genesis CONFIG --key THEIR.key > NAME.sig` on their own machine
+/// and pass the files with --signature.
+///
+///   scrutineer init kh-2013 --config election.toml --key log.key --signature m1.sig --signature m2.sig ...
+#[derive(clap::Args)]
+pub struct InitArgs {
+    dir: PathBuf,
+    #[arg(long)]
+    config: PathBuf,
+    /// The log's checkpoint-signing key (its name must be the configuration's origin).
+    #[arg(long)]
+    key: PathBuf,
+    /// A founding member's private key; repeat.
+    #[arg(long = "member-key")]
+    member_keys: Vec<PathBuf>,
+    /// A file written by `scrutineer sign-genesis`; repeat.
+    #[arg(long = "signature")]
+    signatures: Vec<PathBuf>,
+}
+
+fn read_config(path: &Path) -> anyhow::Result<Genesis> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    ledger::config::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The unsigned genesis entry: authored by the first member listed.
+fn genesis_entry(g: &Genesis) -> Entry {
+    Entry {
+        author: Some(g.members[0].name.clone()),
+        batch: None,
+        event: Event::Genesis(g.clone()),
+        cosigs: Vec::new(),
+        sig: None,
+    }
+}
+
+pub fn init(a: InitArgs) -> anyhow::Result<()> {
+    let g = read_config(&a.config)?;
+    let log_key = read_key(&a.key)?;
+    if log_key.name() != g.origin {
+        bail!(
+            "the log key {} is named {:?} but the configuration's origin is {:?}",
+            a.key.display(),
+            log_key.name(),
+            g.origin
+        );
+    }
+    let mut entry = genesis_entry(&g);
+    let message = entry.signed_message();
+    let mut sigs: BTreeMap<String, String> = BTreeMap::new();
+    for path in &a.member_keys {
+        let key = read_key(path)?;
+        let Some(m) = g.members.iter().find(|m| m.vkey == key.vkey().to_string()) else {
+            bail!(
+                "{} is not the key of any member in {}",
+                path.display(),
+                a.config.display()
+            );
+        };
+        sigs.insert(m.name.clone(), ledger::event::sign(&message, &key));
+    }
+    for path in &a.signatures {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let (name, sig) = text.trim().split_once(' ').with_context(|| {
+            format!(
+                "{}: want one line \"<member> <signature>\" from `scrutineer sign-genesis`",
+                path.display()
+            )
+        })?;
+        sigs.insert(name.to_string(), sig.to_string());
+    }
+    let missing: Vec<&str> = g
+        .members
+        .iter()
+        .map(|m| m.name.as_str())
+        .filter(|n| !sigs.contains_key(*n))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "every founding member must sign the genesis; missing: {}",
+            missing.join(", ")
+        );
+    }
+    entry.sig = sigs.remove(&g.members[0].name);
+    for m in &g.members[1..] {
+        entry.cosigs.push(Cosig {
+            author: m.name.clone(),
+            sig: sigs.remove(&m.name).expect("checked above"),
+        });
+    }
+    if let Some(stranger) = sigs.keys().next() {
+        bail!("{stranger:?} signed but is not a founding member");
+    }
+    let log_dir = LogDir::init(&a.dir, Some(&g.origin), &a.key)?;
+    let election = match Election::create(log_dir.log()?, &entry.to_bytes()) {
+        Ok(e) => e,
+        Err(e) => {
+            // Leave nothing half made.
+            let _ = std::fs::remove_dir_all(&a.dir);
+            return Err(explain(e));
+        }
+    };
+    println!(
+        "started {:?} in {}: genesis signed by all {} members; log {}",
+        g.election,
+        a.dir.display(),
+        g.members.len(),
+        election.log().origin()
+    );
+    Ok(())
+}
+
+/// Sign the genesis of an election configuration as a founding member.
+///
+/// Prints one line, "<member> <signature>"; give the file to whoever runs `scrutineer init`.
+/// Check the configuration before signing: the signature covers all of it.
+#[derive(clap::Args)]
+pub struct SignGenesisArgs {
+    config: PathBuf,
+    /// Your private key as a founding member.
+    #[arg(long)]
+    key: PathBuf,
+}
+
+pub fn sign_genesis(a: SignGenesisArgs) -> anyhow::Result<()> {
+    let g = read_config(&a.config)?;
+    let key = read_key(&a.key)?;
+    let Some(m) = g.members.iter().find(|m| m.vkey == key.vkey().to_string()) else {
+        bail!(
+            "{} is not the key of any member in {}",
+            a.key.display(),
+            a.config.display()
+        );
+    };
+    let sig = ledger::event::sign(&genesis_entry(&g).signed_message(), &key);
+    println!("{} {sig}", m.name);
+    Ok(())
+}
+
+// ---------------------------------------------------------------- submit
+
+/// Sign and submit events from a file of JSON lines, all or none.
+///
+/// Each line is {"kind": KIND, "body": {...}}; each is signed with --as and the whole file is
+/// submitted as one step: if any event is refused, none is recorded, and the error names the
+/// line and the field. Kinds: enrol, revoke, register, update_voter, transfer, result_form,
+/// proposal, approval, rejection.
+///
+///   scrutineer submit kh-2013 --as agent.key forms.jsonl
+#[derive(clap::Args)]
+pub struct SubmitArgs {
+    dir: PathBuf,
+    file: PathBuf,
+    /// The signing key.
+    #[arg(long = "as")]
+    key: PathBuf,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Unsigned {
+    kind: String,
+    body: Box<serde_json::value::RawValue>,
+}
+
+pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
+    let (_, mut election) = open(&a.dir)?;
+    let key = read_key(&a.key)?;
+    let text = std::fs::read_to_string(&a.file)
+        .with_context(|| format!("reading {}", a.file.display()))?;
+    let mut entries = Vec::new();
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let u: Unsigned = serde_json::from_str(line)
+            .with_context(|| format!("{}: line {}", a.file.display(), i + 1))?;
+        // Build the envelope, then let the entry parser type-check the body.
+        let raw = format!(
+            "{{\"author\":{},\"body\":{},\"kind\":{},\"v\":1}}",
+            serde_json::to_string(key.name())?,
+            u.body.get(),
+            serde_json::to_string(&u.kind)?
+        );
+        let value: serde_json::Value = serde_json::from_str(&raw)?;
+        let canonical = serde_json::to_vec(&value)?;
+        let entry = match Entry::parse(&canonical) {
+            Ok(e) => e,
+            Err(e) => bail!("{}: line {}: {e}", a.file.display(), i + 1),
+        };
+        entries.push(Entry::signed(entry.event, &key).to_bytes());
+        lines.push(i + 1);
+    }
+    if entries.is_empty() {
+        bail!("{} holds no events", a.file.display());
+    }
+    match election.submit(&entries) {
+        Ok(receipt) => {
+            println!(
+                "recorded {} events at log indexes {}..{}",
+                entries.len(),
+                receipt.first,
+                receipt.first + entries.len() as u64 - 1
+            );
+            report_applied(&receipt.applied, receipt.first);
+            Ok(())
+        }
+        Err(SubmitError::Refused { position, refusal }) => bail!(
+            "refused, nothing was recorded: {}: line {}: {}: {}",
+            a.file.display(),
+            lines[position.min(lines.len() - 1)],
+            refusal.path,
+            refusal.message
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- governance
+
+/// Propose a governed action; it takes effect once the commission's approval rule is met.
+///
+/// Members then approve it with `scrutineer approve DIR PROPOSAL --as MEMBER.key`. The proposal
+/// id is printed; any unique prefix of 8 or more digits will do.
+#[derive(clap::Args)]
+pub struct ProposeArgs {
+    dir: PathBuf,
+    /// The proposer's key (a commission member or clerk; a registration officer for voter removals).
+    #[arg(long = "as")]
+    key: PathBuf,
+    /// Why: recorded in the log with the proposal.
+    #[arg(long)]
+    reason: String,
+    /// Members asked to decide (needed for every party when the rule says so); repeat.
+    #[arg(long = "ask")]
+    asked: Vec<String>,
+    #[command(subcommand)]
+    action: ProposedAction,
+}
+
+#[derive(clap::Subcommand)]
+enum ProposedAction {
+    /// Remove a voter from the roll.
+    RemoveVoter {
+        voter: String,
+        /// deceased, duplicate, not_eligible, moved_away, court_order or own_request
+        #[arg(long = "because")]
+        because: String,
+    },
+    /// Enrol a key.
+    Enrol {
+        /// The key's verifier key (its name becomes the signer's name).
+        vkey: String,
+        /// commission_member, commission_clerk, registration_officer, polling_official,
+        /// party_agent, observer or witness
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        party: Option<String>,
+        #[arg(long)]
+        organisation: Option<String>,
+        #[arg(long)]
+        person: Option<String>,
+        /// Area codes where the key may act (default: all).
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+    },
+    /// Revoke a key.
+    Revoke { name: String },
+    /// Change the approval rule itself.
+    ChangeRule {
+        #[arg(long)]
+        min_approvals: u32,
+        #[arg(long)]
+        min_parties: u32,
+        #[arg(long)]
+        every_party_asked: bool,
+    },
+    /// Add or change a polling station.
+    Station {
+        code: String,
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        registered: u64,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Add an area.
+    Area {
+        code: String,
+        #[arg(long)]
+        level: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Certify an area's totals in a contest, as the official result forms give them now.
+    Certify {
+        #[arg(long)]
+        contest: String,
+        #[arg(long)]
+        area: String,
+    },
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(what: &str, value: &str) -> anyhow::Result<T> {
+    serde_json::from_value(serde_json::Value::String(value.to_string()))
+        .map_err(|_| anyhow::anyhow!("{value:?} is not a {what}"))
+}
+
+pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
+    let (_, mut election) = open(&a.dir)?;
+    let key = read_key(&a.key)?;
+    let action = match a.action {
+        ProposedAction::RemoveVoter { voter, because } => Action::RemoveVoter(RemoveVoter {
+            reason: parse_enum("removal reason", &because)?,
+            voter,
+        }),
+        ProposedAction::Enrol {
+            vkey,
+            role,
+            party,
+            organisation,
+            person,
+            scope,
+        } => {
+            let parsed = Vkey::parse(&vkey)?;
+            Action::Enrol(Enrol {
+                name: parsed.name,
+                organisation,
+                party,
+                person,
+                role: parse_enum("role", &role)?,
+                scope: if scope.is_empty() {
+                    Scope::all()
+                } else {
+                    Scope::Areas(scope)
+                },
+                vkey,
+            })
+        }
+        ProposedAction::Revoke { name } => Action::Revoke(Revoke {
+            name,
+            reason: a.reason.clone(),
+        }),
+        ProposedAction::ChangeRule {
+            min_approvals,
+            min_parties,
+            every_party_asked,
+        } => Action::ChangeRule(Rule {
+            every_party_asked,
+            min_approvals,
+            min_parties,
+        }),
+        ProposedAction::Station {
+            code,
+            area,
+            registered,
+            name,
+        } => Action::Station(Station {
+            area,
+            code,
+            name,
+            registered,
+        }),
+        ProposedAction::Area {
+            code,
+            level,
+            name,
+            parent,
+        } => Action::Area(Area {
+            code,
+            level,
+            name,
+            parent,
+        }),
+        ProposedAction::Certify { contest, area } => {
+            certification(election.conn(), &contest, &area)?
+        }
+    };
+    let entry = Entry::signed(
+        Event::Proposal(Proposal {
+            action,
+            asked: a.asked,
+            reason: a.reason,
+        }),
+        &key,
+    );
+    let receipt = election.submit(&[entry.to_bytes()]).map_err(explain)?;
+    report_applied(&receipt.applied, receipt.first);
+    Ok(())
+}
+
+/// The certification of an area as its official forms add up now.
+fn certification(conn: &rusqlite::Connection, contest: &str, area: &str) -> anyhow::Result<Action> {
+    let (valid, invalid): (i64, i64) = conn.query_row(
+        "WITH RECURSIVE under(code) AS (
+            SELECT ?1 UNION ALL SELECT a.code FROM area a JOIN under u ON a.parent = u.code)
+         SELECT coalesce(sum(f.valid), 0), coalesce(sum(f.invalid), 0)
+         FROM station s JOIN result_form f ON f.station = s.code
+         WHERE s.area IN under AND s.proposal IS NULL AND f.contest = ?2
+           AND f.source = 'official' AND f.proposal IS NULL",
+        rusqlite::params![area, contest],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut stmt = conn.prepare(
+        "WITH RECURSIVE under(code) AS (
+            SELECT ?1 UNION ALL SELECT a.code FROM area a JOIN under u ON a.parent = u.code)
+         SELECT v.choice, sum(v.votes) FROM station s
+         JOIN result_form f ON f.station = s.code
+         JOIN result_vote v ON v.station = f.station AND v.contest = f.contest AND v.source = f.source
+         WHERE s.area IN under AND s.proposal IS NULL AND f.contest = ?2
+           AND f.source = 'official' AND f.proposal IS NULL
+         GROUP BY v.choice",
+    )?;
+    let totals: BTreeMap<String, u64> = stmt
+        .query_map(rusqlite::params![area, contest], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Action::Certify(Certify {
+        area: area.to_string(),
+        contest: contest.to_string(),
+        invalid: invalid as u64,
+        totals,
+        valid: valid as u64,
+    }))
+}
+
+/// Approve a pending proposal as a commission member.
+#[derive(clap::Args)]
+pub struct DecideArgs {
+    dir: PathBuf,
+    /// The proposal id (or a unique prefix of 8 or more digits).
+    proposal: String,
+    #[arg(long = "as")]
+    key: PathBuf,
+}
+
+/// Reject a pending proposal as a commission member.
+#[derive(clap::Args)]
+pub struct RejectArgs {
+    dir: PathBuf,
+    proposal: String,
+    #[arg(long = "as")]
+    key: PathBuf,
+    #[arg(long)]
+    reason: String,
+}
+
+fn decide(dir: &Path, prefix: &str, key: &Path, reason: Option<String>) -> anyhow::Result<()> {
+    let (_, mut election) = open(dir)?;
+    let key = read_key(key)?;
+    let proposal =
+        ledger::report::find_proposal(election.conn(), prefix).map_err(anyhow::Error::msg)?;
+    let event = match reason {
+        None => Event::Approval(Approval { proposal }),
+        Some(reason) => Event::Rejection(Rejection { proposal, reason }),
+    };
+    let receipt = election
+        .submit(&[Entry::signed(event, &key).to_bytes()])
+        .map_err(explain)?;
+    report_applied(&receipt.applied, receipt.first);
+    Ok(())
+}
+
+pub fn approve(a: DecideArgs) -> anyhow::Result<()> {
+    decide(&a.dir, &a.proposal, &a.key, None)
+}
+
+pub fn reject(a: RejectArgs) -> anyhow::Result<()> {
+    decide(&a.dir, &a.proposal, &a.key, Some(a.reason))
+}
+
+// ---------------------------------------------------------------- status
+
+/// Show the election: its size, rule, members, and what is pending approval, by whom.
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    dir: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn status(a: StatusArgs) -> anyhow::Result<()> {
+    let (_, election) = open(&a.dir)?;
+    let conn = election.conn();
+    let name = lift(ledger::report::election_name(conn))?;
+    let rule = lift(ledger::report::rule(conn))?;
+    let members = lift(ledger::report::members(conn))?;
+    let pending = lift(ledger::report::pending(conn))?;
+    let roll = lift(ledger::report::roll_by_area(conn))?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "election": name,
+                "entries": election.log().size(),
+                "digest": election.digest()?,
+                "rule": rule,
+                "pending": pending,
+                "roll": roll,
+            }))?
+        );
+        return Ok(());
+    }
+    println!("{name} ({} entries in the log)", election.log().size());
+    println!(
+        "rule: {} approvals from at least {} parties{}",
+        rule.min_approvals,
+        rule.min_parties,
+        if rule.every_party_asked {
+            ", every party asked"
+        } else {
+            ""
+        }
+    );
+    println!("commission:");
+    for (name, person, party, revoked) in &members {
+        println!(
+            "  {name:<24} {:<28} {}{}",
+            person.as_deref().unwrap_or(""),
+            party.as_deref().unwrap_or("(consensus)"),
+            if *revoked { "  REVOKED" } else { "" }
+        );
+    }
+    let voters: u64 = roll.iter().map(|r| r.voters).sum();
+    let stations: u64 = roll.iter().map(|r| r.stations).sum();
+    println!(
+        "roll: {voters} voters at {stations} stations in {} areas",
+        roll.len()
+    );
+    if pending.is_empty() {
+        println!("nothing is pending approval");
+    }
+    for p in &pending {
+        println!(
+            "pending {} ({}, by {}, entry {}): {}",
+            &p.id[..16],
+            p.action,
+            p.author,
+            p.index,
+            p.reason
+        );
+        if p.staged > 0 {
+            println!("  stages {} entries", p.staged);
+        }
+        println!(
+            "  approved by {} of {} needed ({}), from {} of {} parties needed{}",
+            p.approvals.len(),
+            rule.min_approvals,
+            if p.approvals.is_empty() {
+                "nobody yet".to_string()
+            } else {
+                p.approvals.join(", ")
+            },
+            p.parties.len(),
+            rule.min_parties,
+            if p.rejections.is_empty() {
+                String::new()
+            } else {
+                format!("; rejected by {}", p.rejections.join(", "))
+            }
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- publish
+
+/// Publish the election: the log's tiles (C2SP tlog-tiles) and the signed state digest.
+///
+/// Anyone can then rebuild the state with `scrutineer replay OUT_OR_URL --vkey LOG_VKEY` and
+/// compare digests.
+#[derive(clap::Args)]
+pub struct PublishArgs {
+    dir: PathBuf,
+    out: PathBuf,
+}
+
+pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
+    let (log_dir, mut election) = open(&a.dir)?;
+    let key = log_dir.key(election.log())?;
+    let note = crate::logcmd::current_checkpoint(&log_dir, election.log_mut())?;
+    let bar = progress::bar(0, "publishing tiles");
+    let published = tlog::publish::publish(election.log(), &note, &a.out, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let digest = election.digest()?;
+    let digest_note = ledger::replay::sign_digest(&key, published.size, &digest);
+    tlog::publish::write_atomic(&a.out.join(ledger::replay::DIGEST_FILE), &digest_note)?;
+    let cosignatures = tlog::note::open_checkpoint(&note)?
+        .2
+        .len()
+        .saturating_sub(1);
+    println!(
+        "published {} entries to {} ({} files written); checkpoint with {cosignatures} cosignature(s); state digest {digest}",
+        published.size,
+        a.out.display(),
+        published.written
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- replay
+
+/// Rebuild an election's state from its published log alone, and print its numbers.
+///
+/// SOURCE is a published directory or URL. replay verifies the log (signature, witness quorum,
+/// every hash), then folds every entry with the same checks the commission's intake applies:
+/// every signature, role, scope and approval. It prints the state digest and compares it with
+/// the commission's published one, then the headline numbers: registered voters by area, result
+/// totals per source, and seats. Entries the fold refuses are listed: an honest log has none.
+///
+///   scrutineer replay https://log.example/kh-2013/ --vkey LOG_VKEY --witness W1 --witness W2
+#[derive(clap::Args)]
+pub struct ReplayArgs {
+    source: String,
+    #[arg(long, required_unless_present = "policy")]
+    vkey: Option<String>,
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    #[arg(long)]
+    quorum: Option<usize>,
+    #[arg(long, conflicts_with_all = ["vkey", "witnesses", "quorum"])]
+    policy: Option<PathBuf>,
+    /// Keep the rebuilt state in this SQLite file (it must not exist).
+    #[arg(long)]
+    state_db: Option<PathBuf>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
+    let policy = crate::verifycmd::build_policy(
+        a.policy.as_deref(),
+        a.vkey.as_deref(),
+        &a.witnesses,
+        a.quorum,
+    )?;
+    let source: Box<dyn TileSource> = crate::verifycmd::open_source(&a.source)?;
+    let bar = progress::bar(0, "replaying entries");
+    let replayed = ledger::replay::replay(
+        source.as_ref(),
+        &policy,
+        None,
+        a.state_db.as_deref(),
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
+    bar.finish_and_clear();
+    let replayed = replayed.with_context(|| format!("replaying {}", source.describe()))?;
+    let published = match source.fetch(ledger::replay::DIGEST_FILE) {
+        Ok(Some(note)) => {
+            Some(ledger::replay::open_digest(&note, &policy.logs[0]).map_err(anyhow::Error::msg))
+        }
+        Ok(None) => None,
+        Err(e) => Some(Err(anyhow::anyhow!("fetching the state digest: {e}"))),
+    };
+    let conn = &replayed.state;
+    let roll = lift(ledger::report::roll_by_area(conn))?;
+    let national = lift(ledger::report::totals(conn, false))?;
+    let by_area = lift(ledger::report::totals(conn, true))?;
+    let contests = lift(ledger::report::contests(conn))?;
+    let seats = seats(&contests, &by_area)?;
+    let size = replayed.verified.checkpoint.size;
+    let matches = match &published {
+        Some(Ok((s, d))) => Some(*s == size && *d == replayed.digest),
+        _ => None,
+    };
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "origin": replayed.verified.checkpoint.origin,
+                "entries": size,
+                "digest": replayed.digest,
+                "matches_published_digest": matches,
+                "refused": replayed.refusals.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                "roll": roll,
+                "totals": national,
+                "seats": seats,
+            }))?
+        );
+    } else {
+        let cp = &replayed.verified.checkpoint;
+        println!(
+            "replayed {} entries of {} (checkpoint cosigned by {} witness(es))",
+            size,
+            cp.origin,
+            cp.cosigned_by.len()
+        );
+        println!("state digest {}", replayed.digest);
+        match &published {
+            Some(Ok((s, d))) if *s == size && *d == replayed.digest => {
+                println!("  matches the digest the commission published for this size")
+            }
+            Some(Ok((s, d))) if *s == size => {
+                println!("  DIFFERS from the digest the commission published: {d}")
+            }
+            Some(Ok((s, _))) => println!(
+                "  the commission's published digest is for size {s}, not {size}; nothing to compare"
+            ),
+            Some(Err(e)) => println!("  the published digest cannot be read: {e}"),
+            None => println!("  no digest was published beside the checkpoint"),
+        }
+        if replayed.refusals.is_empty() {
+            println!("every entry passed every check");
+        } else {
+            println!(
+                "{} entries were refused (and not applied):",
+                replayed.refusals.len()
+            );
+            for r in replayed.refusals.iter().take(20) {
+                println!("  {r}");
+            }
+        }
+        print_numbers(&roll, &national, &seats);
+    }
+    if replayed.refusals.is_empty() && matches != Some(false) {
+        Ok(())
+    } else {
+        bail!("the replayed election differs from what was published")
+    }
+}
+
+/// Seats per contest and party, allocated per constituency from the official totals.
+#[derive(serde::Serialize)]
+pub struct SeatTable {
+    pub contest: String,
+    pub method: String,
+    pub seats: BTreeMap<String, u32>,
+    pub constituencies: usize,
+    /// Constituencies without official forms yet.
+    pub missing: Vec<String>,
+}
+
+pub fn seats(
+    contests: &[Contest],
+    by_area: &[ledger::report::Totals],
+) -> anyhow::Result<Vec<SeatTable>> {
+    let mut out = Vec::new();
+    for c in contests {
+        let method = match c.method {
+            Method::Dhondt => stats::seats::Method::DHondt,
+            Method::SainteLague => stats::seats::Method::SainteLague,
+            Method::LargestRemainder => stats::seats::Method::HareLargestRemainder,
+        };
+        let mut table = SeatTable {
+            contest: c.id.clone(),
+            method: format!("{method:?}"),
+            seats: BTreeMap::new(),
+            constituencies: c.seats.len(),
+            missing: Vec::new(),
+        };
+        for (area, seats) in &c.seats {
+            let Some(t) = by_area.iter().find(|t| {
+                t.contest == c.id && t.source == "official" && t.area.as_deref() == Some(area)
+            }) else {
+                table.missing.push(area.clone());
+                continue;
+            };
+            let parties: Vec<(&str, u64)> = t.votes.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            if parties.iter().all(|p| p.1 == 0) {
+                table.missing.push(area.clone());
+                continue;
+            }
+            let alloc =
+                stats::seats::allocate(method, &parties, *seats, &stats::seats::TieBreak::Refuse)
+                    .map_err(|e| anyhow::anyhow!("seats in {area}: {e}"))?;
+            for (party, n) in alloc.parties.iter().zip(alloc.seats) {
+                *table.seats.entry(party.clone()).or_default() += n;
+            }
+        }
+        out.push(table);
+    }
+    Ok(out)
+}
+
+fn print_numbers(
+    roll: &[ledger::report::AreaRoll],
+    totals: &[ledger::report::Totals],
+    seats: &[SeatTable],
+) {
+    if !roll.is_empty() {
+        println!("\nregistered voters by area:");
+        for r in roll {
+            println!(
+                "  {:<10} {:<24} {:>10} on the roll {:>10} published {:>6} stations",
+                r.area, r.name, r.voters, r.registered, r.stations
+            );
+        }
+        let voters: u64 = roll.iter().map(|r| r.voters).sum();
+        let registered: u64 = roll.iter().map(|r| r.registered).sum();
+        println!(
+            "  {:<35} {voters:>10} on the roll {registered:>10} published",
+            "total"
+        );
+    }
+    if !totals.is_empty() {
+        println!("\nresult totals by source:");
+        for t in totals {
+            let votes: Vec<String> = t.votes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            println!(
+                "  {} {:<24} {:>7} forms  valid {:>10}  invalid {:>8}  {}",
+                t.contest,
+                t.source,
+                t.forms,
+                t.valid,
+                t.invalid,
+                votes.join(", ")
+            );
+        }
+    }
+    for s in seats {
+        if s.seats.is_empty() {
+            continue;
+        }
+        let split: Vec<String> = s
+            .seats
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!(
+            "\nseats in {} ({}, {} constituencies{}): {}",
+            s.contest,
+            s.method,
+            s.constituencies,
+            if s.missing.is_empty() {
+                String::new()
+            } else {
+                format!(", {} without official forms", s.missing.len())
+            },
+            split.join(", ")
+        );
+    }
+}
