@@ -239,8 +239,9 @@ pub struct Station {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Registered voters as published for the station.
-    pub registered: u64,
+    /// Registered voters as published for the station; absent where the source lacks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -814,7 +815,7 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
     };
     let opt = |path: &str, v: Option<u64>| v.map_or(Ok(()), |v| check(path, v));
     match event {
-        Event::Station(s) => check("body.registered", s.registered),
+        Event::Station(s) => opt("body.registered", s.registered),
         Event::ResultForm(f) => {
             opt("body.ballots_issued", f.ballots_issued)?;
             opt("body.ballots_received", f.ballots_received)?;
@@ -831,7 +832,7 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
         Event::Batch(m) => check("body.count", m.count),
         Event::Proposal(p) => match &p.action {
             Action::Batch(m) => check("body.action.batch.count", m.count),
-            Action::Station(s) => check("body.action.station.registered", s.registered),
+            Action::Station(s) => opt("body.action.station.registered", s.registered),
             Action::Certify(c) => {
                 check("body.action.certify.valid", c.valid)?;
                 check("body.action.certify.invalid", c.invalid)?;

@@ -888,6 +888,8 @@ impl Fold {
             (Content::Stations, Event::Station(s)) => {
                 upsert_station(conn, &s, proposal, "body", true).map(|_| ())
             }
+            // A stations batch may bring the areas its stations sit in, listed first.
+            (Content::Stations, Event::Area(a)) => insert_area(conn, &a, proposal, "body"),
             (Content::Enrolments, Event::Enrol(e)) => {
                 if proposal.is_none() && e.role.is_official() {
                     return refuse(
@@ -1015,7 +1017,7 @@ impl Fold {
                 Ok(a.parent.clone())
             }
             Action::Station(s) => {
-                check_station(conn, s, &format!("{p}.station"), false)?;
+                check_station(conn, s, &format!("{p}.station"), false, None)?;
                 Ok(Some(s.area.clone()))
             }
             Action::Certify(c) => {
@@ -1561,11 +1563,17 @@ fn insert_area(conn: &Connection, a: &Area, proposal: Option<&str>, path: &str) 
 
 /// Checks a station's area; returns the area's top-level ancestor. With `new_only`, an existing
 /// station is refused (batches add stations; a single governed action may also change one).
-fn check_station(conn: &Connection, s: &Station, path: &str, new_only: bool) -> Check<String> {
+fn check_station(
+    conn: &Connection,
+    s: &Station,
+    path: &str,
+    new_only: bool,
+    staged: Option<&str>,
+) -> Check<String> {
     if s.code.is_empty() {
         return refuse(format!("{path}.code"), "empty station code");
     }
-    let (level, top) = area_exists(conn, &s.area, &format!("{path}.area"))?;
+    let (level, top) = area_in(conn, &s.area, &format!("{path}.area"), staged)?;
     let levels = levels(conn)?;
     if level as usize != levels.len() - 1 {
         return refuse(
@@ -1603,14 +1611,21 @@ fn upsert_station(
     path: &str,
     new_only: bool,
 ) -> Check<()> {
-    let top = check_station(conn, s, path, new_only)?;
+    let top = check_station(conn, s, path, new_only, proposal)?;
     conn.prepare_cached(
         "INSERT INTO station(code, name, area, top, registered, proposal) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(code) DO UPDATE SET name = excluded.name, area = excluded.area, top = excluded.top,
          registered = excluded.registered",
     )
     .map_err(sql)?
-    .execute(params![s.code, s.name, s.area, top, s.registered as i64, proposal])
+    .execute(params![
+        s.code,
+        s.name,
+        s.area,
+        top,
+        s.registered.map(|r| r as i64),
+        proposal
+    ])
     .map_err(sql)?;
     Ok(())
 }

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS station(
     name TEXT,
     area TEXT NOT NULL,
     top TEXT NOT NULL,
-    registered INTEGER NOT NULL,
+    registered INTEGER,
     proposal TEXT);
 CREATE TABLE IF NOT EXISTS voter(
     id TEXT PRIMARY KEY,

@@ -69,7 +69,7 @@ fn our_canonical_form_is_rfc_8785() {
             area: "D11".into(),
             code: "S-9".into(),
             name: Some("École".into()),
-            registered: 700,
+            registered: Some(700),
         })],
         Some(("new station".into(), vec!["nec.a1".into()])),
     ));

@@ -359,7 +359,7 @@ enum ProposedAction {
         #[arg(long)]
         area: String,
         #[arg(long)]
-        registered: u64,
+        registered: Option<u64>,
         #[arg(long)]
         name: Option<String>,
     },

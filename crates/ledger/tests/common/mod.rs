@@ -167,7 +167,7 @@ impl Fixture {
                     area: d.to_string(),
                     code: format!("S-{d}"),
                     name: None,
-                    registered: 5,
+                    registered: Some(5),
                 })
             })
             .collect();
