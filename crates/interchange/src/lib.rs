@@ -72,10 +72,12 @@
 //! `docs/mapping.md` has the same reference with worked examples, and `mappings/` holds the
 //! mappings for the Russian 2011 and Indonesian 2019 files.
 
+pub mod cdf;
 mod error;
 pub mod mapping;
 mod open;
 pub mod results;
+pub mod tally;
 
 pub use error::{Column, Error};
 pub use mapping::{CountField, Mapping, RecordKind};
