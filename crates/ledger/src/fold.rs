@@ -78,6 +78,9 @@ pub struct Fold {
     verifying: HashMap<String, VerifyingKey>,
     open: Option<OpenBatch>,
     ancestors: HashMap<String, Vec<String>>,
+    /// Checking mode (see [`Fold::set_checking`]) and the batch entries it set aside.
+    checking: bool,
+    skipped: Vec<Refusal>,
 }
 
 type Check<T> = Result<T, (String, String)>;
@@ -100,6 +103,20 @@ impl Fold {
         self.open
             .as_ref()
             .map(|b| (b.id.clone(), b.count - b.received))
+    }
+
+    /// In checking mode a refused entry of a batch is rolled back alone and set aside (see
+    /// [`Fold::take_skipped`]) while the rest of the batch goes on, so that one pass finds every
+    /// refused entry. Only for dry runs whose transaction is rolled back: what such a pass
+    /// leaves in state is not what intake would.
+    pub fn set_checking(&mut self, on: bool) {
+        self.checking = on;
+        self.skipped.clear();
+    }
+
+    /// The batch entries that checking mode set aside since the last call.
+    pub fn take_skipped(&mut self) -> Vec<Refusal> {
+        std::mem::take(&mut self.skipped)
     }
 
     /// Drops what the fold remembers of uncommitted work, after a rolled-back transaction.
@@ -832,11 +849,27 @@ impl Fold {
         bytes: &[u8],
         event: Event,
     ) -> Check<Applied> {
+        if self.checking {
+            conn.execute_batch("SAVEPOINT member").map_err(sql)?;
+        }
         let mut open = self.open.take().expect("checked by caller");
         let result = self.batch_member(conn, index, &open, event);
-        if let Err(e) = result {
-            self.open = Some(open);
-            return Err(e);
+        if let Err((path, message)) = result {
+            if !self.checking {
+                self.open = Some(open);
+                return Err((path, message));
+            }
+            // Set this entry aside; its bytes still count towards the root.
+            conn.execute_batch("ROLLBACK TO member; RELEASE member")
+                .map_err(sql)?;
+            self.ancestors.clear();
+            self.skipped.push(Refusal {
+                index,
+                path,
+                message,
+            });
+        } else if self.checking {
+            conn.execute_batch("RELEASE member").map_err(sql)?;
         }
         let mut full = Vec::new();
         open.edge.push(tlog::record_hash(bytes), &mut full);
@@ -1191,15 +1224,13 @@ impl Fold {
                 upsert_station(conn, s, None, &format!("{p}.station"), false)?;
             }
             Action::Certify(c) => certify(conn, c, index, proposal)?,
-            Action::Batch(m) => {
-                let table = content_table(m.content);
-                conn.execute(
-                    &format!("UPDATE {table} SET proposal = NULL WHERE proposal = ?1"),
-                    [proposal],
-                )
-                .map_err(sql)?;
-                if m.content == Content::ResultForms {
-                    // Votes rows follow their forms; nothing to flip.
+            Action::Batch(_) => {
+                for table in STAGED_TABLES {
+                    conn.execute(
+                        &format!("UPDATE {table} SET proposal = NULL WHERE proposal = ?1"),
+                        [proposal],
+                    )
+                    .map_err(sql)?;
                 }
                 self.ancestors.clear();
             }
@@ -1209,25 +1240,28 @@ impl Fold {
 
     /// Removes the rows a rejected or failed batch proposal had staged.
     fn drop_pending(&mut self, conn: &Connection, proposal: &str, action: &Action) -> Check<()> {
-        if let Action::Batch(m) = action {
-            if m.content == Content::ResultForms {
+        if let Action::Batch(_) = action {
+            conn.execute(
+                "DELETE FROM result_vote WHERE (station, contest, source) IN
+                 (SELECT station, contest, source FROM result_form WHERE proposal = ?1)",
+                [proposal],
+            )
+            .map_err(sql)?;
+            for table in STAGED_TABLES {
                 conn.execute(
-                    "DELETE FROM result_vote WHERE (station, contest, source) IN
-                     (SELECT station, contest, source FROM result_form WHERE proposal = ?1)",
+                    &format!("DELETE FROM {table} WHERE proposal = ?1"),
                     [proposal],
                 )
                 .map_err(sql)?;
             }
-            let table = content_table(m.content);
-            conn.execute(
-                &format!("DELETE FROM {table} WHERE proposal = ?1"),
-                [proposal],
-            )
-            .map_err(sql)?;
+            self.ancestors.clear();
         }
         Ok(())
     }
 }
+
+/// Tables whose rows a governed batch stages until it is approved.
+const STAGED_TABLES: [&str; 5] = ["area", "station", "voter", "result_form", "signer"];
 
 // ----- helpers over the state tables -----
 
@@ -1257,16 +1291,6 @@ fn content_name(c: Content) -> &'static str {
         Content::Registrations => "registrations",
         Content::ResultForms => "result_forms",
         Content::Enrolments => "enrolments",
-    }
-}
-
-fn content_table(c: Content) -> &'static str {
-    match c {
-        Content::Areas => "area",
-        Content::Stations => "station",
-        Content::Registrations => "voter",
-        Content::ResultForms => "result_form",
-        Content::Enrolments => "signer",
     }
 }
 

@@ -1,90 +1,56 @@
-//! `scrutineer demo`: the whole chain on a small synthetic election, narrated.
+//! `scrutineer demo`: a Cambodia-2013-shaped election recorded, governed, witnessed, published
+//! and checked, narrated step by step.
 //!
 //! Everything runs on loopback in one process: the commission's log, two party witnesses, a
-//! web server for the published tiles, and an observer's verifier that trusts only keys.
+//! web server for the published files, and an observer who trusts only public keys.
 
+use crate::electioncmd;
 use crate::http::{HttpSource, HttpWitness};
 use crate::logdir::LogDir;
+use crate::progress;
 use anyhow::{Context, bail};
+use ledger::event::{Approval, Entry, Event, Proposal, RemovalReason, RemoveVoter};
+use ledger::{Applied, Election};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tlog::note::{PrivateKey, TYPE_COSIGNATURE_V1, TYPE_ED25519, Vkey, open_checkpoint};
+use std::time::Instant;
+use synthetic::cambodia::{CONSTITUENCIES, ORIGIN};
+use synthetic::{Cambodia2013, Scale};
+use tlog::note::{Vkey, open_checkpoint};
 use tlog::proof_file::InclusionProof;
 use tlog::verify::{DirSource, TrustedState, VerifyError, verify_log};
 use tlog::witness::{WitnessTransport, witness_checkpoint};
 use tlog::{Log, Policy, SqliteStorage, Storage};
 
-/// Build a demo election log, have two party witnesses cosign it, publish it, and verify it
-/// as an observer would; then show what happens when someone tampers with it.
+/// Build a synthetic election shaped like Cambodia's in 2013 and show what scrutineer checks.
 ///
-/// Runs entirely on this machine (loopback only) and takes a few seconds. The demo grows as
-/// scrutineer does.
+/// The election has the 2013 shape: 24 constituencies and 123 seats, a nine-member commission
+/// (four members appointed by each party and one by consensus, as agreed in 2014), the voter
+/// roll, official result forms, the parties' and an observer group's copies of them, and a few
+/// stations whose official form was altered. The demo records it all in a transparency log
+/// through the commission's multi-party approvals, has a witness of each party cosign it,
+/// publishes it, and then acts as an observer: it replays the published log over HTTP,
+/// rebuilds every number and the seats, finds the altered forms, checks one result offline,
+/// and shows tampering and a rewritten history being refused.
+///
+/// By default the election has a tenth of the national size (1,900 stations, 967,545
+/// voters) and takes about two minutes; --scale national builds all 19,009 stations and
+/// 9,675,453 voters. Runs on loopback only.
 #[derive(clap::Args)]
 pub struct Args {
     /// Where to build the demo (default: a new directory under the system's temp directory).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Number of polling stations in the synthetic election.
-    #[arg(long, default_value_t = 400)]
-    stations: u32,
+    /// tenth (default), national, or 1/N for a smaller election (1/100 runs in seconds).
+    #[arg(long, default_value = "tenth")]
+    scale: String,
+    /// Seed for the synthetic election (the same seed builds the same election).
+    #[arg(long, default_value_t = 2013)]
+    seed: u64,
 }
 
-const ORIGIN: &str = "elections.demo/kh-2013";
-
-/// A small deterministic generator, so every run builds the same election.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-/// Synthetic election-like events: stations, then one official result form per station.
-fn events(stations: u32, rng: &mut SplitMix, first_form: u32) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-    let provinces = [
-        "Phnom Penh",
-        "Kandal",
-        "Kampong Cham",
-        "Battambang",
-        "Siem Reap",
-    ];
-    let mut station_events = Vec::new();
-    let mut forms = Vec::new();
-    for s in first_form..first_form + stations {
-        let province = provinces[(s as usize) % provinces.len()];
-        let code = format!("{:02}-{:04}", s as usize % provinces.len() + 1, s);
-        let registered = 300 + rng.below(500);
-        station_events.push(
-            format!(
-                r#"{{"kind":"station","body":{{"code":"{code}","province":"{province}","registered":{registered}}}}}"#
-            )
-            .into_bytes(),
-        );
-        let issued = registered * (60 + rng.below(30)) / 100;
-        let invalid = rng.below(issued / 40 + 1);
-        let valid = issued - invalid;
-        let a = valid * (40 + rng.below(20)) / 100;
-        let b = valid - a;
-        forms.push(
-            format!(
-                r#"{{"kind":"result_form","body":{{"station":"{code}","source":"official","registered":{registered},"ballots_issued":{issued},"invalid":{invalid},"valid":{valid},"votes":{{"CPP":{a},"CNRP":{b}}}}}}}"#
-            )
-            .into_bytes(),
-        );
-    }
-    (station_events, forms)
-}
-
-/// Runs the axum apps on a background runtime; returns their addresses.
+/// Runs the axum apps on a background runtime.
 struct Servers {
     runtime: tokio::runtime::Runtime,
 }
@@ -115,7 +81,52 @@ fn step(n: u32, title: &str) {
     println!("\n{n}. {title}");
 }
 
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn proposal_of(applied: &[Applied]) -> anyhow::Result<String> {
+    match applied.first() {
+        Some(Applied::Proposed(id)) => Ok(id.clone()),
+        other => bail!("expected a proposal, got {other:?}"),
+    }
+}
+
+fn decided(applied: &[Applied]) -> bool {
+    matches!(
+        applied.last(),
+        Some(Applied::Decided {
+            outcome: Ok(()),
+            ..
+        })
+    )
+}
+
+fn submit(election: &mut Election, entries: &[Vec<u8>]) -> anyhow::Result<Vec<Applied>> {
+    election
+        .submit(entries)
+        .map(|r| r.applied)
+        .map_err(electioncmd::explain)
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let scale = match args.scale.as_str() {
+        "tenth" => Scale::TENTH,
+        "national" => Scale::NATIONAL,
+        other => match other.strip_prefix("1/").and_then(|n| n.parse::<u32>().ok()) {
+            Some(divisor) if (1..=1000).contains(&divisor) => Scale { divisor },
+            _ => bail!("--scale {other:?}: use tenth, national or 1/N with N from 1 to 1000"),
+        },
+    };
     let dir = match args.dir {
         Some(d) => d,
         None => std::env::temp_dir().join(format!("scrutineer-demo-{}", std::process::id())),
@@ -124,247 +135,453 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("{} is not empty; give an empty or new --dir", dir.display());
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    if args.stations == 0 {
-        bail!("--stations must be at least 1");
-    }
-    println!("scrutineer demo: a synthetic election recorded in a transparency log");
+    println!(
+        "scrutineer demo: an election shaped like Cambodia's in 2013, recorded in a transparency log"
+    );
     println!("working in {}", dir.display());
-    let mut rng = SplitMix(2013);
 
-    step(1, "Keys");
-    let log_key = PrivateKey::generate(ORIGIN, TYPE_ED25519)?;
-    let key_path = dir.join("commission.key");
-    std::fs::write(&key_path, format!("{}\n", log_key.to_skey()))?;
-    let party_a = PrivateKey::generate("witness.party-a.demo", TYPE_COSIGNATURE_V1)?;
-    let party_b = PrivateKey::generate("witness.party-b.demo", TYPE_COSIGNATURE_V1)?;
-    println!(
-        "   the commission signs the log's checkpoints with {}",
-        log_key.vkey()
-    );
-    println!("   party A runs a witness with  {}", party_a.vkey());
-    println!("   party B runs a witness with  {}", party_b.vkey());
-
-    step(2, "The commission's log");
-    let log_dir = LogDir::init(&dir.join("log"), None, &key_path)?;
-    let mut log = log_dir.log()?;
-    let (stations, forms) = events(args.stations, &mut rng, 0);
-    log.append(&stations)?;
-    log.append(&forms)?;
-    let note = log.sign_checkpoint(&log_key)?;
-    println!(
-        "   appended {} station records and {} official result forms: {} entries, root {}",
-        stations.len(),
-        forms.len(),
-        log.size(),
-        log.root()
-    );
-
-    step(3, "Witnesses run by each party cosign the checkpoint");
-    let servers = Servers::new()?;
-    let mut witness_urls = Vec::new();
-    for (key, name) in [(&party_a, "party-a"), (&party_b, "party-b")] {
-        let wdir = dir.join(format!("witness-{name}"));
-        std::fs::create_dir_all(&wdir)?;
-        let db = wdir.join("witness.db");
-        tlog::witness::add_log(&db, ORIGIN, &log_key.vkey().to_string())
-            .map_err(anyhow::Error::msg)?;
-        let witness = tlog::witness::Witness::open(&db, key.clone()).map_err(anyhow::Error::msg)?;
-        let addr = servers.start(server::witness::router(Arc::new(witness), ""))?;
-        witness_urls.push(format!("http://{addr}"));
+    step(1, "The election and its commission");
+    let e = Cambodia2013::new(scale, args.seed);
+    let k = &e.keys;
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys)?;
+    for key in [
+        &k.log,
+        &k.clerk,
+        &k.officer,
+        &k.cpp_agent,
+        &k.cnrp_agent,
+        &k.observer,
+    ]
+    .into_iter()
+    .chain(&k.members)
+    {
+        std::fs::write(
+            keys.join(format!("{}.key", key.name().replace(['/', ':'], "_"))),
+            format!("{}\n", key.to_skey()),
+        )?;
     }
-    let transports: Vec<HttpWitness> = witness_urls.iter().map(|u| HttpWitness::new(u)).collect();
-    let witnesses: Vec<(Vkey, &dyn WitnessTransport)> = vec![
-        (party_a.vkey(), &transports[0]),
-        (party_b.vkey(), &transports[1]),
-    ];
-    let (cosigned, results) = witness_checkpoint(&mut log, &note, &witnesses)?;
-    for ((key, _), (result, url)) in witnesses.iter().zip(results.iter().zip(&witness_urls)) {
-        match result {
-            Ok(()) => println!("   {} at {url} cosigned size {}", key.name, log.size()),
-            Err(e) => bail!("witness failed: {e}"),
+    println!(
+        "   {} constituencies electing 123 seats; {} communes; {} polling stations; {} voters",
+        CONSTITUENCIES.len(),
+        e.areas.iter().filter(|a| a.level == "commune").count(),
+        group(e.stations.len() as u64),
+        group(e.voters())
+    );
+    println!(
+        "   the commission: four members appointed by the CPP, four by the CNRP, one by consensus"
+    );
+    println!(
+        "   its rule: a sensitive change needs 5 of the 9 members, from at least 2 parties, with every party asked"
+    );
+    println!("   keys for every signer are in {}", keys.display());
+
+    step(2, "The genesis, signed by all nine members, starts the log");
+    let log_dir = LogDir::init(
+        &dir.join("election"),
+        Some(ORIGIN),
+        &keys.join("elections.demo_kh-2013.key"),
+    )?;
+    let mut election =
+        Election::create(log_dir.log()?, &e.genesis_entry()).map_err(electioncmd::explain)?;
+    println!(
+        "   log {} started; checkpoints signed by {}",
+        ORIGIN,
+        k.log.vkey()
+    );
+
+    step(3, "Areas and polling stations, approved by both parties");
+    let applied = submit(&mut election, &e.stations_submission())?;
+    let stations_proposal = proposal_of(&applied)?;
+    println!(
+        "   the clerk proposes {} areas and {} stations as one signed batch (proposal {}…)",
+        e.areas.len(),
+        e.stations.len(),
+        &stations_proposal[..12]
+    );
+    let approvals = e.approvals(&stations_proposal);
+    let applied = submit(&mut election, &approvals[..3])?;
+    println!(
+        "   after 3 approvals: {}",
+        if decided(&applied) {
+            "in effect"
+        } else {
+            "still pending (the rule needs 5, from 2 parties)"
         }
-    }
-
-    step(4, "Publication as static C2SP tiles");
-    let public = dir.join("public");
-    let published = tlog::publish::publish(&log, &cosigned, &public, &mut |_, _| {})?;
-    println!(
-        "   wrote the checkpoint and {} tiles and entry bundles to {}",
-        published.written,
-        public.display()
     );
-    let tiles_addr = servers.start(server::tiles::router(public.clone(), ""))?;
-    let url = format!("http://{tiles_addr}");
-    println!("   and serve them at {url}/");
+    let applied = submit(&mut election, &approvals[3..])?;
+    if !decided(&applied) {
+        bail!("the stations proposal did not take effect");
+    }
+    println!("   after 5 approvals (CPP, CPP, CNRP, CNRP, consensus): in effect");
+
+    step(4, "The voter roll, one approved batch per constituency");
+    let bar = progress::bar(CONSTITUENCIES.len() as u64, "voter lists");
+    let mut voters = 0u64;
+    for p in 0..CONSTITUENCIES.len() {
+        let batch = e.roll_submission(p);
+        voters += batch.len() as u64 - 1;
+        let applied = submit(&mut election, &batch)?;
+        let id = proposal_of(&applied)?;
+        if !decided(&submit(&mut election, &e.approvals(&id))?) {
+            bail!("the roll of {} did not take effect", CONSTITUENCIES[p].0);
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!(
+        "   {} registrations in 24 signed batches (one signature each, not one per voter), each approved by both parties",
+        group(voters)
+    );
 
     step(
         5,
-        "An observer verifies the log over HTTP, trusting only the keys",
+        "Result forms: the official count, the parties' copies and an observer group's",
     );
-    let policy = Policy::k_of_n(log_key.vkey(), vec![party_a.vkey(), party_b.vkey()], 2)?;
-    let state_file = dir.join("observer-state.json");
-    let verified = verify_log(&HttpSource::new(&url), &policy, None, &mut |_, _| {})?;
+    submit(&mut election, &e.enrolments())?;
+    let official = e.official_forms();
+    submit(&mut election, &official)?;
+    let cpp = e.party_forms("CPP");
+    submit(&mut election, &cpp)?;
+    let cnrp = e.party_forms("CNRP");
+    submit(&mut election, &cnrp)?;
+    let observer = e.observer_forms();
+    submit(&mut election, &observer)?;
     println!(
-        "   OK: signature by the commission, cosignatures by {}",
-        verified
-            .checkpoint
-            .cosigned_by
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .collect::<Vec<_>>()
-            .join(" and ")
+        "   official forms for {} stations; CPP copies {}; CNRP copies {}; COMFREL copies {}",
+        group(official.len() as u64 - 1),
+        group(cpp.len() as u64 - 1),
+        group(cnrp.len() as u64 - 1),
+        group(observer.len() as u64 - 1)
     );
+    let mut certified = 0;
+    for p in 0..CONSTITUENCIES.len() {
+        let id = proposal_of(&submit(&mut election, &[e.certification(p)])?)?;
+        if decided(&submit(&mut election, &e.approvals(&id))?) {
+            certified += 1;
+        }
+    }
     println!(
-        "   OK: all {} entries hashed; {} bundles and {} hash tiles rebuilt and matched; root {}",
-        verified.checkpoint.size, verified.bundles, verified.tiles, verified.checkpoint.root
+        "   the commission certified {certified} of 24 constituencies' totals, each approved by both parties"
     );
-    TrustedState::from_checkpoint(&verified.checkpoint).save(&state_file)?;
-    println!("   the observer remembers this checkpoint for next time");
 
-    step(6, "A citizen checks one result form offline");
-    let index = stations.len() as u64 + u64::from(args.stations / 2);
-    let entry = log.entry(index)?;
+    step(6, "One party alone cannot remove a voter");
+    let voter = format!("KH{:02}{:07}", 12, 42);
+    let removal = Entry::signed(
+        Event::Proposal(Proposal {
+            action: ledger::event::Action::RemoveVoter(RemoveVoter {
+                reason: RemovalReason::Duplicate,
+                voter: voter.clone(),
+            }),
+            asked: vec![k.members[0].name().into(), k.members[4].name().into()],
+            reason: "registered twice".into(),
+        }),
+        &k.members[0],
+    );
+    let id = proposal_of(&submit(&mut election, &[removal.to_bytes()])?)?;
+    let approve = |i: usize| {
+        Entry::signed(
+            Event::Approval(Approval {
+                proposal: id.clone(),
+            }),
+            &k.members[i],
+        )
+        .to_bytes()
+    };
+    let cpp_only: Vec<Vec<u8>> = [0, 1, 2, 3, 8].iter().map(|&i| approve(i)).collect();
+    let applied = submit(&mut election, &cpp_only)?;
+    println!(
+        "   removal of voter {voter} approved by the four CPP members and the consensus member: {}",
+        if decided(&applied) {
+            "in effect (wrong!)"
+        } else {
+            "still pending"
+        }
+    );
+    let applied = submit(&mut election, &[approve(4)])?;
+    println!(
+        "   a CNRP member approves too: {}",
+        if decided(&applied) {
+            "in effect"
+        } else {
+            "still pending"
+        }
+    );
+
+    step(7, "Each party's witness cosigns; the commission publishes");
+    let mut log_key = log_dir.key(election.log())?;
+    let note = election.log_mut().sign_checkpoint(&log_key)?;
+    let servers = Servers::new()?;
+    let mut urls = Vec::new();
+    for (key, name) in [(&k.witness_cpp, "cpp"), (&k.witness_cnrp, "cnrp")] {
+        let wdir = dir.join(format!("witness-{name}"));
+        std::fs::create_dir_all(&wdir)?;
+        let db = wdir.join("witness.db");
+        tlog::witness::add_log(&db, ORIGIN, &k.log.vkey().to_string())
+            .map_err(anyhow::Error::msg)?;
+        let w = tlog::witness::Witness::open(&db, key.clone()).map_err(anyhow::Error::msg)?;
+        urls.push(format!(
+            "http://{}",
+            servers.start(server::witness::router(Arc::new(w), ""))?
+        ));
+    }
+    let transports: Vec<HttpWitness> = urls.iter().map(|u| HttpWitness::new(u)).collect();
+    let witnesses: Vec<(Vkey, &dyn WitnessTransport)> = vec![
+        (k.witness_cpp.vkey(), &transports[0]),
+        (k.witness_cnrp.vkey(), &transports[1]),
+    ];
+    let (cosigned, results) = witness_checkpoint(election.log_mut(), &note, &witnesses)?;
+    if let Some(Err(err)) = results.iter().find(|r| r.is_err()) {
+        bail!("a witness did not cosign: {err}");
+    }
+    let size = election.log().size();
+    println!(
+        "   the CPP's and the CNRP's witnesses cosigned the checkpoint for {} entries",
+        group(size)
+    );
+    let public = dir.join("public");
+    let bar = progress::bar(0, "publishing");
+    tlog::publish::publish(election.log(), &cosigned, &public, &mut |d, t| {
+        bar.set_length(t as u64);
+        bar.set_position(d as u64);
+    })?;
+    bar.finish_and_clear();
+    let digest = election.digest()?;
+    tlog::publish::write_atomic(
+        &public.join(ledger::replay::DIGEST_FILE),
+        &ledger::replay::sign_digest(&log_key, size, &digest),
+    )?;
+    let url = format!(
+        "http://{}",
+        servers.start(server::tiles::router(public.clone(), ""))?
+    );
+    println!(
+        "   tiles, checkpoint and signed state digest in {}, served at {url}/",
+        public.display()
+    );
+
+    step(
+        8,
+        "An observer replays the published log over HTTP, trusting only public keys",
+    );
+    let policy = Policy::k_of_n(
+        k.log.vkey(),
+        vec![k.witness_cpp.vkey(), k.witness_cnrp.vkey()],
+        2,
+    )?;
+    let bar = progress::bar(0, "replaying");
+    let replayed =
+        ledger::replay::replay(&HttpSource::new(&url), &policy, None, None, &mut |d, t| {
+            bar.set_length(t);
+            bar.set_position(d);
+        })?;
+    bar.finish_and_clear();
+    println!(
+        "   verified the commission's signature, both witnesses' cosignatures and all {} entries' hashes",
+        group(replayed.verified.checkpoint.size)
+    );
+    println!(
+        "   re-checked every signature, role and approval: {} entries refused",
+        replayed.refusals.len()
+    );
+    println!(
+        "   rebuilt state digest {}…: {} the commission's published digest",
+        &replayed.digest[..16],
+        if replayed.digest == digest {
+            "matches"
+        } else {
+            "DIFFERS FROM"
+        }
+    );
+    let conn = &replayed.state;
+    let roll = ledger::report::roll_by_area(conn).map_err(anyhow::Error::msg)?;
+    let on_roll: u64 = roll.iter().map(|r| r.voters).sum();
+    println!(
+        "   {} voters on the roll in {} constituencies",
+        group(on_roll),
+        roll.len()
+    );
+    let mut totals = ledger::report::totals(conn, false).map_err(anyhow::Error::msg)?;
+    totals.sort_by_key(|t| (t.source != "official", t.source.clone()));
+    for t in &totals {
+        let cast = t.valid + t.invalid;
+        println!(
+            "   {:<18} {:>6} forms: CPP {:>5.2}%  CNRP {:>5.2}%  of {} ballots counted",
+            t.source,
+            t.forms,
+            100.0 * *t.votes.get("CPP").unwrap_or(&0) as f64 / cast.max(1) as f64,
+            100.0 * *t.votes.get("CNRP").unwrap_or(&0) as f64 / cast.max(1) as f64,
+            group(cast)
+        );
+    }
+    let by_area = ledger::report::totals(conn, true).map_err(anyhow::Error::msg)?;
+    let contests = ledger::report::contests(conn).map_err(anyhow::Error::msg)?;
+    for table in electioncmd::seats(&contests, &by_area)? {
+        let split: Vec<String> = table
+            .seats
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(p, n)| format!("{p} {n}"))
+            .collect();
+        println!(
+            "   seats by D'Hondt in each constituency: {} (the official 2013 split was CPP 68, CNRP 55)",
+            split.join(", ")
+        );
+    }
+    let differ: Vec<String> = {
+        let mut stmt = conn.prepare(
+            "SELECT o.station FROM result_vote o JOIN result_vote c
+               ON c.station = o.station AND c.contest = o.contest AND c.choice = o.choice
+             WHERE o.source = 'official' AND c.source = 'observer:COMFREL' AND o.votes != c.votes
+             GROUP BY o.station ORDER BY o.station",
+        )?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    println!(
+        "   the official form differs from the observers' copy at {} stations ({}…): a recount is called for there",
+        differ.len(),
+        differ
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    step(
+        9,
+        "A citizen checks their station's official result form offline",
+    );
+    let first_form = election.log().size() - 1;
+    let index = find_official_form(election.log(), &differ, first_form)?;
+    let entry = election.log().entry(index)?;
     let proof = InclusionProof {
         extra: None,
         index,
-        proof: log.prove_inclusion(index, log.size())?,
+        proof: election.log().prove_inclusion(index, size)?,
         checkpoint: cosigned.clone(),
     };
     std::fs::write(dir.join("result-form.tlog-proof"), proof.to_bytes())?;
+    std::fs::write(dir.join("result-form.json"), &entry)?;
     let cp = proof.verify(&entry, &policy)?;
-    println!("   {}", String::from_utf8_lossy(&entry));
+    let shown = String::from_utf8_lossy(&entry);
+    println!("   {}…", &shown[..shown.len().min(150)]);
     println!(
-        "   OK: entry {index} is in the log of size {} cosigned by both parties ({} hashes of proof)",
-        cp.size,
+        "   entry {} is in the log of {} entries cosigned by both parties' witnesses ({} proof hashes)",
+        group(index),
+        group(cp.size),
         proof.proof.len()
     );
-    let mut forged = entry.clone();
-    let at = forged
-        .windows(5)
-        .position(|w| w == b"CPP\":")
-        .map(|p| p + 5)
-        .unwrap_or(0);
-    forged[at] = if forged[at] == b'9' {
-        b'1'
-    } else {
-        forged[at] + 1
-    };
-    match proof.verify(&forged, &policy) {
-        Ok(_) => bail!("a forged result form passed its proof"),
-        Err(e) => println!("   a copy with one digit changed is refused: {e}"),
-    }
 
-    step(7, "Someone edits a result form in a published copy");
+    step(10, "Someone edits a result form in a published copy");
     let copy = dir.join("tampered-copy");
     copy_dir(&public, &copy)?;
-    let bundle =
-        copy.join(tlog::tile::TileId::entries(index / 256, bundle_width(log.size(), index)).path());
+    let width = (size - index / 256 * 256).min(256) as u16;
+    let bundle = copy.join(tlog::tile::TileId::entries(index / 256, width).path());
     let mut bytes = std::fs::read(&bundle)?;
-    let position = find(&bytes, &entry).context("entry in its bundle")?;
-    let digit = position + at;
-    bytes[digit] = if bytes[digit] == b'9' {
-        b'1'
-    } else {
-        bytes[digit] + 1
-    };
+    let at = find(&bytes, &entry).context("entry in its bundle")? + entry.len() / 2;
+    bytes[at] = if bytes[at] == b'9' { b'8' } else { b'9' };
     std::fs::write(&bundle, &bytes)?;
     match verify_log(&DirSource::new(&copy), &policy, None, &mut |_, _| {}) {
         Ok(_) => bail!("the tampered copy verified"),
-        Err(e) => println!("   verify refuses it: {e}"),
+        Err(err) => println!("   verify refuses it: {err}"),
     }
 
-    step(8, "The commission tries to rewrite history and re-sign it");
+    step(
+        11,
+        "The operator rewrites history and re-signs it with the commission's key",
+    );
+    TrustedState::from_checkpoint(&replayed.verified.checkpoint)
+        .save(&dir.join("observer.json"))?;
     let fork_dir = dir.join("rewritten");
     std::fs::create_dir_all(&fork_dir)?;
     let mut fork = Log::open(SqliteStorage::create(
         &fork_dir.join("log.db"),
         &tlog::LogMeta {
             origin: ORIGIN.into(),
-            vkey: log_key.vkey().to_string(),
+            vkey: k.log.vkey().to_string(),
         },
     )?)?;
-    let mut rewritten = forms.clone();
-    rewritten[(args.stations / 2) as usize] = forged.clone();
-    fork.append(&stations)?;
-    fork.append(&rewritten)?;
+    let mut copied = Vec::with_capacity(size as usize);
+    election.log().for_each_entry(0, size, |i, e| {
+        copied.push(if i == index {
+            e.iter()
+                .map(|b| if *b == b'1' { b'2' } else { *b })
+                .collect()
+        } else {
+            e.to_vec()
+        })
+    })?;
+    fork.append(&copied)?;
     let fork_note = fork.sign_checkpoint(&log_key)?;
-    println!(
-        "   a log of the same size with one result form changed, signed with the commission's key"
-    );
-    let a_only: Vec<(Vkey, &dyn WitnessTransport)> = vec![(party_a.vkey(), &transports[0])];
     fork.storage_mut()
-        .set_witness_size(party_a.name(), log.size())?;
-    let (_, results) = witness_checkpoint(&mut fork, &fork_note, &a_only)?;
+        .set_witness_size(k.witness_cpp.name(), size)?;
+    let cpp_only: Vec<(Vkey, &dyn WitnessTransport)> = vec![(k.witness_cpp.vkey(), &transports[0])];
+    let (_, results) = witness_checkpoint(&mut fork, &fork_note, &cpp_only)?;
     match &results[0] {
         Ok(()) => bail!("a witness cosigned a rewritten history"),
-        Err(e) => println!("   party A's witness refuses to cosign it: {e}"),
+        Err(err) => println!("   the CPP's own witness refuses to cosign it: {err}"),
     }
     let fork_public = dir.join("rewritten-public");
     tlog::publish::publish(&fork, &fork_note, &fork_public, &mut |_, _| {})?;
-    let remembered = TrustedState::load(&state_file)?;
-    let lenient = Policy::k_of_n(log_key.vkey(), vec![], 0)?;
+    let remembered = TrustedState::load(&dir.join("observer.json"))?;
+    let lenient = Policy::k_of_n(k.log.vkey(), vec![], 0)?;
     match verify_log(
         &DirSource::new(&fork_public),
         &lenient,
         remembered.as_ref(),
         &mut |_, _| {},
     ) {
-        Err(e @ VerifyError::Fork { .. }) => {
-            println!("   even without witnesses, the observer who verified before refuses it: {e}")
+        Err(err @ VerifyError::Fork { .. }) => {
+            println!(
+                "   even without witnesses, the observer who replayed before refuses it: {err}"
+            )
         }
-        Err(e) => println!("   the observer refuses it: {e}"),
+        Err(err) => println!("   the observer refuses it: {err}"),
         Ok(_) => bail!("the observer accepted a rewritten history"),
     }
+    log_key = log_dir.key(election.log())?;
+    let _ = log_key;
 
-    step(9, "The honest log grows; witnesses and the observer follow");
-    let (more_stations, more_forms) = events(args.stations / 4 + 1, &mut rng, args.stations);
-    log.append(&more_stations)?;
-    log.append(&more_forms)?;
-    let note = log.sign_checkpoint(&log_key)?;
-    let (cosigned, results) = witness_checkpoint(&mut log, &note, &witnesses)?;
-    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
-        bail!("witness failed: {e}");
-    }
-    let published = tlog::publish::publish(&log, &cosigned, &public, &mut |_, _| {})?;
-    println!(
-        "   {} new entries; both witnesses cosigned size {}; republishing wrote {} files",
-        log.size() - published.from_size,
-        log.size(),
-        published.written
-    );
-    let remembered = TrustedState::load(&state_file)?;
-    let verified = verify_log(
-        &HttpSource::new(&url),
-        &policy,
-        remembered.as_ref(),
-        &mut |_, _| {},
-    )?;
-    println!(
-        "   OK: the observer verified {} entries, and that they extend the {} verified before",
-        verified.checkpoint.size,
-        verified.consistent_with.unwrap_or(0)
-    );
     let (cp, _, sigs) = open_checkpoint(&cosigned)?;
     println!(
-        "\nDone. The published log ({} entries, {} signatures on its checkpoint) is in {}.",
-        cp.size(),
+        "\nDone in {:.0} s. The published election ({} entries, {} signatures on its checkpoint) is in {}.",
+        started.elapsed().as_secs_f64(),
+        group(cp.size()),
         sigs.len(),
         public.display()
     );
     println!(
-        "Verify it yourself:\n  scrutineer verify {} --vkey '{}' --witness '{}' --witness '{}'",
+        "Replay it yourself:\n  scrutineer replay {} --vkey '{}' --witness '{}' --witness '{}'",
         public.display(),
-        log_key.vkey(),
-        party_a.vkey(),
-        party_b.vkey()
+        k.log.vkey(),
+        k.witness_cpp.vkey(),
+        k.witness_cnrp.vkey()
     );
     drop(servers);
     Ok(())
 }
 
-fn bundle_width(size: u64, index: u64) -> u16 {
-    let start = index / 256 * 256;
-    (size - start).min(256) as u16
+/// The log index of a station's official result form: one whose form was altered if any,
+/// searching back from `last`.
+fn find_official_form(
+    log: &Log<SqliteStorage>,
+    stations: &[String],
+    last: u64,
+) -> anyhow::Result<u64> {
+    let wanted = stations.first().map(|s| format!("\"station\":\"{s}\""));
+    let mut found = None;
+    let start = last.saturating_sub(200_000);
+    log.for_each_entry(start, last + 1, |i, e| {
+        let text = String::from_utf8_lossy(e);
+        if text.contains("\"source\":\"official\"")
+            && wanted.as_ref().is_none_or(|w| text.contains(w.as_str()))
+        {
+            found = Some(i);
+        }
+    })?;
+    found.context("no official result form in the log")
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

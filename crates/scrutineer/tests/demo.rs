@@ -1,10 +1,10 @@
 //! `scrutineer demo` runs end to end and shows each check catching what it should.
 
 #[test]
-fn the_demo_builds_witnesses_publishes_and_catches_tampering() {
+fn the_demo_governs_publishes_replays_and_catches_tampering() {
     let tmp = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(["demo", "--stations", "300", "--dir"])
+        .args(["demo", "--scale", "1/100", "--dir"])
         .arg(tmp.path().join("demo"))
         .output()
         .unwrap();
@@ -15,29 +15,38 @@ fn the_demo_builds_witnesses_publishes_and_catches_tampering() {
         String::from_utf8_lossy(&out.stderr)
     );
     for want in [
-        "cosigned size 600",
-        "OK: all 600 entries hashed",
-        "a copy with one digit changed is refused",
-        "verify refuses it: entry 450 in tile/entries/001 has been altered",
-        "party A's witness refuses to cosign it",
+        "after 3 approvals: still pending",
+        "after 5 approvals (CPP, CPP, CNRP, CNRP, consensus): in effect",
+        "the commission certified 24 of 24",
+        "approved by the four CPP members and the consensus member: still pending",
+        "a CNRP member approves too: in effect",
+        "0 entries refused",
+        "matches the commission's published digest",
+        "seats by D'Hondt in each constituency: CNRP 55, CPP 68",
+        "verify refuses it: entry",
+        "the CPP's own witness refuses to cosign it",
         "the log forked",
-        "extend the 600 verified before",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
-    // The command it prints for the reader works.
+    // The replay command it prints for the reader works and agrees.
     let line = text.lines().last().unwrap().trim();
-    let args: Vec<String> = shell_words(line.strip_prefix("scrutineer ").unwrap());
-    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+    let args = shell_words(line.strip_prefix("scrutineer ").unwrap());
+    let replay = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
         .args(&args)
-        .arg("--no-state")
         .output()
         .unwrap();
+    let out = String::from_utf8_lossy(&replay.stdout);
     assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
+        replay.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&replay.stderr)
     );
+    assert!(
+        out.contains("matches the digest the commission published"),
+        "{out}"
+    );
+    assert!(out.contains("CNRP 55, CPP 68"), "{out}");
 }
 
 /// Splits the demo's printed command, which quotes keys in single quotes.

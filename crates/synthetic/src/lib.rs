@@ -1,0 +1,49 @@
+//! Synthetic elections shaped like real ones, for the demo, the tests and the benchmarks.
+//!
+//! [`Cambodia2013`] has the published shape of Cambodia's 2013 National Assembly election: its
+//! 24 constituencies and 123 seats, 19,009 stations, 9,675,453 registered voters and 68.5%
+//! turnout at national scale, a nine-member commission (four members per party and one chosen
+//! by consensus, the 2014 reform), party agents' and observers' copies of the result forms,
+//! and synthetic votes whose D'Hondt allocation gives the official seat split in every
+//! constituency (CPP 68, CNRP 55). A few stations' official forms differ from the copies, as
+//! a manipulated count would.
+//!
+//! Everything is deterministic for a given seed, keys included. This crate never reads files.
+
+pub mod cambodia;
+
+pub use cambodia::{Cambodia2013, Keys, Scale};
+
+/// A small deterministic generator (SplitMix64).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in 0..n.
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+
+    /// Roughly normal (sum of uniforms), mean 0 and standard deviation `sd`.
+    pub fn normal(&mut self, sd: f64) -> f64 {
+        let s: f64 = (0..12).map(|_| self.unit()).sum();
+        (s - 6.0) * sd
+    }
+}
