@@ -403,8 +403,8 @@ impl Cambodia2013 {
     pub fn official_totals(&self, province: usize) -> [u64; 8] {
         let mut t = [0u64; 8];
         for s in self.stations.iter().filter(|s| s.province == province) {
-            for j in 0..8 {
-                t[j] += s.official[j];
+            for (total, v) in t.iter_mut().zip(s.official) {
+                *total += v;
             }
         }
         t
@@ -556,7 +556,7 @@ impl Cambodia2013 {
 
     /// The registration officer's governed batch of one constituency's voters.
     pub fn roll_submission(&self, province: usize) -> Vec<Vec<u8>> {
-        let mut rng = Rng::new(self.seed ^ (province as u64 + 1) * 0x1000_0001);
+        let mut rng = Rng::new(self.seed ^ ((province as u64 + 1) * 0x1000_0001));
         let mut events = Vec::new();
         let mut n = 0u64;
         for s in self.stations.iter().filter(|s| s.province == province) {
