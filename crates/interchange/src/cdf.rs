@@ -367,7 +367,8 @@ fn check_date(date: &str) -> Result<(), String> {
 }
 
 /// The report's status: certified when every constituency of every contest exported is
-/// certified, complete when every station has an official form for each, partial otherwise.
+/// certified, complete when every station of every constituency has an official form,
+/// partial otherwise.
 fn status(tally: &Tally, contests: &[&crate::tally::Contest]) -> &'static str {
     let certified: BTreeSet<(&str, &str)> = tally
         .certified
@@ -390,9 +391,9 @@ fn status(tally: &Tally, contests: &[&crate::tally::Contest]) -> &'static str {
         .collect();
     let complete = contests.iter().all(|c| {
         tally
-            .stations
+            .stations_in(&c.constituencies)
             .iter()
-            .all(|s| official.contains(&(s.code.as_str(), c.id.as_str())))
+            .all(|s| official.contains(&(*s, c.id.as_str())))
     });
     if complete && !tally.stations.is_empty() {
         "unofficial-complete"
@@ -630,25 +631,39 @@ fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, CdfE
 
 /// Parses a CDF JSON document; type errors name the JSON path.
 pub fn parse(bytes: &[u8]) -> Result<ElectionReport, CdfError> {
+    // serde would read an array positionally into the report; say what is wrong instead.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        None => return err("$", "the file is empty"),
+        Some(_) => return err("$", "a CDF document is a JSON object (an ElectionReport)"),
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let report: ElectionReport = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let mut message = inner.to_string();
-        // serde_json appends the line and column; keep them only when the path says nothing.
-        if path != "."
+    let report: ElectionReport = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+        // A path ends in "?" where the parser lost track (truncated or broken JSON); then
+        // the line and column serde_json gives are the better guide, so they stay.
+        let full = e.path().to_string();
+        let known = full.trim_end_matches('?').trim_end_matches('.');
+        let mut message = e.into_inner().to_string();
+        if known == full
+            && !known.is_empty()
             && let Some(i) = message.rfind(" at line ")
         {
             message.truncate(i);
         }
         CdfError {
-            path: if path == "." {
+            path: if known.is_empty() {
                 "$".into()
+            } else if known.starts_with('[') {
+                format!("${known}")
             } else {
-                format!("$.{path}")
+                format!("$.{known}")
             },
             message,
         }
+    })?;
+    de.end().map_err(|e| CdfError {
+        path: "$".into(),
+        message: e.to_string(),
     })?;
     if report.type_ != T_REPORT {
         return err(
@@ -694,6 +709,7 @@ fn whole(n: &serde_json::Number, path: &str) -> Result<u64, CdfError> {
     match n.as_f64() {
         Some(v) if v < 0.0 => err(path, format!("a count cannot be negative ({n})")),
         Some(v) if v.fract() == 0.0 && v <= MAX_COUNT as f64 => Ok(v as u64),
+        Some(v) if v.fract() == 0.0 => err(path, format!("{n} is larger than 2^53 - 1")),
         _ => err(path, format!("{n} is not a whole number of votes")),
     }
 }
@@ -904,7 +920,9 @@ pub fn import(report: &ElectionReport, target: &Tally, source: &str) -> Result<I
                             format!("is {:?}, not {T_VOTE_COUNTS:?}", v.type_),
                         );
                     }
+                    // Every count must be sound, whichever source it is.
                     let station = station_of(&v.gp_unit_id, &format!("{vpath}.GpUnitId"))?;
+                    let n = whole(&v.count, &format!("{vpath}.Count"))?;
                     found_types.insert(match &v.other_type {
                         Some(o) if v.kind == "other" => format!("other:{o}"),
                         _ => v.kind.clone(),
@@ -913,7 +931,6 @@ pub fn import(report: &ElectionReport, target: &Tally, source: &str) -> Result<I
                         other_counts += 1;
                         continue;
                     }
-                    let n = whole(&v.count, &format!("{vpath}.Count"))?;
                     let Some(station) = station else {
                         aggregate_counts += 1;
                         continue;

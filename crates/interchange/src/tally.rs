@@ -278,6 +278,32 @@ impl Tally {
         Ok(units.into_iter().map(|u| u.code).zip(sums).collect())
     }
 
+    /// The stations in any of `areas`, at any depth.
+    pub fn stations_in(&self, areas: &[String]) -> Vec<&str> {
+        let wanted: std::collections::HashSet<&str> = areas.iter().map(|a| a.as_str()).collect();
+        let parent: HashMap<&str, Option<&str>> = self
+            .areas
+            .iter()
+            .map(|a| (a.code.as_str(), a.parent.as_deref()))
+            .collect();
+        self.stations
+            .iter()
+            .filter(|s| {
+                let mut code = Some(s.area.as_str());
+                // Bounded walk: a cycle in a broken tally must not hang.
+                for _ in 0..=self.levels.len() {
+                    match code {
+                        Some(c) if wanted.contains(c) => return true,
+                        Some(c) => code = parent.get(c).copied().flatten(),
+                        None => return false,
+                    }
+                }
+                false
+            })
+            .map(|s| s.code.as_str())
+            .collect()
+    }
+
     /// For each station, the index (in [`Tally::units`] order) of its unit at `level`.
     fn station_units(&self, level: Level) -> Result<HashMap<&str, usize>, String> {
         let units = self.units(level)?;

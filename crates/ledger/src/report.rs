@@ -3,7 +3,7 @@
 //! Everything here reads effective state only (rows whose `proposal` is NULL), except where a
 //! function is about what is pending.
 
-use crate::event::{Contest, Proposal};
+use crate::event::{Area, Contest, Party, Proposal, ResultForm, Station};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -241,4 +241,149 @@ pub fn members(conn: &Connection) -> Result<Vec<MemberRow>, String> {
          WHERE role = 'commission_member' AND proposal IS NULL ORDER BY name",
     ))?;
     q(q(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))))?.collect())
+}
+
+// ----- results, for export -----
+
+/// The election's log origin.
+pub fn origin(conn: &Connection) -> Result<String, String> {
+    q(conn
+        .query_row("SELECT value FROM election WHERE key = 'origin'", [], |r| {
+            r.get(0)
+        })
+        .optional())
+    .map(|n| n.unwrap_or_default())
+}
+
+/// The area levels, from the top down.
+pub fn levels(conn: &Connection) -> Result<Vec<String>, String> {
+    let text: String = q(conn.query_row(
+        "SELECT value FROM election WHERE key = 'levels'",
+        [],
+        |r| r.get(0),
+    ))?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// The election's parties.
+pub fn parties(conn: &Connection) -> Result<Vec<Party>, String> {
+    let mut stmt = q(conn.prepare("SELECT id, name FROM party ORDER BY id"))?;
+    q(q(stmt.query_map([], |r| {
+        Ok(Party {
+            id: r.get(0)?,
+            name: r.get(1)?,
+        })
+    }))?
+    .collect())
+}
+
+/// Areas in effect, by code, with their level's name.
+pub fn areas(conn: &Connection) -> Result<Vec<Area>, String> {
+    let levels = levels(conn)?;
+    let mut stmt = q(conn.prepare(
+        "SELECT code, name, level, parent FROM area WHERE proposal IS NULL ORDER BY code",
+    ))?;
+    let rows: Vec<(String, String, i64, Option<String>)> =
+        q(q(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))))?.collect())?;
+    rows.into_iter()
+        .map(|(code, name, level, parent)| {
+            let level = usize::try_from(level)
+                .ok()
+                .and_then(|l| levels.get(l))
+                .ok_or_else(|| format!("area {code:?} has level {level}, which is not a level"))?;
+            Ok(Area {
+                code,
+                level: level.clone(),
+                name,
+                parent,
+            })
+        })
+        .collect()
+}
+
+/// Stations in effect, by code.
+pub fn stations(conn: &Connection) -> Result<Vec<Station>, String> {
+    let mut stmt = q(conn.prepare(
+        "SELECT code, name, area, registered FROM station WHERE proposal IS NULL ORDER BY code",
+    ))?;
+    q(q(stmt.query_map([], |r| {
+        Ok(Station {
+            area: r.get(2)?,
+            code: r.get(0)?,
+            name: r.get(1)?,
+            registered: r.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+        })
+    }))?
+    .collect())
+}
+
+/// Result forms in effect (at stations in effect), by station, contest and source.
+pub fn result_forms(conn: &Connection) -> Result<Vec<ResultForm>, String> {
+    let mut stmt = q(conn.prepare(
+        "SELECT f.station, f.contest, f.source, f.registered, f.ballots_received, f.ballots_issued,
+            f.spoiled, f.unused, f.valid, f.invalid, f.photos
+         FROM result_form f JOIN station s ON s.code = f.station
+         WHERE f.proposal IS NULL AND s.proposal IS NULL
+         ORDER BY f.station, f.contest, f.source",
+    ))?;
+    let opt = |v: Option<i64>| v.map(|v| v as u64);
+    let mut forms: Vec<ResultForm> = q(q(stmt.query_map([], |r| {
+        Ok(ResultForm {
+            ballots_issued: opt(r.get(5)?),
+            ballots_received: opt(r.get(4)?),
+            contest: r.get(1)?,
+            invalid: r.get::<_, i64>(9)? as u64,
+            photos: r
+                .get::<_, Option<String>>(10)?
+                .map(|p| p.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
+            registered: opt(r.get(3)?),
+            source: r.get(2)?,
+            spoiled: opt(r.get(6)?),
+            station: r.get(0)?,
+            unused: opt(r.get(7)?),
+            valid: r.get::<_, i64>(8)? as u64,
+            votes: BTreeMap::new(),
+        })
+    }))?
+    .collect())?;
+    let mut stmt = q(conn.prepare(
+        "SELECT v.station, v.contest, v.source, v.choice, v.votes
+         FROM result_vote v JOIN result_form f
+           ON f.station = v.station AND f.contest = v.contest AND f.source = v.source
+         JOIN station s ON s.code = v.station
+         WHERE f.proposal IS NULL AND s.proposal IS NULL
+         ORDER BY v.station, v.contest, v.source",
+    ))?;
+    let mut rows = q(stmt.query([]))?;
+    // Both queries run in the same order, so the votes land on their form in one pass.
+    let mut i = 0;
+    while let Some(r) = q(rows.next())? {
+        let (station, contest, source): (String, String, String) =
+            (q(r.get(0))?, q(r.get(1))?, q(r.get(2))?);
+        while i < forms.len()
+            && (
+                forms[i].station.as_str(),
+                forms[i].contest.as_str(),
+                forms[i].source.as_str(),
+            ) < (station.as_str(), contest.as_str(), source.as_str())
+        {
+            i += 1;
+        }
+        if let Some(f) = forms.get_mut(i)
+            && f.station == station
+            && f.contest == contest
+            && f.source == source
+        {
+            f.votes.insert(q(r.get(3))?, q::<i64>(r.get(4))? as u64);
+        }
+    }
+    Ok(forms)
+}
+
+/// Certified (contest, area) pairs.
+pub fn certifications(conn: &Connection) -> Result<Vec<(String, String)>, String> {
+    let mut stmt =
+        q(conn.prepare("SELECT contest, area FROM certification ORDER BY contest, area"))?;
+    q(q(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))))?.collect())
 }

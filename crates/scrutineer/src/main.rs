@@ -5,8 +5,10 @@ use clap::{Parser, Subcommand};
 
 mod demo;
 mod electioncmd;
+mod exportcmd;
 mod forensics;
 mod http;
+mod importcdf;
 mod keygen;
 mod logcmd;
 mod logdir;
@@ -52,6 +54,8 @@ enum Command {
     Publish(electioncmd::PublishArgs),
     /// Rebuild an election's state from its published log alone and print its numbers.
     Replay(electioncmd::ReplayArgs),
+    Export(exportcmd::Args),
+    ImportCdf(importcdf::Args),
     Keygen(keygen::Args),
     Log(logcmd::Args),
     Witness(witnesscmd::Args),
@@ -93,6 +97,8 @@ fn main() -> anyhow::Result<()> {
         Command::Status(args) => electioncmd::status(args),
         Command::Publish(args) => electioncmd::publish(args),
         Command::Replay(args) => electioncmd::replay(args),
+        Command::Export(args) => exportcmd::run(args),
+        Command::ImportCdf(args) => importcdf::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Log(args) => logcmd::run(args),
         Command::Witness(args) => witnesscmd::run(args),

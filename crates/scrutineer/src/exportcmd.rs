@@ -1,0 +1,271 @@
+//! `scrutineer export`: an election's results as NIST SP 1500-100 JSON (CDF) or as CSV.
+
+use anyhow::{Context, bail};
+use interchange::cdf;
+use interchange::tally::{self, Tally};
+use ledger::event::ContestKind;
+use std::path::PathBuf;
+
+/// Write the election's results as NIST SP 1500-100 JSON (CDF) or CSV.
+///
+/// The results go station by station and added up over every area, in NIST SP 1500-100
+/// version 2 JSON (the Election Results Common Data Format) or CSV. Only what is in effect
+/// is written: forms and stations still awaiting the commission's approval are left out.
+///
+/// CDF (--format cdf): one ElectionReport with a ReportingUnit for every station
+/// (polling-place), area (other, OtherType = the level) and the whole election (country);
+/// the parties; one Election per contest, holding the contest, its selections and
+/// BallotCounts (BallotsCast = valid + invalid, BallotsRejected = invalid). VoteCounts are
+/// given per selection, unit and source: official counts have Type "total"; other copies of
+/// the result forms have Type "other" and OtherType "party:<id>" or "observer:<organisation>".
+/// --level sets the finest level given (default: station). The format needs an election
+/// date, which the record does not hold: give it with --date. See docs/export.md.
+///
+/// CSV (--format csv): one contest per file (--contest when the election has several); one
+/// row per unit of --level (station, an area level, or country) and source, with the header
+///
+///   level,code,name,parent,contest,source,forms,registered,ballots_received,
+///   ballots_issued,spoiled,unused,valid,invalid,<one column per choice id, ballot order>
+///
+/// where forms is how many station forms were added up, and a figure is empty when any of
+/// those forms lacks it.
+///
+///   scrutineer export kh-2013 --format cdf --date 2013-07-28 -o results.json
+///   scrutineer export kh-2013 --format csv --level province --source party:CNRP
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    dir: PathBuf,
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Only this source: official, party:<id> or observer:<organisation>.
+    #[arg(long)]
+    source: Option<String>,
+    /// station, country, or an area level (for CDF: the finest level given).
+    #[arg(long, default_value = "station")]
+    level: String,
+    /// Only this contest (CSV needs one when the election has several).
+    #[arg(long)]
+    contest: Option<String>,
+    /// CDF: the election day, YYYY-MM-DD.
+    #[arg(long)]
+    date: Option<String>,
+    /// CDF: who issues the report (default: the log's origin).
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Write here instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Cdf,
+    Csv,
+}
+
+/// The election's geography, contests and result forms in effect, as interchange sees them.
+pub fn tally(conn: &rusqlite::Connection) -> anyhow::Result<Tally> {
+    fn lift<T>(r: Result<T, String>) -> anyhow::Result<T> {
+        r.map_err(anyhow::Error::msg)
+    }
+    let levels = lift(ledger::report::levels(conn))?;
+    let areas = lift(ledger::report::areas(conn))?
+        .into_iter()
+        .map(|a| tally::Area {
+            level: levels.iter().position(|l| *l == a.level).unwrap_or(0),
+            code: a.code,
+            name: a.name,
+            parent: a.parent,
+        })
+        .collect();
+    let stations = lift(ledger::report::stations(conn))?
+        .into_iter()
+        .map(|s| tally::Station {
+            code: s.code,
+            name: s.name,
+            area: s.area,
+            registered: s.registered,
+        })
+        .collect();
+    let parties = lift(ledger::report::parties(conn))?
+        .into_iter()
+        .map(|p| tally::Party {
+            id: p.id,
+            name: p.name,
+        })
+        .collect();
+    let contests = lift(ledger::report::contests(conn))?
+        .into_iter()
+        .map(|c| tally::Contest {
+            seats: c.seats.values().map(|s| u64::from(*s)).sum(),
+            constituencies: c.seats.keys().cloned().collect(),
+            id: c.id,
+            name: c.name,
+            kind: match c.kind {
+                ContestKind::PartyList => tally::ContestKind::PartyList,
+                ContestKind::Candidates => tally::ContestKind::Candidates,
+            },
+            choices: c
+                .choices
+                .into_iter()
+                .map(|ch| tally::Choice {
+                    id: ch.id,
+                    name: ch.name,
+                    party: ch.party,
+                })
+                .collect(),
+        })
+        .collect();
+    let forms = lift(ledger::report::result_forms(conn))?
+        .into_iter()
+        .map(|f| tally::Form {
+            station: f.station,
+            contest: f.contest,
+            source: f.source,
+            counts: tally::Counts {
+                registered: f.registered,
+                ballots_received: f.ballots_received,
+                ballots_issued: f.ballots_issued,
+                spoiled: f.spoiled,
+                unused: f.unused,
+                valid: f.valid,
+                invalid: f.invalid,
+                votes: f.votes,
+            },
+        })
+        .collect();
+    Ok(Tally {
+        election: lift(ledger::report::election_name(conn))?,
+        levels,
+        areas,
+        stations,
+        parties,
+        contests,
+        forms,
+        certified: lift(ledger::report::certifications(conn))?,
+    })
+}
+
+/// The current time as `YYYY-MM-DDThh:mm:ssZ`.
+fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let (_, election) = crate::electioncmd::open(&a.dir)?;
+    let conn = election.conn();
+    let t = tally(conn)?;
+    let level = t.level(&a.level).map_err(anyhow::Error::msg)?;
+    if let Some(s) = &a.source
+        && !t.forms.iter().any(|f| &f.source == s)
+    {
+        let mut sources: Vec<&str> = t.forms.iter().map(|f| f.source.as_str()).collect();
+        sources.sort();
+        sources.dedup();
+        bail!(
+            "no result forms from source {s:?} in {}; its sources are: {}",
+            a.dir.display(),
+            if sources.is_empty() {
+                "none yet".to_string()
+            } else {
+                sources.join(", ")
+            }
+        );
+    }
+    if let Some(c) = &a.contest
+        && !t.contests.iter().any(|x| &x.id == c)
+    {
+        let known: Vec<&str> = t.contests.iter().map(|c| c.id.as_str()).collect();
+        bail!(
+            "unknown contest {c:?}; the contests are {}",
+            known.join(", ")
+        );
+    }
+    let bytes = match a.format {
+        Format::Cdf => {
+            let Some(date) = &a.date else {
+                bail!(
+                    "the NIST format needs the election day: give it with --date YYYY-MM-DD (the election record does not hold it)"
+                );
+            };
+            let origin = ledger::report::origin(conn).map_err(anyhow::Error::msg)?;
+            let issuer = a.issuer.clone().unwrap_or_else(|| origin.clone());
+            let mut o = cdf::ExportOptions::new(
+                date,
+                &now_utc(),
+                &issuer,
+                &format!("scrutineer {}", env!("CARGO_PKG_VERSION")),
+            );
+            o.finest = level;
+            o.contest = a.contest.clone();
+            o.source = a.source.clone();
+            o.notes = Some(format!(
+                "Results from the log {origin} at size {} (state digest {}), as replayed by anyone with `scrutineer replay`. \
+                 Official counts have Type \"total\"; other copies of the result forms have Type \"other\" and \
+                 OtherType \"party:<id>\" or \"observer:<organisation>\".",
+                election.log().size(),
+                election.digest()?
+            ));
+            let report = cdf::export(&t, &o).map_err(anyhow::Error::msg)?;
+            let mut out = serde_json::to_vec_pretty(&report)?;
+            out.push(b'\n');
+            out
+        }
+        Format::Csv => {
+            let contest = match (&a.contest, t.contests.as_slice()) {
+                (Some(c), _) => c.clone(),
+                (None, [one]) => one.id.clone(),
+                (None, many) => {
+                    let known: Vec<&str> = many.iter().map(|c| c.id.as_str()).collect();
+                    bail!(
+                        "a CSV file holds one contest: choose one with --contest ({})",
+                        known.join(", ")
+                    );
+                }
+            };
+            let mut out = Vec::new();
+            t.write_csv(&mut out, level, &contest, a.source.as_deref())
+                .map_err(anyhow::Error::msg)?;
+            out
+        }
+    };
+    match &a.output {
+        Some(path) => {
+            tlog::publish::write_atomic(path, &bytes)
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (e.g. `| head`) is not an error worth a message.
+            if let Err(e) = stdout.write_all(&bytes).and_then(|_| stdout.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(())
+}
