@@ -77,9 +77,14 @@ mod error;
 pub mod mapping;
 mod open;
 pub mod results;
+pub mod roll;
+pub mod stations;
+mod table;
 pub mod tally;
 
 pub use error::{Column, Error};
-pub use mapping::{CountField, Mapping, RecordKind};
-pub use open::open_data;
+pub use mapping::{CountField, Mapping, RecordKind, Sex};
+pub use open::{open_data, open_data_counted};
 pub use results::{Counts, ResultForm, StationResult, StationResultsReader};
+pub use roll::{VoterRollReader, VoterRow};
+pub use stations::{AreaCell, StationListReader, StationRow};

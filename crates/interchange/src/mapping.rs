@@ -9,18 +9,53 @@ use toml::{Table, Value};
 
 use crate::Error;
 
-/// The kind of record each row of the data file holds. Only station results exist today;
-/// voter rolls and station lists will be added beside it.
+/// The kind of record each row of the data file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordKind {
     /// One row per polling station, with one or more copies (sources) of its result form.
     StationResults,
+    /// One row per polling station: where it is in the area hierarchy, its name and its
+    /// registered voters.
+    Stations,
+    /// One row per voter: the public fields of the registration and the private ones.
+    VoterRoll,
 }
 
 impl RecordKind {
+    pub const ALL: [RecordKind; 3] = [
+        RecordKind::StationResults,
+        RecordKind::Stations,
+        RecordKind::VoterRoll,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::StationResults => "station-results",
+            RecordKind::Stations => "stations",
+            RecordKind::VoterRoll => "voter-roll",
+        }
+    }
+
+    fn top_keys(self) -> &'static [&'static str] {
+        match self {
+            RecordKind::StationResults => &[
+                "record",
+                "description",
+                "csv",
+                "station",
+                "contest",
+                "counts",
+                "source",
+            ],
+            RecordKind::Stations => &["record", "description", "csv", "station"],
+            RecordKind::VoterRoll => &[
+                "record",
+                "description",
+                "csv",
+                "station",
+                "voter",
+                "private",
+            ],
         }
     }
 }
@@ -63,16 +98,184 @@ pub struct ColumnSpec {
 #[derive(Debug, Clone)]
 pub struct AreaSpec {
     pub level: String,
+    /// The area's name.
     pub column: ColumnSpec,
+    /// The area's code, where the file has one (stations mappings only). Without it, an area's
+    /// code is its name and the names of the areas above it, joined with `id_separator`.
+    pub code: Option<ColumnSpec>,
 }
 
-/// Which columns identify the polling station and place it in the area hierarchy.
+/// Which columns identify the polling station and place it in the area hierarchy. In a voter
+/// roll, the station is the voter's.
 #[derive(Debug, Clone)]
 pub struct StationSpec {
     /// Columns whose values, joined with `id_separator`, make the station's id.
     pub id: ColumnSpec,
     pub id_separator: String,
     pub areas: Vec<AreaSpec>,
+    /// The station's name (stations mappings only); several columns are joined with a space.
+    pub name: Option<ColumnSpec>,
+    /// Registered voters (stations mappings only); an array is a sum.
+    pub registered: Option<ColumnSpec>,
+}
+
+/// A voter's sex as the roll records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Sex {
+    F,
+    M,
+    X,
+}
+
+impl Sex {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::F => "F",
+            Sex::M => "M",
+            Sex::X => "X",
+        }
+    }
+}
+
+/// Where the birth year comes from.
+#[derive(Debug, Clone)]
+pub enum BirthSpec {
+    /// A column holding the year.
+    Year(ColumnSpec),
+    /// A column holding the full date in the given layout; the year is taken from it.
+    Date(ColumnSpec, DateFormat),
+}
+
+/// A date layout such as `DD/MM/YYYY` or `YYYYMMDD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateFormat {
+    pub text: String,
+    parts: Vec<DatePart>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DatePart {
+    Year,
+    Month,
+    Day,
+    Literal(char),
+}
+
+impl DateFormat {
+    /// Parses a layout made of `YYYY`, `MM`, `DD` and separators; `YYYY` is required.
+    pub fn parse(text: &str) -> Result<DateFormat, String> {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (part, len) = if rest.starts_with("YYYY") {
+                (DatePart::Year, 4)
+            } else if rest.starts_with("MM") {
+                (DatePart::Month, 2)
+            } else if rest.starts_with("DD") {
+                (DatePart::Day, 2)
+            } else {
+                let c = rest.chars().next().expect("not empty");
+                if c.is_alphanumeric() {
+                    return Err(format!(
+                        "unexpected {c:?} in {text:?}; write the layout with YYYY, MM, DD and separators, e.g. \"DD/MM/YYYY\""
+                    ));
+                }
+                (DatePart::Literal(c), c.len_utf8())
+            };
+            if !matches!(part, DatePart::Literal(_)) && parts.contains(&part) {
+                return Err(format!("{text:?} names a part twice"));
+            }
+            parts.push(part);
+            rest = &rest[len..];
+        }
+        if !parts.contains(&DatePart::Year) {
+            return Err(format!("{text:?} has no YYYY"));
+        }
+        Ok(DateFormat {
+            text: text.to_string(),
+            parts,
+        })
+    }
+
+    /// Reads a date laid out so; returns (year, month, day), with month and day 0 where the
+    /// layout has none. A month or day written with one digit is accepted before a separator.
+    pub fn read(&self, cell: &str) -> Result<(u16, u8, u8), String> {
+        let bad = || format!("{cell:?} is not a date laid out as {:?}", self.text);
+        let bytes = cell.as_bytes();
+        let (mut year, mut month, mut day) = (None, 0u8, 0u8);
+        let mut at = 0;
+        for (n, part) in self.parts.iter().enumerate() {
+            match part {
+                DatePart::Literal(c) => {
+                    let mut buf = [0u8; 4];
+                    let lit = c.encode_utf8(&mut buf).as_bytes();
+                    if !bytes[at..].starts_with(lit) {
+                        return Err(bad());
+                    }
+                    at += lit.len();
+                }
+                numeric => {
+                    let width = if *numeric == DatePart::Year { 4 } else { 2 };
+                    let next_is_literal =
+                        matches!(self.parts.get(n + 1), Some(DatePart::Literal(_)) | None);
+                    let digits = bytes[at..]
+                        .iter()
+                        .take(width)
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                    let short_ok = *numeric != DatePart::Year && next_is_literal && digits == 1;
+                    if digits != width && !short_ok {
+                        return Err(bad());
+                    }
+                    let value: u16 = cell[at..at + digits].parse().map_err(|_| bad())?;
+                    at += digits;
+                    match numeric {
+                        DatePart::Year => year = Some(value),
+                        DatePart::Month => month = value as u8,
+                        _ => day = value as u8,
+                    }
+                }
+            }
+        }
+        if at != bytes.len() {
+            return Err(bad());
+        }
+        let year = year.ok_or_else(bad)?;
+        let has = |p| self.parts.contains(&p);
+        if has(DatePart::Month) && !(1..=12).contains(&month) {
+            return Err(format!("{cell:?}: month {month} does not exist"));
+        }
+        if has(DatePart::Day) {
+            let last = match month {
+                2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            if day == 0 || day > last {
+                return Err(format!("{cell:?}: day {day} does not exist"));
+            }
+        }
+        Ok((year, month, day))
+    }
+}
+
+/// The columns of a voter roll.
+#[derive(Debug, Clone)]
+pub struct VoterSpec {
+    /// The voter's id on the roll; several columns are joined with `id_separator`.
+    pub id: ColumnSpec,
+    pub id_separator: String,
+    /// The name as published; several columns (given name, family name) are joined with a
+    /// space, skipping empty ones.
+    pub name: ColumnSpec,
+    pub sex: ColumnSpec,
+    /// Cell values (compared without case) for each sex.
+    pub sex_values: Vec<(Sex, Vec<String>)>,
+    pub birth: BirthSpec,
+    /// Private fields by name: committed to, never published. Several columns are joined with
+    /// a space, skipping empty ones.
+    pub private: Vec<(String, ColumnSpec)>,
 }
 
 /// The figures of a result form, other than the votes per choice.
@@ -160,6 +363,8 @@ pub struct Mapping {
     pub shared_counts: Vec<(CountField, ColumnSpec)>,
     /// The copies of the result form; the first is the reference (usually the official) copy.
     pub sources: Vec<SourceSpec>,
+    /// The voter roll's columns (voter-roll mappings only).
+    pub voter: Option<VoterSpec>,
 }
 
 impl Mapping {
@@ -199,21 +404,27 @@ impl Mapping {
     pub fn source(&self, name: &str) -> Option<&SourceSpec> {
         self.sources.iter().find(|s| s.name == name)
     }
+
+    /// An error naming the `record` key unless this mapping describes `kind`.
+    pub fn expect(&self, kind: RecordKind) -> Result<(), Error> {
+        if self.record == kind {
+            return Ok(());
+        }
+        Err(Error::Mapping {
+            file: self.path.clone(),
+            key: "record".into(),
+            message: format!(
+                "is {:?}, but {:?} is needed here",
+                self.record.as_str(),
+                kind.as_str()
+            ),
+        })
+    }
 }
 
 struct Parser {
     file: PathBuf,
 }
-
-const TOP_KEYS: &[&str] = &[
-    "record",
-    "description",
-    "csv",
-    "station",
-    "contest",
-    "counts",
-    "source",
-];
 
 impl Parser {
     fn err(&self, key: &str, message: impl Into<String>) -> Error {
@@ -259,19 +470,44 @@ impl Parser {
     }
 
     fn mapping(&self, t: &Table) -> Result<Mapping, Error> {
-        self.no_unknown_keys(t, "", TOP_KEYS)?;
+        let kinds = RecordKind::ALL
+            .map(|k| format!("{:?}", k.as_str()))
+            .join(", ");
         let record = match self.opt_str(t, "", "record")?.as_deref() {
-            Some("station-results") => RecordKind::StationResults,
-            Some(other) => {
+            Some(name) => RecordKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == name)
+                .ok_or_else(|| {
+                    self.err(
+                        "record",
+                        format!("unknown record kind {name:?}; this version reads {kinds}"),
+                    )
+                })?,
+            None => {
                 return Err(self.err(
                     "record",
-                    format!(
-                        "unknown record kind {other:?}; this version reads \"station-results\""
-                    ),
+                    format!("missing (say which kind of rows the file holds: {kinds})"),
                 ));
             }
-            None => return Err(self.err("record", "missing (say record = \"station-results\")")),
         };
+        let mut allowed = record.top_keys().to_vec();
+        allowed.sort_unstable();
+        for k in t.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let hint = if RecordKind::ALL
+                    .iter()
+                    .any(|r| r.top_keys().contains(&k.as_str()))
+                {
+                    format!("not used when record = {:?}", record.as_str())
+                } else {
+                    "unknown key".to_string()
+                };
+                return Err(self.err(
+                    k,
+                    format!("{hint}; expected one of: {}", allowed.join(", ")),
+                ));
+            }
+        }
         let description = self.opt_str(t, "", "description")?;
         let csv = match t.get("csv") {
             None => CsvOptions {
@@ -283,7 +519,30 @@ impl Parser {
             },
             Some(_) => self.csv(self.table(t, "", "csv")?)?,
         };
-        let station = self.station(self.table(t, "", "station")?)?;
+        let station = self.station(self.table(t, "", "station")?, record)?;
+        let mut mapping = Mapping {
+            path: self.file.clone(),
+            record,
+            description,
+            csv,
+            station,
+            contest: None,
+            choices: Vec::new(),
+            shared_counts: Vec::new(),
+            sources: Vec::new(),
+            voter: None,
+        };
+        match record {
+            RecordKind::StationResults => self.results(t, &mut mapping)?,
+            RecordKind::Stations => {}
+            RecordKind::VoterRoll => {
+                mapping.voter = Some(self.voter(t)?);
+            }
+        }
+        Ok(mapping)
+    }
+
+    fn results(&self, t: &Table, mapping: &mut Mapping) -> Result<(), Error> {
         let contest_t = self.table(t, "", "contest")?;
         self.no_unknown_keys(contest_t, "contest", &["name", "choices"])?;
         let contest = self.opt_str(contest_t, "contest", "name")?;
@@ -328,16 +587,174 @@ impl Parser {
             }
             sources.push(source);
         }
-        Ok(Mapping {
-            path: self.file.clone(),
-            record,
-            description,
-            csv,
-            station,
-            contest,
-            choices,
-            shared_counts,
-            sources,
+        mapping.contest = contest;
+        mapping.choices = choices;
+        mapping.shared_counts = shared_counts;
+        mapping.sources = sources;
+        Ok(())
+    }
+
+    fn voter(&self, t: &Table) -> Result<VoterSpec, Error> {
+        let v = self.table(t, "", "voter")?;
+        self.no_unknown_keys(
+            v,
+            "voter",
+            &[
+                "id",
+                "id_separator",
+                "name",
+                "sex",
+                "sex_values",
+                "birth_year",
+                "birth_date",
+                "birth_date_format",
+            ],
+        )?;
+        let required = |key: &str, what: &str| -> Result<ColumnSpec, Error> {
+            match v.get(key) {
+                Some(value) => self.column_spec(value, &join("voter", key)),
+                None => Err(self.err(
+                    &join("voter", key),
+                    format!("missing: name the column(s) {what}"),
+                )),
+            }
+        };
+        let id = required("id", "holding the voter's id on the roll")?;
+        let id_separator = self
+            .opt_str(v, "voter", "id_separator")?
+            .unwrap_or_else(|| "/".to_string());
+        let name = required("name", "holding the voter's name")?;
+        let sex = required("sex", "holding the voter's sex")?;
+        if sex.parts.len() != 1 {
+            return Err(self.err("voter.sex", "the sex is one column"));
+        }
+        let sex_values = match v.get("sex_values") {
+            None => vec![
+                (Sex::F, vec!["f".to_string(), "female".to_string()]),
+                (Sex::M, vec!["m".to_string(), "male".to_string()]),
+                (Sex::X, vec!["x".to_string()]),
+            ],
+            Some(Value::Table(values)) => {
+                let mut out: Vec<(Sex, Vec<String>)> = Vec::new();
+                for key in values.keys() {
+                    let sex = match key.as_str() {
+                        "F" => Sex::F,
+                        "M" => Sex::M,
+                        "X" => Sex::X,
+                        _ => {
+                            return Err(self.err(
+                                &format!("voter.sex_values.{key}"),
+                                "unknown key; expected one of: F, M, X",
+                            ));
+                        }
+                    };
+                    let list = self.string_list(values, "voter.sex_values", key)?;
+                    out.push((sex, list.iter().map(|s| s.trim().to_lowercase()).collect()));
+                }
+                for (i, (sex, list)) in out.iter().enumerate() {
+                    for value in list {
+                        if out[..i].iter().any(|(_, l)| l.contains(value)) {
+                            return Err(self.err(
+                                &format!("voter.sex_values.{}", sex.as_str()),
+                                format!("{value:?} is listed for two sexes"),
+                            ));
+                        }
+                    }
+                }
+                out
+            }
+            Some(other) => {
+                return Err(self.err(
+                    "voter.sex_values",
+                    format!(
+                        "expected a table such as {{ F = [\"P\"], M = [\"L\"] }}, found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        let birth = match (v.get("birth_year"), v.get("birth_date")) {
+            (Some(year), None) => {
+                if v.contains_key("birth_date_format") {
+                    return Err(self.err(
+                        "voter.birth_date_format",
+                        "goes with birth_date, not birth_year",
+                    ));
+                }
+                let spec = self.column_spec(year, "voter.birth_year")?;
+                if spec.parts.len() != 1 {
+                    return Err(self.err("voter.birth_year", "the birth year is one column"));
+                }
+                BirthSpec::Year(spec)
+            }
+            (None, Some(date)) => {
+                let spec = self.column_spec(date, "voter.birth_date")?;
+                if spec.parts.len() != 1 {
+                    return Err(self.err("voter.birth_date", "the birth date is one column"));
+                }
+                let text = self
+                    .opt_str(v, "voter", "birth_date_format")?
+                    .ok_or_else(|| {
+                        self.err(
+                        "voter.birth_date_format",
+                        "missing: say how the date is written, e.g. \"DD/MM/YYYY\" or \"YYYYMMDD\"",
+                    )
+                    })?;
+                let format =
+                    DateFormat::parse(&text).map_err(|m| self.err("voter.birth_date_format", m))?;
+                BirthSpec::Date(spec, format)
+            }
+            (Some(_), Some(_)) => {
+                return Err(self.err(
+                    "voter.birth_date",
+                    "give birth_year or birth_date, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(self.err(
+                    "voter.birth_year",
+                    "missing: name the column holding the birth year (or give birth_date and birth_date_format)",
+                ));
+            }
+        };
+        let mut private = Vec::new();
+        match t.get("private") {
+            None => {}
+            Some(Value::Table(p)) => {
+                for (k, value) in p {
+                    let key = join("private", k);
+                    if k.is_empty()
+                        || !k
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                    {
+                        return Err(self.err(
+                            &key,
+                            "a private field's name is lowercase letters, digits and _",
+                        ));
+                    }
+                    private.push((k.clone(), self.column_spec(value, &key)?));
+                }
+            }
+            Some(other) => {
+                return Err(self.err(
+                    "private",
+                    format!(
+                        "expected a table of field = column(s), found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        }
+        private.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(VoterSpec {
+            id,
+            id_separator,
+            name,
+            sex,
+            sex_values,
+            birth,
+            private,
         })
     }
 
@@ -405,8 +822,29 @@ impl Parser {
         })
     }
 
-    fn station(&self, t: &Table) -> Result<StationSpec, Error> {
-        self.no_unknown_keys(t, "station", &["id", "id_separator", "areas"])?;
+    fn station(&self, t: &Table, record: RecordKind) -> Result<StationSpec, Error> {
+        let allowed: &[&str] = match record {
+            RecordKind::StationResults => &["id", "id_separator", "areas"],
+            RecordKind::Stations => &["id", "id_separator", "areas", "name", "registered"],
+            RecordKind::VoterRoll => &["id", "id_separator"],
+        };
+        for k in t.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let hint = match (record, k.as_str()) {
+                    (RecordKind::StationResults, "registered") => {
+                        "registered voters go in [counts] or a [[source]] of station results"
+                    }
+                    (RecordKind::VoterRoll, "areas") => {
+                        "a voter roll places each voter at a station; the station list places stations in areas"
+                    }
+                    _ => "unknown key",
+                };
+                return Err(self.err(
+                    &join("station", k),
+                    format!("{hint}; expected one of: {}", allowed.join(", ")),
+                ));
+            }
+        }
         let id = match t.get("id") {
             Some(v) => self.column_spec(v, "station.id")?,
             None => {
@@ -428,18 +866,38 @@ impl Parser {
                     let Value::Table(at) = v else {
                         return Err(self.err(&key, "expected { level = \"...\", column = ... }"));
                     };
-                    self.no_unknown_keys(at, &key, &["level", "column"])?;
+                    let area_keys: &[&str] = if record == RecordKind::Stations {
+                        &["level", "column", "code"]
+                    } else {
+                        &["level", "column"]
+                    };
+                    self.no_unknown_keys(at, &key, area_keys)?;
                     let level = self
                         .opt_str(at, &key, "level")?
                         .ok_or_else(|| self.err(&format!("{key}.level"), "missing"))?;
-                    let column = match at.get("column") {
-                        Some(v) => self.column_spec(v, &format!("{key}.column"))?,
-                        None => return Err(self.err(&format!("{key}.column"), "missing")),
-                    };
-                    if column.parts.len() != 1 {
-                        return Err(self.err(&format!("{key}.column"), "an area is one column"));
+                    if areas.iter().any(|a: &AreaSpec| a.level == level) {
+                        return Err(
+                            self.err(&format!("{key}.level"), format!("level {level:?} twice"))
+                        );
                     }
-                    areas.push(AreaSpec { level, column });
+                    let one_column = |name: &str| -> Result<Option<ColumnSpec>, Error> {
+                        let Some(v) = at.get(name) else {
+                            return Ok(None);
+                        };
+                        let spec = self.column_spec(v, &format!("{key}.{name}"))?;
+                        if spec.parts.len() != 1 {
+                            return Err(self.err(&format!("{key}.{name}"), "an area is one column"));
+                        }
+                        Ok(Some(spec))
+                    };
+                    let column = one_column("column")?
+                        .ok_or_else(|| self.err(&format!("{key}.column"), "missing"))?;
+                    let code = one_column("code")?;
+                    areas.push(AreaSpec {
+                        level,
+                        column,
+                        code,
+                    });
                 }
             }
             Some(other) => {
@@ -449,10 +907,26 @@ impl Parser {
                 ));
             }
         }
+        if record == RecordKind::Stations && areas.is_empty() {
+            return Err(self.err(
+                "station.areas",
+                "missing: a station list places every station in the area hierarchy, outermost level first",
+            ));
+        }
+        let name = t
+            .get("name")
+            .map(|v| self.column_spec(v, "station.name"))
+            .transpose()?;
+        let registered = t
+            .get("registered")
+            .map(|v| self.column_spec(v, "station.registered"))
+            .transpose()?;
         Ok(StationSpec {
             id,
             id_separator,
             areas,
+            name,
+            registered,
         })
     }
 

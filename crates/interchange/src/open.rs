@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::{DeflateDecoder, MultiGzDecoder};
 use zip::CompressionMethod;
@@ -13,11 +15,23 @@ use crate::Error;
 /// first `.csv` member of the archive (or its first file if none ends in `.csv`), anything
 /// else is read as it is.
 pub fn open_data(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
+    open_data_counted(path, None)
+}
+
+/// Like [`open_data`], also adding to `read` the bytes read from the file itself (before
+/// decompression), so that a caller can show progress against the file's size.
+pub fn open_data_counted(
+    path: &Path,
+    read: Option<Arc<AtomicU64>>,
+) -> Result<Box<dyn Read + Send>, Error> {
     let io_err = |source: io::Error| Error::Io {
         file: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(io_err)?;
+    let file = Counted {
+        inner: File::open(path).map_err(io_err)?,
+        read: read.clone(),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
@@ -28,7 +42,7 @@ pub fn open_data(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
             file,
         ))))
     } else if name.ends_with(".zip") {
-        open_zip_member(path, file).map_err(io_err)
+        open_zip_member(path, file.inner, read).map_err(io_err)
     } else {
         Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
     }
@@ -37,7 +51,11 @@ pub fn open_data(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
 /// Streams one member of a zip archive. The zip crate's own reader borrows the archive, so
 /// it is used only to find the member; the bytes are read straight from the file and
 /// checked against the member's CRC-32 at the end.
-fn open_zip_member(path: &Path, file: File) -> io::Result<Box<dyn Read + Send>> {
+fn open_zip_member(
+    path: &Path,
+    file: File,
+    read: Option<Arc<AtomicU64>>,
+) -> io::Result<Box<dyn Read + Send>> {
     let bad = |m: String| io::Error::new(io::ErrorKind::InvalidData, m);
     let mut archive = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
@@ -68,6 +86,7 @@ fn open_zip_member(path: &Path, file: File) -> io::Result<Box<dyn Read + Send>> 
     };
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(start))?;
+    let file = Counted { inner: file, read };
     let raw = BufReader::with_capacity(1 << 16, file).take(size);
     let inner: Box<dyn Read + Send> = match method {
         CompressionMethod::Stored => Box::new(raw),
@@ -109,6 +128,22 @@ impl Read for CrcCheck {
             ));
         }
         self.crc.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A file that counts the bytes read from it.
+struct Counted {
+    inner: File,
+    read: Option<Arc<AtomicU64>>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(read) = &self.read {
+            read.fetch_add(n as u64, Ordering::Relaxed);
+        }
         Ok(n)
     }
 }

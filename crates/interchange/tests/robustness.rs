@@ -133,3 +133,83 @@ fn mutated_mappings_parse_or_name_a_key() {
     }
     assert!(parsed > 100, "only {parsed} mutated mappings parsed");
 }
+
+const STATIONS: &str = r#"record = "stations"
+[csv]
+missing = ["", "-1"]
+[station]
+id = ["area", 1]
+areas = [{ level = "area", column = "area" }, { level = "sub", column = 1, code = "b" }]
+name = ["area", "station"]
+registered = ["registered", "early"]
+"#;
+
+const ROLL: &str = r#"record = "voter-roll"
+[station]
+id = ["area", 1]
+[voter]
+id = "id"
+name = ["given", "family"]
+sex = "sex"
+sex_values = { F = ["p"], M = ["l", "m"] }
+birth_date = "dob"
+birth_date_format = "DD/MM/YYYY"
+[private]
+address = ["street", "area"]
+"#;
+
+const ROLL_CSV: &str = "area,station,id,given,family,sex,dob,street\n\
+North,1,K1,Siti,Aminah,P,04/09/1961,Jl. Merdeka 5\n\
+\"South, East\",2,K2,Budi,,l,1/2/2000,\n";
+
+/// Rows read, or the error that stops the reading; errors name the file and a line.
+fn read_kind(csv: Vec<u8>, mapping: &Mapping) -> usize {
+    let input = || Box::new(std::io::Cursor::new(csv.clone()));
+    let rows: Box<dyn Iterator<Item = Result<(), interchange::Error>>> = match mapping.record {
+        interchange::RecordKind::Stations => {
+            match interchange::StationListReader::from_reader(input(), "m.csv", mapping) {
+                Ok(r) => Box::new(r.keep_going().map(|r| r.map(|_| ()))),
+                Err(_) => return 0,
+            }
+        }
+        interchange::RecordKind::VoterRoll => {
+            match interchange::VoterRollReader::from_reader(input(), "m.csv", mapping) {
+                Ok(r) => Box::new(r.keep_going().map(|r| r.map(|_| ()))),
+                Err(_) => return 0,
+            }
+        }
+        interchange::RecordKind::StationResults => return read_all(csv, mapping),
+    };
+    let mut n = 0;
+    for row in rows {
+        match row {
+            Ok(()) => n += 1,
+            Err(e) => {
+                assert!(e.to_string().starts_with("m.csv"), "{e}");
+                assert!(e.line().is_some_and(|l| l >= 1), "{e}");
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn mutated_station_lists_and_rolls_give_rows_or_errors() {
+    for (text, csv, seed) in [(STATIONS, CSV, 3), (ROLL, ROLL_CSV, 4)] {
+        let mapping = Mapping::parse(text, "m.toml").unwrap();
+        assert!(read_kind(csv.as_bytes().to_vec(), &mapping) > 0, "{text}");
+        let mut g = Gen(seed);
+        for _ in 0..10_000 {
+            read_kind(g.mutate(csv.as_bytes()), &mapping);
+            let Ok(t) = String::from_utf8(g.mutate(text.as_bytes())) else {
+                continue;
+            };
+            match Mapping::parse(&t, "m.toml") {
+                Ok(m) => {
+                    read_kind(csv.as_bytes().to_vec(), &m);
+                }
+                Err(e) => assert!(e.key().is_some(), "{e}"),
+            }
+        }
+    }
+}

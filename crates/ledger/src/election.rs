@@ -88,11 +88,24 @@ impl Election {
 
     /// Validates, appends and applies `entries` as one atomic step.
     pub fn submit(&mut self, entries: &[Vec<u8>]) -> Result<Receipt, SubmitError> {
+        self.submit_with(entries, &mut |_, _| {})
+    }
+
+    /// [`Election::submit`], telling `progress` (entries applied, entries in all) as it goes.
+    pub fn submit_with(
+        &mut self,
+        entries: &[Vec<u8>],
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Receipt, SubmitError> {
         let mut refused: Option<(usize, Refusal)> = None;
         let mut applied = Vec::with_capacity(entries.len());
         let fold = &mut self.fold;
+        let total = entries.len() as u64;
         let result = self.log.append_with(entries, |conn, first| {
             for (i, e) in entries.iter().enumerate() {
+                if i.is_multiple_of(4096) {
+                    progress(i as u64, total);
+                }
                 match fold.apply(conn, first + i as u64, e) {
                     Ok(a) => applied.push(a),
                     Err(r) => {
@@ -117,6 +130,52 @@ impl Election {
                 }
             }
         }
+    }
+
+    /// Checks `entries` as [`Election::submit`] would, records nothing, and returns every
+    /// refusal with the entry's position in `entries`, not only the first: a refused entry of a
+    /// batch is set aside and the rest of the batch is still checked. An importer uses this to
+    /// list every bad row at once. `progress` gets (entries checked, entries in all).
+    pub fn check(
+        &mut self,
+        entries: &[Vec<u8>],
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<(usize, Refusal)>, SubmitError> {
+        let first = self.log.size();
+        let conn = self.log.storage().connection();
+        let setup = |e: rusqlite::Error| SubmitError::Setup(format!("checking: {e}"));
+        conn.execute_batch("BEGIN").map_err(setup)?;
+        self.fold.set_checking(true);
+        let mut refusals = Vec::new();
+        let total = entries.len() as u64;
+        for (i, e) in entries.iter().enumerate() {
+            if i.is_multiple_of(4096) {
+                progress(i as u64, total);
+            }
+            let index = first + i as u64;
+            let outcome = self.fold.apply(conn, index, e);
+            refusals.extend(
+                self.fold
+                    .take_skipped()
+                    .into_iter()
+                    .map(|r| ((r.index - first) as usize, r)),
+            );
+            if let Err(r) = outcome {
+                // Not a batch entry (a manifest, or a single event): what follows depends on it.
+                refusals.push((i, r));
+                break;
+            }
+        }
+        if refusals.is_empty()
+            && let Err(r) = self.fold.finish(conn, first + total)
+        {
+            refusals.push((entries.len().saturating_sub(1), r));
+        }
+        progress(total, total);
+        self.fold.set_checking(false);
+        self.fold.reset();
+        conn.execute_batch("ROLLBACK").map_err(setup)?;
+        Ok(refusals)
     }
 
     pub fn log(&self) -> &Log<SqliteStorage> {

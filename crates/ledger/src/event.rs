@@ -267,6 +267,19 @@ pub struct Register {
     pub voter: String,
 }
 
+/// The commitment to a voter's private fields: base64 SHA-256 of the 32-byte `salt` followed by
+/// the fields as a canonical JSON object of strings (RFC 8785; field names are ASCII, so byte
+/// order is JCS order), e.g. `{"date_of_birth":"1961-04-12","id_number":"K123"}`. Whoever
+/// holds the salt and the fields can show that they match the registration; nobody else learns
+/// them, and a guessed date of birth cannot be checked without the salt.
+pub fn commitment(salt: &[u8; 32], fields: &BTreeMap<String, String>) -> String {
+    use base64::prelude::*;
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(serde_json::to_vec(fields).expect("strings serialise"));
+    BASE64_STANDARD.encode(h.finalize())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVoter {

@@ -9,6 +9,7 @@ mod exportcmd;
 mod forensics;
 mod http;
 mod importcdf;
+mod importcmd;
 mod keygen;
 mod logcmd;
 mod logdir;
@@ -54,6 +55,7 @@ enum Command {
     Publish(electioncmd::PublishArgs),
     /// Rebuild an election's state from its published log alone and print its numbers.
     Replay(electioncmd::ReplayArgs),
+    Import(importcmd::Args),
     Export(exportcmd::Args),
     ImportCdf(importcdf::Args),
     Keygen(keygen::Args),
@@ -97,6 +99,7 @@ fn main() -> anyhow::Result<()> {
         Command::Status(args) => electioncmd::status(args),
         Command::Publish(args) => electioncmd::publish(args),
         Command::Replay(args) => electioncmd::replay(args),
+        Command::Import(args) => importcmd::run(args),
         Command::Export(args) => exportcmd::run(args),
         Command::ImportCdf(args) => importcdf::run(args),
         Command::Keygen(args) => keygen::run(args),
