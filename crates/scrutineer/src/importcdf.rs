@@ -1,4 +1,4 @@
-//! `scrutineer import-cdf`: result forms from a NIST SP 1500-100 JSON (CDF) results file.
+//! `scrutineer import cdf`: result forms from a NIST SP 1500-100 JSON (CDF) results file.
 
 use crate::logdir::read_key;
 use anyhow::{Context, bail};
@@ -7,7 +7,7 @@ use ledger::SubmitError;
 use ledger::event::{Content, Event, ResultForm, build_batch};
 use std::path::PathBuf;
 
-/// Import result forms from a NIST SP 1500-100 JSON (CDF) results file, all or none.
+/// Record result forms from a NIST SP 1500-100 JSON (CDF) results file, all or none.
 ///
 /// The forms go in as one signed batch. Each station in the file with counts becomes one
 /// result form per contest, filed as --source (the signer's role must allow it: a polling
@@ -22,7 +22,7 @@ use std::path::PathBuf;
 /// BallotsCast minus the valid ones. Area totals in the file are skipped. Any problem is an
 /// error naming the file and the JSON path, and nothing is recorded.
 ///
-///   scrutineer import-cdf kh-2013 official-results.json --as cnrp-agent.key --source party:CNRP
+///   scrutineer import cdf kh-2013 official-results.json --as cnrp-agent.key --source party:CNRP
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {

@@ -57,6 +57,7 @@ enum What {
     Stations(StationsArgs),
     Roll(RollArgs),
     Results(ResultsArgs),
+    Cdf(crate::importcdf::Args),
 }
 
 #[derive(clap::Args)]
@@ -172,6 +173,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         What::Stations(a) => stations(a),
         What::Roll(a) => roll(a),
         What::Results(a) => results(a),
+        What::Cdf(a) => crate::importcdf::run(a),
     }
 }
 

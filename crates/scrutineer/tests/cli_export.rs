@@ -1,5 +1,5 @@
 //! Results out and back in through the command line: `export --format cdf` is valid against
-//! NIST's schema; `import-cdf` of that file into a second election, as another source, gives
+//! NIST's schema; `import cdf` of that file into a second election, as another source, gives
 //! every station the same numbers; `export --format csv` has its documented header and the
 //! totals `replay --json` prints; bad files are refused with the file and JSON path, and
 //! nothing is recorded.
@@ -422,7 +422,8 @@ fn results_go_out_as_cdf_and_come_back_in_as_another_source() {
     // In, as party A's copies in the second election: every station's numbers match.
     let out = ok(
         &[
-            "import-cdf",
+            "import",
+            "cdf",
             "second",
             "results.json",
             "--as",
@@ -444,7 +445,8 @@ fn results_go_out_as_cdf_and_come_back_in_as_another_source() {
     // And party A's own copies, read from the same file, as the observer's.
     ok(
         &[
-            "import-cdf",
+            "import",
+            "cdf",
             "second",
             "results.json",
             "--as",
@@ -588,7 +590,8 @@ fn bad_cdf_files_are_refused_with_the_file_and_json_path_and_nothing_is_recorded
         std::fs::write(d.join("bad.json"), serde_json::to_vec(&doc).unwrap()).unwrap();
         let err = fails(
             &[
-                "import-cdf",
+                "import",
+                "cdf",
                 "second",
                 "bad.json",
                 "--as",
@@ -610,7 +613,8 @@ fn bad_cdf_files_are_refused_with_the_file_and_json_path_and_nothing_is_recorded
     // names the file, the path of the station's counts, and the field.
     let err = fails(
         &[
-            "import-cdf",
+            "import",
+            "cdf",
             "second",
             "results.json",
             "--as",
@@ -629,7 +633,8 @@ fn bad_cdf_files_are_refused_with_the_file_and_json_path_and_nothing_is_recorded
     // Once in, the same file again is refused whole.
     ok(
         &[
-            "import-cdf",
+            "import",
+            "cdf",
             "second",
             "results.json",
             "--as",
@@ -642,7 +647,8 @@ fn bad_cdf_files_are_refused_with_the_file_and_json_path_and_nothing_is_recorded
     let after = log_size(&d.join("second"));
     let err = fails(
         &[
-            "import-cdf",
+            "import",
+            "cdf",
             "second",
             "results.json",
             "--as",
@@ -657,7 +663,8 @@ fn bad_cdf_files_are_refused_with_the_file_and_json_path_and_nothing_is_recorded
 
     let err = fails(
         &[
-            "import-cdf",
+            "import",
+            "cdf",
             "second",
             "results.json",
             "--as",
