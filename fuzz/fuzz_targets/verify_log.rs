@@ -67,10 +67,10 @@ fuzz_target!(|data: &[u8]| {
             sign_checkpoint(&log_key(), entries.len() as u64, mth(&entries)),
         );
     }
-    if flags & 4 != 0 {
-        if let Some(p) = previous.as_mut() {
-            p.root = String::from_utf8_lossy(input.chunk()).into_owned();
-        }
+    if flags & 4 != 0
+        && let Some(p) = previous.as_mut()
+    {
+        p.root = String::from_utf8_lossy(input.chunk()).into_owned();
     }
 
     // Damage to the files.

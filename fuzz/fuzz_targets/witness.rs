@@ -90,10 +90,10 @@ fn fixture() -> &'static Fixture {
 /// makes a new one.
 fn scratch() -> tempfile::TempDir {
     let shm = std::path::Path::new("/dev/shm");
-    if shm.is_dir() {
-        if let Ok(t) = tempfile::tempdir_in(shm) {
-            return t;
-        }
+    if shm.is_dir()
+        && let Ok(t) = tempfile::tempdir_in(shm)
+    {
+        return t;
     }
     tempfile::tempdir().unwrap()
 }
