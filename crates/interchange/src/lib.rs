@@ -1,11 +1,13 @@
 //! CSV interchange for scrutineer: reads foreign CSV layouts through a column-mapping file,
 //! so that a new country's files import without code changes.
 //!
-//! Today it reads station-level result rows (one row per polling station, possibly with
-//! several copies of the result form per row); voter rolls, station lists and export to CSV
-//! and the NIST results format will sit beside it. It never knows about the log, signatures
-//! or statistics: it turns bytes into typed rows, or into an error that names the file, the
-//! line and the column (or the mapping file's key).
+//! A mapping describes one kind of row (its `record` key): station-level results (one row per
+//! polling station, possibly with several copies of the result form), read by
+//! [`StationResultsReader`]; a station list (areas, name, registered voters), read by
+//! [`StationListReader`]; or a voter roll (public fields and private ones), read by
+//! [`VoterRollReader`]. Results also go out as CSV and NIST CDF ([`tally`], [`cdf`]). The crate
+//! never knows about the log, signatures or statistics: it turns bytes into typed rows, or
+//! into an error that names the file, the line and the column (or the mapping file's key).
 //!
 //! ```no_run
 //! use interchange::{Mapping, StationResultsReader};
@@ -24,7 +26,7 @@
 //! checked; an unknown key is an error, so a typo never goes unnoticed.
 //!
 //! ```toml
-//! record = "station-results"        # the kind of row; the only kind so far
+//! record = "station-results"        # or "stations" or "voter-roll" (below)
 //! description = "free text"         # optional
 //!
 //! [csv]                              # optional; these are the defaults
@@ -68,6 +70,42 @@
 //! written with digits; anything else is an error naming the file, the line, the column
 //! and the mapping key. Files ending in `.gz` are gunzipped and files ending in `.zip` are
 //! read from their first `.csv` member, both as a stream.
+//!
+//! A station list (`record = "stations"`) uses `[station]` only: `id`, `id_separator`, `areas`
+//! (required: every level, outermost first; each area's `column` is its name, and an optional
+//! `code` column its code, which otherwise is the path of names joined with `id_separator`),
+//! and optionally `name` and `registered`.
+//!
+//! ```toml
+//! record = "stations"
+//! [station]
+//! id = ["region", "tik", "uik"]
+//! areas = [{ level = "region", column = "region" }, { level = "tik", column = "tik" }]
+//! registered = 3
+//! ```
+//!
+//! A voter roll (`record = "voter-roll"`) names the voter's station in `[station]` (`id`,
+//! `id_separator`), the public fields in `[voter]`, and fields that must never be published in
+//! `[private]`; several columns of a name or a private field are joined with a space.
+//!
+//! ```toml
+//! record = "voter-roll"
+//! [station]
+//! id = ["village_id", "tps"]
+//! [voter]
+//! id = "nik"
+//! name = ["given_name", "surname"]
+//! sex = "sex"
+//! sex_values = { F = ["P"], M = ["L"] }  # optional; default f/female, m/male, x
+//! birth_date = "dob"                      # or birth_year = "year"
+//! birth_date_format = "DD/MM/YYYY"
+//! [private]
+//! date_of_birth = "dob"
+//! address = ["street", "village"]
+//! ```
+//!
+//! Every reader stops at the first bad row unless told to `keep_going()`, in which case each
+//! bad row is one error item and reading goes on (an importer lists them all).
 //!
 //! `docs/mapping.md` has the same reference with worked examples, and `mappings/` holds the
 //! mappings for the Russian 2011 and Indonesian 2019 files.

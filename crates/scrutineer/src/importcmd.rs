@@ -308,7 +308,8 @@ impl Import {
     }
 
     /// Submits `staged` as one batch. With --skip-invalid, first finds every event the election
-    /// would refuse and leaves its row out. Returns the receipt and the events taken.
+    /// would refuse and leaves its row out; without, any bad row refuses the file, after every
+    /// bad row has been found. Returns the receipt and the events taken.
     fn submit(
         &mut self,
         content: Content,
@@ -316,8 +317,15 @@ impl Import {
         governed: Option<(String, Vec<String>)>,
         field_key: &dyn Fn(&str) -> Option<String>,
     ) -> anyhow::Result<(ledger::election::Receipt, Staged)> {
-        self.stop_if_bad()?;
-        self.check_sizes(&mut staged)?;
+        self.check_sizes(&mut staged);
+        if !self.bad.is_empty() && !self.skip_invalid {
+            // Some rows are bad already; find those the election would refuse too, then stop.
+            if !staged.events.is_empty() {
+                let entries = build(&self.key, content, &staged, governed.clone());
+                self.find_refused(&entries, &staged, field_key)?;
+            }
+            self.stop_if_bad()?;
+        }
         if staged.events.is_empty() {
             bail!(
                 "nothing to import: no row of {} is left",
@@ -327,31 +335,18 @@ impl Import {
         if self.skip_invalid {
             // Leaving a row out can change what else is refused (an area and its stations),
             // so check again until nothing is.
-            for _ in 0..8 {
+            for round in 0.. {
                 let entries = build(&self.key, content, &staged, governed.clone());
-                let bar = progress::bar(entries.len() as u64, "checking");
-                let refusals = self
-                    .election
-                    .check(&entries, &mut |done, _| bar.set_position(done))
-                    .map_err(explain)?;
-                bar.finish_and_clear();
-                if refusals.is_empty() {
+                let refused = self.find_refused(&entries, &staged, field_key)?;
+                if !refused.contains(&true) {
                     break;
                 }
-                let mut out = vec![false; staged.events.len()];
-                for (position, r) in refusals {
-                    if position == 0 {
-                        bail!(
-                            "refused, nothing was recorded: the batch itself: {}: {}",
-                            r.path,
-                            r.message
-                        );
-                    }
-                    out[position - 1] = true;
-                    self.bad
-                        .push(bad_from_refusal(staged.lines[position - 1], &r, field_key));
+                if round == 8 {
+                    bail!(
+                        "refused, nothing was recorded: rows keep being refused after 8 rounds of leaving bad rows out"
+                    );
                 }
-                staged.retain(|i| !out[i]);
+                staged.retain(|i| !refused[i]);
                 if staged.events.is_empty() {
                     self.print_bad(false);
                     bail!(
@@ -385,23 +380,7 @@ impl Import {
             ),
             Err(SubmitError::Refused { .. }) if !self.skip_invalid => {
                 // List every refused row, not only the first.
-                let bar = progress::bar(entries.len() as u64, "finding every bad row");
-                let refusals = self
-                    .election
-                    .check(&entries, &mut |done, _| bar.set_position(done))
-                    .map_err(explain)?;
-                bar.finish_and_clear();
-                for (position, r) in refusals {
-                    if position == 0 {
-                        bail!(
-                            "refused, nothing was recorded: the batch itself: {}: {}",
-                            r.path,
-                            r.message
-                        );
-                    }
-                    self.bad
-                        .push(bad_from_refusal(staged.lines[position - 1], &r, field_key));
-                }
+                self.find_refused(&entries, &staged, field_key)?;
                 self.stop_if_bad()?;
                 bail!("refused, nothing was recorded")
             }
@@ -409,8 +388,38 @@ impl Import {
         }
     }
 
+    /// Runs the election's checks over `entries` (the batch of `staged`) without recording
+    /// anything; each refused event's row becomes a bad row. Returns which events were refused.
+    fn find_refused(
+        &mut self,
+        entries: &[Vec<u8>],
+        staged: &Staged,
+        field_key: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Vec<bool>> {
+        let bar = progress::bar(entries.len() as u64, "checking");
+        let refusals = self
+            .election
+            .check(entries, &mut |done, _| bar.set_position(done))
+            .map_err(explain)?;
+        bar.finish_and_clear();
+        let mut refused = vec![false; staged.events.len()];
+        for (position, r) in refusals {
+            if position == 0 {
+                bail!(
+                    "refused, nothing was recorded: the batch itself: {}: {}",
+                    r.path,
+                    r.message
+                );
+            }
+            refused[position - 1] = true;
+            self.bad
+                .push(bad_from_refusal(staged.lines[position - 1], &r, field_key));
+        }
+        Ok(refused)
+    }
+
     /// An entry larger than the log takes would refuse the whole batch at append time.
-    fn check_sizes(&mut self, staged: &mut Staged) -> anyhow::Result<()> {
+    fn check_sizes(&mut self, staged: &mut Staged) {
         let mut too_big = vec![false; staged.events.len()];
         for (i, e) in staged.events.iter().enumerate() {
             let size = Entry::in_batch(e.clone(), &"0".repeat(32)).to_bytes().len();
@@ -427,10 +436,8 @@ impl Import {
             }
         }
         if too_big.contains(&true) {
-            self.stop_if_bad()?;
             staged.retain(|i| !too_big[i]);
         }
-        Ok(())
     }
 
     fn levels(&self) -> anyhow::Result<Vec<String>> {
@@ -528,7 +535,11 @@ fn bad_from_refusal(
     r: &ledger::Refusal,
     field_key: &dyn Fn(&str) -> Option<String>,
 ) -> BadRow {
-    let field = r.path.strip_prefix("body.").unwrap_or(&r.path).to_string();
+    let field = match r.path.strip_prefix("body.") {
+        Some(field) => field.to_string(),
+        None if r.path == "body" => "row".to_string(),
+        None => r.path.clone(),
+    };
     let field = match field_key(&field) {
         Some(key) => format!("{field} (mapping key `{key}`)"),
         None => field,
@@ -790,7 +801,6 @@ fn roll(a: RollArgs) -> anyhow::Result<()> {
         }
     };
     // Whether the batch is governed depends on how many rows are left, so check first.
-    im.stop_if_bad()?;
     let governed = |n: usize, im: &Import| -> anyhow::Result<Option<(String, Vec<String>)>> {
         Ok(if n as u64 > threshold {
             Some((a.reason.clone(), im.asked()?))
@@ -798,27 +808,11 @@ fn roll(a: RollArgs) -> anyhow::Result<()> {
             None
         })
     };
-    if im.skip_invalid {
+    if im.skip_invalid && !staged.events.is_empty() {
         let g = governed(staged.events.len(), &im)?;
         let entries = build(&im.key, Content::Registrations, &staged, g);
-        let refusals = im
-            .election
-            .check(&entries, &mut |_, _| {})
-            .map_err(explain)?;
-        let mut out = vec![false; staged.events.len()];
-        for (position, r) in refusals {
-            if position == 0 {
-                bail!(
-                    "refused, nothing was recorded: the batch itself: {}: {}",
-                    r.path,
-                    r.message
-                );
-            }
-            out[position - 1] = true;
-            im.bad
-                .push(bad_from_refusal(staged.lines[position - 1], &r, &field_key));
-        }
-        staged.retain(|i| !out[i]);
+        let refused = im.find_refused(&entries, &staged, &field_key)?;
+        staged.retain(|i| !refused[i]);
     }
     let g = governed(staged.events.len(), &im)?;
     let is_governed = g.is_some();
