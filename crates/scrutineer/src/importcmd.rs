@@ -117,7 +117,22 @@ struct StationsArgs {
 /// commission's approval; a smaller one, signed by a registration officer, takes effect at
 /// once.
 ///
-/// Example:
+/// Example: a roll with the columns voter_id,given,family,sex,dob,id_card,address,station
+/// and this roll.toml
+///
+///   record = "voter-roll"
+///   [station]
+///   id = "station"
+///   [voter]
+///   id = "voter_id"
+///   name = ["given", "family"]
+///   sex = "sex"
+///   birth_date = "dob"
+///   birth_date_format = "DD/MM/YYYY"
+///   [private]
+///   date_of_birth = "dob"
+///   id_number = "id_card"
+///   address = "address"
 ///
 ///   scrutineer import roll kh-2013 roll-phnom-penh.csv --mapping roll.toml --as officer.key
 #[derive(clap::Args)]
