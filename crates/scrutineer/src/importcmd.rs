@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// The mapping file says which column holds what (docs/mapping.md; examples in mappings/).
 /// Its `record` key must match the kind imported: "stations", "voter-roll" or
-/// "station-results".
+/// "station-results". (`import cdf` reads result forms from NIST SP 1500-100 JSON instead,
+/// without a mapping.)
 ///
 /// Examples:
 ///
