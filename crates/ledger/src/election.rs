@@ -2,9 +2,11 @@
 //! to state in one SQLite transaction; if any entry is refused, nothing is appended.
 
 use crate::event::{Entry, Event};
-use crate::fold::{Applied, Fold, Refusal};
+use crate::fold::{Applied, Fold, Prechecked, Refusal, signature_verifies, signer_key};
 use crate::state;
+use ed25519_dalek::VerifyingKey;
 use rusqlite::Connection;
+use std::collections::HashMap;
 use tlog::{Log, LogError, SqliteStorage};
 
 /// Why a submission was not taken.
@@ -86,6 +88,68 @@ impl Election {
         })
     }
 
+    /// Parses every entry and checks the signatures of signed ones against their authors'
+    /// current keys, spread over the machine's cores. The fold checks again wherever a key
+    /// changes within the submission.
+    fn precheck(&self, entries: &[Vec<u8>]) -> Vec<Option<Prechecked>> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(entries.len().div_ceil(256))
+            .max(1);
+        let chunk = entries.len().div_ceil(threads).max(1);
+        let parsed: Vec<Option<Entry>> = std::thread::scope(|s| {
+            let handles: Vec<_> = entries
+                .chunks(chunk)
+                .map(|c| {
+                    s.spawn(move || c.iter().map(|e| Entry::parse(e).ok()).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("parsing thread"))
+                .collect()
+        });
+        let mut keys: HashMap<String, Option<(String, VerifyingKey)>> = HashMap::new();
+        for e in parsed.iter().flatten() {
+            if let (Some(author), Some(_)) = (&e.author, &e.sig)
+                && !keys.contains_key(author)
+            {
+                keys.insert(author.clone(), signer_key(self.conn(), author));
+            }
+        }
+        let keys = &keys;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = parsed
+                .chunks(chunk)
+                .map(|c| {
+                    s.spawn(move || {
+                        c.iter()
+                            .map(|e| {
+                                let e = e.clone()?;
+                                let verified_with = match &e.author {
+                                    Some(author) if e.cosigs.is_empty() => keys
+                                        .get(author)
+                                        .and_then(|k| k.as_ref())
+                                        .filter(|(_, key)| signature_verifies(&e, key))
+                                        .map(|(vkey, _)| vkey.clone()),
+                                    _ => None,
+                                };
+                                Some(Prechecked {
+                                    entry: e,
+                                    verified_with,
+                                })
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("verifying thread"))
+                .collect()
+        })
+    }
+
     /// Validates, appends and applies `entries` as one atomic step.
     pub fn submit(&mut self, entries: &[Vec<u8>]) -> Result<Receipt, SubmitError> {
         self.submit_with(entries, &mut |_, _| {})
@@ -99,6 +163,7 @@ impl Election {
     ) -> Result<Receipt, SubmitError> {
         let mut refused: Option<(usize, Refusal)> = None;
         let mut applied = Vec::with_capacity(entries.len());
+        let mut pre = self.precheck(entries).into_iter();
         let fold = &mut self.fold;
         let total = entries.len() as u64;
         let result = self.log.append_with(entries, |conn, first| {
@@ -106,7 +171,7 @@ impl Election {
                 if i.is_multiple_of(4096) {
                     progress(i as u64, total);
                 }
-                match fold.apply(conn, first + i as u64, e) {
+                match fold.apply_prechecked(conn, first + i as u64, e, pre.next().flatten()) {
                     Ok(a) => applied.push(a),
                     Err(r) => {
                         refused = Some((i, r));
