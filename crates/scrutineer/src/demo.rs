@@ -85,7 +85,7 @@ fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -218,13 +218,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     step(4, "The voter roll, one approved batch per constituency");
     let bar = progress::bar(CONSTITUENCIES.len() as u64, "voter lists");
     let mut voters = 0u64;
-    for p in 0..CONSTITUENCIES.len() {
+    for (p, constituency) in CONSTITUENCIES.iter().enumerate() {
         let batch = e.roll_submission(p);
         voters += batch.len() as u64 - 1;
         let applied = submit(&mut election, &batch)?;
         let id = proposal_of(&applied)?;
         if !decided(&submit(&mut election, &e.approvals(&id))?) {
-            bail!("the roll of {} did not take effect", CONSTITUENCIES[p].0);
+            bail!("the roll of {} did not take effect", constituency.0);
         }
         bar.inc(1);
     }
