@@ -28,6 +28,12 @@ pub fn hash_at(tile: &[u8], i: usize) -> Hash {
 /// Those tiles hold exactly the maximal complete subtrees that RFC 6962 folds into the root,
 /// so nothing else is needed.
 pub fn root_from_right_edge(edge: &[Vec<u8>]) -> Hash {
+    fold_subtrees(&maximal_subtrees(edge))
+}
+
+/// The hashes of the maximal complete subtrees of a tree, left to right, from its right edge
+/// (as for [`root_from_right_edge`]).
+fn maximal_subtrees(edge: &[Vec<u8>]) -> Vec<Hash> {
     let mut subtrees: Vec<Hash> = Vec::new();
     for tile in edge.iter().rev() {
         let width = tile.len() / HASH_SIZE;
@@ -42,11 +48,17 @@ pub fn root_from_right_edge(edge: &[Vec<u8>]) -> Hash {
             }
         }
     }
-    let mut hashes = subtrees.into_iter().rev();
-    let Some(mut root) = hashes.next() else {
+    subtrees
+}
+
+/// The root of a tree from the hashes of its maximal complete subtrees, left to right.
+fn fold_subtrees(subtrees: &[Hash]) -> Hash {
+    let mut hashes = subtrees.iter().rev();
+    let Some(&last) = hashes.next() else {
         return EMPTY_HASH;
     };
-    for left in hashes {
+    let mut root = last;
+    for &left in hashes {
         root = node_hash(left, root);
     }
     root
@@ -56,11 +68,26 @@ pub fn root_from_right_edge(edge: &[Vec<u8>]) -> Hash {
 ///
 /// Appending a leaf touches only this edge; when a tile fills up it is handed back to the caller
 /// (to be stored) and its subtree hash moves one level up.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// The edge also keeps the hashes of the tree's maximal complete subtrees (one per set bit of
+/// the size), so that the root costs a few hashes however wide the partial tiles are, and a
+/// full tile's hash falls out of appending its last leaf.
+#[derive(Debug, Clone, Default)]
 pub struct RightEdge {
     size: u64,
     levels: Vec<Vec<u8>>,
+    /// The maximal complete subtrees, left to right (largest first).
+    subtrees: Vec<Hash>,
 }
+
+/// Two edges are equal when their size and tiles are: the subtrees follow from those.
+impl PartialEq for RightEdge {
+    fn eq(&self, other: &Self) -> bool {
+        self.size == other.size && self.levels == other.levels
+    }
+}
+
+impl Eq for RightEdge {}
 
 /// A tile that filled up while appending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +110,12 @@ impl RightEdge {
                 ));
             }
         }
-        let mut edge = RightEdge { size, levels };
+        let subtrees = maximal_subtrees(&levels);
+        let mut edge = RightEdge {
+            size,
+            levels,
+            subtrees,
+        };
         while edge.levels.last().is_some_and(Vec::is_empty) {
             edge.levels.pop();
         }
@@ -109,36 +141,51 @@ impl RightEdge {
 
     /// Appends one leaf hash; pushes every tile that fills up onto `full`.
     pub fn push(&mut self, leaf: Hash, full: &mut Vec<FullTile>) {
+        self.append_to_level(0, leaf);
+        // Merge complete subtrees of equal height, as in a binary counter: one merge for each
+        // trailing one bit of the old size.
         let mut hash = leaf;
-        let mut level = 0usize;
-        loop {
-            if self.levels.len() == level {
-                self.levels
-                    .push(Vec::with_capacity(TILE_WIDTH as usize * HASH_SIZE));
+        let mut height = 0u32;
+        let mut rest = self.size;
+        while rest & 1 == 1 {
+            let left = self
+                .subtrees
+                .pop()
+                .expect("one subtree per set bit of the size");
+            hash = node_hash(left, hash);
+            height += 1;
+            rest >>= 1;
+            if height.is_multiple_of(TILE_HEIGHT) {
+                // The tile one level down just filled, and `hash` is its subtree hash.
+                let level = (height / TILE_HEIGHT) as usize;
+                let below = level - 1;
+                let index = (self.size >> (TILE_HEIGHT * below as u32)) / TILE_WIDTH;
+                full.push(FullTile {
+                    level: below as u8,
+                    index,
+                    hashes: std::mem::replace(
+                        &mut self.levels[below],
+                        Vec::with_capacity(TILE_WIDTH as usize * HASH_SIZE),
+                    ),
+                });
+                self.append_to_level(level, hash);
             }
-            let tile = &mut self.levels[level];
-            tile.extend_from_slice(&hash.0);
-            if tile.len() < TILE_WIDTH as usize * HASH_SIZE {
-                break;
-            }
-            hash = subtree_hash(tile);
-            let index = (self.size >> (TILE_HEIGHT * level as u32)) / TILE_WIDTH;
-            full.push(FullTile {
-                level: level as u8,
-                index,
-                hashes: std::mem::replace(
-                    tile,
-                    Vec::with_capacity(TILE_WIDTH as usize * HASH_SIZE),
-                ),
-            });
-            level += 1;
         }
+        self.subtrees.push(hash);
         self.size += 1;
+    }
+
+    fn append_to_level(&mut self, level: usize, hash: Hash) {
+        if self.levels.len() == level {
+            self.levels
+                .push(Vec::with_capacity(TILE_WIDTH as usize * HASH_SIZE));
+        }
+        self.levels[level].extend_from_slice(&hash.0);
     }
 
     /// The tree's root hash.
     pub fn root(&self) -> Hash {
-        root_from_right_edge(&self.levels)
+        fold_subtrees(&self.subtrees)
     }
 }
 
@@ -375,5 +422,36 @@ mod tests {
         );
         let l1 = full.iter().find(|t| t.level == 1).unwrap();
         assert_eq!(hash_at(&l1.hashes, 3), mth(&leaves[768..1024]));
+    }
+
+    #[test]
+    fn an_edge_rebuilt_from_its_tiles_grows_like_the_original() {
+        let leaves: Vec<Hash> = (0..66_000u32)
+            .map(|i| record_hash(&i.to_be_bytes()))
+            .collect();
+        let mut grown = RightEdge::default();
+        let mut ignored = Vec::new();
+        let mut done = 0usize;
+        for size in [0usize, 1, 3, 255, 256, 257, 511, 65_535, 65_536, 65_537] {
+            for leaf in &leaves[done..size] {
+                grown.push(*leaf, &mut ignored);
+            }
+            done = size;
+            let tiles = (0..grown.levels())
+                .map(|l| grown.tile(l).to_vec())
+                .collect();
+            let mut rebuilt = RightEdge::from_tiles(size as u64, tiles).unwrap();
+            assert_eq!(rebuilt, grown, "size {size}");
+            assert_eq!(rebuilt.root(), grown.root(), "size {size}");
+            let (mut a, mut b) = (grown.clone(), Vec::new());
+            let mut c = Vec::new();
+            for (i, leaf) in leaves[size..size + 300].iter().enumerate() {
+                a.push(*leaf, &mut b);
+                rebuilt.push(*leaf, &mut c);
+                assert_eq!(rebuilt.root(), a.root(), "size {size} + {}", i + 1);
+            }
+            assert_eq!(b, c, "full tiles after size {size}");
+            assert_eq!(rebuilt.root(), mth(&leaves[..size + 300]));
+        }
     }
 }
