@@ -28,7 +28,12 @@ pub const BUILD_BATCH: usize = 16_384;
 pub fn data_dir() -> PathBuf {
     match std::env::var_os("SCRUTINEER_BENCH_DATA") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data"),
+        // The workspace root is two levels above this crate.
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .nth(2)
+            .expect("crates/bench sits two levels below the workspace")
+            .join("target/bench-data"),
     }
 }
 

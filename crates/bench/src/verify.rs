@@ -54,7 +54,7 @@ pub fn print_build(big: &BigLog) {
     let when = if big.fresh {
         "built in this run"
     } else {
-        "built by an earlier run and reused"
+        "reused from the cache"
     };
     println!(
         "Log of {} entries of {} bytes, {when}: appended in {} ({} entries/s, batches of {}), \
