@@ -14,6 +14,9 @@ mod keygen;
 mod logcmd;
 mod logdir;
 mod progress;
+mod pvtcmd;
+mod review;
+mod rlacmd;
 mod sample;
 mod verifycmd;
 mod witnesscmd;
@@ -63,6 +66,8 @@ enum Command {
     Verify(verifycmd::Args),
     Forensics(forensics::Args),
     Sample(sample::Args),
+    Rla(rlacmd::Args),
+    Pvt(pvtcmd::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -106,5 +111,7 @@ fn main() -> anyhow::Result<()> {
         Command::Verify(args) => verifycmd::run(args),
         Command::Forensics(args) => forensics::run(args),
         Command::Sample(args) => sample::run(args),
+        Command::Rla(args) => rlacmd::run(args),
+        Command::Pvt(args) => pvtcmd::run(args),
     }
 }

@@ -235,6 +235,42 @@ impl BatchAudit {
         Ok((n as u64).min(self.stations.len() as u64))
     }
 
+    /// Further draws that bring a p-value of `p_value` to `alpha` or below if none of them finds
+    /// an error: the smallest `k` with `p · (1 − 1/U)^k ≤ α`, that is
+    /// `ceil(ln(α / p) / ln(1 − 1/U))`; 0 when `p ≤ α`; 1 when `U ≤ 1` (one clean draw then
+    /// makes the p-value 0).
+    pub fn further_draws(&self, alpha: f64, p_value: f64) -> Result<u64, StatsError> {
+        check_risk_limit(alpha)?;
+        if !(p_value.is_finite() && p_value >= 0.0) {
+            return Err(StatsError::OutOfRange {
+                name: "the p-value",
+                value: p_value,
+                expected: "a number from 0 to 1",
+            });
+        }
+        if p_value <= alpha {
+            return Ok(0);
+        }
+        if self.total <= 1.0 {
+            return Ok(1);
+        }
+        let k = ((alpha / p_value).ln() / (1.0 - 1.0 / self.total).ln()).ceil();
+        Ok(k.max(1.0) as u64)
+    }
+
+    /// The expected number of distinct stations among `draws` PPEB draws:
+    /// `Σ_p 1 − (1 − u_p / U)^draws`.
+    pub fn expected_distinct_stations(&self, draws: u64) -> f64 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let n = draws.min(i32::MAX as u64) as i32;
+        self.bounds
+            .iter()
+            .map(|u| 1.0 - (1.0 - u / self.total).powi(n))
+            .sum()
+    }
+
     /// PPEB draws `first..first+count` (numbered from 1), with replacement.
     ///
     /// Draw j uses the consistent_sampler first ticket of the id `"ppeb-" + j` under the seed,
@@ -599,6 +635,22 @@ mod tests {
         ));
         let over = vec![station("1", 10, 11, 4)];
         assert!(BatchAudit::from_stations("x", &["A", "B"], 1, over).is_err());
+    }
+
+    #[test]
+    fn further_draws_and_distinct_stations() {
+        let audit = ten_stations(); // U = 6
+        assert_eq!(audit.further_draws(0.1, 0.05).unwrap(), 0);
+        // (5/6)^k <= 0.1: k = ceil(ln 0.1 / ln(5/6)) = 13, the plan's uncapped size.
+        assert_eq!(audit.further_draws(0.1, 1.0).unwrap(), 13);
+        // From p = 0.2: ln(0.5) / ln(5/6) = 3.8 → 4, and 0.2 · (5/6)^4 = 0.0965 ≤ 0.1.
+        assert_eq!(audit.further_draws(0.1, 0.2).unwrap(), 4);
+        assert!(audit.further_draws(0.1, f64::NAN).is_err());
+        assert!(audit.further_draws(0.0, 0.5).is_err());
+        // Ten equal stations: 10 (1 − 0.9^n).
+        let d = audit.expected_distinct_stations(5);
+        assert!((d - 10.0 * (1.0 - 0.9f64.powi(5))).abs() < 1e-12, "{d}");
+        assert_eq!(audit.expected_distinct_stations(0), 0.0);
     }
 
     #[test]
