@@ -862,6 +862,15 @@ pub fn seats(
     Ok(out)
 }
 
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(width - 1).collect();
+        format!("{cut}…")
+    }
+}
+
 fn print_numbers(
     roll: &[ledger::report::AreaRoll],
     totals: &[ledger::report::Totals],
@@ -870,9 +879,18 @@ fn print_numbers(
     if !roll.is_empty() {
         println!("\nregistered voters by area:");
         for r in roll {
+            // Where an area's code is its name (as in files without codes), say it once.
+            let label = if r.name == r.area {
+                r.area.clone()
+            } else {
+                format!("{} {}", r.area, r.name)
+            };
             println!(
-                "  {:<10} {:<24} {:>10} on the roll {:>10} published {:>6} stations",
-                r.area, r.name, r.voters, r.registered, r.stations
+                "  {:<35} {:>10} on the roll {:>10} published {:>6} stations",
+                truncate(&label, 35),
+                r.voters,
+                r.registered,
+                r.stations
             );
         }
         let voters: u64 = roll.iter().map(|r| r.voters).sum();
