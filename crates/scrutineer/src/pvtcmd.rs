@@ -18,51 +18,58 @@ use crate::review::{
 };
 
 const LONG_ABOUT: &str = "\
-A parallel vote tabulation (PVT, or quick count) estimates the result from the forms of a \
-random sample of polling stations, as NDI teaches it, and says whether each official figure \
-lies inside the estimate's interval. Observers run it from their own copies of the forms; \
+A parallel vote tabulation (PVT, or quick count) estimates the result from the forms of a
+random sample of polling stations, as NDI teaches it, and says whether each official figure
+lies inside the estimate's interval. Observers run it from their own copies of the forms;
 anyone can rerun it from the public record.
 
 The cycle:
 
-  1. plan       the sample size in voters, n = P(1-P) / (E²/Z² + P(1-P)/N), and in stations, \
-from the margin of error E, the confidence, the expected share P and the expected turnout; N \
-is the registered voters of the election's stations.
-  2. draw       the stations, stratified, from a seed of at least 20 dice rolled in public. \
-The strata are the areas of the top level (or --level LEVEL, or --level none); each stratum \
-gets stations in proportion to its number of stations (Hare largest remainder) and draws \
-them with Rivest's consistent_sampler, so anyone can redo it. The draw prints the seed's \
-SHA-256 commitment (see `scrutineer rla --help`).
-  3. estimate   each choice's share of the valid votes and the turnout, with the ratio \
-estimator and its cluster variance, margins at 95% and 99%, from the sampled stations' \
-figures of one source: a copy of the forms recorded in the election (--source official, \
-party:PARTY or observer:ORGANISATION) or a CSV file of observers' reports (--reports). Then \
-the verdict: is each official figure (the official forms added up over the same stations) \
-inside the 95% and the 99% interval? An official figure outside the 99% interval is strong \
-evidence that the official count differs from the forms at the stations.
+  1. plan      The sample size in voters, n = P(1-P) / (E²/Z² + P(1-P)/N), and in
+               stations, from the margin of error E, the confidence, the expected share P
+               and the expected turnout; N is the registered voters of the stations.
+  2. draw      The stations, stratified, from a seed of at least 20 dice rolled in public.
+               The strata are the areas of the top level (or --level LEVEL, or --level none).
+               Each stratum gets stations in proportion to its number of stations (Hare
+               largest remainder) and draws them with Rivest's consistent_sampler, so anyone
+               can redo it. The draw prints the seed's SHA-256 commitment, as `rla draw` does.
+  3. estimate  Each choice's share of the valid votes, and turnout, by the ratio estimator
+               with its cluster variance and margins at 95% and 99%, from the sampled
+               stations' figures of one source: a copy of the forms recorded in the election
+               (--source official, party:PARTY or observer:ORGANISATION), or a CSV file of
+               observers' reports (--reports). Then the verdict: is each official figure (the
+               official forms added up over the same stations) inside the 95% and the 99%
+               interval? An official figure outside the 99% interval is strong evidence that
+               the official count differs from the forms at the stations.
 
-The estimate draws the sample again from --seed and --take (and --level), so it uses the \
-sampled stations and only those; rows of other stations in a reports file are ignored.
+The estimate draws the sample again from --seed, --take and --level, so it uses the sampled
+stations and only those; rows of other stations in a reports file are ignored. A stratum
+with any sampled station needs at least two reporting, unless all its stations were drawn.
 
-Reports files (CSV; .csv.gz and .csv.zip are read too): one row per station with the header \
-station,<choice id>,... (one column per choice id, any order), optionally with registered \
-and ballots_cast columns; an empty cell is a figure not reported. Any other layout is read \
-through --mapping (a station-results mapping, docs/mapping.md; --from picks one of its \
-sources); its station id must be the station code. A sampled station without a row, or \
-lacking a vote figure, is missing: --missing non-response (default) leaves it out and lets \
-its stratum's other stations stand for it; --missing not-counted counts it as a station with \
-no votes (for checking a copy against that copy's own full count).
+Reports files (CSV; .csv.gz and .csv.zip are read too): one row per station, with the header
+station,<choice id>,... (one column per choice id, in any order) and optionally registered
+and ballots_cast columns; an empty cell is a figure not reported. Any other layout is read
+through --mapping (a station-results mapping, docs/mapping.md; --from picks one of its
+sources) whose station id is the station code.
 
-Formulas and sources: docs/methods.md, sections 5 and 9.";
+A sampled station without a row, or lacking a vote figure, is missing. --missing
+non-response (the default) leaves it out and lets its stratum's other stations stand for
+it; --missing not-counted counts it as a station with no votes (to check a copy against
+that copy's own full count).
+
+The election is given as for `scrutineer rla`: a directory, a published log with --vkey or
+--policy, or --state-db FILE. Formulas and sources: docs/methods.md, sections 5 and 9.";
 
 const EXAMPLES: &str = "\
-Example, on the demo election:
+Example, on the demo election (its provinces are too small at 1/100 for strata):
+
   scrutineer demo --scale 1/100 --dir demo
-  scrutineer pvt plan demo/election --margin-of-error 0.02 --turnout 0.7
-  scrutineer pvt draw demo/election --seed 16253441256312546312654 --take 60 --template reports.csv
-  scrutineer pvt estimate demo/election --seed 16253441256312546312654 --take 60 \\
+  scrutineer pvt plan demo/election --margin-of-error 0.01 --turnout 0.7
+  scrutineer pvt draw demo/election --seed 35216452316254163524 --take 60 --level none \\
+      --template reports.csv
+  scrutineer pvt estimate demo/election --seed 35216452316254163524 --take 60 --level none \\
       --source observer:COMFREL
-  scrutineer pvt estimate demo/election --seed 16253441256312546312654 --take 60 \\
+  scrutineer pvt estimate demo/election --seed 35216452316254163524 --take 60 --level none \\
       --reports reports.csv";
 
 /// Run a parallel vote tabulation over an election: plan, draw, estimate.
@@ -417,6 +424,23 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
             "  by stratum, about (the draw rounds these by largest remainder): {}",
             shares.join(", ")
         );
+        let thin = frame
+            .frame
+            .stratum_sizes()
+            .iter()
+            .filter(|h| {
+                let share = k * h.stations as f64 / total;
+                share < 2.0 && (h.stations as f64) > share.round()
+            })
+            .count();
+        if thin > 0 {
+            outln!(
+                o,
+                "  {thin} strata would get fewer than 2 stations; a stratum with one sampled station \
+                 of several has no variance estimate. Take more stations or use --level with \
+                 larger areas (or none)."
+            );
+        }
     }
     outln!(o, "Next: roll the dice in public, then\n  {next}");
     review::write_stdout(&o)

@@ -17,68 +17,84 @@ use crate::review::{
 };
 
 const LONG_ABOUT: &str = "\
-A risk-limiting audit checks the reported outcome of one contest against the paper ballots. \
-The reported result is the official result forms recorded in the election; the audit counts a \
-random sample of ballots by hand and stops as soon as the chance that a wrong outcome would \
-have been confirmed (the risk) is at or below the risk limit. A wrong outcome is never \
-confirmed: the audit then grows until every ballot is counted by hand.
+A risk-limiting audit checks the reported outcome of one contest against the paper ballots.
+The reported result is the official result forms recorded in the election. The audit counts
+a random sample of ballots by hand and stops once the risk - the largest chance that it
+would confirm a wrong outcome - is at or below the risk limit. A wrong outcome is confirmed
+with a chance of at most the risk limit; otherwise the audit grows, round by round, into a
+full hand count, and the hand count decides.
 
-The cycle, run by anyone from the public record:
+The cycle, which anyone can run from the public record:
 
-  1. plan     how many stations (macro) or ballots (bravo) the first round needs.
-  2. draw     which ones, from a seed of at least 20 dice rolled in public. The draw prints the \
-seed's SHA-256 commitment; whoever rolls records it before the roll is revealed, and anyone \
-then checks it with --salt and --commitment. --template writes the recount file to fill in.
-  3. assess   reads the hand counts (a CSV file) and decides: confirmed; continue, with the \
-size of the next round (draw it with --first and --count, add its rows to the same file, \
-assess again with the new --draws); or a full hand count.
+  1. plan    How many stations (macro) or ballots (bravo) the first round needs.
+  2. draw    Which ones, from a seed of at least 20 dice rolled in public. It prints the
+             seed's SHA-256 commitment: whoever rolls records it before revealing the roll,
+             and anyone checks it later with --salt and --commitment. --template writes the
+             file to fill in with the hand counts.
+  3. assess  Reads the hand counts (CSV) and decides: CONFIRMED; CONTINUE, with the size of
+             the next round (draw it with --first and --count, then assess again with every
+             round's file and the new --draws); or FULL HAND COUNT.
 
 Methods:
-  macro   batch comparison, the polling station as the batch (MACRO, as VotingWorks Arlo). \
-Stations are drawn with replacement, with probability proportional to their error bound \
-(PPEB); all the ballots of a drawn station are counted by hand and compared with its official \
-form.
-  bravo   ballot polling (BRAVO). Single ballots are drawn with replacement from the ballot \
-manifest: ballots 1 to B of every station, B = valid + invalid on its official form, with the \
-id STATION:N, by Rivest's consistent_sampler. A ballot drawn twice counts twice.
 
-The contest is --contest (needed when the election has several) in --area (default: the whole \
-election). Its reported winners are the --winners choices with the most official votes there \
-(default 1); every winner-loser pair is checked. For a party-list contest this audits which \
-lists got the most votes in the area, not the seat allocation. Stations without an official \
-form are left out and listed.
+  macro  Batch comparison with the polling station as the batch (MACRO, as VotingWorks
+         Arlo). Stations are drawn with replacement, with probability proportional to their
+         error bound (PPEB). Every ballot of a drawn station is counted by hand, and the
+         count is compared with the station's official form.
+  bravo  Ballot polling (BRAVO). Single ballots are drawn with replacement, by Rivest's
+         consistent_sampler, from the ballot manifest: ballots 1 to B of every station, where
+         B is valid + invalid on its official form, with ids STATION:N. A ballot drawn twice
+         counts twice.
+
+The contest is --contest (needed when the election has several) in --area (default: the
+whole election). Its reported winners are the --winners choices with the most official
+votes there (default 1), and every winner-loser pair is checked. For a party-list contest
+this audits which lists got the most votes in the area, not the seat allocation. Stations
+without an official form are left out and listed.
 
 Recount files (CSV; .csv.gz and .csv.zip are read too):
-  macro   one row per station drawn, with the header station,<choice id>,... (one column per \
-choice id of the contest, any order; other columns are ignored), the hand count of each \
-choice's votes as whole numbers. Any other layout is read through --mapping (a \
-station-results mapping, docs/mapping.md; --from picks one of its sources); its station id \
-must be the station code.
-  bravo   one row per ballot drawn, with the header ballot,choice (other columns ignored): the \
-ballot's id as drawn and the choice marked on it, by id or name; blank, invalid or an empty \
-cell for a ballot with no vote for any choice.
 
-Every method and formula, and how to redo a draw with the Python tools: docs/methods.md \
-(sections 2, 3 and 9).";
+  macro  One row per station drawn. The header is station,<choice id>,... with one column
+         per choice id of the contest, in any order; other columns are ignored. Counts are
+         whole numbers. Any other layout is read through --mapping (a station-results
+         mapping, docs/mapping.md; --from picks one of its sources) whose station id is the
+         station code. Rows for stations not drawn do not enter the p-value; a file with
+         every station is a full hand count.
+  bravo  One row per ballot drawn, with the header ballot,choice (other columns ignored):
+         the ballot's id as drawn, and the choice marked on it by id or name, or blank,
+         invalid or an empty cell for a ballot with no vote for any choice.
+
+The election is an election directory, a published log replayed first (--vkey and
+--witness, or --policy; add --state-db FILE to keep the rebuilt state), or --state-db FILE
+alone for a state kept by an earlier replay.
+
+Every formula, and how to redo a draw with the Python tools: docs/methods.md, sections 2, 3
+and 9.";
 
 const EXAMPLES: &str = "\
-Example: a MACRO audit of the demo election at a 5% risk limit
-  scrutineer demo --scale 1/100 --dir demo
-  scrutineer rla plan demo/election --method macro --risk-limit 0.05
-  scrutineer rla draw demo/election --method macro --seed 16253441256312546312654 \\
-      --template recount.csv
-      (count every drawn station's ballots by hand; fill in recount.csv)
-  scrutineer rla assess demo/election --method macro --seed 16253441256312546312654 \\
-      --draws 57 --recount recount.csv
-      (\"continue\": draw the next round, add its rows to recount.csv, assess again)
-  scrutineer rla draw demo/election --method macro --seed 16253441256312546312654 \\
-      --first 58 --count 4 --template round2.csv
-  scrutineer rla assess demo/election --method macro --seed 16253441256312546312654 \\
-      --draws 61 --recount recount.csv
+Example: a MACRO audit of the demo election at a 5% risk limit.
 
-The election may also be a published log, replayed first (add --state-db FILE to keep the \
-rebuilt state and pass it alone to the next steps):
-  scrutineer rla plan demo/public --vkey LOG_VKEY --witness W1 --witness W2 --method bravo";
+  scrutineer demo --scale 1/100 --dir demo
+  scrutineer rla plan demo/election --method macro
+      First round: 58 draws of stations ...
+  scrutineer rla draw demo/election --method macro --seed 35216452316254163524 \\
+      --template round1.csv
+      Count the ballots of every station listed; fill in round1.csv.
+  scrutineer rla assess demo/election --method macro --seed 35216452316254163524 \\
+      --draws 58 --recount round1.csv
+      080201-008 (drawn 1x): CNRP 142 -> 177, CPP 202 -> 167 ...
+      p-value (risk) 0.057589 ... Decision: CONTINUE. Draw 3 more stations
+  scrutineer rla draw demo/election --method macro --seed 35216452316254163524 \\
+      --first 59 --count 3 --template round2.csv
+  scrutineer rla assess demo/election --method macro --seed 35216452316254163524 \\
+      --draws 61 --recount round1.csv --recount round2.csv
+      p-value (risk) 0.049237 ... Decision: CONFIRMED.
+
+From the published log, keeping the rebuilt state for the next steps:
+
+  scrutineer rla plan demo/public --vkey LOG_VKEY --witness W1 --witness W2 \\
+      --state-db kh.db --method bravo
+  scrutineer rla draw --state-db kh.db --method bravo --seed 35216452316254163524";
 
 /// Run a risk-limiting audit of a contest: plan, draw, assess.
 #[derive(clap::Args)]
@@ -194,9 +210,10 @@ struct AssessArgs {
     /// How many draws have been made in all rounds so far (draws 1..N).
     #[arg(long, value_name = "N")]
     draws: u64,
-    /// The hand counts (CSV; see `scrutineer rla --help` for the layout).
-    #[arg(long, value_name = "FILE")]
-    recount: PathBuf,
+    /// The hand counts (CSV; see `scrutineer rla --help` for the layout). Repeat for one file
+    /// per round; a station or ballot given in two files must have the same count in both.
+    #[arg(long, value_name = "FILE", required = true)]
+    recount: Vec<PathBuf>,
     /// macro: a station-results mapping describing the recount file's layout.
     #[arg(long, value_name = "MAP")]
     mapping: Option<PathBuf>,
@@ -916,18 +933,20 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
             }
         }
     }
+    let file = d.template.as_ref().map_or("RECOUNT.csv".to_string(), |t| {
+        shell(&t.display().to_string())
+    });
     o.push_str(&format!(
-        "Next: count them by hand{}, then\n  {} --seed {} --draws {last} --recount {}\n",
+        "Next: count them by hand{}, then\n  {} --seed {seed} --draws {last} {}--recount {file}\n",
         d.template
             .as_ref()
             .map_or(String::new(), |t| format!(" into {}", t.display())),
         audit.command(a, "assess"),
-        seed,
-        d.template
-            .as_ref()
-            .map_or("RECOUNT.csv".to_string(), |t| shell(
-                &t.display().to_string()
-            ))
+        if d.first > 1 {
+            "--recount EARLIER_ROUNDS.csv "
+        } else {
+            ""
+        },
     ));
     review::write_stdout(&o)
 }
@@ -1084,62 +1103,69 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
     for d in &draws {
         drawn.entry(d.station.as_str()).or_default().push(d.draw);
     }
-    let name = x.recount.display().to_string();
-    let rows = review::StationFile {
-        file: &x.recount,
-        mapping: x.mapping.as_deref(),
-        from: x.from.as_deref(),
-        extra: &[],
-    }
-    .read(&audit.scope.contest)?;
+    let name = files_text(&x.recount);
     let choices = audit.scope.choice_ids();
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    // Station → where its count was first given, and the count.
+    let mut seen: HashMap<String, (String, Vec<u64>)> = HashMap::new();
     let mut recounts = Vec::new();
     let mut not_drawn = 0usize;
-    for row in rows {
-        let at = format!("{name}:{}", row.line);
-        if !audit.index.contains_key(&row.station) {
-            if audit.scope.is_station(&row.station) {
+    for file in &x.recount {
+        let rows = review::StationFile {
+            file,
+            mapping: x.mapping.as_deref(),
+            from: x.from.as_deref(),
+            extra: &[],
+        }
+        .read(&audit.scope.contest)?;
+        for row in rows {
+            let at = format!("{}:{}", file.display(), row.line);
+            if !audit.index.contains_key(&row.station) {
+                if audit.scope.is_station(&row.station) {
+                    bail!(
+                        "{at}: column station: station {:?} is not in this audit: it is outside {} or has no official form",
+                        row.station,
+                        audit.scope.area_text()
+                    );
+                }
                 bail!(
-                    "{at}: column station: station {:?} is not in this audit: it is outside {} or has no official form",
-                    row.station,
-                    audit.scope.area_text()
+                    "{at}: column station: unknown station {:?}; station ids are the election's station codes",
+                    row.station
                 );
             }
-            bail!(
-                "{at}: column station: unknown station {:?}; station ids are the election's station codes",
-                row.station
-            );
-        }
-        if let Some(earlier) = seen.insert(row.station.clone(), row.line) {
-            bail!(
-                "{at}: station {:?} is already on line {earlier}; give each station's count once",
-                row.station
-            );
-        }
-        if !drawn.contains_key(row.station.as_str()) {
-            // Not drawn: it does not enter the p-value (a full hand count file is all rows).
-            not_drawn += 1;
-        }
-        let mut votes = Vec::with_capacity(choices.len());
-        for (c, v) in choices.iter().zip(&row.votes) {
-            match v {
-                Some(v) => votes.push(*v),
-                None => bail!(
-                    "{at}: station {:?} has no count for choice {c}{}; write 0 for none",
-                    row.station,
-                    if x.mapping.is_some() {
-                        String::new()
-                    } else {
-                        format!(" (column {c:?})")
-                    }
-                ),
+            let mut votes = Vec::with_capacity(choices.len());
+            for (c, v) in choices.iter().zip(&row.votes) {
+                match v {
+                    Some(v) => votes.push(*v),
+                    None => bail!(
+                        "{at}: station {:?} has no count for choice {c}{}; write 0 for none",
+                        row.station,
+                        if x.mapping.is_some() {
+                            String::new()
+                        } else {
+                            format!(" (column {c:?})")
+                        }
+                    ),
+                }
             }
+            if let Some((earlier, counted)) = seen.get(&row.station) {
+                if *counted == votes {
+                    continue; // the same count again: a station drawn in two rounds
+                }
+                bail!(
+                    "{at}: station {:?} has a different count at {earlier}; give each station's count once",
+                    row.station
+                );
+            }
+            seen.insert(row.station.clone(), (at, votes.clone()));
+            if !drawn.contains_key(row.station.as_str()) {
+                // Not drawn: it does not enter the p-value (a full hand count file is all rows).
+                not_drawn += 1;
+            }
+            recounts.push(StationRecount {
+                station: row.station,
+                votes,
+            });
         }
-        recounts.push(StationRecount {
-            station: row.station,
-            votes,
-        });
     }
     let missing: Vec<String> = drawn
         .keys()
@@ -1148,7 +1174,7 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
         .collect();
     if !missing.is_empty() {
         bail!(
-            "{name} has no count for {} of the {} stations drawn in draws 1-{}: {}",
+            "{name}: no count for {} of the {} stations drawn in draws 1-{}: {}",
             missing.len(),
             drawn.len(),
             x.draws,
@@ -1394,7 +1420,27 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
     for t in &tickets {
         *times.entry(t.id.as_str()).or_default() += 1;
     }
-    let marks = read_ballots(&x.recount, audit, &times, x.draws)?;
+    let mut seen = HashMap::new();
+    let mut marks = Vec::new();
+    for file in &x.recount {
+        read_ballots(file, audit, &times, x.draws, &mut seen, &mut marks)?;
+    }
+    if marks.len() < times.len() {
+        let mut missing: Vec<String> = times
+            .keys()
+            .filter(|b| !seen.contains_key(**b))
+            .map(|b| b.to_string())
+            .collect();
+        missing.sort();
+        bail!(
+            "{}: no row for {} of the {} ballots drawn in draws 1-{}: {}",
+            files_text(&x.recount),
+            missing.len(),
+            times.len(),
+            x.draws,
+            list(&missing, 8)
+        );
+    }
     let c = &audit.contest;
     let mut votes = vec![0u64; c.choices.len()];
     let mut no_vote = 0;
@@ -1458,7 +1504,7 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
         "Draws 1-{} from seed {seed}: {} distinct ballots examined ({})",
         x.draws,
         report.distinct_ballots,
-        x.recount.display()
+        files_text(&x.recount)
     );
     let shown: Vec<String> = report
         .sample
@@ -1519,13 +1565,25 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
     review::write_stdout(&o)
 }
 
-/// Reads a BRAVO recount file: ballot id → the choice marked (index), or None for no vote.
+/// "a.csv" or "a.csv, b.csv".
+fn files_text(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads a BRAVO recount file into `out`: (ballot id, the choice marked (index) or None for no
+/// vote). `seen` holds where each ballot was first given, across files.
 fn read_ballots(
     path: &Path,
     audit: &Audit,
     times: &HashMap<&str, u64>,
     draws: u64,
-) -> anyhow::Result<Vec<(String, Option<usize>)>> {
+    seen: &mut HashMap<String, (String, Option<usize>)>,
+    out: &mut Vec<(String, Option<usize>)>,
+) -> anyhow::Result<()> {
     let name = path.display().to_string();
     let input = interchange::open_data(path)?;
     let mut reader = csv::ReaderBuilder::new()
@@ -1560,8 +1618,6 @@ fn read_ballots(
         .iter()
         .map(|s| (s.station.as_str(), s.ballots_cast))
         .collect();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut out = Vec::new();
     for record in records {
         let record = match record {
             Ok(r) => r,
@@ -1608,12 +1664,6 @@ fn read_ballots(
                 at(bc)
             );
         }
-        if let Some(earlier) = seen.insert(ballot.to_string(), line) {
-            bail!(
-                "{}: ballot {ballot:?} is already on line {earlier}; list a ballot once, however often it was drawn",
-                at(bc)
-            );
-        }
         let mark = cell(cc)?;
         let lower = mark.to_lowercase();
         let choice = if ["", "blank", "invalid", "spoiled", "none", "no vote", "-"]
@@ -1636,23 +1686,19 @@ fn read_ballots(
                 ),
             }
         };
+        if let Some((earlier, marked)) = seen.get(ballot) {
+            if *marked == choice {
+                continue; // the same ballot again: drawn in two rounds
+            }
+            bail!(
+                "{}: ballot {ballot:?} is marked differently at {earlier}; list a ballot once, however often it was drawn",
+                at(cc)
+            );
+        }
+        seen.insert(ballot.to_string(), (format!("{name}:{line}"), choice));
         out.push((ballot.to_string(), choice));
     }
-    if out.len() < times.len() {
-        let mut missing: Vec<String> = times
-            .keys()
-            .filter(|b| !seen.contains_key(**b))
-            .map(|b| b.to_string())
-            .collect();
-        missing.sort();
-        bail!(
-            "{name} has no row for {} of the {} ballots drawn in draws 1-{draws}: {}",
-            missing.len(),
-            times.len(),
-            list(&missing, 8)
-        );
-    }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -439,15 +439,16 @@ fn a_macro_audit_confirms_a_clean_recount_and_grows_when_an_altered_station_is_d
         ],
         &d.dir,
     );
-    let mut all: Vec<String> = stations.clone();
-    for s in drawn_stations(&round2).into_keys() {
-        if !all.contains(&s) {
-            all.push(s);
-        }
-    }
-    d.recount("dirty2.csv", &all, &d.truth);
+    // Round 2's counts in a file of their own (a station drawn again is counted again).
+    let round2_stations: Vec<String> = drawn_stations(&round2).into_keys().collect();
+    d.recount("dirty2.csv", &round2_stations, &d.truth);
     let total = (first - 1 + k).to_string();
-    let a2 = assess(&dirty_seed, &total, "dirty2.csv", &[]);
+    let a2 = assess(
+        &dirty_seed,
+        &total,
+        "dirty.csv",
+        &["--recount", "dirty2.csv"],
+    );
     let again = drawn_stations(&round2)
         .keys()
         .any(|s| d.altered.contains(s));
@@ -744,7 +745,7 @@ fn a_bravo_audit_matches_the_library() {
         ],
         &d.dir,
     );
-    assert!(err.contains("has no row for"), "{err}");
+    assert!(err.contains("ballots-filled.csv: no row for"), "{err}");
 }
 
 #[test]
@@ -1061,18 +1062,45 @@ fn bad_input_is_refused_with_its_place() {
         )),
         "{err}"
     );
+    // The same count twice is accepted (a station drawn in two rounds); a different one is not.
+    let again = format!("{header}\n{}\n{}\n", good.join("\n"), good[0]);
+    std::fs::write(dir.join("r3ok.csv"), &again).unwrap();
+    ok(
+        &[
+            "rla",
+            "assess",
+            "demo/election",
+            "--method",
+            "macro",
+            "--seed",
+            &s,
+            "--draws",
+            &n,
+            "--recount",
+            "r3ok.csv",
+        ],
+        dir,
+    );
+    let changed = good[0].replacen(',', ",9", 1);
     let err = assess(
         "r3.csv",
-        &format!("{header}\n{}\n{}\n", good.join("\n"), good[0]),
+        &format!("{header}\n{}\n{changed}\n", good.join("\n")),
     );
-    assert!(err.contains("is already on line 2"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "r3.csv:{}: station \"{}\" has a different count at r3.csv:2",
+            good.len() + 2,
+            drawn[0]
+        )),
+        "{err}"
+    );
     let err = assess("r4.csv", &format!("station,CPP\n{}\n", drawn[0]));
     assert!(
         err.contains("r4.csv:1: ") && err.contains("no column named \"CNRP\""),
         "{err}"
     );
     let err = assess("r5.csv", &format!("{header}\n{}\n", good[1..].join("\n")));
-    assert!(err.contains("has no count for 1 of the"), "{err}");
+    assert!(err.contains("r5.csv: no count for 1 of the"), "{err}");
     assert!(err.contains(&drawn[0]), "{err}");
     let err = assess("r6.csv", "");
     assert!(err.contains("r6.csv"), "{err}");
