@@ -107,6 +107,9 @@ struct FrameArgs {
 
 /// How many voters and stations the sample needs.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  scrutineer pvt plan demo/election --margin-of-error 0.01 --turnout 0.7\n\nThe whole cycle: scrutineer pvt --help"
+)]
 struct PlanArgs {
     #[command(flatten)]
     frame: FrameArgs,
@@ -126,6 +129,9 @@ struct PlanArgs {
 
 /// Draw the stratified sample of stations from the public seed.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  scrutineer pvt draw demo/election --seed 35216452316254163524 --take 60 \\\n      --level none --template reports.csv\n\nThe whole cycle: scrutineer pvt --help"
+)]
 struct DrawArgs {
     #[command(flatten)]
     frame: FrameArgs,
@@ -149,6 +155,9 @@ struct DrawArgs {
 
 /// Estimate the shares and turnout from the sampled stations, and judge the official figures.
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  scrutineer pvt estimate demo/election --seed 35216452316254163524 --take 60 \\\n      --level none --source observer:COMFREL\n\nThe whole cycle: scrutineer pvt --help"
+)]
 struct EstimateArgs {
     #[command(flatten)]
     frame: FrameArgs,

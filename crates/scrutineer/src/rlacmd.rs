@@ -161,6 +161,10 @@ struct AuditArgs {
 /// sizes that finish the audit with probability 70%, 80% and 90% if the reported shares are
 /// right (as Arlo plans them).
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  scrutineer rla plan demo/election --method macro --risk-limit 0.05\n\n\
+    The whole cycle: scrutineer rla --help"
+)]
 struct PlanArgs {
     #[command(flatten)]
     audit: AuditArgs,
@@ -172,6 +176,12 @@ struct PlanArgs {
 /// election, contest, area and seed always draw the same sample, and anyone can redo it with
 /// the standard tools (docs/methods.md).
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    scrutineer rla draw demo/election --method macro --seed 35216452316254163524 \\\n      \
+    --template round1.csv\n  \
+    scrutineer rla draw demo/election --method macro --seed 35216452316254163524 \\\n      \
+    --first 59 --count 3 --template round2.csv\n\n\
+    The whole cycle: scrutineer rla --help")]
 struct DrawArgs {
     #[command(flatten)]
     audit: AuditArgs,
@@ -198,9 +208,14 @@ struct DrawArgs {
 
 /// Read the hand counts of what was drawn and decide: confirmed, continue, or full hand count.
 ///
-/// The draws 1..N are made again from the seed, so the file must hold a row for every station
-/// or ballot drawn and nothing else.
+/// The draws 1..N are made again from the seed, so the files must hold a count for every
+/// station or ballot drawn. Rows for stations not drawn do not enter the p-value; a ballot
+/// that was not drawn is an error.
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  \
+    scrutineer rla assess demo/election --method macro --seed 35216452316254163524 \\\n      \
+    --draws 61 --recount round1.csv --recount round2.csv\n\n\
+    The file layouts and the whole cycle: scrutineer rla --help")]
 struct AssessArgs {
     #[command(flatten)]
     audit: AuditArgs,
@@ -766,6 +781,10 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
             "give --count for a later round: the number of draws `scrutineer rla assess` asked for"
         ),
     };
+    check_draws(
+        d.first.checked_add(count).map(|n| n - 1),
+        "--first + --count - 1",
+    )?;
     let mut report = DrawReport {
         election: opened.provenance.clone(),
         method: a.method,
@@ -985,6 +1004,17 @@ fn template(audit: &Audit, report: &DrawReport) -> String {
     out
 }
 
+/// The most draws an audit may number: far beyond any real audit (a full hand count is less
+/// work long before), and small enough to hold in memory.
+const MAX_DRAWS: u64 = 10_000_000;
+
+fn check_draws(last: Option<u64>, what: &str) -> anyhow::Result<()> {
+    match last {
+        Some(n) if n <= MAX_DRAWS => Ok(()),
+        _ => bail!("{what} is beyond {MAX_DRAWS} draws; an audit that large is a full hand count"),
+    }
+}
+
 /// "STATION:N" → (STATION, N).
 fn split_ballot(id: &str) -> Option<(&str, u64)> {
     let (station, n) = id.rsplit_once(':')?;
@@ -1084,6 +1114,7 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
     if x.draws == 0 {
         bail!("--draws is the number of draws made so far, at least 1");
     }
+    check_draws(Some(x.draws), "--draws")?;
     if x.mapping.is_some() && a.method == Method::Bravo {
         bail!("--mapping reads station-level recounts (macro); a bravo file is ballot,choice");
     }
@@ -1259,7 +1290,7 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
                     x.draws, risk.p_value, a.risk_limit
                 ),
             },
-            _ if x.draws + further >= stations => MacroDecision::FullHandCount {
+            _ if x.draws.saturating_add(further) >= stations => MacroDecision::FullHandCount {
                 reason: format!(
                     "the p-value is {:.4} > {}; confirming would take {further} more draws, {} in all, \
                      at least as many as the {stations} stations: counting them all is no more work",

@@ -1000,6 +1000,11 @@ fn bad_input_is_refused_with_its_place() {
     assert!(err.contains("--salt must be 64 hex digits"), "{err}");
     let err = refuse(with(&["--seed", &s, "--first", "3"]));
     assert!(err.contains("give --count for a later round"), "{err}");
+    let err = refuse(with(&["--seed", &s, "--count", "18446744073709551615"]));
+    assert!(
+        err.contains("an audit that large is a full hand count"),
+        "{err}"
+    );
     let err = refuse(with(&["--seed", &s, "--winners", "8"]));
     assert!(err.contains("winners"), "{err}");
 
