@@ -82,5 +82,11 @@ pub fn parse(text: &str) -> Result<Genesis, String> {
         let path = path.replacen("body.", "", 1);
         format!("{path}: {message}")
     })?;
+    // What the genesis entry itself could not carry (numbers past 2^53 - 1, keys RFC 8785
+    // would order differently).
+    crate::event::check_values(&crate::event::Event::Genesis(g.clone())).map_err(|e| {
+        let path = e.path.replacen("body.", "", 1);
+        format!("{path}: {}", e.message)
+    })?;
     Ok(g)
 }

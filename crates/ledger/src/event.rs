@@ -518,7 +518,8 @@ impl Event {
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let path = e.path().to_string();
                 EventError::new(
-                    if path == "." {
+                    // An unknown member named "" has an empty path: name the body instead.
+                    if path == "." || path.is_empty() {
                         "body".to_string()
                     } else {
                         format!("body.{path}")
@@ -637,7 +638,7 @@ impl Entry {
         let raw: RawEnvelope = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             EventError::new(
-                if path == "." {
+                if path == "." || path.is_empty() {
                     "entry".to_string()
                 } else {
                     path
@@ -655,7 +656,7 @@ impl Entry {
             ));
         }
         let event = Event::parse_body(&raw.kind, raw.body.get())?;
-        check_integers(&event)?;
+        check_values(&event)?;
         let entry = Entry {
             author: raw.author,
             batch: raw.batch,
@@ -812,6 +813,44 @@ pub fn hex(bytes: &[u8]) -> String {
         out.push(DIGITS[usize::from(b & 15)] as char);
     }
     out
+}
+
+/// Refuses what the types can hold but an entry cannot: integers that JSON cannot carry
+/// exactly, and map keys that would not be in RFC 8785 order.
+pub(crate) fn check_values(event: &Event) -> Result<(), EventError> {
+    check_integers(event)?;
+    check_keys(event)
+}
+
+/// RFC 8785 sorts members by their names' UTF-16 code units, and a `BTreeMap` by their UTF-8
+/// bytes. The two orders agree for names within the Basic Multilingual Plane, so map keys
+/// (choice ids, area codes) must stay within it, as choice ids already do.
+fn check_keys(event: &Event) -> Result<(), EventError> {
+    fn bmp<V>(path: &str, map: &BTreeMap<String, V>) -> Result<(), EventError> {
+        match map
+            .keys()
+            .find(|k| k.chars().any(|c| u32::from(c) > 0xFFFF))
+        {
+            Some(k) => Err(EventError::new(
+                format!("{path}.{k}"),
+                "names use characters of the Basic Multilingual Plane only (RFC 8785 orders them by UTF-16 code units)",
+            )),
+            None => Ok(()),
+        }
+    }
+    match event {
+        Event::ResultForm(f) => bmp("body.votes", &f.votes),
+        Event::Proposal(Proposal {
+            action: Action::Certify(c),
+            ..
+        }) => bmp("body.action.certify.totals", &c.totals),
+        Event::Genesis(g) => g
+            .contests
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, c)| bmp(&format!("body.contests[{i}].seats"), &c.seats)),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses integers that JSON cannot carry exactly.

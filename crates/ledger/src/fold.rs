@@ -1464,6 +1464,32 @@ fn insert_signer(conn: &Connection, e: &Enrol, index: u64, proposal: Option<&str
 }
 
 fn validate_enrol(conn: &Connection, e: &Enrol, path: &str, at_genesis: bool) -> Check<()> {
+    enrol_form(e, path)?;
+    match e.role {
+        Role::PartyAgent | Role::CommissionMember => {
+            if let Some(p) = &e.party
+                && !at_genesis
+                && !party_exists(conn, p)?
+            {
+                return refuse(format!("{path}.party"), format!("unknown party {p:?}"));
+            }
+        }
+        _ => {}
+    }
+    if let Scope::Areas(areas) = &e.scope
+        && !at_genesis
+    {
+        for (i, a) in areas.iter().enumerate() {
+            area_exists(conn, a, &format!("{path}.scope[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+/// What an enrolment must be whatever the state: a usable Ed25519 key under the enrolled
+/// name, the party or organisation its role needs, and a scope. The genesis checks its keys
+/// with this too, so that a configuration that parses makes a genesis the fold takes.
+fn enrol_form(e: &Enrol, path: &str) -> Check<()> {
     let key =
         Vkey::parse(&e.vkey).or_else(|err| refuse(format!("{path}.vkey"), err.to_string()))?;
     if key.kind != TYPE_ED25519 {
@@ -1488,13 +1514,8 @@ fn validate_enrol(conn: &Connection, e: &Enrol, path: &str, at_genesis: bool) ->
         );
     }
     match e.role {
-        Role::PartyAgent => {
-            let Some(p) = &e.party else {
-                return refuse(format!("{path}.party"), "a party agent needs a party");
-            };
-            if !at_genesis && !party_exists(conn, p)? {
-                return refuse(format!("{path}.party"), format!("unknown party {p:?}"));
-            }
+        Role::PartyAgent if e.party.is_none() => {
+            return refuse(format!("{path}.party"), "a party agent needs a party");
         }
         Role::Observer if e.organisation.as_deref().is_none_or(str::is_empty) => {
             return refuse(
@@ -1502,28 +1523,15 @@ fn validate_enrol(conn: &Connection, e: &Enrol, path: &str, at_genesis: bool) ->
                 "an observer needs an organisation",
             );
         }
-        Role::CommissionMember => {
-            if let Some(p) = &e.party
-                && !at_genesis
-                && !party_exists(conn, p)?
-            {
-                return refuse(format!("{path}.party"), format!("unknown party {p:?}"));
-            }
-        }
         _ => {}
     }
-    if let Scope::Areas(areas) = &e.scope {
-        if areas.is_empty() {
-            return refuse(
-                format!("{path}.scope"),
-                "a scope lists at least one area, or is \"all\"",
-            );
-        }
-        if !at_genesis {
-            for (i, a) in areas.iter().enumerate() {
-                area_exists(conn, a, &format!("{path}.scope[{i}]"))?;
-            }
-        }
+    if let Scope::Areas(areas) = &e.scope
+        && areas.is_empty()
+    {
+        return refuse(
+            format!("{path}.scope"),
+            "a scope lists at least one area, or is \"all\"",
+        );
     }
     Ok(())
 }
@@ -2009,6 +2017,7 @@ pub fn validate_genesis(g: &Genesis) -> Check<()> {
         }
     }
     for (i, k) in g.keys.iter().enumerate() {
+        enrol_form(k, &format!("{p}.keys[{i}]"))?;
         if !names.insert(k.name.as_str()) {
             return refuse(
                 format!("{p}.keys[{i}].name"),

@@ -392,3 +392,35 @@ fn one_changed_event_changes_the_replayed_digest_and_breaks_the_checkpoint() {
         "{err}"
     );
 }
+
+/// Found by the `event` fuzz target: a member named "" (unknown, so refused) had an empty
+/// path, which names nothing.
+#[test]
+fn an_unknown_member_named_empty_is_refused_with_a_path() {
+    let top =
+        Entry::parse(br#"{"":1,"body":{"proposal":"p"},"kind":"approval","v":1}"#).unwrap_err();
+    assert_eq!(top.path, "entry", "{top}");
+    assert!(top.message.contains("unknown field"), "{top}");
+    let body =
+        Entry::parse(br#"{"body":{"":1,"proposal":"p"},"kind":"approval","v":1}"#).unwrap_err();
+    assert_eq!(body.path, "body", "{body}");
+    assert!(body.message.contains("unknown field"), "{body}");
+}
+
+/// RFC 8785 orders member names by UTF-16 code units; map keys outside the Basic
+/// Multilingual Plane would come out of a `BTreeMap` in another order, so they are refused.
+/// Found by the `event` fuzz target, checking accepted entries against serde_jcs.
+#[test]
+fn map_keys_outside_the_basic_multilingual_plane_are_refused() {
+    let text = "{\"body\":{\"contest\":\"c\",\"invalid\":0,\"source\":\"official\",\"station\":\"s\",\
+                \"valid\":3,\"votes\":{\"\u{ffff}\":1,\"\u{10000}\":2}},\"kind\":\"result_form\",\"v\":1}";
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_ne!(
+        serde_jcs::to_vec(&value).unwrap(),
+        text.as_bytes(),
+        "not JCS order"
+    );
+    let e = Entry::parse(text.as_bytes()).unwrap_err();
+    assert_eq!(e.path, "body.votes.\u{10000}", "{e}");
+    assert!(e.message.contains("Basic Multilingual Plane"), "{e}");
+}
