@@ -438,6 +438,41 @@ pub struct Rejection {
     pub reason: String,
 }
 
+/// A commitment to an audit's public seed, recorded before the dice are rolled, so that the seed
+/// cannot be chosen after the fact. The commitment is the lowercase hex
+/// `SHA-256("scrutineer audit seed commitment v1" ‖ "\n" ‖ hex(salt) ‖ "\n" ‖ seed)`, the
+/// formula of `stats::seed::seed_commitment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditCommitment {
+    /// The audit's id, chosen by its author; unique in the election.
+    pub audit: String,
+    pub commitment: String,
+    /// What the seed will draw, e.g. "risk-limiting audit of na-2013 in 01, MACRO".
+    pub purpose: String,
+}
+
+/// The revealed seed of a committed audit: dice digits 1-6 (at least 20) and the 32-byte salt
+/// (hex) that make up the commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSeed {
+    pub audit: String,
+    pub salt: String,
+    pub seed: String,
+}
+
+/// The sample an audit's seed drew, in draw order (station codes, or `STATION:N` ballots), so
+/// that anyone can redo the draw and compare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSample {
+    pub audit: String,
+    pub draws: Vec<String>,
+    /// The audit round, from 1.
+    pub round: u32,
+}
+
 /// Every kind of event, by its `kind` string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -452,6 +487,9 @@ pub enum Event {
     Proposal(Proposal),
     Approval(Approval),
     Rejection(Rejection),
+    AuditCommitment(AuditCommitment),
+    AuditSeed(AuditSeed),
+    AuditSample(AuditSample),
     Batch(Manifest),
     ResultForm(ResultForm),
 }
@@ -469,6 +507,9 @@ pub const KINDS: &[&str] = &[
     "proposal",
     "approval",
     "rejection",
+    "audit_commitment",
+    "audit_seed",
+    "audit_sample",
     "batch",
     "result_form",
 ];
@@ -487,6 +528,9 @@ impl Event {
             Event::Proposal(_) => "proposal",
             Event::Approval(_) => "approval",
             Event::Rejection(_) => "rejection",
+            Event::AuditCommitment(_) => "audit_commitment",
+            Event::AuditSeed(_) => "audit_seed",
+            Event::AuditSample(_) => "audit_sample",
             Event::Batch(_) => "batch",
             Event::ResultForm(_) => "result_form",
         }
@@ -506,6 +550,9 @@ impl Event {
             Event::Proposal(b) => serde_json::to_vec(b),
             Event::Approval(b) => serde_json::to_vec(b),
             Event::Rejection(b) => serde_json::to_vec(b),
+            Event::AuditCommitment(b) => serde_json::to_vec(b),
+            Event::AuditSeed(b) => serde_json::to_vec(b),
+            Event::AuditSample(b) => serde_json::to_vec(b),
             Event::Batch(b) => serde_json::to_vec(b),
             Event::ResultForm(b) => serde_json::to_vec(b),
         };
@@ -540,6 +587,9 @@ impl Event {
             "proposal" => Event::Proposal(typed(body)?),
             "approval" => Event::Approval(typed(body)?),
             "rejection" => Event::Rejection(typed(body)?),
+            "audit_commitment" => Event::AuditCommitment(typed(body)?),
+            "audit_seed" => Event::AuditSeed(typed(body)?),
+            "audit_sample" => Event::AuditSample(typed(body)?),
             "batch" => Event::Batch(typed(body)?),
             "result_form" => Event::ResultForm(typed(body)?),
             other => {

@@ -492,6 +492,18 @@ impl Fold {
             Event::Proposal(p) => self.proposal(conn, index, id, author, p),
             Event::Approval(a) => self.decide(conn, index, &author, &a.proposal, None),
             Event::Rejection(r) => self.decide(conn, index, &author, &r.proposal, Some(&r.reason)),
+            Event::AuditCommitment(a) => {
+                crate::audit::commit(conn, index, &author.name, author.role, &a)?;
+                Ok(Applied::Done)
+            }
+            Event::AuditSeed(a) => {
+                crate::audit::reveal(conn, index, &author.name, &a)?;
+                Ok(Applied::Done)
+            }
+            Event::AuditSample(a) => {
+                crate::audit::sample(conn, index, &author.name, &a)?;
+                Ok(Applied::Done)
+            }
         }
     }
 

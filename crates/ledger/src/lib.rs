@@ -10,6 +10,7 @@
 //!
 //! This crate never knows about HTTP or statistics.
 
+pub mod audit;
 pub mod config;
 pub mod election;
 pub mod event;

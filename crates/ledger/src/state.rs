@@ -116,6 +116,21 @@ CREATE TABLE IF NOT EXISTS certification(
     invalid INTEGER NOT NULL,
     totals TEXT NOT NULL,
     PRIMARY KEY (contest, area));
+CREATE TABLE IF NOT EXISTS audit(
+    id TEXT PRIMARY KEY,
+    author TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    commitment TEXT NOT NULL,
+    committed_at INTEGER NOT NULL,
+    salt TEXT,
+    seed TEXT,
+    revealed_at INTEGER);
+CREATE TABLE IF NOT EXISTS audit_sample(
+    audit TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    draws TEXT NOT NULL,
+    PRIMARY KEY (audit, round));
 CREATE TABLE IF NOT EXISTS refusal(
     idx INTEGER PRIMARY KEY,
     reason TEXT NOT NULL);
@@ -143,6 +158,8 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("result_form", "station, contest, source"),
     ("result_vote", "station, contest, source, choice"),
     ("certification", "contest, area"),
+    ("audit", "id"),
+    ("audit_sample", "audit, round"),
     ("refusal", "idx"),
 ];
 

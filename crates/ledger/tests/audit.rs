@@ -1,0 +1,150 @@
+//! Audits in the log: the seed is committed before the roll, revealed after it and must match;
+//! the sample is recorded; only the audit's author may carry it on; replay agrees.
+
+mod common;
+
+use common::*;
+use ledger::SubmitError;
+use ledger::event::*;
+
+fn refused(r: Result<ledger::Applied, SubmitError>) -> String {
+    match r {
+        Err(SubmitError::Refused { refusal, .. }) => {
+            format!("{}: {}", refusal.path, refusal.message)
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+const SEED: &str = "31415926535612341234";
+
+#[test]
+fn the_commitment_formula_is_the_one_stats_uses() {
+    let salt = [7u8; 32];
+    let seed = stats::seed::AuditSeed::parse("1234561234561234561234").unwrap();
+    assert_eq!(
+        ledger::audit::commitment(&hex(&salt), seed.as_str()),
+        stats::seed::seed_commitment(&seed, &salt)
+    );
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[test]
+fn a_seed_must_match_what_was_committed_before_the_roll() {
+    let mut f = Fixture::new();
+    let a1 = f.members[0].clone();
+    let salt = hex(&[9u8; 32]);
+    let seed = SEED.replace(['9', '0'], "1");
+    let commitment = ledger::audit::commitment(&salt, &seed);
+    // Nothing can be revealed or sampled before a commitment.
+    let err = refused(f.sign(
+        &a1,
+        Event::AuditSeed(AuditSeed {
+            audit: "rla-1".into(),
+            salt: salt.clone(),
+            seed: seed.clone(),
+        }),
+    ));
+    assert!(err.contains("no audit"), "{err}");
+    f.sign(
+        &a1,
+        Event::AuditCommitment(AuditCommitment {
+            audit: "rla-1".into(),
+            commitment,
+            purpose: "MACRO audit of P1".into(),
+        }),
+    )
+    .unwrap();
+    let err = refused(f.sign(
+        &a1,
+        Event::AuditSample(AuditSample {
+            audit: "rla-1".into(),
+            draws: vec!["S-D11".into()],
+            round: 1,
+        }),
+    ));
+    assert!(err.contains("not revealed"), "{err}");
+    // Someone else cannot reveal it; a different seed is refused; a non-dice seed is refused.
+    let b1 = f.members[4].clone();
+    let err = refused(f.sign(
+        &b1,
+        Event::AuditSeed(AuditSeed {
+            audit: "rla-1".into(),
+            salt: salt.clone(),
+            seed: seed.clone(),
+        }),
+    ));
+    assert!(err.contains("belongs to"), "{err}");
+    let other = seed.replacen('1', "2", 1);
+    let err = refused(f.sign(
+        &a1,
+        Event::AuditSeed(AuditSeed {
+            audit: "rla-1".into(),
+            salt: salt.clone(),
+            seed: other,
+        }),
+    ));
+    assert!(err.contains("do not match the commitment"), "{err}");
+    let err = refused(f.sign(
+        &a1,
+        Event::AuditSeed(AuditSeed {
+            audit: "rla-1".into(),
+            salt: salt.clone(),
+            seed: "12345678901234567890".into(),
+        }),
+    ));
+    assert!(err.contains("not a die face"), "{err}");
+    // The right seed, then the sample.
+    f.sign(
+        &a1,
+        Event::AuditSeed(AuditSeed {
+            audit: "rla-1".into(),
+            salt: salt.clone(),
+            seed: seed.clone(),
+        }),
+    )
+    .unwrap();
+    let err = refused(f.sign(
+        &a1,
+        Event::AuditSeed(AuditSeed {
+            audit: "rla-1".into(),
+            salt,
+            seed,
+        }),
+    ));
+    assert!(err.contains("already revealed"), "{err}");
+    f.sign(
+        &a1,
+        Event::AuditSample(AuditSample {
+            audit: "rla-1".into(),
+            draws: vec!["S-D11".into(), "S-D22".into()],
+            round: 1,
+        }),
+    )
+    .unwrap();
+    let err = refused(f.sign(
+        &a1,
+        Event::AuditSample(AuditSample {
+            audit: "rla-1".into(),
+            draws: vec!["S-D12".into()],
+            round: 1,
+        }),
+    ));
+    assert!(err.contains("already recorded"), "{err}");
+    // A registration officer may not run audits.
+    let officer = f.officer.clone();
+    let err = refused(f.sign(
+        &officer,
+        Event::AuditCommitment(AuditCommitment {
+            audit: "x".into(),
+            commitment: "ab".repeat(32),
+            purpose: "p".into(),
+        }),
+    ));
+    assert!(err.contains("may not run an audit"), "{err}");
+    let (replayed, operator, refusals) = f.replay();
+    assert_eq!((replayed, refusals), (operator, 0));
+}
