@@ -2,15 +2,34 @@
 //!
 //! Run one with `cargo run --release -p bench -- NAME`, or all of them with
 //! `cargo run --release -p bench -- all`. Each prints its figures as Markdown; the latest
-//! results are kept in `BENCHMARKS.md`. Timings are medians over repeated runs.
+//! results are kept in `BENCHMARKS.md`. Timings are medians over repeated runs. Under `all`,
+//! the election benchmarks use the tenth-scale election and `demo-national` is skipped, unless
+//! `SCRUTINEER_BENCH_NATIONAL=1`.
 
 mod append;
+mod demo_national;
+mod electiondata;
 mod forensics_mc;
+mod intake;
 mod logdata;
 mod proof;
+mod replay;
 mod verify;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+static RUNNING_ALL: AtomicBool = AtomicBool::new(false);
+
+/// Whether this run is `bench all`.
+pub fn running_all() -> bool {
+    RUNNING_ALL.load(Ordering::Relaxed)
+}
+
+/// Whether `SCRUTINEER_BENCH_NATIONAL=1` asks for the national-scale election under `all`.
+pub fn national_requested() -> bool {
+    std::env::var("SCRUTINEER_BENCH_NATIONAL").is_ok_and(|v| v == "1")
+}
 
 type Bench = fn() -> anyhow::Result<()>;
 
@@ -36,6 +55,21 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         "integer-percentage Monte Carlo, 1000 replicates over the Russian 2011 stations",
         forensics_mc::run,
     ),
+    (
+        "intake",
+        "signed-event intake through Election::submit: verify, authorise, append, apply",
+        intake::run,
+    ),
+    (
+        "replay",
+        "replay of the published national-scale election log (about 9.7M entries)",
+        replay::run,
+    ),
+    (
+        "demo-national",
+        "wall time and peak memory of `scrutineer demo --scale national`",
+        demo_national::run,
+    ),
 ];
 
 fn main() -> anyhow::Result<()> {
@@ -48,6 +82,7 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let all = args.iter().any(|a| a == "all");
+    RUNNING_ALL.store(all, Ordering::Relaxed);
     for wanted in &args {
         if wanted != "all" && !BENCHES.iter().any(|(n, _, _)| n == wanted) {
             anyhow::bail!("unknown benchmark {wanted:?}; run with --help to list them");

@@ -1,0 +1,327 @@
+//! Data for the election-record benchmarks: the synthetic Cambodia-2013 election recorded
+//! through [`ledger::Election::submit`] the way `scrutineer demo` records it, published, and
+//! cached.
+//!
+//! The log is built once per scale and kept under `$SCRUTINEER_BENCH_DATA` (default
+//! `target/bench-data`), in `election-<divisor>/`: `log.db` (the operator's log and state),
+//! `published/` (tiles, checkpoint and the signed state digest) and `manifest` (written last:
+//! what was built, the operator's state digest and how long it took). A later run reuses it when
+//! the manifest, the database, the published checkpoint and the genesis entry agree; otherwise
+//! it is rebuilt.
+
+use crate::logdata::data_dir;
+use anyhow::{Context, bail};
+use ledger::event::{Action, Approval, Entry, Event, Proposal, RemovalReason, RemoveVoter};
+use ledger::{Applied, Election};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use synthetic::cambodia::{CONSTITUENCIES, ORIGIN};
+use synthetic::{Cambodia2013, Scale};
+use tlog::{Log, LogMeta, Policy, SqliteStorage};
+
+/// The demo's default seed.
+pub const SEED: u64 = 2013;
+
+/// Bumped whenever what the builder records changes.
+const FORMAT: u32 = 1;
+
+/// A published election log.
+pub struct ElectionLog {
+    pub scale: Scale,
+    pub published: PathBuf,
+    /// Trusts the log key alone (no witnesses).
+    pub policy: Policy,
+    pub entries: u64,
+    /// The operator's state digest.
+    pub digest: String,
+    pub build: Duration,
+    pub publish: Duration,
+    pub fresh: bool,
+}
+
+/// `national`, `tenth` or `1/N`.
+pub fn parse_scale(s: &str) -> anyhow::Result<Scale> {
+    Ok(match s {
+        "national" => Scale::NATIONAL,
+        "tenth" => Scale::TENTH,
+        other => match other.strip_prefix("1/").and_then(|n| n.parse::<u32>().ok()) {
+            Some(divisor) if divisor >= 1 => Scale { divisor },
+            _ => bail!("scale {other:?}: use national, tenth or 1/N"),
+        },
+    })
+}
+
+pub fn describe_scale(scale: Scale) -> String {
+    match scale.divisor {
+        1 => "national".into(),
+        10 => "tenth".into(),
+        d => format!("1/{d}"),
+    }
+}
+
+/// Submits, turning a refusal into an error that says which entry and why.
+fn submit(election: &mut Election, entries: &[Vec<u8>]) -> anyhow::Result<Vec<Applied>> {
+    election
+        .submit(entries)
+        .map(|r| r.applied)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn proposal_of(applied: &[Applied]) -> anyhow::Result<String> {
+    match applied.first() {
+        Some(Applied::Proposed(id)) => Ok(id.clone()),
+        other => bail!("expected a proposal, got {other:?}"),
+    }
+}
+
+fn decided(applied: &[Applied]) -> bool {
+    matches!(
+        applied.last(),
+        Some(Applied::Decided {
+            outcome: Ok(()),
+            ..
+        })
+    )
+}
+
+/// Records the synthetic election in `election` as `scrutineer demo` does (steps 2 to 6):
+/// stations, the roll in one governed batch per constituency, the result forms of every source,
+/// certifications and a voter removal.
+pub fn record(e: &Cambodia2013, election: &mut Election) -> anyhow::Result<()> {
+    let id = proposal_of(&submit(election, &e.stations_submission())?)?;
+    if !decided(&submit(election, &e.approvals(&id))?) {
+        bail!("the stations did not take effect");
+    }
+    for p in 0..CONSTITUENCIES.len() {
+        let batch = e.roll_submission(p);
+        if batch.is_empty() {
+            continue;
+        }
+        let id = proposal_of(&submit(election, &batch)?)?;
+        drop(batch);
+        if !decided(&submit(election, &e.approvals(&id))?) {
+            bail!("the roll of constituency {p} did not take effect");
+        }
+    }
+    submit(election, &e.enrolments())?;
+    submit(election, &e.official_forms())?;
+    submit(election, &e.party_forms("CPP"))?;
+    submit(election, &e.party_forms("CNRP"))?;
+    submit(election, &e.observer_forms())?;
+    for p in 0..CONSTITUENCIES.len() {
+        let id = proposal_of(&submit(election, &[e.certification(p)])?)?;
+        submit(election, &e.approvals(&id))?;
+    }
+    let k = &e.keys;
+    let removal = Entry::signed(
+        Event::Proposal(Proposal {
+            action: Action::RemoveVoter(RemoveVoter {
+                reason: RemovalReason::Duplicate,
+                voter: format!("KH{:02}{:07}", 12, 42),
+            }),
+            asked: vec![k.members[0].name().into(), k.members[4].name().into()],
+            reason: "registered twice".into(),
+        }),
+        &k.members[0],
+    );
+    let id = proposal_of(&submit(election, &[removal.to_bytes()])?)?;
+    let approvals: Vec<Vec<u8>> = [0, 1, 2, 3, 8, 4]
+        .iter()
+        .map(|&i| {
+            Entry::signed(
+                Event::Approval(Approval {
+                    proposal: id.clone(),
+                }),
+                &k.members[i],
+            )
+            .to_bytes()
+        })
+        .collect();
+    submit(election, &approvals)?;
+    Ok(())
+}
+
+/// The scale of the cached election log: `$SCRUTINEER_BENCH_ELECTION_SCALE`, else `default`.
+pub fn election_scale(default: Scale) -> anyhow::Result<Scale> {
+    match std::env::var("SCRUTINEER_BENCH_ELECTION_SCALE") {
+        Ok(s) => parse_scale(&s),
+        Err(_) => Ok(default),
+    }
+}
+
+/// Opens the cached election log of this scale, building and publishing it first if the cache
+/// is missing or does not check out.
+pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
+    let dir = data_dir().join(format!("election-{}", scale.divisor));
+    let published = dir.join("published");
+    let e = Cambodia2013::new(scale, SEED);
+    let policy = Policy::k_of_n(e.keys.log.vkey(), vec![], 0)?;
+    let genesis = e.genesis_entry();
+    if let Some(m) = reuse(&dir, &genesis)? {
+        return Ok(ElectionLog {
+            scale,
+            published,
+            policy,
+            entries: m.entries,
+            digest: m.digest,
+            build: m.build,
+            publish: m.publish,
+            fresh: false,
+        });
+    }
+    if dir.exists() {
+        eprintln!("rebuilding {}", dir.display());
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    eprintln!(
+        "recording the {} synthetic election ({} stations, {} voters) in {} (once; later runs reuse it)",
+        describe_scale(scale),
+        e.stations.len(),
+        e.voters(),
+        dir.display()
+    );
+    let meta = LogMeta {
+        origin: ORIGIN.to_string(),
+        vkey: e.keys.log.vkey().to_string(),
+    };
+    let start = Instant::now();
+    let log = Log::open(SqliteStorage::create(&dir.join("log.db"), &meta)?)?;
+    let mut election = Election::create(log, &genesis).map_err(|e| anyhow::anyhow!("{e}"))?;
+    record(&e, &mut election)?;
+    let build = start.elapsed();
+    let start = Instant::now();
+    let checkpoint = election.log_mut().sign_checkpoint(&e.keys.log)?;
+    tlog::publish::publish(election.log(), &checkpoint, &published, &mut |_, _| {})?;
+    let entries = election.log().size();
+    let digest = election.digest()?;
+    tlog::publish::write_atomic(
+        &published.join(ledger::replay::DIGEST_FILE),
+        &ledger::replay::sign_digest(&e.keys.log, entries, &digest),
+    )?;
+    let publish = start.elapsed();
+    let manifest = format!(
+        "format {FORMAT}\nentries {entries}\ndigest {digest}\ngenesis {}\nbuild_ms {}\npublish_ms {}\n",
+        ledger::event::entry_id(&genesis),
+        build.as_millis(),
+        publish.as_millis()
+    );
+    let tmp = dir.join("manifest.tmp");
+    std::fs::write(&tmp, manifest)?;
+    std::fs::rename(&tmp, dir.join("manifest"))?;
+    Ok(ElectionLog {
+        scale,
+        published,
+        policy,
+        entries,
+        digest,
+        build,
+        publish,
+        fresh: true,
+    })
+}
+
+struct Manifest {
+    entries: u64,
+    digest: String,
+    build: Duration,
+    publish: Duration,
+}
+
+/// The cached election in `dir`, if it is complete and was recorded from this genesis.
+fn reuse(dir: &Path, genesis: &[u8]) -> anyhow::Result<Option<Manifest>> {
+    let Ok(text) = std::fs::read_to_string(dir.join("manifest")) else {
+        return Ok(None);
+    };
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .map(str::to_string)
+    };
+    let number = |name: &str| field(name).and_then(|v| v.parse::<u64>().ok());
+    if number("format") != Some(u64::from(FORMAT))
+        || field("genesis") != Some(ledger::event::entry_id(genesis))
+    {
+        return Ok(None);
+    }
+    let (Some(entries), Some(digest), Some(build_ms), Some(publish_ms)) = (
+        number("entries"),
+        field("digest"),
+        number("build_ms"),
+        number("publish_ms"),
+    ) else {
+        return Ok(None);
+    };
+    let Ok(storage) = SqliteStorage::open(&dir.join("log.db")) else {
+        return Ok(None);
+    };
+    let Ok(log) = Log::open(storage) else {
+        return Ok(None);
+    };
+    if log.size() != entries || log.entry(0).ok().as_deref() != Some(genesis) {
+        return Ok(None);
+    }
+    let Ok(published) = std::fs::read(dir.join("published/checkpoint")) else {
+        return Ok(None);
+    };
+    let stored = tlog::Storage::checkpoint(log.storage(), Some(entries))?;
+    if stored.as_deref() != Some(&published[..]) {
+        return Ok(None);
+    }
+    Ok(Some(Manifest {
+        entries,
+        digest,
+        build: Duration::from_millis(build_ms),
+        publish: Duration::from_millis(publish_ms),
+    }))
+}
+
+/// Peak resident memory of this process (VmHWM), in bytes; 0 where /proc is missing.
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Resets the peak resident memory to the current one (Linux: `5` into
+/// `/proc/self/clear_refs`), so that [`peak_rss`] measures what follows. False if unsupported.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// `n` bytes in MiB or GiB.
+pub fn bytes(n: u64) -> String {
+    let mib = n as f64 / (1024.0 * 1024.0);
+    if mib >= 1024.0 {
+        format!("{:.2} GiB", mib / 1024.0)
+    } else {
+        format!("{mib:.0} MiB")
+    }
+}
+
+/// Where the release `scrutineer` binary is, building it first (`cargo build --release`).
+pub fn scrutineer_binary() -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .context("workspace root")?
+        .to_path_buf();
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "scrutineer"])
+        .current_dir(&root)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release -p scrutineer failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    Ok(target.join("release/scrutineer"))
+}
