@@ -15,7 +15,8 @@
 //! — <log key name> <signature>
 //! ```
 
-use crate::fold::{Fold, Refusal};
+use crate::event::Entry;
+use crate::fold::{Fold, Prechecked, Refusal};
 use crate::state;
 use rusqlite::{Connection, params};
 use std::path::Path;
@@ -71,20 +72,15 @@ pub fn replay(
     // A scratch rebuild: durability comes from the log, not from this file.
     conn.pragma_update(None, "journal_mode", "OFF")?;
     conn.pragma_update(None, "synchronous", "OFF")?;
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Up to 1 GiB of page cache, so that a file-backed rebuild is not bound by reads of pages
+    // it wrote a moment ago.
+    conn.pragma_update(None, "cache_size", -1_048_576)?;
     state::create(&conn)?;
     conn.execute_batch("BEGIN")?;
-    let mut fold = Fold::new();
-    let mut refusals = Vec::new();
-    let mut size = 0u64;
-    let verified = verify_log_entries(source, policy, previous, progress, &mut |index, entry| {
-        if let Err(r) = fold.apply(&conn, index, entry) {
-            refusals.push(r);
-        }
-        size = index + 1;
-    })?;
-    if let Err(r) = fold.finish(&conn, size) {
-        refusals.push(r);
-    }
+    let (verified, conn, refusals) = verify_and_fold(conn, source, policy, previous, progress);
+    let verified = verified?;
     {
         let mut put =
             conn.prepare("INSERT OR REPLACE INTO refusal(idx, reason) VALUES (?1, ?2)")?;
@@ -117,6 +113,88 @@ pub fn replay(
         digest,
         refusals,
         state: conn,
+    })
+}
+
+/// Entries handed from verification to the fold at a time.
+const CHUNK: usize = 2048;
+
+/// Entries `first..` of the log, as read and hashed by verification, each parsed (and its
+/// canonical form checked) ahead of the fold; `None` where parsing failed, so that the fold
+/// parses again and refuses the entry with the parser's error.
+struct Chunk {
+    first: u64,
+    entries: Vec<(Vec<u8>, Option<Entry>)>,
+}
+
+/// Verifies the log and folds its entries, in a pipeline over two threads: this one reads,
+/// hashes and parses each entry (what does not depend on state), and the fold thread applies
+/// them in log order to `conn`, with every check that depends on state. The fold sees exactly
+/// the entries, in the order, that the single-threaded loop did; only its parsing moves.
+fn verify_and_fold(
+    conn: Connection,
+    source: &dyn TileSource,
+    policy: &Policy,
+    previous: Option<&TrustedState>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> (Result<Verified, VerifyError>, Connection, Vec<Refusal>) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
+    std::thread::scope(|s| {
+        let folder = std::thread::Builder::new()
+            .name("replay-fold".into())
+            .spawn_scoped(s, move || {
+                let mut fold = Fold::new();
+                let mut refusals = Vec::new();
+                let mut size = 0u64;
+                for chunk in rx {
+                    for (i, (bytes, parsed)) in chunk.entries.into_iter().enumerate() {
+                        let index = chunk.first + i as u64;
+                        let pre = parsed.map(|entry| Prechecked {
+                            entry,
+                            verified_with: None,
+                        });
+                        if let Err(r) = fold.apply_prechecked(&conn, index, &bytes, pre) {
+                            refusals.push(r);
+                        }
+                        size = index + 1;
+                    }
+                }
+                if let Err(r) = fold.finish(&conn, size) {
+                    refusals.push(r);
+                }
+                (conn, refusals)
+            })
+            .expect("starting the fold thread");
+        let mut chunk = Chunk {
+            first: 0,
+            entries: Vec::with_capacity(CHUNK),
+        };
+        let verified =
+            verify_log_entries(source, policy, previous, progress, &mut |index, entry| {
+                if chunk.entries.is_empty() {
+                    chunk.first = index;
+                }
+                chunk
+                    .entries
+                    .push((entry.to_vec(), Entry::parse(entry).ok()));
+                if chunk.entries.len() == CHUNK {
+                    let full = std::mem::replace(
+                        &mut chunk,
+                        Chunk {
+                            first: index + 1,
+                            entries: Vec::with_capacity(CHUNK),
+                        },
+                    );
+                    // The fold thread only stops when the channel closes.
+                    let _ = tx.send(full);
+                }
+            });
+        if !chunk.entries.is_empty() {
+            let _ = tx.send(chunk);
+        }
+        drop(tx);
+        let (conn, refusals) = folder.join().expect("the fold thread panicked");
+        (verified, conn, refusals)
     })
 }
 
