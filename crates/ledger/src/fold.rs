@@ -116,6 +116,10 @@ pub struct Fold {
     verifying: HashMap<String, VerifyingKey>,
     open: Option<OpenBatch>,
     ancestors: HashMap<String, Vec<String>>,
+    /// Areas of stations in effect, looked up while the entries of one batch are applied (no
+    /// batch entry changes a station that batch entries look up); emptied before every entry
+    /// that is not a batch entry.
+    station_areas: HashMap<String, String>,
     /// Checking mode (see [`Fold::set_checking`]) and the batch entries it set aside.
     checking: bool,
     skipped: Vec<Refusal>,
@@ -161,6 +165,7 @@ impl Fold {
     pub fn reset(&mut self) {
         self.open = None;
         self.ancestors.clear();
+        self.station_areas.clear();
     }
 
     /// Applies the entry at `index`, or refuses it and changes nothing (a refused batch entry
@@ -239,6 +244,7 @@ impl Fold {
             }
             return self.batch_entry(conn, index, bytes, entry.event);
         }
+        self.station_areas.clear();
         if let Some(batch) = &entry.batch {
             return refuse(
                 "batch",
@@ -534,6 +540,9 @@ impl Fold {
     }
 
     fn station_area(&mut self, conn: &Connection, station: &str, path: &str) -> Check<String> {
+        if let Some(area) = self.station_areas.get(station) {
+            return Ok(area.clone());
+        }
         let row: Option<(String, Option<String>)> = conn
             .prepare_cached("SELECT area, proposal FROM station WHERE code = ?1")
             .map_err(sql)?
@@ -546,7 +555,10 @@ impl Fold {
                 path,
                 format!("station {station:?} awaits the commission's approval (proposal {p})"),
             ),
-            Some((area, None)) => Ok(area),
+            Some((area, None)) => {
+                self.station_areas.insert(station.to_string(), area.clone());
+                Ok(area)
+            }
         }
     }
 
@@ -1300,6 +1312,7 @@ impl Fold {
             }
             Action::Area(a) => insert_area(conn, a, None, &format!("{p}.area"))?,
             Action::Station(s) => {
+                self.station_areas.clear();
                 upsert_station(conn, s, None, &format!("{p}.station"), false)?;
             }
             Action::Certify(c) => certify(conn, c, index, proposal)?,
