@@ -387,3 +387,121 @@ pub fn certifications(conn: &Connection) -> Result<Vec<(String, String)>, String
         q(conn.prepare("SELECT contest, area FROM certification ORDER BY contest, area"))?;
     q(q(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))))?.collect())
 }
+
+// ----- audits in the log -----
+
+/// An audit recorded in the log: its commitment and, once revealed, its seed and samples.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    pub id: String,
+    /// The key that committed it (the only one that may reveal it and record its samples).
+    pub author: String,
+    pub purpose: String,
+    pub commitment: String,
+    /// The commitment's entry index.
+    pub committed_at: u64,
+    pub salt: Option<String>,
+    pub seed: Option<String>,
+    /// The seed's entry index.
+    pub revealed_at: Option<u64>,
+    /// The recorded samples, by round.
+    pub rounds: Vec<AuditRound>,
+}
+
+/// One round's recorded sample.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRound {
+    pub round: u32,
+    /// The sample's entry index.
+    pub index: u64,
+    /// Station codes or `STATION:N` ballots, in draw order.
+    pub draws: Vec<String>,
+}
+
+/// Every audit, in the order committed.
+pub fn audits(conn: &Connection) -> Result<Vec<AuditRecord>, String> {
+    let mut stmt = q(conn.prepare("SELECT id FROM audit ORDER BY committed_at"))?;
+    let ids: Vec<String> = q(q(stmt.query_map([], |r| r.get(0)))?.collect())?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.extend(audit(conn, &id)?);
+    }
+    Ok(out)
+}
+
+/// The audit `id`, or None when no such audit was committed.
+pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String> {
+    type Row = (
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let row: Option<Row> = q(conn
+        .query_row(
+            "SELECT author, purpose, commitment, committed_at, salt, seed, revealed_at
+             FROM audit WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
+        )
+        .optional())?;
+    let Some((author, purpose, commitment, committed_at, salt, seed, revealed_at)) = row else {
+        return Ok(None);
+    };
+    let mut stmt = q(
+        conn.prepare("SELECT round, idx, draws FROM audit_sample WHERE audit = ?1 ORDER BY round")
+    )?;
+    let rows: Vec<(i64, i64, String)> =
+        q(q(stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))?.collect())?;
+    let rounds = rows
+        .into_iter()
+        .map(|(round, index, draws)| {
+            Ok(AuditRound {
+                round: u32::try_from(round).map_err(|e| e.to_string())?,
+                index: index as u64,
+                draws: serde_json::from_str(&draws).map_err(|e| e.to_string())?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(Some(AuditRecord {
+        id: id.to_string(),
+        author,
+        purpose,
+        commitment,
+        committed_at: committed_at as u64,
+        salt,
+        seed,
+        revealed_at: revealed_at.map(|i| i as u64),
+        rounds,
+    }))
+}
+
+/// How many `source` result forms of `contest` (in effect) were recorded at an entry index
+/// above `index`.
+pub fn forms_recorded_after(
+    conn: &Connection,
+    contest: &str,
+    source: &str,
+    index: u64,
+) -> Result<u64, String> {
+    q(conn.query_row(
+        "SELECT count(*) FROM result_form
+         WHERE contest = ?1 AND source = ?2 AND idx > ?3 AND proposal IS NULL",
+        params![contest, source, index as i64],
+        |r| r.get::<_, i64>(0),
+    ))
+    .map(|n| n as u64)
+}

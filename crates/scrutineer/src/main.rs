@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod auditcmd;
 mod demo;
 mod electioncmd;
 mod exportcmd;
@@ -68,6 +69,7 @@ enum Command {
     Sample(sample::Args),
     Rla(rlacmd::Args),
     Pvt(pvtcmd::Args),
+    Audit(auditcmd::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -113,5 +115,6 @@ fn main() -> anyhow::Result<()> {
         Command::Sample(args) => sample::run(args),
         Command::Rla(args) => rlacmd::run(args),
         Command::Pvt(args) => pvtcmd::run(args),
+        Command::Audit(args) => auditcmd::run(args),
     }
 }

@@ -13,6 +13,7 @@ use stats::pvt::{
     StationFrame, StationReport, StratumDraw, StratumSize, Verdict,
 };
 
+use crate::auditcmd::{self, PvtPlan};
 use crate::review::{
     self, ElectionArgs, Opened, Provenance, Scope, SeedRecord, group, outln, shell,
 };
@@ -136,18 +137,32 @@ struct DrawArgs {
     #[command(flatten)]
     frame: FrameArgs,
     /// The seed: at least 20 dice rolls, digits 1-6, as rolled in public.
-    #[arg(long)]
-    seed: String,
-    /// How many stations to draw.
-    #[arg(long, value_name = "K")]
-    take: usize,
+    #[arg(
+        long,
+        required_unless_present = "audit_id",
+        conflicts_with = "audit_id"
+    )]
+    seed: Option<String>,
+    /// How many stations to draw (with --audit, the number committed).
+    #[arg(long, value_name = "K", required_unless_present = "audit_id")]
+    take: Option<usize>,
     /// The salt published with the seed (64 hex digits); default: a new random one.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", conflicts_with = "audit_id")]
     salt: Option<String>,
     /// The commitment recorded before the roll was revealed: refuse to draw unless the seed
     /// and --salt match it.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", conflicts_with = "audit_id")]
     commitment: Option<String>,
+    /// Draw from the seed of this audit in the log (`scrutineer audit`), with the parameters
+    /// committed with it, instead of --seed.
+    #[arg(long = "audit", value_name = "ID")]
+    audit_id: Option<String>,
+    /// Record the sample as the audit's round 1 in this election directory.
+    #[arg(long, value_name = "DIR", requires_all = ["audit_id", "key"])]
+    record: Option<PathBuf>,
+    /// With --record: the key that committed the audit.
+    #[arg(long = "as", value_name = "KEY", requires = "record")]
+    key: Option<PathBuf>,
     /// Write a reports file to fill in: one row per station drawn.
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
@@ -162,11 +177,19 @@ struct EstimateArgs {
     #[command(flatten)]
     frame: FrameArgs,
     /// The seed the sample was drawn with.
-    #[arg(long)]
-    seed: String,
-    /// How many stations were drawn.
-    #[arg(long, value_name = "K")]
-    take: usize,
+    #[arg(
+        long,
+        required_unless_present = "audit_id",
+        conflicts_with = "audit_id"
+    )]
+    seed: Option<String>,
+    /// How many stations were drawn (with --audit, the number committed).
+    #[arg(long, value_name = "K", required_unless_present = "audit_id")]
+    take: Option<usize>,
+    /// Take the seed and the sample from this audit in the log (`scrutineer audit`), and
+    /// refuse to go on unless a fresh draw from the seed is the sample recorded.
+    #[arg(long = "audit", value_name = "ID")]
+    audit_id: Option<String>,
     /// Read the sampled stations' figures from this copy of the forms in the election:
     /// official, party:PARTY or observer:ORGANISATION.
     #[arg(long, required_unless_present = "reports", conflicts_with = "reports")]
@@ -272,6 +295,37 @@ impl Frame {
         })
     }
 
+    /// Refuses when this draw is not the one `revealed` was committed to; returns the
+    /// committed number of stations.
+    fn check_committed(
+        &self,
+        a: &FrameArgs,
+        revealed: &auditcmd::Revealed,
+        take: Option<usize>,
+    ) -> anyhow::Result<usize> {
+        let p = revealed.pvt()?;
+        let area = |x: Option<&str>| x.map_or("(the whole election)".to_string(), str::to_string);
+        revealed.check_parameters(&[
+            (
+                "--contest",
+                p.contest.clone(),
+                self.scope.contest.id.clone(),
+            ),
+            ("--area", area(p.area.as_deref()), area(a.area.as_deref())),
+            (
+                "--level",
+                p.level.clone(),
+                self.level.clone().unwrap_or_else(|| "none".into()),
+            ),
+            (
+                "--take",
+                p.take.to_string(),
+                take.unwrap_or(p.take).to_string(),
+            ),
+        ])?;
+        Ok(p.take)
+    }
+
     fn command(&self, a: &FrameArgs, step: &str) -> String {
         let mut w = vec![format!("scrutineer pvt {step}")];
         w.extend(review::election_words(&a.election));
@@ -333,6 +387,66 @@ impl Frame {
             self.strata_text()
         );
     }
+}
+
+/// The frame a committed plan describes.
+fn plan_frame(
+    opened: &Opened,
+    contest: Option<&str>,
+    area: Option<&str>,
+    level: Option<&str>,
+) -> anyhow::Result<Frame> {
+    Frame::read(
+        &FrameArgs {
+            election: auditcmd::no_election(),
+            contest: contest.map(str::to_string),
+            area: area.map(str::to_string),
+            level: level.map(str::to_string),
+            json: false,
+        },
+        opened,
+    )
+}
+
+/// The parameters `scrutineer audit commit --for pvt` records, checked against the election:
+/// the contest resolved to its id, the strata to their level's name (or "none").
+pub(crate) fn plan_for_audit(
+    opened: &Opened,
+    contest: Option<&str>,
+    area: Option<&str>,
+    level: Option<&str>,
+    take: usize,
+) -> anyhow::Result<PvtPlan> {
+    let frame = plan_frame(opened, contest, area, level)?;
+    if take == 0 || take > frame.stations.len() {
+        bail!(
+            "--take {take}: draw between 1 and the {} stations {}",
+            frame.stations.len(),
+            frame.scope.area_text()
+        );
+    }
+    Ok(PvtPlan {
+        contest: frame.scope.contest.id.clone(),
+        area: area.map(str::to_string),
+        level: frame.level.clone().unwrap_or_else(|| "none".into()),
+        take,
+    })
+}
+
+/// A committed PVT's sample drawn afresh from `seed`: station codes, stratum by stratum, in
+/// draw order, as recorded.
+pub(crate) fn redo(opened: &Opened, plan: &PvtPlan, seed: &str) -> anyhow::Result<Vec<String>> {
+    let frame = plan_frame(
+        opened,
+        Some(&plan.contest),
+        plan.area.as_deref(),
+        Some(&plan.level),
+    )?;
+    Ok(frame
+        .draw(seed, plan.take)?
+        .into_iter()
+        .flat_map(|h| h.draws.into_iter().map(|t| t.id))
+        .collect())
 }
 
 // ---------------------------------------------------------------- plan
@@ -464,6 +578,9 @@ struct DrawReport {
     seed: SeedRecord,
     take: usize,
     strata: Vec<StratumOut>,
+    /// The sample recorded in the log (--record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recorded: Option<auditcmd::RecordedSample>,
 }
 
 #[derive(Serialize)]
@@ -485,7 +602,10 @@ struct DrawnStation {
 
 fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let a = &d.frame;
-    let seed = review::parse_seed(&d.seed)?;
+    let given_seed = match &d.seed {
+        Some(s) => Some(review::parse_seed(s)?),
+        None => None,
+    };
     if let Some(t) = &d.template
         && t.exists()
     {
@@ -496,8 +616,43 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     }
     let opened = review::open(&a.election)?;
     let frame = Frame::read(a, &opened)?;
-    let seed_record = review::commit(&seed, d.salt.as_deref(), d.commitment.as_deref())?;
-    let draws = frame.draw(seed.as_str(), d.take)?;
+    // The seed: --seed, or an audit's in the log (of the election recorded into, with --record).
+    let mut recorder = match (&d.audit_id, &d.record, &d.key) {
+        (Some(id), Some(dir), Some(key)) => {
+            let r = auditcmd::Recorder::open(dir, id, key, None, &opened.provenance.origin)?;
+            if r.round != 1 {
+                bail!(
+                    "audit {id:?} already records its sample (round 1, entry {}); a PVT draws once",
+                    r.revealed.record.rounds[0].index
+                );
+            }
+            Some(r)
+        }
+        (_, Some(_), _) => bail!("--record needs --audit ID and --as KEY"),
+        _ => None,
+    };
+    let read_here;
+    let revealed = match (&recorder, &d.audit_id) {
+        (Some(r), _) => Some(&r.revealed),
+        (None, Some(id)) => {
+            read_here = auditcmd::Revealed::read(opened.conn(), id)?;
+            Some(&read_here)
+        }
+        (None, None) => None,
+    };
+    let (seed, seed_record, take) = match (revealed, given_seed) {
+        (Some(revealed), _) => {
+            let take = frame.check_committed(a, revealed, d.take)?;
+            (revealed.seed.clone(), revealed.seed_record()?, take)
+        }
+        (None, Some(seed)) => {
+            let record = review::commit(&seed, d.salt.as_deref(), d.commitment.as_deref())?;
+            let take = d.take.context("--take K: how many stations to draw")?;
+            (seed, record, take)
+        }
+        (None, None) => bail!("give the seed: --seed DICE, or --audit ID for an audit in the log"),
+    };
+    let draws = frame.draw(seed.as_str(), take)?;
     let info: HashMap<&str, &review::ScopeStation> = frame
         .scope
         .stations
@@ -526,13 +681,29 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
             stratum: h.stratum,
         })
         .collect();
-    let report = DrawReport {
+    let mut report = DrawReport {
         election: opened.provenance.clone(),
         frame: frame.summary(),
         seed: seed_record,
-        take: d.take,
+        take,
         strata,
+        recorded: None,
     };
+    if let Some(r) = recorder.as_mut() {
+        let draws: Vec<String> = report
+            .strata
+            .iter()
+            .flat_map(|h| h.stations.iter().map(|s| s.station.clone()))
+            .collect();
+        let entry = r.record(draws)?;
+        report.recorded = Some(auditcmd::RecordedSample {
+            audit: r.revealed.record.id.clone(),
+            round: r.round,
+            entry,
+            first: 1,
+            draws: take,
+        });
+    }
     if let Some(path) = &d.template {
         let mut text = String::from("station,registered,ballots_cast");
         for c in &frame.scope.contest.choices {
@@ -558,9 +729,22 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let mut o = String::new();
     frame.header(&mut o, "Draw", &opened.provenance);
     review::seed_lines(&mut o, &report.seed);
+    match (&report.recorded, &d.audit_id) {
+        (Some(r), _) => outln!(
+            o,
+            "Recorded in the log as the sample of audit {} (entry {})",
+            r.audit,
+            group(r.entry)
+        ),
+        (None, Some(id)) => outln!(
+            o,
+            "The seed of audit {id} in the log; this draw is not recorded (add --record DIR --as KEY)"
+        ),
+        (None, None) => {}
+    }
     o.push_str(&format!(
         "{} stations drawn; in each stratum the stations are consistent_sampler.sampler(stratum's station codes, seed, take=k):\n",
-        d.take
+        take
     ));
     o.push_str("stratum,ticket,station\n");
     for h in &report.strata {
@@ -594,9 +778,12 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     o.pop();
     o.push('\n');
     o.push_str(&format!(
-        "Next: collect the drawn stations' figures, then\n  {} --seed {seed} --take {} {}\n",
+        "Next: collect the drawn stations' figures, then\n  {} {} {}\n",
         frame.command(a, "estimate"),
-        d.take,
+        match &report.recorded {
+            Some(r) => format!("--audit {}", shell(&r.audit)),
+            None => format!("--seed {seed} --take {take}"),
+        },
         match &d.template {
             Some(t) => format!("--reports {}", shell(&t.display().to_string())),
             None => "--source observer:ORGANISATION (or --reports FILE)".to_string(),
@@ -612,6 +799,9 @@ struct EstimateReport {
     election: Provenance,
     frame: FrameSummary,
     seed: String,
+    /// The audit in the log whose recorded sample this is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit: Option<String>,
     take: usize,
     /// Where the figures came from: a source in the election, or a reports file.
     figures_from: String,
@@ -633,10 +823,47 @@ struct OfficialOut {
 
 fn estimate(e: EstimateArgs) -> anyhow::Result<()> {
     let a = &e.frame;
-    let seed = review::parse_seed(&e.seed)?;
+    let given_seed = match &e.seed {
+        Some(s) => Some(review::parse_seed(s)?),
+        None => None,
+    };
     let opened = review::open(&a.election)?;
     let frame = Frame::read(a, &opened)?;
-    let draws = frame.draw(seed.as_str(), e.take)?;
+    let (seed, take, audit_id) = match (&e.audit_id, given_seed) {
+        (Some(id), _) => {
+            let revealed = auditcmd::Revealed::read(opened.conn(), id)?;
+            let take = frame.check_committed(a, &revealed, e.take)?;
+            let rounds = revealed.rounds()?;
+            if rounds.is_empty() {
+                bail!(
+                    "audit {id:?} has no recorded sample yet: draw and record it with `{} --audit {} \
+                     --record DIR --as KEY`",
+                    frame.command(a, "draw"),
+                    shell(id)
+                );
+            }
+            if rounds.len() > 1 {
+                bail!(
+                    "audit {id:?} records {} rounds; a PVT draws its sample once",
+                    rounds.len()
+                );
+            }
+            let fresh: Vec<String> = frame
+                .draw(revealed.seed.as_str(), take)?
+                .into_iter()
+                .flat_map(|h| h.draws.into_iter().map(|t| t.id))
+                .collect();
+            revealed.check_recorded(&fresh)?;
+            (revealed.seed.clone(), take, Some(id.clone()))
+        }
+        (None, Some(seed)) => (
+            seed,
+            e.take.context("--take K: how many stations were drawn")?,
+            None,
+        ),
+        (None, None) => bail!("give --seed SEED and --take K, or --audit ID"),
+    };
+    let draws = frame.draw(seed.as_str(), take)?;
     let info: HashMap<&str, &review::ScopeStation> = frame
         .scope
         .stations
@@ -806,7 +1033,8 @@ fn estimate(e: EstimateArgs) -> anyhow::Result<()> {
         election: opened.provenance.clone(),
         frame: frame.summary(),
         seed: seed.to_string(),
-        take: e.take,
+        audit: audit_id.clone(),
+        take,
         figures_from,
         rows_ignored,
         estimate,
@@ -818,6 +1046,12 @@ fn estimate(e: EstimateArgs) -> anyhow::Result<()> {
     }
     let mut o = String::new();
     frame.header(&mut o, "Estimate", &opened.provenance);
+    if let Some(id) = &audit_id {
+        outln!(
+            o,
+            "Audit {id} in the log: its recorded sample is the one its seed draws"
+        );
+    }
     let est = &report.estimate;
     outln!(
         o,

@@ -12,6 +12,7 @@ use stats::rla::Contest;
 use stats::rla::batch::{BatchAudit, DrawFinding, StationRecount, StationResult};
 use stats::rla::bravo::{self, PairRisk, PollingSample};
 
+use crate::auditcmd::{self, RlaPlan};
 use crate::review::{
     self, ElectionArgs, Opened, Provenance, Scope, SeedRecord, group, outln, shell,
 };
@@ -113,7 +114,7 @@ enum Step {
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]
-enum Method {
+pub(crate) enum Method {
     /// Batch comparison, the polling station as the batch.
     Macro,
     /// Ballot polling.
@@ -186,18 +187,36 @@ struct DrawArgs {
     #[command(flatten)]
     audit: AuditArgs,
     /// The audit seed: at least 20 dice rolls, digits 1-6, as rolled in public.
-    #[arg(long)]
-    seed: String,
+    #[arg(
+        long,
+        required_unless_present = "audit_id",
+        conflicts_with = "audit_id"
+    )]
+    seed: Option<String>,
     /// The salt published with the seed (64 hex digits); default: a new random one.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", conflicts_with = "audit_id")]
     salt: Option<String>,
     /// The commitment recorded before the roll was revealed: refuse to draw unless the seed
     /// and --salt match it.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", conflicts_with = "audit_id")]
     commitment: Option<String>,
-    /// The number of the first draw (1 for the first round; the next round's from `assess`).
-    #[arg(long, default_value_t = 1)]
-    first: u64,
+    /// Draw from the seed of this audit in the log (`scrutineer audit`), with the parameters
+    /// committed with it, instead of --seed.
+    #[arg(long = "audit", value_name = "ID")]
+    audit_id: Option<String>,
+    /// Record the draws as the audit's next round in this election directory.
+    #[arg(long, value_name = "DIR", requires_all = ["audit_id", "key"])]
+    record: Option<PathBuf>,
+    /// With --record: the key that committed the audit.
+    #[arg(long = "as", value_name = "KEY", requires = "record")]
+    key: Option<PathBuf>,
+    /// With --record: the round to record (default the next one).
+    #[arg(long, value_name = "N", requires = "record")]
+    round: Option<u32>,
+    /// The number of the first draw (1 for the first round; the next round's from `assess`;
+    /// with --record, the draw after the recorded rounds').
+    #[arg(long)]
+    first: Option<u64>,
     /// How many draws (default for a first round: the plan's size; bravo: its 90% round).
     #[arg(long)]
     count: Option<u64>,
@@ -220,11 +239,20 @@ struct AssessArgs {
     #[command(flatten)]
     audit: AuditArgs,
     /// The audit seed the draws were made with.
-    #[arg(long)]
-    seed: String,
-    /// How many draws have been made in all rounds so far (draws 1..N).
-    #[arg(long, value_name = "N")]
-    draws: u64,
+    #[arg(
+        long,
+        required_unless_present = "audit_id",
+        conflicts_with = "audit_id"
+    )]
+    seed: Option<String>,
+    /// Take the seed and the draws from this audit in the log (`scrutineer audit`), and refuse
+    /// to go on unless a fresh draw from the seed is the sample recorded.
+    #[arg(long = "audit", value_name = "ID")]
+    audit_id: Option<String>,
+    /// How many draws have been made in all rounds so far (draws 1..N); with --audit, the
+    /// draws recorded.
+    #[arg(long, value_name = "N", required_unless_present = "audit_id")]
+    draws: Option<u64>,
     /// The hand counts (CSV; see `scrutineer rla --help` for the layout). Repeat for one file
     /// per round; a station or ballot given in two files must have the same count in both.
     #[arg(long, value_name = "FILE", required = true)]
@@ -504,6 +532,120 @@ impl Audit {
         w.push(format!("--risk-limit {}", a.risk_limit));
         w.join(" ")
     }
+
+    /// Draws `first..first+count` as recorded in the log: station codes (macro) or ballot
+    /// ids (bravo), in draw order.
+    fn draw_ids(&self, seed: &str, first: u64, count: u64) -> anyhow::Result<Vec<String>> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(match self.method {
+            Method::Macro => self
+                .batch()
+                .draw(seed, first, count)?
+                .into_iter()
+                .map(|d| d.station)
+                .collect(),
+            Method::Bravo => self
+                .draw_ballots(seed, first, count)?
+                .into_iter()
+                .map(|t| t.id)
+                .collect(),
+        })
+    }
+
+    /// Refuses when this audit is not the one `revealed` was committed to draw.
+    fn check_committed(&self, a: &AuditArgs, revealed: &auditcmd::Revealed) -> anyhow::Result<()> {
+        let p = revealed.rla()?;
+        let area = |x: Option<&str>| x.map_or("(the whole election)".to_string(), str::to_string);
+        revealed.check_parameters(&[
+            ("--method", p.method.clone(), self.method.name().to_string()),
+            (
+                "--contest",
+                p.contest.clone(),
+                self.scope.contest.id.clone(),
+            ),
+            ("--area", area(p.area.as_deref()), area(a.area.as_deref())),
+            ("--winners", p.winners.to_string(), a.winners.to_string()),
+            (
+                "--risk-limit",
+                p.risk_limit.to_string(),
+                a.risk_limit.to_string(),
+            ),
+        ])
+    }
+}
+
+/// The audit a plan describes, as `AuditArgs` (no election: the caller has it open).
+fn plan_args(
+    method: Method,
+    contest: Option<&str>,
+    area: Option<&str>,
+    winners: usize,
+    risk_limit: f64,
+) -> AuditArgs {
+    AuditArgs {
+        election: auditcmd::no_election(),
+        method,
+        contest: contest.map(str::to_string),
+        area: area.map(str::to_string),
+        winners,
+        risk_limit,
+        json: false,
+    }
+}
+
+/// The parameters `scrutineer audit commit --for rla` records, checked against the election:
+/// the contest resolved to its id, and an audit that can be drawn.
+pub(crate) fn plan_for_audit(
+    opened: &Opened,
+    method: Method,
+    contest: Option<&str>,
+    area: Option<&str>,
+    winners: usize,
+    risk_limit: f64,
+) -> anyhow::Result<RlaPlan> {
+    let audit = Audit::build(
+        &plan_args(method, contest, area, winners, risk_limit),
+        opened,
+    )?;
+    Ok(RlaPlan {
+        method: method.name().to_string(),
+        contest: audit.scope.contest.id.clone(),
+        area: area.map(str::to_string),
+        winners,
+        risk_limit,
+    })
+}
+
+/// Draws `first..first+count` of a committed audit afresh from `seed`, as they are recorded.
+pub(crate) fn redo(
+    opened: &Opened,
+    plan: &RlaPlan,
+    seed: &str,
+    first: u64,
+    count: u64,
+) -> anyhow::Result<Vec<String>> {
+    let method = match plan.method.as_str() {
+        "macro" => Method::Macro,
+        "bravo" => Method::Bravo,
+        other => bail!("the committed method {other:?} is neither macro nor bravo"),
+    };
+    let audit = Audit::build(
+        &plan_args(
+            method,
+            Some(&plan.contest),
+            plan.area.as_deref(),
+            plan.winners,
+            plan.risk_limit,
+        ),
+        opened,
+    )?;
+    check_draws(
+        first.checked_add(count).map(|n| n.saturating_sub(1)),
+        "the recorded draws",
+    )?;
+    audit.draw_ids(seed, first, count)
 }
 
 fn percent(x: f64) -> String {
@@ -697,6 +839,9 @@ struct DrawReport {
     ballot_draws: Vec<BallotDraw>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ballots: Vec<DrawnBallot>,
+    /// The round recorded in the log (--record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recorded: Option<auditcmd::RecordedSample>,
 }
 
 #[derive(Serialize)]
@@ -737,10 +882,13 @@ struct DrawnBallot {
 
 fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let a = &d.audit;
-    let seed = review::parse_seed(&d.seed)?;
-    if d.first == 0 {
+    if d.first == Some(0) {
         bail!("--first counts draws from 1");
     }
+    let given_seed = match &d.seed {
+        Some(s) => Some(review::parse_seed(s)?),
+        None => None,
+    };
     if let Some(t) = &d.template
         && t.exists()
     {
@@ -751,8 +899,53 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     }
     let opened = review::open(&a.election)?;
     let audit = Audit::build(a, &opened)?;
-    let seed_record = review::commit(&seed, d.salt.as_deref(), d.commitment.as_deref())?;
-    let count = match (d.count, d.first) {
+    // The seed: --seed, or an audit's in the log (of the election recorded into, with --record).
+    let mut recorder = match (&d.audit_id, &d.record, &d.key) {
+        (Some(id), Some(dir), Some(key)) => Some(auditcmd::Recorder::open(
+            dir,
+            id,
+            key,
+            d.round,
+            &opened.provenance.origin,
+        )?),
+        (_, Some(_), _) => bail!("--record needs --audit ID and --as KEY"),
+        _ => None,
+    };
+    let read_here;
+    let revealed = match (&recorder, &d.audit_id) {
+        (Some(r), _) => Some(&r.revealed),
+        (None, Some(id)) => {
+            read_here = auditcmd::Revealed::read(opened.conn(), id)?;
+            Some(&read_here)
+        }
+        (None, None) => None,
+    };
+    let (seed, seed_record, first) = match (revealed, given_seed) {
+        (Some(revealed), _) => {
+            audit.check_committed(a, revealed)?;
+            let first = match &recorder {
+                Some(r) => match d.first {
+                    Some(f) if f != r.first => bail!(
+                        "--first {f}: audit {:?} records {} draws before round {}, so its first \
+                         draw is {} (leave out --first)",
+                        revealed.record.id,
+                        r.first - 1,
+                        r.round,
+                        r.first
+                    ),
+                    _ => r.first,
+                },
+                None => d.first.unwrap_or(1),
+            };
+            (revealed.seed.clone(), revealed.seed_record()?, first)
+        }
+        (None, Some(seed)) => {
+            let record = review::commit(&seed, d.salt.as_deref(), d.commitment.as_deref())?;
+            (seed, record, d.first.unwrap_or(1))
+        }
+        (None, None) => bail!("give the seed: --seed DICE, or --audit ID for an audit in the log"),
+    };
+    let count = match (d.count, first) {
         (Some(0), _) => bail!("--count must be at least 1"),
         (Some(n), _) => n,
         (None, 1) => match a.method {
@@ -782,7 +975,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         ),
     };
     check_draws(
-        d.first.checked_add(count).map(|n| n - 1),
+        first.checked_add(count).map(|n| n - 1),
         "--first + --count - 1",
     )?;
     let mut report = DrawReport {
@@ -791,18 +984,19 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         risk_limit: a.risk_limit,
         contest: audit.summary(),
         seed: seed_record,
-        first: d.first,
+        first,
         count,
         station_draws: Vec::new(),
         stations: Vec::new(),
         ballot_draws: Vec::new(),
         ballots: Vec::new(),
+        recorded: None,
     };
     match a.method {
         Method::Macro => {
             let batch = audit.batch();
             let bounds: HashMap<&str, f64> = batch.error_bounds().collect();
-            let draws = batch.draw(seed.as_str(), d.first, count)?;
+            let draws = batch.draw(seed.as_str(), first, count)?;
             let mut by_station: BTreeMap<String, Vec<u64>> = BTreeMap::new();
             for x in &draws {
                 by_station
@@ -837,10 +1031,10 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
                 .collect();
         }
         Method::Bravo => {
-            let tickets = audit.draw_ballots(seed.as_str(), d.first, count)?;
+            let tickets = audit.draw_ballots(seed.as_str(), first, count)?;
             let mut by_ballot: BTreeMap<(usize, u64), (String, Vec<u64>)> = BTreeMap::new();
             for (i, t) in tickets.iter().enumerate() {
-                let j = d.first + i as u64;
+                let j = first + i as u64;
                 let (station, number) = split_ballot(&t.id).expect("manifest ids are STATION:N");
                 let k = audit.index[station];
                 by_ballot
@@ -866,6 +1060,28 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
                 .collect();
         }
     }
+    if let Some(r) = recorder.as_mut() {
+        let draws: Vec<String> = match a.method {
+            Method::Macro => report
+                .station_draws
+                .iter()
+                .map(|x| x.station.clone())
+                .collect(),
+            Method::Bravo => report
+                .ballot_draws
+                .iter()
+                .map(|x| x.ballot.clone())
+                .collect(),
+        };
+        let entry = r.record(draws)?;
+        report.recorded = Some(auditcmd::RecordedSample {
+            audit: r.revealed.record.id.clone(),
+            round: r.round,
+            entry,
+            first,
+            draws: count as usize,
+        });
+    }
     if let Some(path) = &d.template {
         review::write_file(path, template(&audit, &report).as_bytes())?;
         if !a.json {
@@ -878,12 +1094,26 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let mut o = String::new();
     audit.header(&mut o, "Draw", &opened.provenance);
     review::seed_lines(&mut o, &report.seed);
-    let last = d.first + count - 1;
+    let last = first + count - 1;
+    match (&report.recorded, &d.audit_id) {
+        (Some(r), _) => outln!(
+            o,
+            "Recorded in the log as round {} of audit {} (entry {}): draws {first}-{last}",
+            r.round,
+            r.audit,
+            group(r.entry)
+        ),
+        (None, Some(id)) => outln!(
+            o,
+            "The seed of audit {id} in the log; this draw is not recorded (add --record DIR --as KEY)"
+        ),
+        (None, None) => {}
+    }
     match a.method {
         Method::Macro => {
             o.push_str(&format!(
                 "Draws {}-{last}, stations chosen with probability proportional to error bound:\n",
-                d.first
+                first
             ));
             o.push_str("draw,ticket,station,error_bound\n");
             for x in &report.station_draws {
@@ -919,7 +1149,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         Method::Bravo => {
             o.push_str(&format!(
                 "Draws {}-{last}, ballots drawn with replacement from the manifest STATION:1..B:\n",
-                d.first
+                first
             ));
             o.push_str("draw,ticket,ballot,generation\n");
             for x in &report.ballot_draws {
@@ -956,12 +1186,16 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         shell(&t.display().to_string())
     });
     o.push_str(&format!(
-        "Next: count them by hand{}, then\n  {} --seed {seed} --draws {last} {}--recount {file}\n",
+        "Next: count them by hand{}, then\n  {} {} {}--recount {file}\n",
         d.template
             .as_ref()
             .map_or(String::new(), |t| format!(" into {}", t.display())),
         audit.command(a, "assess"),
-        if d.first > 1 {
+        match &report.recorded {
+            Some(r) => format!("--audit {}", shell(&r.audit)),
+            None => format!("--seed {seed} --draws {last}"),
+        },
+        if first > 1 {
             "--recount EARLIER_ROUNDS.csv "
         } else {
             ""
@@ -1063,6 +1297,9 @@ struct MacroAssessment {
     risk_limit: f64,
     contest: ContestSummary,
     seed: String,
+    /// The audit in the log whose recorded draws these are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit: Option<String>,
     draws: u64,
     /// Drawn stations counted by hand.
     stations_recounted: usize,
@@ -1094,6 +1331,9 @@ struct BravoAssessment {
     risk_limit: f64,
     contest: ContestSummary,
     seed: String,
+    /// The audit in the log whose recorded draws these are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit: Option<String>,
     draws: u64,
     distinct_ballots: usize,
     /// Draws showing each choice (a ballot drawn twice counts twice).
@@ -1108,28 +1348,112 @@ struct BravoAssessment {
     next: Option<String>,
 }
 
-fn assess(x: AssessArgs) -> anyhow::Result<()> {
-    let a = &x.audit;
-    let seed = review::parse_seed(&x.seed)?;
-    if x.draws == 0 {
-        bail!("--draws is the number of draws made so far, at least 1");
+/// The draws an assessment reads: their seed, how many, and the audit in the log they come
+/// from.
+struct Drawn {
+    seed: String,
+    draws: u64,
+    audit: Option<String>,
+}
+
+impl Drawn {
+    fn audit_line(&self, o: &mut String) {
+        if let Some(id) = &self.audit {
+            outln!(
+                o,
+                "Audit {id} in the log: its {} recorded draws are the ones its seed draws",
+                self.draws
+            );
+        }
     }
-    check_draws(Some(x.draws), "--draws")?;
-    if x.mapping.is_some() && a.method == Method::Bravo {
-        bail!("--mapping reads station-level recounts (macro); a bravo file is ballot,choice");
-    }
-    let opened = review::open(&a.election)?;
-    let audit = Audit::build(a, &opened)?;
-    match a.method {
-        Method::Macro => assess_macro(&x, &opened, &audit, seed.as_str()),
-        Method::Bravo => assess_bravo(&x, &opened, &audit, seed.as_str()),
+
+    /// The options that name the next round's draw.
+    fn next_draw(&self, first: u64, count: u64) -> String {
+        match &self.audit {
+            Some(id) => format!(
+                "--audit {} --count {count} --record DIR --as KEY --template round.csv",
+                shell(id)
+            ),
+            None => format!(
+                "--seed {} --first {first} --count {count} --template round.csv",
+                self.seed
+            ),
+        }
     }
 }
 
-fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> anyhow::Result<()> {
+fn assess(x: AssessArgs) -> anyhow::Result<()> {
     let a = &x.audit;
+    if x.mapping.is_some() && a.method == Method::Bravo {
+        bail!("--mapping reads station-level recounts (macro); a bravo file is ballot,choice");
+    }
+    let given_seed = match &x.seed {
+        Some(s) => Some(review::parse_seed(s)?),
+        None => None,
+    };
+    if x.draws == Some(0) {
+        bail!("--draws is the number of draws made so far, at least 1");
+    }
+    check_draws(x.draws.or(Some(1)), "--draws")?;
+    let opened = review::open(&a.election)?;
+    let audit = Audit::build(a, &opened)?;
+    let source = match (&x.audit_id, given_seed, x.draws) {
+        (Some(id), _, given) => {
+            let revealed = auditcmd::Revealed::read(opened.conn(), id)?;
+            audit.check_committed(a, &revealed)?;
+            let recorded = revealed.recorded_draws()?;
+            if recorded.is_empty() {
+                bail!(
+                    "audit {id:?} has no recorded sample yet: draw and record round 1 with \
+                     `{} --audit {} --record DIR --as KEY`",
+                    audit.command(a, "draw"),
+                    shell(id)
+                );
+            }
+            let n = recorded.len() as u64;
+            check_draws(Some(n), "the recorded draws")?;
+            if let Some(d) = given
+                && d != n
+            {
+                bail!(
+                    "--draws {d}: audit {id:?} records {n} draws in {} round(s); the assessment \
+                     takes them all (leave out --draws)",
+                    revealed.record.rounds.len()
+                );
+            }
+            let fresh = audit.draw_ids(revealed.seed.as_str(), 1, n)?;
+            revealed.check_recorded(&fresh)?;
+            Drawn {
+                seed: revealed.seed.to_string(),
+                draws: n,
+                audit: Some(id.clone()),
+            }
+        }
+        (None, Some(seed), Some(draws)) => Drawn {
+            seed: seed.to_string(),
+            draws,
+            audit: None,
+        },
+        (None, None, _) => bail!("give --seed SEED and --draws N, or --audit ID"),
+        (None, Some(_), None) => bail!("--draws N: how many draws have been made so far"),
+    };
+    match a.method {
+        Method::Macro => assess_macro(&x, &opened, &audit, &source),
+        Method::Bravo => assess_bravo(&x, &opened, &audit, &source),
+    }
+}
+
+fn assess_macro(
+    x: &AssessArgs,
+    opened: &Opened,
+    audit: &Audit,
+    source: &Drawn,
+) -> anyhow::Result<()> {
+    let a = &x.audit;
+    let seed = source.seed.as_str();
+    let n_draws = source.draws;
     let batch = audit.batch();
-    let draws = batch.draw(seed, 1, x.draws)?;
+    let draws = batch.draw(seed, 1, n_draws)?;
     let mut drawn: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for d in &draws {
         drawn.entry(d.station.as_str()).or_default().push(d.draw);
@@ -1208,7 +1532,7 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
             "{name}: no count for {} of the {} stations drawn in draws 1-{}: {}",
             missing.len(),
             drawn.len(),
-            x.draws,
+            n_draws,
             list(&missing, 8)
         );
     }
@@ -1283,25 +1607,25 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
     } else {
         let further = batch.further_draws(a.risk_limit, risk.p_value)?;
         match x.escalate_after {
-            Some(limit) if x.draws >= limit => MacroDecision::FullHandCount {
+            Some(limit) if n_draws >= limit => MacroDecision::FullHandCount {
                 reason: format!(
                     "{} draws have not confirmed the outcome (p-value {:.4} > {}), and the limit set \
                      before the audit is {limit} draws",
-                    x.draws, risk.p_value, a.risk_limit
+                    n_draws, risk.p_value, a.risk_limit
                 ),
             },
-            _ if x.draws.saturating_add(further) >= stations => MacroDecision::FullHandCount {
+            _ if n_draws.saturating_add(further) >= stations => MacroDecision::FullHandCount {
                 reason: format!(
                     "the p-value is {:.4} > {}; confirming would take {further} more draws, {} in all, \
                      at least as many as the {stations} stations: counting them all is no more work",
                     risk.p_value,
                     a.risk_limit,
-                    x.draws + further
+                    n_draws + further
                 ),
             },
             _ => MacroDecision::Continue {
                 further_draws: further,
-                next_first: x.draws + 1,
+                next_first: n_draws + 1,
             },
         }
     };
@@ -1310,8 +1634,9 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
             further_draws,
             next_first,
         } => Some(format!(
-            "{} --seed {seed} --first {next_first} --count {further_draws} --template round.csv",
-            audit.command(a, "draw")
+            "{} {}",
+            audit.command(a, "draw"),
+            source.next_draw(*next_first, *further_draws)
         )),
         _ => None,
     };
@@ -1321,7 +1646,8 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
         risk_limit: a.risk_limit,
         contest: audit.summary(),
         seed: seed.to_string(),
-        draws: x.draws,
+        audit: source.audit.clone(),
+        draws: n_draws,
         stations_recounted: recounts.len() - not_drawn,
         rows_not_drawn: not_drawn,
         full_hand_count_done: full_count,
@@ -1337,10 +1663,11 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
     }
     let mut o = String::new();
     audit.header(&mut o, "Assessment", &opened.provenance);
+    source.audit_line(&mut o);
     outln!(
         o,
         "Draws 1-{} from seed {seed}: {} distinct stations counted by hand ({name})",
-        x.draws,
+        n_draws,
         report.stations_recounted
     );
     if report.rows_not_drawn > 0 && !report.full_hand_count_done {
@@ -1348,7 +1675,7 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
             o,
             "  {} rows of {name} are for stations not drawn in draws 1-{}: they do not enter the p-value",
             report.rows_not_drawn,
-            x.draws
+            n_draws
         );
     }
     if report.full_hand_count_done {
@@ -1389,7 +1716,7 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
             );
         }
     }
-    if risk.confirmed && (report.findings.len() as u64) < x.draws {
+    if risk.confirmed && (report.findings.len() as u64) < n_draws {
         outln!(
             o,
             "The p-value reached the risk limit at draw {}; later draws are not needed.",
@@ -1413,11 +1740,17 @@ fn assess_macro(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
             if let Some(n) = &report.next {
                 outln!(o, "  {n}");
             }
-            outln!(
-                o,
-                "  then add their counts to {name} and assess with --draws {}",
-                x.draws + further_draws
-            );
+            match &source.audit {
+                Some(_) => outln!(
+                    o,
+                    "  then assess again with every round's recount file (--recount, repeated)"
+                ),
+                None => outln!(
+                    o,
+                    "  then add their counts to {name} and assess with --draws {}",
+                    n_draws + further_draws
+                ),
+            }
         }
         MacroDecision::FullHandCount { reason } => {
             outln!(
@@ -1444,9 +1777,16 @@ fn hand_count_winners(audit: &Audit, recounts: &[StationRecount]) -> Vec<String>
     order.iter().map(|&i| c.choices[i].clone()).collect()
 }
 
-fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> anyhow::Result<()> {
+fn assess_bravo(
+    x: &AssessArgs,
+    opened: &Opened,
+    audit: &Audit,
+    source: &Drawn,
+) -> anyhow::Result<()> {
     let a = &x.audit;
-    let tickets = audit.draw_ballots(seed, 1, x.draws)?;
+    let seed = source.seed.as_str();
+    let n_draws = source.draws;
+    let tickets = audit.draw_ballots(seed, 1, n_draws)?;
     let mut times: HashMap<&str, u64> = HashMap::new();
     for t in &tickets {
         *times.entry(t.id.as_str()).or_default() += 1;
@@ -1454,7 +1794,7 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
     let mut seen = HashMap::new();
     let mut marks = Vec::new();
     for file in &x.recount {
-        read_ballots(file, audit, &times, x.draws, &mut seen, &mut marks)?;
+        read_ballots(file, audit, &times, n_draws, &mut seen, &mut marks)?;
     }
     if marks.len() < times.len() {
         let mut missing: Vec<String> = times
@@ -1468,7 +1808,7 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
             files_text(&x.recount),
             missing.len(),
             times.len(),
-            x.draws,
+            n_draws,
             list(&missing, 8)
         );
     }
@@ -1483,7 +1823,7 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
         }
     }
     let sample = PollingSample {
-        ballots_drawn: x.draws,
+        ballots_drawn: n_draws,
         votes: votes.clone(),
     };
     let assessed = bravo::assess(c, a.risk_limit, &sample, x.escalate_after)?;
@@ -1495,9 +1835,9 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
                 .find(|q| q.probability == 0.9)
                 .map_or(next_round.asn, |q| q.ballots);
             Some(format!(
-                "{} --seed {seed} --first {} --count {q90} --template round.csv",
+                "{} {}",
                 audit.command(a, "draw"),
-                x.draws + 1
+                source.next_draw(n_draws + 1, q90)
             ))
         }
         _ => None,
@@ -1508,7 +1848,8 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
         risk_limit: a.risk_limit,
         contest: audit.summary(),
         seed: seed.to_string(),
-        draws: x.draws,
+        audit: source.audit.clone(),
+        draws: n_draws,
         distinct_ballots: times.len(),
         sample: c
             .choices
@@ -1530,10 +1871,11 @@ fn assess_bravo(x: &AssessArgs, opened: &Opened, audit: &Audit, seed: &str) -> a
     }
     let mut o = String::new();
     audit.header(&mut o, "Assessment", &opened.provenance);
+    source.audit_line(&mut o);
     outln!(
         o,
         "Draws 1-{} from seed {seed}: {} distinct ballots examined ({})",
-        x.draws,
+        n_draws,
         report.distinct_ballots,
         files_text(&x.recount)
     );
