@@ -538,29 +538,16 @@ impl Event {
 
     /// The canonical JSON of the body.
     pub fn body_json(&self) -> Vec<u8> {
-        let r = match self {
-            Event::Genesis(b) => serde_json::to_vec(b),
-            Event::Enrol(b) => serde_json::to_vec(b),
-            Event::Revoke(b) => serde_json::to_vec(b),
-            Event::Area(b) => serde_json::to_vec(b),
-            Event::Station(b) => serde_json::to_vec(b),
-            Event::Register(b) => serde_json::to_vec(b),
-            Event::UpdateVoter(b) => serde_json::to_vec(b),
-            Event::Transfer(b) => serde_json::to_vec(b),
-            Event::Proposal(b) => serde_json::to_vec(b),
-            Event::Approval(b) => serde_json::to_vec(b),
-            Event::Rejection(b) => serde_json::to_vec(b),
-            Event::AuditCommitment(b) => serde_json::to_vec(b),
-            Event::AuditSeed(b) => serde_json::to_vec(b),
-            Event::AuditSample(b) => serde_json::to_vec(b),
-            Event::Batch(b) => serde_json::to_vec(b),
-            Event::ResultForm(b) => serde_json::to_vec(b),
-        };
-        r.expect("events serialise")
+        serde_json::to_vec(&Body(self)).expect("events serialise")
     }
 
     fn parse_body(kind: &str, body: &str) -> Result<Event, EventError> {
         fn typed<T: DeserializeOwned>(body: &str) -> Result<T, EventError> {
+            // Without path tracking first: most entries are well formed, and tracking costs.
+            // A refused body is parsed again with it, for the error's path.
+            if let Ok(t) = serde_json::from_str(body) {
+                return Ok(t);
+            }
             let de = &mut serde_json::Deserializer::from_str(body);
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let path = e.path().to_string();
@@ -599,6 +586,32 @@ impl Event {
                 ));
             }
         })
+    }
+}
+
+/// An event's body, serialised in place (the same bytes as [`Event::body_json`]).
+struct Body<'a>(&'a Event);
+
+impl Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Event::Genesis(b) => b.serialize(serializer),
+            Event::Enrol(b) => b.serialize(serializer),
+            Event::Revoke(b) => b.serialize(serializer),
+            Event::Area(b) => b.serialize(serializer),
+            Event::Station(b) => b.serialize(serializer),
+            Event::Register(b) => b.serialize(serializer),
+            Event::UpdateVoter(b) => b.serialize(serializer),
+            Event::Transfer(b) => b.serialize(serializer),
+            Event::Proposal(b) => b.serialize(serializer),
+            Event::Approval(b) => b.serialize(serializer),
+            Event::Rejection(b) => b.serialize(serializer),
+            Event::AuditCommitment(b) => b.serialize(serializer),
+            Event::AuditSeed(b) => b.serialize(serializer),
+            Event::AuditSample(b) => b.serialize(serializer),
+            Event::Batch(b) => b.serialize(serializer),
+            Event::ResultForm(b) => b.serialize(serializer),
+        }
     }
 }
 
@@ -670,7 +683,7 @@ struct OutEnvelope<'a> {
     author: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     batch: Option<&'a str>,
-    body: &'a RawValue,
+    body: Body<'a>,
     #[serde(skip_serializing_if = "<[Cosig]>::is_empty")]
     cosigs: &'a [Cosig],
     kind: &'a str,
@@ -684,18 +697,24 @@ impl Entry {
     /// canonical encoding. Signatures are checked against enrolled keys by the fold.
     pub fn parse(bytes: &[u8]) -> Result<Entry, EventError> {
         let text = std::str::from_utf8(bytes).map_err(|_| EventError::new("entry", "not UTF-8"))?;
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let raw: RawEnvelope = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            EventError::new(
-                if path == "." || path.is_empty() {
-                    "entry".to_string()
-                } else {
-                    path
-                },
-                strip_position(&e.into_inner().to_string()),
-            )
-        })?;
+        // As for bodies: path tracking only to describe a refusal.
+        let raw: RawEnvelope = match serde_json::from_str(text) {
+            Ok(raw) => raw,
+            Err(_) => {
+                let de = &mut serde_json::Deserializer::from_str(text);
+                serde_path_to_error::deserialize(de).map_err(|e| {
+                    let path = e.path().to_string();
+                    EventError::new(
+                        if path == "." || path.is_empty() {
+                            "entry".to_string()
+                        } else {
+                            path
+                        },
+                        strip_position(&e.into_inner().to_string()),
+                    )
+                })?
+            }
+        };
         if raw.v != VERSION {
             return Err(EventError::new(
                 "v",
@@ -714,7 +733,7 @@ impl Entry {
             cosigs: raw.cosigs.unwrap_or_default(),
             sig: raw.sig,
         };
-        if entry.to_bytes() != bytes {
+        if entry.encode_into(true, Vec::with_capacity(bytes.len())) != bytes {
             return Err(EventError::new(
                 "entry",
                 "not in canonical form (RFC 8785: sorted keys, no spaces, no nulls or empty optional lists)",
@@ -734,18 +753,22 @@ impl Entry {
     }
 
     fn encode(&self, with_sigs: bool) -> Vec<u8> {
-        let body = String::from_utf8(self.event.body_json()).expect("JSON is UTF-8");
-        let body = RawValue::from_string(body).expect("serialised JSON is valid");
-        let out = OutEnvelope {
+        self.encode_into(with_sigs, Vec::with_capacity(256))
+    }
+
+    /// The envelope with the body serialised in place, appended to `out`.
+    fn encode_into(&self, with_sigs: bool, mut out: Vec<u8>) -> Vec<u8> {
+        let envelope = OutEnvelope {
             author: self.author.as_deref(),
             batch: self.batch.as_deref(),
-            body: &body,
+            body: Body(&self.event),
             cosigs: if with_sigs { &self.cosigs } else { &[] },
             kind: self.event.kind(),
             sig: if with_sigs { self.sig.as_deref() } else { None },
             v: VERSION,
         };
-        serde_json::to_vec(&out).expect("envelope serialises")
+        serde_json::to_writer(&mut out, &envelope).expect("envelope serialises");
+        out
     }
 
     /// A signed event by `key` (whose name becomes the author).
