@@ -69,8 +69,10 @@ pub fn replay(
         }
         None => Connection::open_in_memory()?,
     };
-    // A scratch rebuild: durability comes from the log, not from this file.
-    conn.pragma_update(None, "journal_mode", "OFF")?;
+    // A scratch rebuild: durability comes from the log, not from this file. The rollback
+    // journal stays, in memory: the fold undoes a refused batch or a failed governed action
+    // with ROLLBACK TO, which does nothing when the journal is off.
+    conn.pragma_update(None, "journal_mode", "MEMORY")?;
     conn.pragma_update(None, "synchronous", "OFF")?;
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
