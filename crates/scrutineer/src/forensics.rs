@@ -52,7 +52,8 @@ another station's; turnout or winner's share exactly a multiple of 5%; and, when
 mapping has several sources (official count, party or crowd copies), every station where \
 another copy disagrees with the one analysed.
 
-None of these proves fraud; each says where to look.";
+None of these proves fraud; each says where to look. Every formula, with its source: \
+docs/methods.md, section 10.";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -591,7 +592,7 @@ fn human(r: &Report, list: usize) -> String {
     }
     let _ = writeln!(
         o,
-        "\nNone of these proves fraud; each says where to look. See docs/methods-forensics.md."
+        "\nNone of these proves fraud; each says where to look. See docs/methods.md, section 10."
     );
     o
 }

@@ -43,6 +43,11 @@ The cycle:
                interval? An official figure outside the 99% interval is strong evidence that
                the official count differs from the forms at the stations.
 
+To keep the PVT's sample in the election's log, commit to the dice with `scrutineer audit
+commit --for pvt --take K` (see `scrutineer audit --help`); then `draw --audit ID --record DIR
+--as KEY` draws from the revealed seed and records the sample, and `estimate --audit ID` takes
+the seed from the log and refuses a recorded sample the seed does not draw.
+
 The estimate draws the sample again from --seed, --take and --level, so it uses the sampled
 stations and only those; rows of other stations in a reports file are ignored. A stratum
 with any sampled station needs at least two reporting, unless all its stations were drawn.
@@ -59,7 +64,8 @@ it; --missing not-counted counts it as a station with no votes (to check a copy 
 that copy's own full count).
 
 The election is given as for `scrutineer rla`: a directory, a published log with --vkey or
---policy, or --state-db FILE. Formulas and sources: docs/methods.md, sections 5 and 9.";
+--policy, or --state-db FILE. Formulas and sources: docs/methods.md, sections 5 and 9; audits
+in the log: section 11.";
 
 const EXAMPLES: &str = "\
 Example, on the demo election (its provinces are too small at 1/100 for strata):

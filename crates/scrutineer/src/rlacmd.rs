@@ -36,6 +36,13 @@ The cycle, which anyone can run from the public record:
              the next round (draw it with --first and --count, then assess again with every
              round's file and the new --draws); or FULL HAND COUNT.
 
+To keep the audit in the election's log, where anyone can check the seed and every draw,
+commit to the dice first with `scrutineer audit commit` (see `scrutineer audit --help`).
+Then `draw --audit ID --record DIR --as KEY` takes the revealed seed from the log, draws with
+the parameters committed with it, and records the draws as the audit's next round; `assess
+--audit ID` takes the seed and the draws from the log, and refuses to assess a recorded sample
+that the seed does not draw.
+
 Methods:
 
   macro  Batch comparison with the polling station as the batch (MACRO, as VotingWorks
@@ -70,7 +77,7 @@ The election is an election directory, a published log replayed first (--vkey an
 alone for a state kept by an earlier replay.
 
 Every formula, and how to redo a draw with the Python tools: docs/methods.md, sections 2, 3
-and 9.";
+and 9; audits in the log: section 11.";
 
 const EXAMPLES: &str = "\
 Example: a MACRO audit of the demo election at a 5% risk limit.

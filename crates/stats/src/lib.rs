@@ -5,7 +5,7 @@
 //!
 //! This crate never knows about files, the log or storage: callers hand it numbers and get
 //! numbers back, deterministically for a given seed. Every formula is stated, with its source,
-//! in `docs/methods.md` (forensics: `docs/methods-forensics.md`).
+//! in `docs/methods.md` (forensics: its section 10).
 
 pub mod consistent_sampler;
 pub mod error;

@@ -11,7 +11,7 @@
 //! - [`red_flags`]: stations whose numbers cannot be, or are suspiciously neat.
 //!
 //! Everything is pure and deterministic: the same stations and seed give the same result
-//! on any number of threads. Formulas and sources are in `docs/methods-forensics.md`.
+//! on any number of threads. Formulas and sources are in `docs/methods.md`, section 10.
 
 mod dip;
 mod eft;
