@@ -6,8 +6,8 @@
 //! `target/bench-data`), in `election-<divisor>/`: `log.db` (the operator's log and state),
 //! `published/` (tiles, checkpoint and the signed state digest) and `manifest` (written last:
 //! what was built, the operator's state digest and how long it took). A later run reuses it when
-//! the manifest, the database, the published checkpoint and the genesis entry agree; otherwise
-//! it is rebuilt.
+//! the manifest, the database, the published checkpoint, the genesis entry and the state schema
+//! (`ledger::state::SCHEMA`) agree; otherwise it is rebuilt.
 
 use crate::logdata::data_dir;
 use anyhow::{Context, bail};
@@ -201,8 +201,9 @@ pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
     )?;
     let publish = start.elapsed();
     let manifest = format!(
-        "format {FORMAT}\nentries {entries}\ndigest {digest}\ngenesis {}\nbuild_ms {}\npublish_ms {}\n",
+        "format {FORMAT}\nentries {entries}\ndigest {digest}\ngenesis {}\nschema {}\nbuild_ms {}\npublish_ms {}\n",
         ledger::event::entry_id(&genesis),
+        schema_id(),
         build.as_millis(),
         publish.as_millis()
     );
@@ -219,6 +220,12 @@ pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
         publish,
         fresh: true,
     })
+}
+
+/// A fingerprint of the state tables: the operator's digest covers them, so a cached log
+/// recorded under another schema has a digest that replay can no longer reproduce.
+fn schema_id() -> String {
+    ledger::event::entry_id(ledger::state::SCHEMA.as_bytes())
 }
 
 struct Manifest {
@@ -241,6 +248,7 @@ fn reuse(dir: &Path, genesis: &[u8]) -> anyhow::Result<Option<Manifest>> {
     let number = |name: &str| field(name).and_then(|v| v.parse::<u64>().ok());
     if number("format") != Some(u64::from(FORMAT))
         || field("genesis") != Some(ledger::event::entry_id(genesis))
+        || field("schema") != Some(schema_id())
     {
         return Ok(None);
     }

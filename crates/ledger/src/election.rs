@@ -2,12 +2,137 @@
 //! to state in one SQLite transaction; if any entry is refused, nothing is appended.
 
 use crate::event::{Entry, Event};
-use crate::fold::{Applied, Fold, Prechecked, Refusal, signature_verifies, signer_key};
+use crate::fold::{
+    Applied, Fold, Prechecked, Refusal, parse_verifying_key, signature_verifies, signer_vkey,
+};
 use crate::state;
 use ed25519_dalek::VerifyingKey;
 use rusqlite::Connection;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
 use tlog::{Log, LogError, SqliteStorage};
+
+/// Entries a verifying thread takes at a time.
+const VERIFY_CHUNK: usize = 64;
+
+/// Below this many signed entries, the fold checks a submission's signatures itself: starting
+/// threads would cost more than they save.
+const MIN_PARALLEL: usize = 32;
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Parses every entry, on all cores for a large submission; `None` where parsing fails (the
+/// fold parses that entry again and refuses it with the parser's error).
+fn parse_all(entries: &[Vec<u8>]) -> Vec<Option<Entry>> {
+    let threads = cores().min(entries.len().div_ceil(256)).max(1);
+    if threads == 1 {
+        return entries.iter().map(|e| Entry::parse(e).ok()).collect();
+    }
+    let chunk = entries.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(|e| Entry::parse(e).ok()).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("parsing thread"))
+            .collect()
+    })
+}
+
+/// A chunk of parsed entries, by its position in the submission.
+type Chunk<T> = (usize, Vec<Option<T>>);
+
+/// A verifying thread: takes chunks in order and checks each signed entry against its
+/// author's key as it stood before the submission (`keys`: author to vkey).
+fn verify_chunks(
+    queue: &Mutex<VecDeque<Chunk<Entry>>>,
+    keys: &HashMap<String, Option<String>>,
+    stop: &AtomicBool,
+    tx: mpsc::Sender<Chunk<Prechecked>>,
+) {
+    let mut parsed: HashMap<&str, Option<VerifyingKey>> = HashMap::new();
+    while !stop.load(Ordering::Relaxed) {
+        let Some((i, chunk)) = queue.lock().expect("queue").pop_front() else {
+            return;
+        };
+        let checked = chunk
+            .into_iter()
+            .map(|e| {
+                let e = e?;
+                let verified_with = match (&e.author, &e.sig) {
+                    (Some(author), Some(_)) if e.cosigs.is_empty() => keys
+                        .get(author)
+                        .and_then(|v| v.as_deref())
+                        .filter(|vkey| {
+                            parsed
+                                .entry(vkey)
+                                .or_insert_with(|| parse_verifying_key(vkey))
+                                .is_some_and(|key| signature_verifies(&e, &key))
+                        })
+                        .map(str::to_string),
+                    _ => None,
+                };
+                Some(Prechecked {
+                    entry: e,
+                    verified_with,
+                })
+            })
+            .collect();
+        if tx.send((i, checked)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The prechecked entries of a submission, in order, for the fold: from the verifying threads
+/// when there are any (waiting for each chunk), otherwise parsed only.
+struct Prechecks<'a> {
+    queue: &'a Mutex<VecDeque<Chunk<Entry>>>,
+    verified: Option<mpsc::Receiver<Chunk<Prechecked>>>,
+    arrived: HashMap<usize, Vec<Option<Prechecked>>>,
+    next: usize,
+    current: std::vec::IntoIter<Option<Prechecked>>,
+}
+
+impl Prechecks<'_> {
+    /// The next entry's precheck; `None` if it did not parse (or the workers are gone), and
+    /// the fold then does the work itself.
+    fn next(&mut self) -> Option<Prechecked> {
+        loop {
+            if let Some(p) = self.current.next() {
+                return p;
+            }
+            let chunk = match &self.verified {
+                None => {
+                    let (_, chunk) = self.queue.lock().expect("queue").pop_front()?;
+                    chunk
+                        .into_iter()
+                        .map(|e| {
+                            e.map(|entry| Prechecked {
+                                entry,
+                                verified_with: None,
+                            })
+                        })
+                        .collect()
+                }
+                Some(rx) => loop {
+                    if let Some(chunk) = self.arrived.remove(&self.next) {
+                        break chunk;
+                    }
+                    let (i, chunk) = rx.recv().ok()?;
+                    self.arrived.insert(i, chunk);
+                },
+            };
+            self.next += 1;
+            self.current = chunk.into_iter();
+        }
+    }
+}
 
 /// Why a submission was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -88,102 +213,92 @@ impl Election {
         })
     }
 
-    /// Parses every entry and checks the signatures of signed ones against their authors'
-    /// current keys, spread over the machine's cores. The fold checks again wherever a key
-    /// changes within the submission.
-    fn precheck(&self, entries: &[Vec<u8>]) -> Vec<Option<Prechecked>> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(entries.len().div_ceil(256))
-            .max(1);
-        let chunk = entries.len().div_ceil(threads).max(1);
-        let parsed: Vec<Option<Entry>> = std::thread::scope(|s| {
-            let handles: Vec<_> = entries
-                .chunks(chunk)
-                .map(|c| {
-                    s.spawn(move || c.iter().map(|e| Entry::parse(e).ok()).collect::<Vec<_>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("parsing thread"))
-                .collect()
-        });
-        let mut keys: HashMap<String, Option<(String, VerifyingKey)>> = HashMap::new();
-        for e in parsed.iter().flatten() {
-            if let (Some(author), Some(_)) = (&e.author, &e.sig)
-                && !keys.contains_key(author)
-            {
-                keys.insert(author.clone(), signer_key(self.conn(), author));
-            }
-        }
-        let keys = &keys;
-        std::thread::scope(|s| {
-            let handles: Vec<_> = parsed
-                .chunks(chunk)
-                .map(|c| {
-                    s.spawn(move || {
-                        c.iter()
-                            .map(|e| {
-                                let e = e.clone()?;
-                                let verified_with = match &e.author {
-                                    Some(author) if e.cosigs.is_empty() => keys
-                                        .get(author)
-                                        .and_then(|k| k.as_ref())
-                                        .filter(|(_, key)| signature_verifies(&e, key))
-                                        .map(|(vkey, _)| vkey.clone()),
-                                    _ => None,
-                                };
-                                Some(Prechecked {
-                                    entry: e,
-                                    verified_with,
-                                })
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("verifying thread"))
-                .collect()
-        })
-    }
-
     /// Validates, appends and applies `entries` as one atomic step.
     pub fn submit(&mut self, entries: &[Vec<u8>]) -> Result<Receipt, SubmitError> {
         self.submit_with(entries, &mut |_, _| {})
     }
 
     /// [`Election::submit`], telling `progress` (entries applied, entries in all) as it goes.
+    ///
+    /// Every entry is parsed first, on all cores. Then the signatures of signed entries are
+    /// checked against their authors' current keys on worker threads, in chunks and in log
+    /// order, while this thread folds the entries whose checks are done; the fold checks again
+    /// wherever a key changes within the submission. Small submissions skip the workers and
+    /// the fold checks their signatures itself.
     pub fn submit_with(
         &mut self,
         entries: &[Vec<u8>],
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Receipt, SubmitError> {
+        let parsed = parse_all(entries);
+        let mut keys: HashMap<String, Option<String>> = HashMap::new();
+        let mut signed = 0usize;
+        for e in parsed.iter().flatten() {
+            if let (Some(author), Some(_), true) = (&e.author, &e.sig, e.cosigs.is_empty()) {
+                signed += 1;
+                if !keys.contains_key(author) {
+                    keys.insert(author.clone(), signer_vkey(self.conn(), author));
+                }
+            }
+        }
+        let workers = if signed < MIN_PARALLEL {
+            0
+        } else {
+            cores().min(signed.div_ceil(VERIFY_CHUNK))
+        };
+        let mut queue = VecDeque::with_capacity(parsed.len().div_ceil(VERIFY_CHUNK));
+        let mut parsed = parsed.into_iter();
+        for i in 0.. {
+            let chunk: Vec<Option<Entry>> = parsed.by_ref().take(VERIFY_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            queue.push_back((i, chunk));
+        }
+        let queue = Mutex::new(queue);
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = mpsc::channel();
         let mut refused: Option<(usize, Refusal)> = None;
         let mut applied = Vec::with_capacity(entries.len());
-        let mut pre = self.precheck(entries).into_iter();
         let fold = &mut self.fold;
+        let log = &mut self.log;
         let total = entries.len() as u64;
-        let result = self.log.append_with(entries, |conn, first| {
-            for (i, e) in entries.iter().enumerate() {
-                if i.is_multiple_of(4096) {
-                    progress(i as u64, total);
-                }
-                match fold.apply_prechecked(conn, first + i as u64, e, pre.next().flatten()) {
-                    Ok(a) => applied.push(a),
-                    Err(r) => {
-                        refused = Some((i, r));
-                        return Err("refused".into());
+        let result = std::thread::scope(|s| {
+            for _ in 0..workers {
+                let (queue, keys, stop, tx) = (&queue, &keys, &stop, tx.clone());
+                s.spawn(move || verify_chunks(queue, keys, stop, tx));
+            }
+            drop(tx);
+            let mut pre = Prechecks {
+                queue: &queue,
+                verified: (workers > 0).then_some(rx),
+                arrived: HashMap::new(),
+                next: 0,
+                current: Vec::new().into_iter(),
+            };
+            let result = log.append_with(entries, |conn, first| {
+                for (i, e) in entries.iter().enumerate() {
+                    if i.is_multiple_of(4096) {
+                        progress(i as u64, total);
+                    }
+                    match fold.apply_prechecked(conn, first + i as u64, e, pre.next()) {
+                        Ok(a) => applied.push(a),
+                        Err(r) => {
+                            refused = Some((i, r));
+                            return Err("refused".into());
+                        }
                     }
                 }
-            }
-            if let Err(r) = fold.finish(conn, first + entries.len() as u64) {
-                refused = Some((entries.len().saturating_sub(1), r));
-                return Err("refused".into());
-            }
-            Ok(())
+                if let Err(r) = fold.finish(conn, first + entries.len() as u64) {
+                    refused = Some((entries.len().saturating_sub(1), r));
+                    return Err("refused".into());
+                }
+                Ok(())
+            });
+            // Workers still checking a refused submission stop at their next chunk.
+            stop.store(true, Ordering::Relaxed);
+            drop(pre);
+            result
         });
         match result {
             Ok(first) => Ok(Receipt { first, applied }),

@@ -54,16 +54,25 @@ pub fn signature_verifies(entry: &Entry, vkey: &VerifyingKey) -> bool {
 
 /// The verifying key of an enrolled, effective signer, if any.
 pub fn signer_key(conn: &Connection, name: &str) -> Option<(String, VerifyingKey)> {
-    let vkey: String = conn
-        .query_row(
-            "SELECT vkey FROM signer WHERE name = ?1 AND revoked_at IS NULL AND proposal IS NULL",
-            [name],
-            |r| r.get(0),
-        )
-        .ok()?;
-    let parsed = Vkey::parse(&vkey).ok()?;
-    let key = VerifyingKey::from_bytes(&parsed.public).ok()?;
+    let vkey = signer_vkey(conn, name)?;
+    let key = parse_verifying_key(&vkey)?;
     Some((vkey, key))
+}
+
+/// The vkey of an enrolled, effective signer, if any.
+pub fn signer_vkey(conn: &Connection, name: &str) -> Option<String> {
+    conn.prepare_cached(
+        "SELECT vkey FROM signer WHERE name = ?1 AND revoked_at IS NULL AND proposal IS NULL",
+    )
+    .ok()?
+    .query_row([name], |r| r.get(0))
+    .ok()
+}
+
+/// The Ed25519 key that a vkey names, if it is a well-formed one.
+pub fn parse_verifying_key(vkey: &str) -> Option<VerifyingKey> {
+    let parsed = Vkey::parse(vkey).ok()?;
+    VerifyingKey::from_bytes(&parsed.public).ok()
 }
 
 /// What an applied entry did, for receipts.
@@ -120,6 +129,8 @@ pub struct Fold {
     /// batch entry changes a station that batch entries look up); emptied before every entry
     /// that is not a batch entry.
     station_areas: HashMap<String, String>,
+    /// Contests as the genesis defined them (no entry changes a contest after the genesis).
+    contests: HashMap<String, std::sync::Arc<Contest>>,
     /// Checking mode (see [`Fold::set_checking`]) and the batch entries it set aside.
     checking: bool,
     skipped: Vec<Refusal>,
@@ -166,6 +177,7 @@ impl Fold {
         self.open = None;
         self.ancestors.clear();
         self.station_areas.clear();
+        self.contests.clear();
     }
 
     /// Applies the entry at `index`, or refuses it and changes nothing (a refused batch entry
@@ -539,6 +551,19 @@ impl Fold {
         Ok(chain.iter().any(|a| areas.contains(a)))
     }
 
+    /// The contest with this id, parsed once per fold (contests only come from the genesis).
+    fn contest(&mut self, conn: &Connection, id: &str) -> Check<Option<std::sync::Arc<Contest>>> {
+        if let Some(c) = self.contests.get(id) {
+            return Ok(Some(c.clone()));
+        }
+        let Some(c) = contest(conn, id)? else {
+            return Ok(None);
+        };
+        let c = std::sync::Arc::new(c);
+        self.contests.insert(id.to_string(), c.clone());
+        Ok(Some(c))
+    }
+
     fn station_area(&mut self, conn: &Connection, station: &str, path: &str) -> Check<String> {
         if let Some(area) = self.station_areas.get(station) {
             return Ok(area.clone());
@@ -726,7 +751,7 @@ impl Fold {
             );
         }
         self.check_station_scope(conn, author, &f.station, &format!("{path}.station"))?;
-        let contest = contest(conn, &f.contest)?.ok_or_else(|| {
+        let contest = self.contest(conn, &f.contest)?.ok_or_else(|| {
             (
                 format!("{path}.contest"),
                 format!("unknown contest {:?}", f.contest),

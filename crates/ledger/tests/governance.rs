@@ -366,3 +366,106 @@ fn a_genesis_missing_a_founding_signature_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     assert!(ledger::Election::create(new_log(dir.path(), &log_key), &entry.to_bytes()).is_err());
 }
+
+/// Large submissions check signatures on worker threads against the keys as they stood before
+/// the submission; a key enrolled or revoked inside the submission must still be honoured in
+/// log order.
+#[test]
+fn keys_enrolled_or_revoked_inside_a_large_submission_count_from_their_entry() {
+    let mut f = Fixture::new();
+    let officer = f.officer.clone();
+    let clerk = f.clerk.clone();
+    let register = |i: u32| {
+        Event::Register(Register {
+            birth_year: 1990,
+            commitment: None,
+            name: format!("New {i}"),
+            sex: Sex::M,
+            station: "S-D11".into(),
+            voter: format!("N{i:04}"),
+        })
+    };
+    let signed = |by: &tlog::note::PrivateKey, e: Event| Entry::signed(e, by).to_bytes();
+
+    // A new party agent, enrolled at entry 150, files its party's copy at entry 151.
+    let agent = key("agent.a.9", 77);
+    let mut entries: Vec<Vec<u8>> = (0..150).map(|i| signed(&officer, register(i))).collect();
+    entries.push(signed(
+        &clerk,
+        Event::Enrol(Enrol {
+            name: agent.name().into(),
+            organisation: None,
+            party: Some("A".into()),
+            person: None,
+            role: Role::PartyAgent,
+            scope: Scope::Areas(vec!["P1".into()]),
+            vkey: agent.vkey().to_string(),
+        }),
+    ));
+    let mut votes = std::collections::BTreeMap::new();
+    votes.insert("A".to_string(), 3);
+    votes.insert("B".to_string(), 1);
+    entries.push(signed(
+        &agent,
+        Event::ResultForm(ResultForm {
+            ballots_issued: Some(5),
+            ballots_received: Some(10),
+            contest: "assembly".into(),
+            invalid: 1,
+            photos: vec![],
+            registered: Some(5),
+            source: "party:A".into(),
+            spoiled: Some(0),
+            station: "S-D11".into(),
+            unused: Some(5),
+            valid: 4,
+            votes,
+        }),
+    ));
+    entries.extend((150..300).map(|i| signed(&officer, register(i))));
+    let size = f.election.log().size();
+    let applied = f
+        .submit(entries)
+        .expect("the agent's form counts from its enrolment");
+    assert_eq!(applied.len(), 302);
+    assert_eq!(f.election.log().size(), size + 302);
+
+    // A forged signature deep inside a large submission is found, and nothing is taken.
+    let size = f.election.log().size();
+    let digest = f.election.digest().unwrap();
+    let mut entries: Vec<Vec<u8>> = (300..500).map(|i| signed(&officer, register(i))).collect();
+    let mut forged = Entry::signed(register(500), &officer);
+    forged.sig = Entry::signed(register(501), &officer).sig;
+    entries.insert(170, forged.to_bytes());
+    match f.submit(entries) {
+        Err(SubmitError::Refused { position, refusal }) => {
+            assert_eq!((position, refusal.path.as_str()), (170, "sig"));
+            assert!(refusal.message.contains("does not verify"), "{refusal:?}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(f.election.log().size(), size);
+    assert_eq!(f.election.digest().unwrap(), digest);
+
+    // The officer revokes its own key at entry 100: what it signed after is refused, though
+    // its signature is good and the key was in effect when the submission began.
+    let mut entries: Vec<Vec<u8>> = (600..700).map(|i| signed(&officer, register(i))).collect();
+    entries.push(signed(
+        &officer,
+        Event::Revoke(Revoke {
+            name: officer.name().into(),
+            reason: "laptop stolen".into(),
+        }),
+    ));
+    entries.extend((700..800).map(|i| signed(&officer, register(i))));
+    match f.submit(entries) {
+        Err(SubmitError::Refused { position, refusal }) => {
+            assert_eq!((position, refusal.path.as_str()), (101, "author"));
+            assert!(refusal.message.contains("revoked"), "{refusal:?}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(f.election.log().size(), size);
+    let (replayed, operator, refusals) = f.replay();
+    assert_eq!((replayed, refusals), (operator, 0));
+}
