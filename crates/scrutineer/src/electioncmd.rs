@@ -78,7 +78,9 @@ fn lift<T>(r: Result<T, String>) -> anyhow::Result<T> {
 ///   scrutineer init kh-2013 --config election.toml --key log.key --signature m1.sig --signature m2.sig ...
 #[derive(clap::Args)]
 pub struct InitArgs {
+    /// The directory to create for the election (its log and state).
     dir: PathBuf,
+    /// The election configuration (TOML; see docs/election-config.md).
     #[arg(long)]
     config: PathBuf,
     /// The log's checkpoint-signing key (its name must be the configuration's origin).
@@ -192,6 +194,7 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
 /// Check the configuration before signing: the signature covers all of it.
 #[derive(clap::Args)]
 pub struct SignGenesisArgs {
+    /// The election configuration (TOML) whose genesis you sign.
     config: PathBuf,
     /// Your private key as a founding member.
     #[arg(long)]
@@ -225,7 +228,9 @@ pub fn sign_genesis(a: SignGenesisArgs) -> anyhow::Result<()> {
 ///   scrutineer submit kh-2013 --as agent.key forms.jsonl
 #[derive(clap::Args)]
 pub struct SubmitArgs {
+    /// The election's directory (made by `scrutineer init`).
     dir: PathBuf,
+    /// The events, one JSON object per line.
     file: PathBuf,
     /// The signing key.
     #[arg(long = "as")]
@@ -301,6 +306,7 @@ pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
 /// id is printed; any unique prefix of 8 or more digits will do.
 #[derive(clap::Args)]
 pub struct ProposeArgs {
+    /// The election's directory (made by `scrutineer init`).
     dir: PathBuf,
     /// The proposer's key (a commission member or clerk; a registration officer for voter removals).
     #[arg(long = "as")]
@@ -509,9 +515,11 @@ fn certification(conn: &rusqlite::Connection, contest: &str, area: &str) -> anyh
 /// Approve a pending proposal as a commission member.
 #[derive(clap::Args)]
 pub struct DecideArgs {
+    /// The election's directory (made by `scrutineer init`).
     dir: PathBuf,
     /// The proposal id (or a unique prefix of 8 or more digits).
     proposal: String,
+    /// Your key as a commission member.
     #[arg(long = "as")]
     key: PathBuf,
 }
@@ -519,10 +527,14 @@ pub struct DecideArgs {
 /// Reject a pending proposal as a commission member.
 #[derive(clap::Args)]
 pub struct RejectArgs {
+    /// The election's directory (made by `scrutineer init`).
     dir: PathBuf,
+    /// The proposal id (or a unique prefix of 8 or more digits).
     proposal: String,
+    /// Your key as a commission member.
     #[arg(long = "as")]
     key: PathBuf,
+    /// Why: recorded in the log with the rejection.
     #[arg(long)]
     reason: String,
 }
@@ -556,6 +568,7 @@ pub fn reject(a: RejectArgs) -> anyhow::Result<()> {
 /// Show the election: its size, rule, members, and what is pending approval, by whom.
 #[derive(clap::Args)]
 pub struct StatusArgs {
+    /// The election's directory (made by `scrutineer init`).
     dir: PathBuf,
     /// Print as JSON.
     #[arg(long)]
@@ -654,7 +667,9 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
 /// compare digests.
 #[derive(clap::Args)]
 pub struct PublishArgs {
+    /// The election's directory (made by `scrutineer init`).
     dir: PathBuf,
+    /// Where to write the static files (serve this directory as it is).
     out: PathBuf,
 }
 
@@ -697,13 +712,18 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
 ///   scrutineer replay https://log.example/kh-2013/ --vkey LOG_VKEY --witness W1 --witness W2
 #[derive(clap::Args)]
 pub struct ReplayArgs {
+    /// The published directory or its http(s) URL.
     source: String,
+    /// The commission's log key (checkpoint-signing verifier key), as published.
     #[arg(long, required_unless_present = "policy")]
     vkey: Option<String>,
+    /// A witness's verifier key; repeat for each witness that must have cosigned.
     #[arg(long = "witness")]
     witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned (default: all of them).
     #[arg(long)]
     quorum: Option<usize>,
+    /// A C2SP tlog-policy file naming the log key, witnesses and quorum, instead of the above.
     #[arg(long, conflicts_with_all = ["vkey", "witnesses", "quorum"])]
     policy: Option<PathBuf>,
     /// Keep the rebuilt state in this SQLite file (it must not exist).

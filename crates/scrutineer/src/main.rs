@@ -41,23 +41,14 @@ struct Cli {
 enum Command {
     /// Build a demo election log, witness, publish and verify it, and show what is checked.
     Demo(demo::Args),
-    /// Start an election: its log, with the genesis signed by every founding member.
     Init(electioncmd::InitArgs),
-    /// Sign an election configuration's genesis as a founding member.
     SignGenesis(electioncmd::SignGenesisArgs),
-    /// Sign and submit events from a file of JSON lines, all or none.
     Submit(electioncmd::SubmitArgs),
-    /// Propose a governed action (voter removal, enrolment, rule change, station, certification).
     Propose(electioncmd::ProposeArgs),
-    /// Approve a pending proposal as a commission member.
     Approve(electioncmd::DecideArgs),
-    /// Reject a pending proposal as a commission member.
     Reject(electioncmd::RejectArgs),
-    /// Show the election and what is pending approval, by whom.
     Status(electioncmd::StatusArgs),
-    /// Publish the election's log and signed state digest as static files.
     Publish(electioncmd::PublishArgs),
-    /// Rebuild an election's state from its published log alone and print its numbers.
     Replay(electioncmd::ReplayArgs),
     Import(importcmd::Args),
     Export(exportcmd::Args),
