@@ -439,7 +439,7 @@ impl Parser {
         for k in table.keys() {
             if !allowed.contains(&k.as_str()) {
                 return Err(self.err(
-                    &join(prefix, k),
+                    &join(prefix, &key_name(k)),
                     format!("unknown key; expected one of: {}", allowed.join(", ")),
                 ));
             }
@@ -503,7 +503,7 @@ impl Parser {
                     "unknown key".to_string()
                 };
                 return Err(self.err(
-                    k,
+                    &key_name(k),
                     format!("{hint}; expected one of: {}", allowed.join(", ")),
                 ));
             }
@@ -643,7 +643,7 @@ impl Parser {
                         "X" => Sex::X,
                         _ => {
                             return Err(self.err(
-                                &format!("voter.sex_values.{key}"),
+                                &join("voter.sex_values", &key_name(key)),
                                 "unknown key; expected one of: F, M, X",
                             ));
                         }
@@ -722,7 +722,7 @@ impl Parser {
             None => {}
             Some(Value::Table(p)) => {
                 for (k, value) in p {
-                    let key = join("private", k);
+                    let key = join("private", &key_name(k));
                     if k.is_empty()
                         || !k
                             .bytes()
@@ -840,7 +840,7 @@ impl Parser {
                     _ => "unknown key",
                 };
                 return Err(self.err(
-                    &join("station", k),
+                    &join("station", &key_name(k)),
                     format!("{hint}; expected one of: {}", allowed.join(", ")),
                 ));
             }
@@ -945,7 +945,7 @@ impl Parser {
                 let mut allowed: Vec<&str> = skip.to_vec();
                 allowed.extend(CountField::ALL.iter().map(|f| f.as_str()));
                 return Err(self.err(
-                    &join(prefix, k),
+                    &join(prefix, &key_name(k)),
                     format!("unknown key; expected one of: {}", allowed.join(", ")),
                 ));
             };
@@ -1071,6 +1071,20 @@ impl Parser {
             )),
             None => Err(self.err(&full, "missing")),
         }
+    }
+}
+
+/// A key of the mapping file as it is written in a key path: as it is if it is a bare TOML key,
+/// otherwise quoted, so that an empty key or one with a dot or a space can still be seen.
+fn key_name(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        key.to_string()
+    } else {
+        format!("{key:?}")
     }
 }
 

@@ -213,3 +213,43 @@ fn mutated_station_lists_and_rolls_give_rows_or_errors() {
         }
     }
 }
+
+/// Found by the `mapping` fuzz target: a table named `[""]` was refused as an unknown key, but
+/// the error named the key as nothing (`key ``:`). Keys that are not bare TOML keys are now
+/// written quoted in key paths, at the top level and inside tables alike.
+#[test]
+fn unknown_keys_that_are_not_bare_are_named_quoted() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("[csv]", "[\"\"]\n[csv]", "\"\""),
+        ("[csv]", "\"a.b\" = 1\n[csv]", "\"a.b\""),
+        ("[csv]", "[csv]\n\"\" = 1", "csv.\"\""),
+        (
+            "[station]",
+            "[station]\n\"the id\" = 1",
+            "station.\"the id\"",
+        ),
+        ("[counts]", "[counts]\n\"\" = 1", "counts.\"\""),
+        ("[[source]]", "[[source]]\n\"x.y\" = 1", "source[0].\"x.y\""),
+        // Bare keys are written as they are.
+        ("[counts]", "[counts]\nvalidd = 1", "counts.validd"),
+    ];
+    for (from, to, key) in cases {
+        let text = MAPPING.replacen(from, to, 1);
+        assert_ne!(text, MAPPING, "case {key} did not change the mapping");
+        let err = Mapping::parse(&text, "bad.toml").unwrap_err();
+        assert_eq!(err.key(), Some(*key), "{err}");
+        assert!(err.to_string().contains("unknown key"), "{err}");
+    }
+    let err = Mapping::parse(
+        &ROLL.replacen("M = [\"l\", \"m\"]", "\"\" = [\"x\"]", 1),
+        "bad.toml",
+    )
+    .unwrap_err();
+    assert_eq!(err.key(), Some("voter.sex_values.\"\""), "{err}");
+    let err = Mapping::parse(
+        &ROLL.replacen("[private]", "[private]\n\"date of birth\" = \"dob\"", 1),
+        "bad.toml",
+    )
+    .unwrap_err();
+    assert_eq!(err.key(), Some("private.\"date of birth\""), "{err}");
+}
