@@ -226,5 +226,217 @@ fn main() {
             &[i, 0, 0, 0, 1, 0, 7, 0x40],
         );
     }
+    election_seeds(&mut put);
+    interchange_seeds(&mut put);
     println!("wrote {n} seeds to {}", out.display());
+}
+
+/// Seeds of the `ledger` targets: `event`, `fold` and `config`.
+fn election_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
+    use tlog_fuzz::election::samples;
+    // Entries: every sample as it is, picked for mutation, and generated events of every kind.
+    for (i, s) in samples().iter().enumerate() {
+        put("event", &format!("raw-{i}"), &[&[0u8][..], s].concat());
+        put(
+            "event",
+            &format!("sample-{i}"),
+            &[1, i as u8, 1, 0, 0, 3, 0],
+        );
+        put("fold", &format!("sample-{i}"), &[9, i as u8]);
+    }
+    for kind in 0..14u8 {
+        put("event", &format!("generated-{kind}"), &[2, kind]);
+        put("fold", &format!("signed-{kind}"), &[2, 0, kind]);
+    }
+    for audit in 0..3u8 {
+        put(
+            "event",
+            &format!("generated-audit-{audit}"),
+            &[2, 13, 0, audit],
+        );
+    }
+
+    // The fold, from the base state: signed events by the right keys, batches, approvals.
+    // Signer indexes: 0-8 members, 9 clerk, 10 officer, 11 official, 12 agent, 13 observer,
+    // 14 witness, 15 officer of P1, 16 official of D11, 17 observer of P2, 18 stranger.
+    // Each comment says what the bytes build; `SCRUTINEER_FUZZ_TRACE=1` shows it.
+    let fold: &[(&str, &[u8])] = &[
+        // Approvals by b1, b2, b3: the voter removal (two approvals of party A) takes effect.
+        ("approve-removal", &[7, 0, 0x00, 0x70]),
+        // Five approvals of both parties for the certification and the station change.
+        ("approve-certify", &[7, 1, 0x01, 0x33]),
+        ("approve-station", &[7, 2, 0x01, 0x33]),
+        // An approval of a rejected proposal.
+        ("approve-rejected", &[7, 3, 0x00, 0x10]),
+        // The official form of S-D12 in the mayor race: c1 30, c2 25, 3 invalid, ballots
+        // issued and received, 80 registered.
+        (
+            "form-official",
+            &[2, 11, 12, 1, 2, 0, 30, 0, 25, 6, 3, 2, 1, 1, 80, 0, 1, 0],
+        ),
+        // The officer registers V010 at S-D11, updates V003 and moves V003 to S-D21.
+        ("register", &[2, 10, 5, 61, 0, 0, 0, 0, 10, 0]),
+        ("update", &[2, 10, 6, 1, 62, 0, 0, 1, 1, 3, 0]),
+        ("transfer", &[2, 10, 7, 2, 3, 0]),
+        // The officer registers V010 and V011 in one ungoverned batch.
+        (
+            "batch-registrations",
+            &[
+                5, 10, 2, 1, 0, 2, 61, 0, 0, 0, 0, 10, 0, 2, 62, 0, 0, 1, 1, 11, 0, 0,
+            ],
+        ),
+        // The clerk proposes a batch of one new station, S-D99 in D11; five approvals follow.
+        (
+            "batch-governed-station",
+            &[5, 9, 1, 0, 0, 1, 2, 4, 0, 1, 100, 1, 0, 7, 4, 0x01, 0x33],
+        ),
+        // The clerk proposes removing V004; five approvals follow.
+        (
+            "propose-then-approve",
+            &[2, 9, 8, 0, 0, 4, 0, 0, 0, 7, 4, 0x01, 0x33],
+        ),
+        // Two registrations by the officer in one submission.
+        (
+            "several",
+            &[
+                8, 0, 10, 5, 61, 0, 0, 0, 0, 10, 0, 10, 5, 62, 0, 0, 0, 0, 11, 0,
+            ],
+        ),
+        // Party A's agent reveals the seed of its committed audit, then records a sample.
+        (
+            "audit",
+            &[2, 12, 13, 1, 1, 0, 0, 0, 2, 12, 13, 1, 2, 2, 0, 1, 1, 0],
+        ),
+        // Entries already in the log, again: the genesis, and a batch member.
+        ("duplicate-genesis", &[1, 0, 0]),
+        ("duplicate-member", &[1, 0, 5]),
+    ];
+    for (name, bytes) in fold {
+        put("fold", name, bytes);
+    }
+
+    // Configurations: the documented example, with the fixture's keys.
+    let mut config = String::from(
+        "election = \"National Assembly election 2013\"\norigin = \"elections.example/kh-2013\"\n\
+         levels = [\"province\", \"district\", \"commune\"]\nbulk_threshold = 100\n\n\
+         [rule]\nmin_approvals = 5\nmin_parties = 2\nevery_party_asked = true\n\n\
+         [[party]]\nid = \"CPP\"\nname = \"Cambodian People's Party\"\n\n\
+         [[party]]\nid = \"CNRP\"\nname = \"Cambodia National Rescue Party\"\n",
+    );
+    let names = ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4", "c"];
+    for (i, name) in names.iter().enumerate() {
+        let party = match i {
+            0..=3 => "party = \"CPP\"\n",
+            4..=7 => "party = \"CNRP\"\n",
+            _ => "",
+        };
+        config.push_str(&format!(
+            "\n[[member]]\nname = \"nec.{name}\"\nperson = \"Member {i}\"\n{party}vkey = \"$M{}\"\n",
+            i + 1
+        ));
+    }
+    let keys = "\n[[key]]\nname = \"nec.clerk\"\nrole = \"commission_clerk\"\nscope = \"all\"\nvkey = \"$K1\"\n\
+                \n[[key]]\nname = \"agent.a\"\nrole = \"party_agent\"\nparty = \"CPP\"\nscope = \"all\"\nvkey = \"$K4\"\n\
+                \n[[key]]\nname = \"obs.watch\"\nrole = \"observer\"\norganisation = \"watch\"\nscope = \"all\"\nvkey = \"$K5\"\n";
+    let contests = "\n[[contest]]\nid = \"na-2013\"\nname = \"National Assembly\"\nkind = \"party_list\"\n\
+                    constituency_level = \"province\"\nmethod = \"dhondt\"\n\
+                    choices = [{ id = \"CPP\", name = \"CPP\", party = \"CPP\" }, { id = \"CNRP\", name = \"CNRP\", party = \"CNRP\" }]\n\
+                    seats = { \"01\" = 6, \"02\" = 8 }\n\
+                    \n[[contest]]\nid = \"mayor\"\nname = \"Mayor\"\nkind = \"candidates\"\n\
+                    constituency_level = \"commune\"\nmethod = \"sainte_lague\"\n\
+                    choices = [{ id = \"c1\", name = \"Sok\" }]\nseats = { \"0101\" = 1 }\n";
+    put("config", "minimal", config.as_bytes());
+    put(
+        "config",
+        "full",
+        format!("{config}{keys}{contests}").as_bytes(),
+    );
+    put(
+        "config",
+        "largest-remainder",
+        format!(
+            "{config}{}",
+            contests.replace("dhondt", "largest_remainder")
+        )
+        .as_bytes(),
+    );
+}
+
+/// Seeds of the `interchange` targets: `mapping`, `csv_rows` and `cdf`.
+fn interchange_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
+    use std::io::Write;
+    use tlog_fuzz::rows::CASES;
+    for (i, case) in CASES.iter().enumerate() {
+        put("mapping", case.name, case.mapping.as_bytes());
+        put(
+            "mapping",
+            &format!("{}-with-rows", case.name),
+            &[case.mapping.as_bytes(), &[0], case.csv].concat(),
+        );
+        let i = i as u8;
+        put("csv_rows", case.name, &[&[i, 0][..], case.csv].concat());
+        put(
+            "csv_rows",
+            &format!("{}-gz", case.name),
+            &[&[i, 1][..], case.csv].concat(),
+        );
+        put(
+            "csv_rows",
+            &format!("{}-zip", case.name),
+            &[&[i, 2][..], case.csv].concat(),
+        );
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(case.csv).unwrap();
+        put(
+            "csv_rows",
+            &format!("{}-raw-gz", case.name),
+            &[&[i, 3][..], &gz.finish().unwrap()].concat(),
+        );
+    }
+    // The first rows of the real Russian and Indonesian files, where ../shared is present.
+    for (i, name, file) in [
+        (
+            0u8,
+            "russia-real",
+            "../../shared/data/russia/duma-2011.csv.zip",
+        ),
+        (
+            2,
+            "indonesia-real",
+            "../../shared/data/indonesia/kawalpemilu-2019-jakarta-bali-yogyakarta-aceh.csv.gz",
+        ),
+    ] {
+        let Ok(mut data) = interchange::open_data(std::path::Path::new(file)) else {
+            continue;
+        };
+        let mut head = vec![0u8; 4096];
+        let mut got = 0;
+        while got < head.len() {
+            match std::io::Read::read(&mut data, &mut head[got..]) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => got += k,
+            }
+        }
+        head.truncate(got);
+        if let Some(end) = head.iter().rposition(|&b| b == b'\n') {
+            head.truncate(end + 1);
+        }
+        put("csv_rows", name, &[&[i, 0][..], &head].concat());
+    }
+
+    // CDF: the fixture's export as it is, and picked for mutation.
+    let report = serde_json::to_vec(tlog_fuzz::cdf::report()).unwrap();
+    put("cdf", "export", &[&[0u8][..], &report].concat());
+    put(
+        "cdf",
+        "export-pretty",
+        &[
+            &[0u8][..],
+            &serde_json::to_vec_pretty(tlog_fuzz::cdf::report()).unwrap(),
+        ]
+        .concat(),
+    );
+    put("cdf", "untouched", &[1, 0]);
+    put("cdf", "one-mutation", &[1, 1, 0, 40, 3, 0]);
+    put("cdf", "two-mutations", &[1, 2, 1, 7, 2, 0, 0, 200, 1, 0]);
 }

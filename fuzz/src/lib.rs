@@ -2,6 +2,15 @@
 //! `tlog` code, an in-memory tile source, and a plain RFC 6962 hash to check answers against.
 //!
 //! Everything is deterministic, so a crash found once reproduces from its input alone.
+//!
+//! The modules hold the fixtures of the other crates' targets: [`election`] those of the
+//! `ledger` targets, [`rows`] and [`cdf`] those of the `interchange` targets, and [`json`] the
+//! structural JSON mutations that `event` and `cdf` share.
+
+pub mod cdf;
+pub mod election;
+pub mod json;
+pub mod rows;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
