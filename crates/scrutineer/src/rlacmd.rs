@@ -1583,27 +1583,18 @@ fn assess_macro(
     }
     let stations = audit.stations.len() as u64;
     let decision = if full_count {
-        // Every station was counted by hand: the hand count is the outcome.
-        let mut winners = hand_count_winners(audit, &recounts);
-        let mut reported: Vec<String> = audit
-            .contest
-            .winners
-            .iter()
-            .map(|&w| audit.contest.choices[w].clone())
-            .collect();
-        winners.sort();
-        reported.sort();
-        if winners == reported {
-            MacroDecision::Confirmed
-        } else {
-            MacroDecision::FullHandCount {
+        // Every station was counted by hand: the hand count is the outcome, and it confirms
+        // the reported one only if every reported winner beats every reported loser.
+        let hand = batch.risk(a.risk_limit, &[], &recounts)?;
+        match hand.full_hand_count {
+            None if hand.confirmed => MacroDecision::Confirmed,
+            reason => MacroDecision::FullHandCount {
                 reason: format!(
-                    "every station was counted by hand, and the hand count's winners are {} where \
-                     the official forms report {}: the hand count's outcome stands",
-                    winners.join(", "),
-                    reported.join(", ")
+                    "{}; the hand count's winners are {}",
+                    reason.unwrap_or_else(|| "the hand count does not confirm the outcome".into()),
+                    hand_count_winners(audit, &recounts).join(", ")
                 ),
-            }
+            },
         }
     } else if risk.confirmed {
         MacroDecision::Confirmed

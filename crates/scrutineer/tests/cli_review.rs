@@ -482,6 +482,27 @@ fn a_macro_audit_confirms_a_clean_recount_and_grows_when_an_altered_station_is_d
     assert_eq!(a["decision"], "confirmed", "{a}");
     assert_eq!(a["rows_not_drawn"], 190 - dirty_drawn.len());
 
+    // A hand count of every station that reverses the order of the parties: the reported
+    // winner lost, so the hand count's outcome stands and nothing is confirmed.
+    let all: Vec<String> = d.official.keys().cloned().collect();
+    let reversed: BTreeMap<String, Vec<u64>> = d
+        .official_votes()
+        .into_iter()
+        .map(|(k, mut v)| {
+            v.reverse();
+            (k, v)
+        })
+        .collect();
+    d.recount("reversed.csv", &all, &reversed);
+    let a = assess(&dirty_seed, &n, "reversed.csv", &[]);
+    assert_eq!(a["full_hand_count_done"], true, "{a}");
+    assert_eq!(a["decision"], "full_hand_count", "{a}");
+    let reason = a["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("every station was counted by hand") && reason.contains("does not stand"),
+        "{reason}"
+    );
+
     // The text report says the same, and names the next command.
     let text = ok(
         &[

@@ -336,6 +336,7 @@ impl BatchAudit {
         let mut recounted: HashMap<&str, &StationRecount> = HashMap::new();
         for r in recounts {
             self.station(&r.station)?;
+            check_votes(&self.contest, &r.station, &r.votes)?;
             if recounted.insert(r.station.as_str(), r).is_some() {
                 return Err(StatsError::DuplicateStation {
                     station: r.station.clone(),
@@ -352,9 +353,30 @@ impl BatchAudit {
             findings: Vec::new(),
         };
         if recounted.len() == self.stations.len() {
-            // Every station's ballots were counted by hand: the count is the outcome.
-            result.p_value = 0.0;
-            result.confirmed = true;
+            // Every station's ballots were counted by hand: the count is the outcome. It
+            // confirms the reported one only if every reported winner has more votes than every
+            // reported loser; otherwise the hand count's outcome stands.
+            let mut hand = vec![0u64; self.contest.choices.len()];
+            for r in recounts {
+                for (t, v) in hand.iter_mut().zip(&r.votes) {
+                    *t += v;
+                }
+            }
+            let overturned = self.contest.pairs().find(|&(w, l)| hand[w] <= hand[l]);
+            match overturned {
+                None => {
+                    result.p_value = 0.0;
+                    result.confirmed = true;
+                }
+                Some((w, l)) => {
+                    let c = &self.contest.choices;
+                    result.full_hand_count = Some(format!(
+                        "every station was counted by hand: {:?} has {} votes and {:?} has {}, \
+                         so the reported outcome does not stand; the hand count's does",
+                        c[w], hand[w], c[l], hand[l]
+                    ));
+                }
+            }
             return Ok(result);
         }
         let mut p = 1.0;
@@ -663,5 +685,32 @@ mod tests {
         assert!(r.confirmed);
         assert_eq!(r.p_value, 0.0);
         assert_eq!(audit.sample_size(0.1, &all).unwrap(), 0);
+
+        // A full recount that reverses the result (B wins 520:480) does not confirm A.
+        let mut reversed: Vec<StationRecount> = (0..10)
+            .map(|i| recount(&format!("S{i:02}"), 48, 52))
+            .collect();
+        let r = audit.risk(0.1, &[], &reversed).unwrap();
+        assert!(!r.confirmed);
+        assert_eq!(r.p_value, 1.0);
+        let why = r.full_hand_count.expect("the hand count's outcome stands");
+        assert!(
+            why.contains("\"A\" has 480 votes and \"B\" has 520"),
+            "{why}"
+        );
+
+        // Nor does a tie: 500:500 leaves the winner to the law, not to the audit.
+        for (i, r) in reversed.iter_mut().enumerate().take(5) {
+            *r = recount(&format!("S{i:02}"), 52, 48);
+        }
+        let r = audit.risk(0.1, &[], &reversed).unwrap();
+        assert!(!r.confirmed, "{r:?}");
+        let why = r.full_hand_count.expect("a tie is not a confirmation");
+        assert!(why.contains("has 500 votes and \"B\" has 500"), "{why}");
+
+        // A recount with the wrong number of figures is refused, not summed.
+        let mut short = all.clone();
+        short[3].votes.pop();
+        assert!(audit.risk(0.1, &[], &short).is_err());
     }
 }
