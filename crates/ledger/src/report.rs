@@ -489,17 +489,21 @@ pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String>
     }))
 }
 
-/// How many `source` result forms of `contest` (in effect) were recorded at an entry index
-/// above `index`.
+/// How many `source` result forms of `contest` (in effect) took effect after the entry at
+/// `index`: recorded after it, or staged in a governed batch before it and approved after it.
 pub fn forms_recorded_after(
     conn: &Connection,
     contest: &str,
     source: &str,
     index: u64,
 ) -> Result<u64, String> {
+    // A batch's entries follow its manifest (or its proposal) at idx + 1 ..= idx + count.
     q(conn.query_row(
-        "SELECT count(*) FROM result_form
-         WHERE contest = ?1 AND source = ?2 AND idx > ?3 AND proposal IS NULL",
+        "SELECT count(*) FROM result_form f
+         WHERE f.contest = ?1 AND f.source = ?2 AND f.proposal IS NULL
+           AND (f.idx > ?3 OR EXISTS (
+               SELECT 1 FROM batch b JOIN proposal p ON p.id = b.proposal
+               WHERE p.decided_at > ?3 AND f.idx > b.idx AND f.idx <= b.idx + b.count))",
         params![contest, source, index as i64],
         |r| r.get::<_, i64>(0),
     ))

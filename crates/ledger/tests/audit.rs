@@ -148,3 +148,67 @@ fn a_seed_must_match_what_was_committed_before_the_roll() {
     let (replayed, operator, refusals) = f.replay();
     assert_eq!((replayed, refusals), (operator, 0));
 }
+
+/// An audit's report says how many official forms took effect after its commitment: a form
+/// staged in a governed batch before the commitment but approved after it is one of them.
+#[test]
+fn forms_approved_after_the_commitment_count_as_recorded_after_it() {
+    let mut f = Fixture::new();
+    let form = |station: &str| {
+        let mut votes = std::collections::BTreeMap::new();
+        votes.insert("A".to_string(), 3);
+        votes.insert("B".to_string(), 1);
+        Event::ResultForm(ResultForm {
+            ballots_issued: Some(5),
+            ballots_received: Some(10),
+            contest: "assembly".into(),
+            invalid: 1,
+            photos: vec![],
+            registered: Some(5),
+            source: "official".into(),
+            spoiled: Some(0),
+            station: station.into(),
+            unused: Some(5),
+            valid: 4,
+            votes,
+        })
+    };
+    let staged = f.governed_batch(Content::ResultForms, vec![form("S-D11"), form("S-D12")]);
+    let a1 = f.members[0].clone();
+    f.sign(
+        &a1,
+        Event::AuditCommitment(AuditCommitment {
+            audit: "rla-late".into(),
+            commitment: ledger::audit::commitment(&hex(&[3u8; 32]), SEED),
+            purpose: "MACRO audit".into(),
+        }),
+    )
+    .unwrap();
+    let committed_at = f.election.log().size() - 1;
+    let after = |f: &Fixture| {
+        ledger::report::forms_recorded_after(
+            f.election.conn(),
+            "assembly",
+            "official",
+            committed_at,
+        )
+        .unwrap()
+    };
+    assert_eq!(after(&f), 0, "staged forms are not in effect yet");
+    f.approve(&staged, &[0, 1, 4, 5, 8]);
+    assert_eq!(after(&f), 2, "approved after the commitment");
+    let clerk = f.clerk.clone();
+    f.sign(&clerk, form("S-D21")).unwrap();
+    assert_eq!(after(&f), 3);
+    // Forms in effect before the commitment are not counted.
+    assert_eq!(
+        ledger::report::forms_recorded_after(
+            f.election.conn(),
+            "assembly",
+            "official",
+            f.election.log().size()
+        )
+        .unwrap(),
+        0
+    );
+}

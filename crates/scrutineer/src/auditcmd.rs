@@ -43,7 +43,7 @@ An audit in the log makes a public-seed draw checkable by anyone, step by step:
 
 Fix the data before the commitment: the official result forms of the contest should all be
 recorded (certified) first, because the draw is made from them. `audit show` says how many
-official forms were recorded after the commitment and after the reveal. A commitment does not
+official forms were recorded or approved after the commitment and after the reveal. A commitment does not
 stop whoever rolls from rolling again until a sample suits them: roll where the other parties'
 agents can watch.
 
@@ -1327,12 +1327,12 @@ fn show_text(r: &ShowReport) -> String {
         if n == 0 {
             outln!(
                 o,
-                "No official form of contest {contest} was recorded after the commitment."
+                "No official form of contest {contest} was recorded or approved after the commitment."
             );
         } else {
             outln!(
                 o,
-                "Note: {n} official forms of contest {contest} were recorded after the commitment{}; \
+                "Note: {n} official forms of contest {contest} were recorded or approved after the commitment{}; \
                  the draw is redone from the forms as they are now",
                 r.official_forms_after_reveal
                     .map_or(String::new(), |m| format!(" ({m} after the reveal)"))

@@ -492,7 +492,9 @@ fn a_macro_audit_goes_from_commitment_to_replay() {
     assert!(out.contains("draws 59-61"), "{out}");
     assert!(out.contains("Every check passes."), "{out}");
     assert!(
-        out.contains("No official form of contest na-2013 was recorded after the commitment."),
+        out.contains(
+            "No official form of contest na-2013 was recorded or approved after the commitment."
+        ),
         "{out}"
     );
     let local = json(&["audit", "show", "election", "--audit", "na-macro-1"], dir);
