@@ -154,25 +154,7 @@ fn a_seed_must_match_what_was_committed_before_the_roll() {
 #[test]
 fn forms_approved_after_the_commitment_count_as_recorded_after_it() {
     let mut f = Fixture::new();
-    let form = |station: &str| {
-        let mut votes = std::collections::BTreeMap::new();
-        votes.insert("A".to_string(), 3);
-        votes.insert("B".to_string(), 1);
-        Event::ResultForm(ResultForm {
-            ballots_issued: Some(5),
-            ballots_received: Some(10),
-            contest: "assembly".into(),
-            invalid: 1,
-            photos: vec![],
-            registered: Some(5),
-            source: "official".into(),
-            spoiled: Some(0),
-            station: station.into(),
-            unused: Some(5),
-            valid: 4,
-            votes,
-        })
-    };
+    let form = |station: &str| Event::ResultForm(result_form(station, "official", 3, 1, 1));
     let staged = f.governed_batch(Content::ResultForms, vec![form("S-D11"), form("S-D12")]);
     let a1 = f.members[0].clone();
     f.sign(

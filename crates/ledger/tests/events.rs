@@ -9,26 +9,6 @@ use ledger::event::*;
 use ledger::{Applied, SubmitError};
 use std::collections::BTreeMap;
 
-fn form(station: &str, source: &str, a: u64, b: u64, invalid: u64) -> ResultForm {
-    let mut votes = BTreeMap::new();
-    votes.insert("A".to_string(), a);
-    votes.insert("B".to_string(), b);
-    ResultForm {
-        ballots_issued: Some(a + b + invalid + 1),
-        ballots_received: Some(a + b + invalid + 10),
-        contest: "assembly".into(),
-        invalid,
-        photos: vec![],
-        registered: Some(5),
-        source: source.into(),
-        spoiled: Some(1),
-        station: station.into(),
-        unused: Some(8),
-        valid: a + b,
-        votes,
-    }
-}
-
 fn refusal(r: Result<Vec<Applied>, SubmitError>) -> (String, String) {
     match r {
         Err(SubmitError::Refused { refusal, .. }) => (refusal.path, refusal.message),
@@ -41,7 +21,7 @@ fn our_canonical_form_is_rfc_8785() {
     let f = Fixture::new();
     let mut samples = Vec::new();
     let official = f.official.clone();
-    let mut khmer = form("S-D11", "official", 2, 1, 0);
+    let mut khmer = result_form("S-D11", "official", 2, 1, 0);
     khmer.photos = vec!["ab".repeat(32)];
     samples.push(Entry::signed(Event::ResultForm(khmer), &official).to_bytes());
     samples.push(
@@ -89,7 +69,7 @@ fn malformed_entries_are_refused_with_the_field_named() {
     let mut f = Fixture::new();
     let official = f.official.clone();
     let good = Entry::signed(
-        Event::ResultForm(form("S-D11", "official", 2, 1, 0)),
+        Event::ResultForm(result_form("S-D11", "official", 2, 1, 0)),
         &official,
     )
     .to_bytes();
@@ -101,7 +81,7 @@ fn malformed_entries_are_refused_with_the_field_named() {
         assert!(!path.is_empty());
     }
     // Too large for an entry bundle.
-    let mut huge = form("S-D11", "official", 2, 1, 0);
+    let mut huge = result_form("S-D11", "official", 2, 1, 0);
     huge.photos = vec!["ab".repeat(32); 1100];
     let huge = Entry::signed(Event::ResultForm(huge), &official).to_bytes();
     assert!(huge.len() > 65_535);
@@ -152,7 +132,7 @@ fn malformed_entries_are_refused_with_the_field_named() {
         assert_eq!(path, want_path, "{message}");
         assert!(message.contains(want), "{path}: {message}");
     }
-    let mut unknown_choice = form("S-D11", "official", 2, 1, 0);
+    let mut unknown_choice = result_form("S-D11", "official", 2, 1, 0);
     unknown_choice.votes.insert("C".into(), 0);
     let (path, message) = refusal(f.submit(vec![
         Entry::signed(Event::ResultForm(unknown_choice), &official).to_bytes(),
@@ -175,18 +155,18 @@ fn malformed_entries_are_refused_with_the_field_named() {
 fn result_forms_that_cannot_be_are_refused() {
     let mut f = Fixture::new();
     let official = f.official.clone();
-    let mut sum_wrong = form("S-D11", "official", 2, 1, 0);
+    let mut sum_wrong = result_form("S-D11", "official", 2, 1, 0);
     sum_wrong.valid = 4;
-    let mut over_issued = form("S-D11", "official", 2, 1, 0);
+    let mut over_issued = result_form("S-D11", "official", 2, 1, 0);
     over_issued.ballots_issued = Some(2);
-    let mut over_received = form("S-D11", "official", 2, 1, 0);
+    let mut over_received = result_form("S-D11", "official", 2, 1, 0);
     over_received.ballots_received = Some(5);
     for (bad, path, want) in [
         (sum_wrong, "body.valid", "add up to 3"),
         (over_issued, "body.invalid", "only 2 issued"),
         (over_received, "body.ballots_received", "only 5 received"),
         (
-            form("S-NONE", "official", 1, 1, 0),
+            result_form("S-NONE", "official", 1, 1, 0),
             "body.station",
             "unknown station",
         ),
@@ -200,7 +180,7 @@ fn result_forms_that_cannot_be_are_refused() {
     // Wrong role: the official cannot file a party's copy, nor a party agent the official one.
     let (p, m) = refusal(f.submit(vec![
             Entry::signed(
-                Event::ResultForm(form("S-D11", "party:A", 2, 1, 0)),
+                Event::ResultForm(result_form("S-D11", "party:A", 2, 1, 0)),
                 &official,
             )
             .to_bytes(),
@@ -223,7 +203,7 @@ fn result_forms_that_cannot_be_are_refused() {
     .unwrap();
     let (p, _) = refusal(f.submit(vec![
             Entry::signed(
-                Event::ResultForm(form("S-D11", "official", 2, 1, 0)),
+                Event::ResultForm(result_form("S-D11", "official", 2, 1, 0)),
                 &agent,
             )
             .to_bytes(),
@@ -231,17 +211,25 @@ fn result_forms_that_cannot_be_are_refused() {
     assert_eq!(p, "body.source");
     // Its own party's copy, in its scope: taken. Outside its scope (P2): refused.
     f.submit(vec![
-        Entry::signed(Event::ResultForm(form("S-D11", "party:A", 2, 1, 0)), &agent).to_bytes(),
+        Entry::signed(
+            Event::ResultForm(result_form("S-D11", "party:A", 2, 1, 0)),
+            &agent,
+        )
+        .to_bytes(),
     ])
     .unwrap();
     let (p, m) = refusal(f.submit(vec![
-        Entry::signed(Event::ResultForm(form("S-D21", "party:A", 2, 1, 0)), &agent).to_bytes(),
-    ]));
+            Entry::signed(
+                Event::ResultForm(result_form("S-D21", "party:A", 2, 1, 0)),
+                &agent,
+            )
+            .to_bytes(),
+        ]));
     assert!(p == "body.station" && m.contains("outside"), "{p}: {m}");
     // Two sources coexist for one station; a second copy from the same source does not.
     f.submit(vec![
         Entry::signed(
-            Event::ResultForm(form("S-D11", "official", 3, 0, 0)),
+            Event::ResultForm(result_form("S-D11", "official", 3, 0, 0)),
             &official,
         )
         .to_bytes(),
@@ -249,7 +237,7 @@ fn result_forms_that_cannot_be_are_refused() {
     .unwrap();
     let (_, m) = refusal(f.submit(vec![
             Entry::signed(
-                Event::ResultForm(form("S-D11", "official", 3, 0, 0)),
+                Event::ResultForm(result_form("S-D11", "official", 3, 0, 0)),
                 &official,
             )
             .to_bytes(),
@@ -263,7 +251,7 @@ fn certification_takes_effect_only_when_the_forms_add_up() {
     let official = f.official.clone();
     let forms: Vec<Event> = [("S-D11", 3, 1), ("S-D12", 2, 2)]
         .iter()
-        .map(|(s, a, b)| Event::ResultForm(form(s, "official", *a, *b, 0)))
+        .map(|(s, a, b)| Event::ResultForm(result_form(s, "official", *a, *b, 0)))
         .collect();
     f.submit(build_batch(&official, Content::ResultForms, forms, None))
         .unwrap();
@@ -326,7 +314,7 @@ fn one_changed_event_changes_the_replayed_digest_and_breaks_the_checkpoint() {
     let official = f.official.clone();
     f.submit(vec![
         Entry::signed(
-            Event::ResultForm(form("S-D11", "official", 3, 1, 0)),
+            Event::ResultForm(result_form("S-D11", "official", 3, 1, 0)),
             &official,
         )
         .to_bytes(),
@@ -334,7 +322,7 @@ fn one_changed_event_changes_the_replayed_digest_and_breaks_the_checkpoint() {
     .unwrap();
     f.submit(vec![
         Entry::signed(
-            Event::ResultForm(form("S-D21", "official", 1, 3, 0)),
+            Event::ResultForm(result_form("S-D21", "official", 1, 3, 0)),
             &official,
         )
         .to_bytes(),
@@ -354,7 +342,7 @@ fn one_changed_event_changes_the_replayed_digest_and_breaks_the_checkpoint() {
         .for_each_entry(0, size, |_, e| entries.push(e.to_vec()))
         .unwrap();
     let target = entries.len() - 2;
-    let mut tampered = form("S-D11", "official", 2, 1, 0);
+    let mut tampered = result_form("S-D11", "official", 2, 1, 0);
     tampered.ballots_issued = Some(5);
     tampered.ballots_received = Some(14);
     entries[target] = Entry::signed(Event::ResultForm(tampered), &official).to_bytes();

@@ -402,25 +402,9 @@ fn keys_enrolled_or_revoked_inside_a_large_submission_count_from_their_entry() {
             vkey: agent.vkey().to_string(),
         }),
     ));
-    let mut votes = std::collections::BTreeMap::new();
-    votes.insert("A".to_string(), 3);
-    votes.insert("B".to_string(), 1);
     entries.push(signed(
         &agent,
-        Event::ResultForm(ResultForm {
-            ballots_issued: Some(5),
-            ballots_received: Some(10),
-            contest: "assembly".into(),
-            invalid: 1,
-            photos: vec![],
-            registered: Some(5),
-            source: "party:A".into(),
-            spoiled: Some(0),
-            station: "S-D11".into(),
-            unused: Some(5),
-            valid: 4,
-            votes,
-        }),
+        Event::ResultForm(result_form("S-D11", "party:A", 3, 1, 1)),
     ));
     entries.extend((150..300).map(|i| signed(&officer, register(i))));
     let size = f.election.log().size();

@@ -300,3 +300,24 @@ pub fn area(code: &str, level: &str, parent: Option<&str>) -> Event {
         parent: parent.map(Into::into),
     })
 }
+
+/// A result form for the test contest that adds up: `a` votes for A, `b` for B.
+pub fn result_form(station: &str, source: &str, a: u64, b: u64, invalid: u64) -> ResultForm {
+    let mut votes = BTreeMap::new();
+    votes.insert("A".to_string(), a);
+    votes.insert("B".to_string(), b);
+    ResultForm {
+        ballots_issued: Some(a + b + invalid + 1),
+        ballots_received: Some(a + b + invalid + 10),
+        contest: "assembly".into(),
+        invalid,
+        photos: vec![],
+        registered: Some(5),
+        source: source.into(),
+        spoiled: Some(1),
+        station: station.into(),
+        unused: Some(8),
+        valid: a + b,
+        votes,
+    }
+}
