@@ -8,6 +8,7 @@ use crate::electioncmd;
 use crate::http::{HttpSource, HttpWitness};
 use crate::logdir::LogDir;
 use crate::progress;
+use crate::review::group;
 use anyhow::{Context, bail};
 use ledger::event::{Approval, Entry, Event, Proposal, RemovalReason, RemoveVoter};
 use ledger::{Applied, Election};
@@ -79,18 +80,6 @@ impl Servers {
 
 fn step(n: u32, title: &str) {
     println!("\n{n}. {title}");
-}
-
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn proposal_of(applied: &[Applied]) -> anyhow::Result<String> {

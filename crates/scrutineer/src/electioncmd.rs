@@ -714,18 +714,8 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
 pub struct ReplayArgs {
     /// The published directory or its http(s) URL.
     source: String,
-    /// The commission's log key (checkpoint-signing verifier key), as published.
-    #[arg(long, required_unless_present = "policy")]
-    vkey: Option<String>,
-    /// A witness's verifier key; repeat for each witness that must have cosigned.
-    #[arg(long = "witness")]
-    witnesses: Vec<String>,
-    /// How many of the --witness keys must have cosigned (default: all of them).
-    #[arg(long)]
-    quorum: Option<usize>,
-    /// A C2SP tlog-policy file naming the log key, witnesses and quorum, instead of the above.
-    #[arg(long, conflicts_with_all = ["vkey", "witnesses", "quorum"])]
-    policy: Option<PathBuf>,
+    #[command(flatten)]
+    trust: crate::verifycmd::TrustArgs,
     /// Keep the rebuilt state in this SQLite file (it must not exist).
     #[arg(long)]
     state_db: Option<PathBuf>,
@@ -734,34 +724,44 @@ pub struct ReplayArgs {
     json: bool,
 }
 
-pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
-    let policy = crate::verifycmd::build_policy(
-        a.policy.as_deref(),
-        a.vkey.as_deref(),
-        &a.witnesses,
-        a.quorum,
-    )?;
-    let source: Box<dyn TileSource> = crate::verifycmd::open_source(&a.source)?;
+/// The state digest published beside a log: its size and digest, if there is one.
+pub type PublishedDigest = Option<anyhow::Result<(u64, String)>>;
+
+/// Replays a published log (directory or URL) with a progress bar, and reads the state digest
+/// the commission published beside it: `None` if there is none, an error if it cannot be
+/// fetched or its signature is not the log's.
+pub fn replay_published(
+    source: &str,
+    policy: &tlog::Policy,
+    state_db: Option<&Path>,
+) -> anyhow::Result<(ledger::replay::Replay, PublishedDigest)> {
+    let tiles: Box<dyn TileSource> = crate::verifycmd::open_source(source)?;
     let bar = progress::bar(0, "replaying entries");
     let replayed = ledger::replay::replay(
-        source.as_ref(),
-        &policy,
+        tiles.as_ref(),
+        policy,
         None,
-        a.state_db.as_deref(),
+        state_db,
         &mut |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         },
     );
     bar.finish_and_clear();
-    let replayed = replayed.with_context(|| format!("replaying {}", source.describe()))?;
-    let published = match source.fetch(ledger::replay::DIGEST_FILE) {
+    let replayed = replayed.with_context(|| format!("replaying {}", tiles.describe()))?;
+    let published = match tiles.fetch(ledger::replay::DIGEST_FILE) {
         Ok(Some(note)) => {
             Some(ledger::replay::open_digest(&note, &policy.logs[0]).map_err(anyhow::Error::msg))
         }
         Ok(None) => None,
         Err(e) => Some(Err(anyhow::anyhow!("fetching the state digest: {e}"))),
     };
+    Ok((replayed, published))
+}
+
+pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
+    let policy = a.trust.policy()?;
+    let (replayed, published) = replay_published(&a.source, &policy, a.state_db.as_deref())?;
     let conn = &replayed.state;
     let roll = lift(ledger::report::roll_by_area(conn))?;
     let national = lift(ledger::report::totals(conn, false))?;

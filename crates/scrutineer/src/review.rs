@@ -14,9 +14,6 @@ use ledger::event::{Contest, ResultForm};
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use stats::seed::{AuditSeed, commitment_matches, seed_commitment};
-use tlog::verify::TileSource;
-
-use crate::progress;
 
 /// `writeln!` into a String, which cannot fail. Output is collected and written once, so a
 /// reader that stops early (`| head`) is not an error.
@@ -204,25 +201,10 @@ fn replay(a: &ElectionArgs, source: &str, state_db: Option<&Path>) -> anyhow::Re
         &a.witnesses,
         a.quorum,
     )?;
-    let tiles: Box<dyn TileSource> = crate::verifycmd::open_source(source)?;
-    let bar = progress::bar(0, "replaying entries");
-    let replayed = ledger::replay::replay(
-        tiles.as_ref(),
-        &policy,
-        None,
-        state_db,
-        &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        },
-    );
-    bar.finish_and_clear();
-    let replayed = replayed.with_context(|| format!("replaying {}", tiles.describe()))?;
+    let (replayed, published) = crate::electioncmd::replay_published(source, &policy, state_db)?;
     let size = replayed.verified.checkpoint.size;
-    let published = match tiles.fetch(ledger::replay::DIGEST_FILE) {
-        Ok(Some(note)) => ledger::replay::open_digest(&note, &policy.logs[0]).ok(),
-        _ => None,
-    };
+    // A digest that cannot be fetched or opened is treated as none published.
+    let published = published.and_then(Result::ok);
     let matches = published.map(|(s, d)| s == size && d == replayed.digest);
     if !replayed.refusals.is_empty() {
         eprintln!(

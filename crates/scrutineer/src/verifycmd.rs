@@ -35,18 +35,8 @@ use tlog::verify::{DirSource, TileSource, TrustedState, verify_log};
 pub struct Args {
     /// The published directory or URL (or, with --proof, the entry file).
     source: String,
-    /// The log's checkpoint-signing verifier key.
-    #[arg(long, required_unless_present = "policy")]
-    vkey: Option<String>,
-    /// A witness's cosignature verifier key; repeat for each witness.
-    #[arg(long = "witness")]
-    witnesses: Vec<String>,
-    /// How many of the witnesses must have cosigned (default: all given).
-    #[arg(long)]
-    quorum: Option<usize>,
-    /// A C2SP tlog-policy file, instead of --vkey, --witness and --quorum.
-    #[arg(long, conflicts_with_all = ["vkey", "witnesses", "quorum"])]
-    policy: Option<PathBuf>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Where to remember the last verified checkpoint.
     #[arg(long, conflicts_with = "no_state")]
     state: Option<PathBuf>,
@@ -60,6 +50,35 @@ pub struct Args {
 
 /// The trust policy from a tlog-policy file, or from a log key, witness keys and a quorum
 /// (default: every witness given).
+/// Whom a reader trusts: the log's key and the witnesses that must have cosigned, or a policy
+/// file. `verify` and `replay` take the same flags.
+#[derive(clap::Args)]
+pub struct TrustArgs {
+    /// The log's checkpoint-signing verifier key, as published.
+    #[arg(long, required_unless_present = "policy")]
+    vkey: Option<String>,
+    /// A witness's cosignature verifier key; repeat for each witness.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    /// How many of the witnesses must have cosigned (default: all given).
+    #[arg(long)]
+    quorum: Option<usize>,
+    /// A C2SP tlog-policy file, instead of --vkey, --witness and --quorum.
+    #[arg(long, conflicts_with_all = ["vkey", "witnesses", "quorum"])]
+    policy: Option<PathBuf>,
+}
+
+impl TrustArgs {
+    pub fn policy(&self) -> anyhow::Result<Policy> {
+        build_policy(
+            self.policy.as_deref(),
+            self.vkey.as_deref(),
+            &self.witnesses,
+            self.quorum,
+        )
+    }
+}
+
 pub fn build_policy(
     policy: Option<&std::path::Path>,
     vkey: Option<&str>,
@@ -120,12 +139,7 @@ fn state_path(args: &Args, policy: &Policy) -> Option<PathBuf> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let policy = build_policy(
-        args.policy.as_deref(),
-        args.vkey.as_deref(),
-        &args.witnesses,
-        args.quorum,
-    )?;
+    let policy = args.trust.policy()?;
     if let Some(proof_path) = &args.proof {
         let entry = std::fs::read(&args.source)
             .with_context(|| format!("reading the entry {}", args.source))?;
