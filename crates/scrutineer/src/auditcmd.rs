@@ -486,6 +486,57 @@ fn round_difference(r: &AuditRound, first: u64, fresh: &[String]) -> Option<Stri
     None
 }
 
+/// The audit a draw takes its seed from, if any: with `--record DIR --as KEY` a [`Recorder`]
+/// (whose `revealed` is the audit as the election recorded into holds it), otherwise the audit
+/// read from the reviewed election. Shared by `rla draw` and `pvt draw`.
+pub(crate) enum DrawSeed {
+    None,
+    Recording(Box<Recorder>),
+    Read(Box<Revealed>),
+}
+
+impl DrawSeed {
+    pub(crate) fn open(
+        conn: &Connection,
+        origin: &str,
+        audit_id: Option<&str>,
+        record: Option<&Path>,
+        key: Option<&Path>,
+        round: Option<u32>,
+    ) -> anyhow::Result<DrawSeed> {
+        Ok(match (audit_id, record, key) {
+            (Some(id), Some(dir), Some(key)) => {
+                DrawSeed::Recording(Box::new(Recorder::open(dir, id, key, round, origin)?))
+            }
+            (_, Some(_), _) => bail!("--record needs --audit ID and --as KEY"),
+            (Some(id), None, _) => DrawSeed::Read(Box::new(Revealed::read(conn, id)?)),
+            (None, None, _) => DrawSeed::None,
+        })
+    }
+
+    pub(crate) fn revealed(&self) -> Option<&Revealed> {
+        match self {
+            DrawSeed::None => None,
+            DrawSeed::Recording(r) => Some(&r.revealed),
+            DrawSeed::Read(r) => Some(r),
+        }
+    }
+
+    pub(crate) fn recording(&self) -> Option<&Recorder> {
+        match self {
+            DrawSeed::Recording(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn recorder(&mut self) -> Option<&mut Recorder> {
+        match self {
+            DrawSeed::Recording(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
 /// Where a recorded sample goes: the election directory, the audit and the signing key.
 pub(crate) struct Recorder {
     dir: PathBuf,

@@ -623,29 +623,24 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let opened = review::open(&a.election)?;
     let frame = Frame::read(a, &opened)?;
     // The seed: --seed, or an audit's in the log (of the election recorded into, with --record).
-    let mut recorder = match (&d.audit_id, &d.record, &d.key) {
-        (Some(id), Some(dir), Some(key)) => {
-            let r = auditcmd::Recorder::open(dir, id, key, None, &opened.provenance.origin)?;
-            if r.round != 1 {
-                bail!(
-                    "audit {id:?} already records its sample (round 1, entry {}); a PVT draws once",
-                    r.revealed.record.rounds[0].index
-                );
-            }
-            Some(r)
-        }
-        (_, Some(_), _) => bail!("--record needs --audit ID and --as KEY"),
-        _ => None,
-    };
-    let read_here;
-    let revealed = match (&recorder, &d.audit_id) {
-        (Some(r), _) => Some(&r.revealed),
-        (None, Some(id)) => {
-            read_here = auditcmd::Revealed::read(opened.conn(), id)?;
-            Some(&read_here)
-        }
-        (None, None) => None,
-    };
+    let mut source = auditcmd::DrawSeed::open(
+        opened.conn(),
+        &opened.provenance.origin,
+        d.audit_id.as_deref(),
+        d.record.as_deref(),
+        d.key.as_deref(),
+        None,
+    )?;
+    if let Some(r) = source.recording()
+        && r.round != 1
+    {
+        bail!(
+            "audit {:?} already records its sample (round 1, entry {}); a PVT draws once",
+            r.revealed.record.id,
+            r.revealed.record.rounds[0].index
+        );
+    }
+    let revealed = source.revealed();
     let (seed, seed_record, take) = match (revealed, given_seed) {
         (Some(revealed), _) => {
             let take = frame.check_committed(a, revealed, d.take)?;
@@ -695,7 +690,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         strata,
         recorded: None,
     };
-    if let Some(r) = recorder.as_mut() {
+    if let Some(r) = source.recorder() {
         let draws: Vec<String> = report
             .strata
             .iter()

@@ -907,30 +907,19 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let opened = review::open(&a.election)?;
     let audit = Audit::build(a, &opened)?;
     // The seed: --seed, or an audit's in the log (of the election recorded into, with --record).
-    let mut recorder = match (&d.audit_id, &d.record, &d.key) {
-        (Some(id), Some(dir), Some(key)) => Some(auditcmd::Recorder::open(
-            dir,
-            id,
-            key,
-            d.round,
-            &opened.provenance.origin,
-        )?),
-        (_, Some(_), _) => bail!("--record needs --audit ID and --as KEY"),
-        _ => None,
-    };
-    let read_here;
-    let revealed = match (&recorder, &d.audit_id) {
-        (Some(r), _) => Some(&r.revealed),
-        (None, Some(id)) => {
-            read_here = auditcmd::Revealed::read(opened.conn(), id)?;
-            Some(&read_here)
-        }
-        (None, None) => None,
-    };
+    let mut source = auditcmd::DrawSeed::open(
+        opened.conn(),
+        &opened.provenance.origin,
+        d.audit_id.as_deref(),
+        d.record.as_deref(),
+        d.key.as_deref(),
+        d.round,
+    )?;
+    let revealed = source.revealed();
     let (seed, seed_record, first) = match (revealed, given_seed) {
         (Some(revealed), _) => {
             audit.check_committed(a, revealed)?;
-            let first = match &recorder {
+            let first = match source.recording() {
                 Some(r) => match d.first {
                     Some(f) if f != r.first => bail!(
                         "--first {f}: audit {:?} records {} draws before round {}, so its first \
@@ -1067,7 +1056,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
                 .collect();
         }
     }
-    if let Some(r) = recorder.as_mut() {
+    if let Some(r) = source.recorder() {
         let draws: Vec<String> = match a.method {
             Method::Macro => report
                 .station_draws
