@@ -607,6 +607,15 @@ fn a_pvt_and_a_bravo_audit_are_recorded_and_checked() {
         dir,
     );
     assert_eq!(drawn["recorded"]["draws"], 60);
+    // A PVT draws once: a second recorded draw is refused.
+    let again = fails(
+        &[
+            "pvt", "draw", "election", "--level", "none", "--audit", "pvt-1", "--record",
+            "election", "--as", &observer,
+        ],
+        dir,
+    );
+    assert!(again.contains("already records its sample"), "{again}");
     let plain = json(
         &[
             "pvt", "draw", "election", "--level", "none", "--seed", seed, "--take", "60",
