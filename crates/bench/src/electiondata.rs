@@ -67,21 +67,15 @@ fn submit(election: &mut Election, entries: &[Vec<u8>]) -> anyhow::Result<Vec<Ap
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn proposal_of(applied: &[Applied]) -> anyhow::Result<String> {
-    match applied.first() {
-        Some(Applied::Proposed(id)) => Ok(id.clone()),
-        other => bail!("expected a proposal, got {other:?}"),
+pub(crate) fn proposal_of(applied: &[Applied]) -> anyhow::Result<String> {
+    match applied.first().and_then(Applied::proposal) {
+        Some(id) => Ok(id.to_string()),
+        None => bail!("expected a proposal, got {:?}", applied.first()),
     }
 }
 
-fn decided(applied: &[Applied]) -> bool {
-    matches!(
-        applied.last(),
-        Some(Applied::Decided {
-            outcome: Ok(()),
-            ..
-        })
-    )
+pub(crate) fn decided(applied: &[Applied]) -> bool {
+    applied.last().is_some_and(Applied::took_effect)
 }
 
 /// Records the synthetic election in `election` as `scrutineer demo` does (steps 2 to 6):

@@ -187,10 +187,7 @@ fn submit(
 }
 
 fn proposal(receipt: &ledger::election::Receipt) -> anyhow::Result<String> {
-    match receipt.applied.first() {
-        Some(ledger::Applied::Proposed(id)) => Ok(id.clone()),
-        other => anyhow::bail!("expected a proposal, got {other:?}"),
-    }
+    crate::electiondata::proposal_of(&receipt.applied)
 }
 
 /// A new election with its stations and polling officials in effect.
@@ -257,13 +254,7 @@ pub fn run() -> anyhow::Result<()> {
         let id = proposal(&submit(&mut election, &w.governed)?)?;
         let receipt = submit(&mut election, &w.e.approvals(&id))?;
         anyhow::ensure!(
-            matches!(
-                receipt.applied.last(),
-                Some(ledger::Applied::Decided {
-                    outcome: Ok(()),
-                    ..
-                })
-            ),
+            crate::electiondata::decided(&receipt.applied),
             "the governed batch did not take effect"
         );
         phases.push(Phase {

@@ -95,6 +95,27 @@ pub enum Applied {
     InBatch,
 }
 
+impl Applied {
+    /// The id of the proposal this entry recorded, if it recorded one.
+    pub fn proposal(&self) -> Option<&str> {
+        match self {
+            Applied::Proposed(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Whether this entry decided a proposal and its action took effect.
+    pub fn took_effect(&self) -> bool {
+        matches!(
+            self,
+            Applied::Decided {
+                outcome: Ok(()),
+                ..
+            }
+        )
+    }
+}
+
 struct OpenBatch {
     id: String,
     author: Signer,

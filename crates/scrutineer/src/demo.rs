@@ -83,20 +83,14 @@ fn step(n: u32, title: &str) {
 }
 
 fn proposal_of(applied: &[Applied]) -> anyhow::Result<String> {
-    match applied.first() {
-        Some(Applied::Proposed(id)) => Ok(id.clone()),
-        other => bail!("expected a proposal, got {other:?}"),
+    match applied.first().and_then(Applied::proposal) {
+        Some(id) => Ok(id.to_string()),
+        None => bail!("expected a proposal, got {:?}", applied.first()),
     }
 }
 
 fn decided(applied: &[Applied]) -> bool {
-    matches!(
-        applied.last(),
-        Some(Applied::Decided {
-            outcome: Ok(()),
-            ..
-        })
-    )
+    applied.last().is_some_and(Applied::took_effect)
 }
 
 fn submit(election: &mut Election, entries: &[Vec<u8>]) -> anyhow::Result<Vec<Applied>> {
