@@ -21,6 +21,35 @@ use super::{Contest, check_risk_limit};
 use crate::StatsError;
 use crate::consistent_sampler::{SeededTickets, trim};
 
+/// What a MACRO audit should do after a round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum BatchDecision {
+    /// The reported outcome stands.
+    Confirmed,
+    /// Draw more stations.
+    Continue {
+        /// Further draws that confirm the outcome if they find no more errors.
+        further_draws: u64,
+        /// The number of the next draw.
+        next_first: u64,
+    },
+    /// Count every station by hand; the hand count decides the outcome.
+    FullHandCount { reason: String },
+}
+
+/// [`BatchAudit::assess`]'s answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchAssessment {
+    /// The MACRO risk over the drawn stations (its p-value is 1 when every station was counted).
+    pub risk: BatchRisk,
+    /// The audit's p-value: 0 after a full hand count that confirms.
+    pub p_value: f64,
+    /// Every station of the contest was counted by hand: the count is the outcome.
+    pub full_hand_count_done: bool,
+    pub decision: BatchDecision,
+}
+
 /// One station's reported result form for the contest: ballots cast and votes per choice (in
 /// the contest's choice order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -425,6 +454,104 @@ impl BatchAudit {
         Ok(result)
     }
 
+    /// MACRO's decision after `draws` (station ids in draw order) with the hand counts in
+    /// `recounts`, which may hold stations that were not drawn (they do not enter the p-value)
+    /// and, when they cover every station, are a full hand count.
+    ///
+    /// - every station counted: the hand count is the outcome; it confirms the reported one
+    ///   only if every reported winner beats every reported loser;
+    /// - the p-value at or below α: confirmed;
+    /// - a taint of 1 or more: a full hand count;
+    /// - otherwise continue with the draws that confirm if they find no further error, unless
+    ///   `escalate_after` draws (the limit set before the audit) have been made, or the draws
+    ///   in all would reach the number of stations: then a full hand count is no more work.
+    pub fn assess(
+        &self,
+        alpha: f64,
+        draws: &[&str],
+        recounts: &[StationRecount],
+        escalate_after: Option<u64>,
+    ) -> Result<BatchAssessment, StatsError> {
+        check_risk_limit(alpha)?;
+        let n_draws = draws.len() as u64;
+        let drawn: std::collections::HashSet<&str> = draws.iter().copied().collect();
+        let full_count = recounts.len() == self.stations.len();
+        let drawn_recounts: Vec<StationRecount> = recounts
+            .iter()
+            .filter(|r| drawn.contains(r.station.as_str()))
+            .cloned()
+            .collect();
+        let risk = self.risk(alpha, draws, &drawn_recounts)?;
+        let stations = self.stations.len() as u64;
+        let decision = if full_count {
+            let hand = self.risk(alpha, &[], recounts)?;
+            match hand.full_hand_count {
+                None if hand.confirmed => BatchDecision::Confirmed,
+                reason => BatchDecision::FullHandCount {
+                    reason:
+                        format!(
+                            "{}; the hand count's winners are {}",
+                            reason.unwrap_or_else(
+                                || "the hand count does not confirm the outcome".into()
+                            ),
+                            self.hand_count_winners(recounts).join(", ")
+                        ),
+                },
+            }
+        } else if risk.confirmed {
+            BatchDecision::Confirmed
+        } else if let Some(reason) = &risk.full_hand_count {
+            BatchDecision::FullHandCount {
+                reason: reason.clone(),
+            }
+        } else {
+            let further = self.further_draws(alpha, risk.p_value)?;
+            match escalate_after {
+                Some(limit) if n_draws >= limit => BatchDecision::FullHandCount {
+                    reason: format!(
+                        "{n_draws} draws have not confirmed the outcome (p-value {:.4} > {alpha}), and \
+                         the limit set before the audit is {limit} draws",
+                        risk.p_value
+                    ),
+                },
+                _ if n_draws.saturating_add(further) >= stations => BatchDecision::FullHandCount {
+                    reason: format!(
+                        "the p-value is {:.4} > {alpha}; confirming would take {further} more draws, \
+                         {} in all, at least as many as the {stations} stations: counting them all \
+                         is no more work",
+                        risk.p_value,
+                        n_draws + further
+                    ),
+                },
+                _ => BatchDecision::Continue {
+                    further_draws: further,
+                    next_first: n_draws + 1,
+                },
+            }
+        };
+        Ok(BatchAssessment {
+            p_value: if full_count { 0.0 } else { risk.p_value },
+            full_hand_count_done: full_count,
+            risk,
+            decision,
+        })
+    }
+
+    /// The winners by the hand counts: the `W` choices with most votes.
+    fn hand_count_winners(&self, recounts: &[StationRecount]) -> Vec<String> {
+        let c = &self.contest;
+        let mut totals = vec![0u64; c.choices.len()];
+        for r in recounts {
+            for (t, v) in totals.iter_mut().zip(&r.votes) {
+                *t += v;
+            }
+        }
+        let mut order: Vec<usize> = (0..totals.len()).collect();
+        order.sort_by(|&a, &b| totals[b].cmp(&totals[a]));
+        order.truncate(c.num_winners);
+        order.iter().map(|&i| c.choices[i].clone()).collect()
+    }
+
     fn station(&self, station: &str) -> Result<&StationResult, StatsError> {
         Ok(&self.stations[self.station_index(station)?])
     }
@@ -496,6 +623,100 @@ mod tests {
             .map(|i| station(&format!("S{i:02}"), 100, 60, 40))
             .collect();
         BatchAudit::from_stations("President", &["A", "B"], 1, stations).unwrap()
+    }
+
+    /// A hundred stations of 100 ballots, 60:40 each: u_p = 0.06, U = 6 as for ten.
+    fn hundred_stations() -> BatchAudit {
+        let stations = (0..100)
+            .map(|i| station(&format!("S{i:03}"), 100, 60, 40))
+            .collect();
+        BatchAudit::from_stations("President", &["A", "B"], 1, stations).unwrap()
+    }
+
+    #[test]
+    fn macro_decides_continue_until_the_draws_reach_the_limit() {
+        let audit = hundred_stations();
+        let draws = ["S001", "S002", "S003"];
+        let clean: Vec<StationRecount> = draws.iter().map(|s| recount(s, 60, 40)).collect();
+        // p = (5/6)^3 = 0.5787; more draws: ceil(ln(0.1 / 0.5787) / ln(5/6)) = 10.
+        let a = audit.assess(0.1, &draws, &clean, None).unwrap();
+        assert!((a.p_value - (5.0f64 / 6.0).powi(3)).abs() < 1e-12);
+        assert_eq!(
+            a.decision,
+            BatchDecision::Continue {
+                further_draws: 10,
+                next_first: 4
+            }
+        );
+        assert!(!a.full_hand_count_done);
+        // The limit set before the audit: three draws without confirming is the end.
+        let a = audit.assess(0.1, &draws, &clean, Some(3)).unwrap();
+        match a.decision {
+            BatchDecision::FullHandCount { reason } => {
+                assert!(
+                    reason.contains("the limit set before the audit is 3 draws"),
+                    "{reason}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // A recount of a station not drawn does not enter the p-value.
+        let mut extra = clean.clone();
+        extra.push(recount("S050", 0, 100));
+        let b = audit.assess(0.1, &draws, &extra, None).unwrap();
+        assert_eq!(b.p_value, a.p_value);
+    }
+
+    #[test]
+    fn macro_confirms_and_sends_hopeless_audits_to_a_full_count() {
+        let audit = ten_stations(); // U = 6, ten stations
+        let ids: Vec<String> = (0..10).map(|i| format!("S{i:02}")).collect();
+        // 13 clean draws: (5/6)^13 = 0.093 <= 0.1.
+        let draws: Vec<&str> = (0..13).map(|k| ids[k % 9].as_str()).collect();
+        let clean: Vec<StationRecount> = ids[..9].iter().map(|s| recount(s, 60, 40)).collect();
+        let a = audit.assess(0.1, &draws, &clean, None).unwrap();
+        assert_eq!(a.decision, BatchDecision::Confirmed);
+        // Three clean draws would need ten more: 13 draws for 10 stations is a full count.
+        let a = audit.assess(0.1, &draws[..3], &clean[..3], None).unwrap();
+        match a.decision {
+            BatchDecision::FullHandCount { reason } => {
+                assert!(
+                    reason.contains("counting them all is no more work"),
+                    "{reason}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // A drawn station whose recount flips it entirely: taint >= 1.
+        let flipped = vec![recount("S00", 0, 100)];
+        let a = audit.assess(0.1, &["S00"], &flipped, None).unwrap();
+        assert!(matches!(a.decision, BatchDecision::FullHandCount { .. }));
+    }
+
+    #[test]
+    fn macro_full_hand_count_is_the_outcome() {
+        let audit = ten_stations();
+        let agree: Vec<StationRecount> = (0..10)
+            .map(|i| recount(&format!("S{i:02}"), 60, 40))
+            .collect();
+        let a = audit.assess(0.05, &["S00"], &agree, None).unwrap();
+        assert!(a.full_hand_count_done);
+        assert_eq!(a.p_value, 0.0);
+        assert_eq!(a.decision, BatchDecision::Confirmed);
+        // The hand count reverses the outcome: it stands, and the decision names its winner.
+        let reversed: Vec<StationRecount> = (0..10)
+            .map(|i| recount(&format!("S{i:02}"), 40, 60))
+            .collect();
+        let a = audit.assess(0.05, &["S00"], &reversed, None).unwrap();
+        match a.decision {
+            BatchDecision::FullHandCount { reason } => {
+                assert!(
+                    reason.contains("the hand count's winners are B"),
+                    "{reason}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
