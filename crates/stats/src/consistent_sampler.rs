@@ -132,6 +132,80 @@ pub fn sample<S: AsRef<str>>(
     sample_keyed(&tickets, ids, keys, options)
 }
 
+/// [`sample`] over ids made one at a time, holding only the candidates for the draws wanted,
+/// so that memory does not grow with the ids (a ballot manifest of ten million `STATION:N`
+/// ids). The ids must be distinct; the caller guarantees it (this cannot check it without
+/// holding them all). Draws exactly what [`sample`] draws from the same ids.
+pub fn sample_streamed<I, S>(
+    ids: I,
+    seed: &str,
+    options: &SampleOptions,
+) -> Result<Vec<Ticket>, StatsError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let tickets = SeededTickets::new(seed);
+    let wanted = options
+        .drop
+        .checked_add(options.take)
+        .ok_or(StatsError::OutOfRange {
+            name: "drop + take",
+            value: f64::INFINITY,
+            expected: "a number of draws that fits in memory",
+        })?;
+    // The `wanted` smallest first keys (a max-heap), and the ids that tie the largest of them
+    // but did not fit: `sample_keyed` keeps every id whose key ties the cut-off.
+    let mut heap: BinaryHeap<(u64, String)> = BinaryHeap::with_capacity(wanted.min(1 << 20) + 1);
+    let mut ties: Vec<String> = Vec::new();
+    let mut n = 0usize;
+    for id in ids {
+        let id = id.as_ref();
+        n += 1;
+        if wanted == 0 {
+            continue;
+        }
+        let key = tickets.first_key(id);
+        if heap.len() < wanted {
+            heap.push((key, id.to_string()));
+            continue;
+        }
+        let top = heap.peek().expect("a full heap").0;
+        if key < top {
+            heap.push((key, id.to_string()));
+            let (out, out_id) = heap.pop().expect("a full heap");
+            let new_top = heap.peek().expect("a full heap").0;
+            if new_top < out {
+                ties.clear();
+            } else {
+                ties.push(out_id);
+            }
+        } else if key == top {
+            ties.push(id.to_string());
+        }
+    }
+    if n == 0 {
+        return Err(StatsError::NoIds);
+    }
+    if !options.with_replacement && wanted > n {
+        return Err(StatsError::TakeExceedsIds {
+            wanted,
+            available: n,
+        });
+    }
+    if options.take == 0 {
+        return Ok(Vec::new());
+    }
+    let mut kept: Vec<String> = heap.into_iter().map(|(_, id)| id).collect();
+    kept.extend(ties);
+    let keys: Vec<(u64, usize)> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (tickets.first_key(id), i))
+        .collect();
+    sample_keyed(&tickets, &kept, keys, options)
+}
+
 /// Draws from `ids` whose first-ticket keys are already computed (`keys` holds (key, index into
 /// `ids`) for the ids taking part). Shared by `sample` and the stratified PVT draw.
 pub(crate) fn sample_keyed<S: AsRef<str>>(
@@ -379,6 +453,42 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_streamed_draw_is_the_draw() {
+        let ids: Vec<String> = (0..50)
+            .flat_map(|s| (1..=40).map(move |n| format!("S{s:03}:{n}")))
+            .collect();
+        let seed = "35216452316254163524";
+        for (with_replacement, drop, take) in [
+            (true, 0, 25),
+            (true, 10, 300),
+            (false, 0, 30),
+            (false, 7, 1993),
+            (true, 0, 1),
+        ] {
+            let o = SampleOptions {
+                with_replacement,
+                drop,
+                take,
+                digits: 18,
+            };
+            assert_eq!(
+                sample_streamed(ids.iter(), seed, &o).unwrap(),
+                sample(&ids, seed, &o).unwrap(),
+                "{o:?}"
+            );
+        }
+        let o = SampleOptions::take(2001);
+        assert!(matches!(
+            sample_streamed(ids.iter(), seed, &o),
+            Err(StatsError::TakeExceedsIds { .. })
+        ));
+        assert!(matches!(
+            sample_streamed(Vec::<String>::new(), seed, &SampleOptions::take(1)),
+            Err(StatsError::NoIds)
+        ));
+    }
 
     // The examples in the tool's own docstrings.
     #[test]

@@ -488,8 +488,7 @@ impl BatchAudit {
             match hand.full_hand_count {
                 None if hand.confirmed => BatchDecision::Confirmed,
                 reason => BatchDecision::FullHandCount {
-                    reason:
-                        format!(
+                    reason: format!(
                             "{}; the hand count's winners are {}",
                             reason.unwrap_or_else(
                                 || "the hand count does not confirm the outcome".into()
