@@ -389,6 +389,9 @@ pub struct PvtEstimate {
     pub choices: Vec<ChoiceEstimate>,
     /// Ballots cast over registered voters, from stations reporting both (registered > 0).
     pub turnout: Option<RatioEstimate>,
+    /// Why turnout is not estimated, when it is not (the shares still are).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub turnout_not_estimated: Option<String>,
 }
 
 /// What a sampled station's missing figure means (see the module notes).
@@ -450,6 +453,9 @@ pub fn estimate(
         .filter(|r| complete(r).is_none())
         .map(|r| r.station.clone())
         .collect();
+    // A station without its vote figures counts per `missing_figures`; a station that
+    // reported its votes but not the figure at hand (ballots cast, say) did not count zero:
+    // it is a non-response for that figure.
     let by_stratum = |f: &dyn Fn(&StationReport) -> Option<(f64, f64)>| -> Vec<RatioStratum> {
         let mut strata: BTreeMap<&str, Vec<(f64, f64)>> = frame
             .iter()
@@ -458,6 +464,7 @@ pub fn estimate(
         for r in reports {
             let o = match (f(r), missing_figures) {
                 (Some(o), _) => o,
+                (None, _) if complete(r).is_some() => continue,
                 (None, MissingFigures::NotCounted) => (0.0, 0.0),
                 (None, MissingFigures::NonResponse) => continue,
             };
@@ -489,10 +496,19 @@ pub fn estimate(
         (Some(cast), Some(reg)) if reg > 0 => Some((cast as f64, reg as f64)),
         _ => None,
     });
-    let turnout = if turnout_strata.iter().any(|s| !s.observations.is_empty()) {
-        Some(ratio_estimate(&turnout_strata)?)
+    let reported_turnout = turnout_strata
+        .iter()
+        .any(|s| s.observations.iter().any(|&(_, m)| m > 0.0));
+    let (turnout, turnout_not_estimated) = if reported_turnout {
+        (Some(ratio_estimate(&turnout_strata)?), None)
     } else {
-        None
+        (
+            None,
+            Some(
+                "no sampled station reported both its ballots cast and its registered voters"
+                    .to_string(),
+            ),
+        )
     };
     let strata_without_stations = frame
         .iter()
@@ -507,6 +523,7 @@ pub fn estimate(
         stations_missing: missing,
         choices: estimates,
         turnout,
+        turnout_not_estimated,
     })
 }
 
@@ -765,6 +782,49 @@ mod tests {
         .unwrap();
         assert!(!inflated.all_inside_99);
         assert!(!inflated.figures[0].inside_99);
+    }
+
+    /// Reports with votes but no ballots cast (a template filled in with the choice columns
+    /// only): the shares are estimated, turnout is not, and the estimate says why. Before,
+    /// "not counted" turned each missing turnout into a (0, 0) cluster and the whole estimate
+    /// failed with an empty denominator.
+    #[test]
+    fn shares_without_turnout_when_no_ballots_cast_are_reported() {
+        let frame = [StratumSize {
+            stratum: "".into(),
+            stations: 40,
+        }];
+        let mut reports: Vec<StationReport> = [[30, 70], [50, 70], [20, 60], [60, 50]]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| StationReport {
+                ballots_cast: None,
+                ..report(&i.to_string(), "", &[Some(v[0]), Some(v[1])])
+            })
+            .collect();
+        reports.push(StationReport {
+            ballots_cast: None,
+            ..report("9", "", &[None, None])
+        });
+        for missing in [MissingFigures::NotCounted, MissingFigures::NonResponse] {
+            let e = estimate(&["Ruling", "Opposition"], &frame, &reports, missing).unwrap();
+            assert!(e.turnout.is_none(), "{missing:?}");
+            assert!(
+                e.turnout_not_estimated
+                    .as_deref()
+                    .is_some_and(|w| w.contains("ballots cast")),
+                "{missing:?}"
+            );
+            assert_eq!(e.stations_missing, vec!["9".to_string()]);
+        }
+        let e = estimate(
+            &["Ruling", "Opposition"],
+            &frame,
+            &reports,
+            MissingFigures::NonResponse,
+        )
+        .unwrap();
+        assert!((e.choices[0].share.estimate - 160.0 / 410.0).abs() < 1e-12);
     }
 
     #[test]
