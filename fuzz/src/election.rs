@@ -450,6 +450,7 @@ pub fn build(dir: &Path) -> Base {
                 audit: "pvt-1".into(),
                 commitment: seed_commitment(),
                 purpose: "PVT sample".into(),
+                draw: None,
             }),
             &k.agent,
         )
@@ -766,6 +767,7 @@ fn gen_audit(input: &mut Input) -> Event {
                 _ => fuzz_string(input),
             },
             purpose: pick(input, &["RLA of assembly in P1", ""]),
+            draw: None,
         }),
         1 => Event::AuditSeed(AuditSeed {
             audit,
@@ -1010,6 +1012,7 @@ pub fn samples() -> Vec<Vec<u8>> {
             audit: audit.clone(),
             commitment: seed_commitment(),
             purpose: "RLA of assembly in P1".into(),
+            draw: None,
         }),
         &k.clerk,
     ));

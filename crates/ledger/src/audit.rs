@@ -63,6 +63,11 @@ pub(crate) fn commit(
     if a.purpose.trim().is_empty() {
         return refuse("body.purpose", "say what the seed will draw");
     }
+    if let Some(plan) = &a.draw
+        && let Some((field, why)) = plan.check()
+    {
+        return refuse(&format!("body.draw.{field}"), why);
+    }
     if !is_hex64(&a.commitment) {
         return refuse(
             "body.commitment",
@@ -71,8 +76,17 @@ pub(crate) fn commit(
     }
     let inserted = conn
         .execute(
-            "INSERT OR IGNORE INTO audit(id, author, purpose, commitment, committed_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![a.audit, author, a.purpose, a.commitment, index as i64],
+            "INSERT OR IGNORE INTO audit(id, author, purpose, draw, commitment, committed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                a.audit,
+                author,
+                a.purpose,
+                a.draw
+                    .as_ref()
+                    .map(|d| serde_json::to_string(d).expect("a draw plan serialises")),
+                a.commitment,
+                index as i64
+            ],
         )
         .map_err(sql)?;
     if inserted == 0 {

@@ -442,14 +442,131 @@ pub struct Rejection {
 /// cannot be chosen after the fact. The commitment is the lowercase hex
 /// `SHA-256("scrutineer audit seed commitment v1" ‖ "\n" ‖ hex(salt) ‖ "\n" ‖ seed)`, the
 /// formula of `stats::seed::seed_commitment`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditCommitment {
     /// The audit's id, chosen by its author; unique in the election.
     pub audit: String,
     pub commitment: String,
-    /// What the seed will draw, e.g. "risk-limiting audit of na-2013 in 01, MACRO".
+    /// Why the audit is run, in words, e.g. "risk-limiting audit of na-2013 in 01, MACRO".
     pub purpose: String,
+    /// What the seed will draw, fixed before it is revealed, so that anyone can redo the
+    /// draw and no one can choose its parameters after seeing the seed. Absent for a seed
+    /// drawn by other tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<DrawPlan>,
+}
+
+/// The parameters of an audit's draw, as `{"tool":"rla",…}` or `{"tool":"pvt",…}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "tool", rename_all = "lowercase")]
+pub enum DrawPlan {
+    Rla(RlaPlan),
+    Pvt(PvtPlan),
+}
+
+/// A risk-limiting audit's draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RlaPlan {
+    /// `macro` (stations, batch comparison), `bravo` (ballot polling) or `comparison`
+    /// (ballot-level comparison).
+    pub method: String,
+    /// The contest's id.
+    pub contest: String,
+    /// The area audited (its code); absent for the whole election.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    pub winners: usize,
+    pub risk_limit: f64,
+}
+
+/// A parallel vote tabulation's draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PvtPlan {
+    pub contest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// The strata's level name, or `none`.
+    pub level: String,
+    /// The number of stations drawn.
+    pub take: usize,
+}
+
+/// The RLA methods a draw plan may name.
+pub const RLA_METHODS: [&str; 3] = ["macro", "bravo", "comparison"];
+
+impl DrawPlan {
+    /// Why the plan cannot be drawn, with the JSON path under the plan, or None.
+    pub fn check(&self) -> Option<(&'static str, String)> {
+        match self {
+            DrawPlan::Rla(p) => {
+                if !RLA_METHODS.contains(&p.method.as_str()) {
+                    return Some((
+                        "method",
+                        format!(
+                            "{:?} is not a method; use one of {}",
+                            p.method,
+                            RLA_METHODS.join(", ")
+                        ),
+                    ));
+                }
+                if p.contest.trim().is_empty() {
+                    return Some(("contest", "name the contest".into()));
+                }
+                if p.winners == 0 {
+                    return Some(("winners", "at least one choice wins".into()));
+                }
+                if !(p.risk_limit > 0.0 && p.risk_limit < 1.0) {
+                    return Some(("risk_limit", "the risk limit is between 0 and 1".into()));
+                }
+                None
+            }
+            DrawPlan::Pvt(p) => {
+                if p.contest.trim().is_empty() {
+                    return Some(("contest", "name the contest".into()));
+                }
+                if p.take == 0 {
+                    return Some(("take", "draw at least one station".into()));
+                }
+                None
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DrawPlan {
+    /// "rla macro: contest na-2013, area 01, 1 winner, risk limit 0.05" or
+    /// "pvt: contest na-2013, strata by province, 60 stations".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DrawPlan::Rla(p) => {
+                write!(f, "rla {}: contest {}", p.method, p.contest)?;
+                if let Some(a) = &p.area {
+                    write!(f, ", area {a}")?;
+                }
+                write!(
+                    f,
+                    ", {} winner{}, risk limit {}",
+                    p.winners,
+                    if p.winners == 1 { "" } else { "s" },
+                    p.risk_limit
+                )
+            }
+            DrawPlan::Pvt(p) => {
+                write!(f, "pvt: contest {}", p.contest)?;
+                if let Some(a) = &p.area {
+                    write!(f, ", area {a}")?;
+                }
+                match p.level.as_str() {
+                    "none" => write!(f, ", no strata")?,
+                    l => write!(f, ", strata by {l}")?,
+                }
+                write!(f, ", {} stations", p.take)
+            }
+        }
+    }
 }
 
 /// The revealed seed of a committed audit: dice digits 1-6 (at least 20) and the 32-byte salt
@@ -474,7 +591,7 @@ pub struct AuditSample {
 }
 
 /// Every kind of event, by its `kind` string.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Genesis(Genesis),
     Enrol(Enrol),

@@ -391,12 +391,14 @@ pub fn certifications(conn: &Connection) -> Result<Vec<(String, String)>, String
 // ----- audits in the log -----
 
 /// An audit recorded in the log: its commitment and, once revealed, its seed and samples.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditRecord {
     pub id: String,
     /// The key that committed it (the only one that may reveal it and record its samples).
     pub author: String,
     pub purpose: String,
+    /// What the seed will draw, as committed.
+    pub draw: Option<crate::event::DrawPlan>,
     pub commitment: String,
     /// The commitment's entry index.
     pub committed_at: u64,
@@ -434,6 +436,7 @@ pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String>
     type Row = (
         String,
         String,
+        Option<String>,
         String,
         i64,
         Option<String>,
@@ -442,7 +445,7 @@ pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String>
     );
     let row: Option<Row> = q(conn
         .query_row(
-            "SELECT author, purpose, commitment, committed_at, salt, seed, revealed_at
+            "SELECT author, purpose, draw, commitment, committed_at, salt, seed, revealed_at
              FROM audit WHERE id = ?1",
             [id],
             |r| {
@@ -454,12 +457,18 @@ pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String>
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ))
             },
         )
         .optional())?;
-    let Some((author, purpose, commitment, committed_at, salt, seed, revealed_at)) = row else {
+    let Some((author, purpose, draw, commitment, committed_at, salt, seed, revealed_at)) = row
+    else {
         return Ok(None);
+    };
+    let draw = match draw {
+        Some(text) => Some(serde_json::from_str(&text).map_err(|e| e.to_string())?),
+        None => None,
     };
     let mut stmt = q(
         conn.prepare("SELECT round, idx, draws FROM audit_sample WHERE audit = ?1 ORDER BY round")
@@ -480,6 +489,7 @@ pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String>
         id: id.to_string(),
         author,
         purpose,
+        draw,
         commitment,
         committed_at: committed_at as u64,
         salt,

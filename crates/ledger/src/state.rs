@@ -120,6 +120,7 @@ CREATE TABLE IF NOT EXISTS audit(
     id TEXT PRIMARY KEY,
     author TEXT NOT NULL,
     purpose TEXT NOT NULL,
+    draw TEXT,
     commitment TEXT NOT NULL,
     committed_at INTEGER NOT NULL,
     salt TEXT,

@@ -55,6 +55,7 @@ fn a_seed_must_match_what_was_committed_before_the_roll() {
             audit: "rla-1".into(),
             commitment,
             purpose: "MACRO audit of P1".into(),
+            draw: None,
         }),
     )
     .unwrap();
@@ -142,6 +143,7 @@ fn a_seed_must_match_what_was_committed_before_the_roll() {
             audit: "x".into(),
             commitment: "ab".repeat(32),
             purpose: "p".into(),
+            draw: None,
         }),
     ));
     assert!(err.contains("may not run an audit"), "{err}");
@@ -163,6 +165,7 @@ fn forms_approved_after_the_commitment_count_as_recorded_after_it() {
             audit: "rla-late".into(),
             commitment: ledger::audit::commitment(&hex(&[3u8; 32]), SEED),
             purpose: "MACRO audit".into(),
+            draw: None,
         }),
     )
     .unwrap();

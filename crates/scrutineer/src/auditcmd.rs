@@ -1,24 +1,21 @@
 //! `scrutineer audit {commit,reveal,show}`: a public-seed audit recorded in the election's log.
 //! The seed is committed to (SHA-256 with a random salt) before it is revealed; the draw's
-//! parameters are fixed in the same entry; then the seed; then each round's sample. Anyone who
-//! replays the log can check that the seed matches the commitment and redo every draw.
-//!
-//! The draw's parameters travel in the commitment's `purpose` text, as its last line:
-//! `draw: {"tool":"rla","method":"macro","contest":"na-2013","winners":1,"risk_limit":0.05}`
-//! (see [`DrawPlan`]). `rla draw`, `rla assess`, `pvt draw` and `pvt estimate` take `--audit ID`
-//! and use what is recorded here.
+//! parameters are fixed in the same entry (its `draw` field); then the seed; then each round's
+//! sample. Anyone who replays the log can check that the seed matches the commitment and redo
+//! every draw. The checks are `review::audit`; this module wires and renders them.
 
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use ledger::event::{AuditCommitment, AuditSample, Entry, Event};
-use ledger::report::{AuditRecord, AuditRound};
-use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
+use ledger::event::DrawPlan;
+use review::Provenance;
+use review::audit::{Commit, Secret, ShowReport};
+use review::pvt::FrameSpec;
+use review::rla::{Method, Spec};
 use stats::seed::AuditSeed;
 
-use crate::review::{self, ElectionArgs, Provenance, group, outln, shell};
+use crate::reviewing::{self, ElectionArgs, Lift, group, outln, shell};
 
 const LONG_ABOUT: &str = "\
 An audit in the log makes a public-seed draw checkable by anyone, step by step:
@@ -134,7 +131,7 @@ struct CommitArgs {
     area: Option<String>,
     /// rla: macro (batch comparison by station) or bravo (ballot polling).
     #[arg(long, value_enum)]
-    method: Option<crate::rlacmd::Method>,
+    method: Option<MethodArg>,
     /// rla: how many choices win.
     #[arg(long)]
     winners: Option<usize>,
@@ -181,7 +178,7 @@ struct ShowArgs {
     election: ElectionArgs,
     #[arg(long = "audit", value_name = "ID")]
     id: Option<String>,
-    /// Print the result as JSON.
+    /// Print the result as JSON (docs/json.md).
     #[arg(long)]
     json: bool,
 }
@@ -194,498 +191,15 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
 }
 
-// ---------------------------------------------------------------- the draw's parameters
-
-/// What a committed seed will draw, fixed before the seed is revealed. It is the last line of
-/// the commitment's purpose, `draw: ` followed by this object as JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "tool", rename_all = "lowercase")]
-pub(crate) enum DrawPlan {
-    Rla(RlaPlan),
-    Pvt(PvtPlan),
-}
-
-/// A risk-limiting audit's draw: `scrutineer rla draw --method M --contest C [--area A]
-/// --winners W --risk-limit R`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RlaPlan {
-    /// macro or bravo.
-    pub method: String,
-    pub contest: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub area: Option<String>,
-    pub winners: usize,
-    pub risk_limit: f64,
-}
-
-/// A PVT's draw: `scrutineer pvt draw --contest C [--area A] --level L --take K`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PvtPlan {
-    pub contest: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub area: Option<String>,
-    /// The strata's level name, or "none".
-    pub level: String,
-    pub take: usize,
-}
-
-/// The prefix of the purpose's last line that holds the [`DrawPlan`].
-const DRAW_LINE: &str = "draw: ";
-
-impl DrawPlan {
-    /// The purpose text with this plan as its last line.
-    fn purpose(&self, text: &str) -> String {
-        format!(
-            "{}\n{DRAW_LINE}{}",
-            text.trim_end(),
-            serde_json::to_string(self).expect("a plan serialises")
-        )
-    }
-
-    /// The plan in a purpose text: None when its last line is not a draw line; an error when
-    /// it is one that cannot be read.
-    fn of(purpose: &str) -> Result<Option<DrawPlan>, String> {
-        let last = purpose.lines().last().unwrap_or("");
-        let Some(json) = last.strip_prefix(DRAW_LINE) else {
-            return Ok(None);
-        };
-        serde_json::from_str(json)
-            .map(Some)
-            .map_err(|e| format!("the purpose's draw line cannot be read: {e}"))
-    }
-
-    /// The draw as command-line options, e.g. "rla --method macro --contest na-2013 ...".
-    pub(crate) fn flags(&self) -> String {
-        let mut w = Vec::new();
-        match self {
-            DrawPlan::Rla(p) => {
-                w.push(format!("rla --method {}", shell(&p.method)));
-                w.push(format!("--contest {}", shell(&p.contest)));
-                if let Some(a) = &p.area {
-                    w.push(format!("--area {}", shell(a)));
-                }
-                w.push(format!("--winners {}", p.winners));
-                w.push(format!("--risk-limit {}", p.risk_limit));
-            }
-            DrawPlan::Pvt(p) => {
-                w.push(format!("pvt --contest {}", shell(&p.contest)));
-                if let Some(a) = &p.area {
-                    w.push(format!("--area {}", shell(a)));
-                }
-                w.push(format!("--level {}", shell(&p.level)));
-                w.push(format!("--take {}", p.take));
-            }
-        }
-        w.join(" ")
-    }
-}
-
-/// The purpose text without its draw line.
-fn purpose_text(purpose: &str) -> &str {
-    match purpose.rsplit_once('\n') {
-        Some((text, last)) if last.starts_with(DRAW_LINE) => text,
-        _ => purpose,
-    }
-}
-
-// ---------------------------------------------------------------- what the review commands use
-
-/// Election arguments naming nothing, for an election the caller already has open.
-pub(crate) fn no_election() -> ElectionArgs {
-    ElectionArgs {
-        election: None,
-        vkey: None,
-        witnesses: Vec::new(),
-        quorum: None,
-        policy: None,
-        state_db: None,
-    }
-}
-
-/// An audit whose seed has been revealed, as `rla` and `pvt` use it.
-pub(crate) struct Revealed {
-    pub record: AuditRecord,
-    pub seed: AuditSeed,
-    pub plan: DrawPlan,
-}
-
-impl Revealed {
-    /// Reads audit `id` from an election's state: it must be committed, revealed, with a
-    /// seed that matches its commitment and a draw line `rla` or `pvt` can follow.
-    pub(crate) fn read(conn: &Connection, id: &str) -> anyhow::Result<Revealed> {
-        let record = ledger::report::audit(conn, id)
-            .map_err(anyhow::Error::msg)
-            .context("reading the election's audits")?;
-        let Some(record) = record else {
-            bail!(
-                "--audit {id:?}: the election has no such audit (`scrutineer audit show ELECTION` lists them)"
-            );
-        };
-        let (Some(seed), Some(salt)) = (&record.seed, &record.salt) else {
-            bail!(
-                "audit {id:?} has not revealed its seed yet: reveal it first with \
-                 `scrutineer audit reveal DIR --audit {} --as KEY`",
-                shell(id)
-            );
-        };
-        if ledger::audit::commitment(salt, seed) != record.commitment {
-            bail!(
-                "audit {id:?}: the recorded seed and salt do not match the commitment at entry {}; \
-                 nothing can be drawn from them",
-                record.committed_at
-            );
-        }
-        let seed = review::parse_seed(seed)?;
-        let plan = match DrawPlan::of(&record.purpose) {
-            Ok(Some(p)) => p,
-            Ok(None) => bail!(
-                "audit {id:?} was committed without the draw's parameters (its purpose has no \
-                 `draw:` line), so no draw can be checked against it"
-            ),
-            Err(e) => bail!("audit {id:?}: {e}"),
-        };
-        Ok(Revealed { record, seed, plan })
-    }
-
-    /// The recorded rounds, checked to run 1, 2, … without a gap.
-    pub(crate) fn rounds(&self) -> anyhow::Result<&[AuditRound]> {
-        for (i, r) in self.record.rounds.iter().enumerate() {
-            if r.round as usize != i + 1 {
-                bail!(
-                    "audit {:?} records round {} but not round {}: its draws cannot be numbered",
-                    self.record.id,
-                    r.round,
-                    i + 1
-                );
-            }
-        }
-        Ok(&self.record.rounds)
-    }
-
-    /// Every recorded draw, in order.
-    pub(crate) fn recorded_draws(&self) -> anyhow::Result<Vec<String>> {
-        Ok(self
-            .rounds()?
-            .iter()
-            .flat_map(|r| r.draws.iter().cloned())
-            .collect())
-    }
-
-    /// Refuses when `fresh` (a new draw of draws 1..N from the seed) differs from the rounds
-    /// recorded, naming the first draw that differs.
-    pub(crate) fn check_recorded(&self, fresh: &[String]) -> anyhow::Result<()> {
-        match first_difference(&self.record.rounds, fresh) {
-            None => Ok(()),
-            Some(why) => bail!(
-                "audit {:?}: {why}. The sample recorded is not the one the seed draws; nothing \
-                 was assessed (`scrutineer audit show` gives the details)",
-                self.record.id
-            ),
-        }
-    }
-
-    /// The rla plan, or an error saying what the audit is for.
-    pub(crate) fn rla(&self) -> anyhow::Result<&RlaPlan> {
-        match &self.plan {
-            DrawPlan::Rla(p) => Ok(p),
-            other => bail!(
-                "audit {:?} was committed for `scrutineer {}`, not for a risk-limiting audit",
-                self.record.id,
-                other.flags()
-            ),
-        }
-    }
-
-    pub(crate) fn pvt(&self) -> anyhow::Result<&PvtPlan> {
-        match &self.plan {
-            DrawPlan::Pvt(p) => Ok(p),
-            other => bail!(
-                "audit {:?} was committed for `scrutineer {}`, not for a PVT",
-                self.record.id,
-                other.flags()
-            ),
-        }
-    }
-
-    /// Refuses when the command's parameters differ from the committed ones: `given` is
-    /// (option, committed value, given value) for each.
-    pub(crate) fn check_parameters(&self, given: &[(&str, String, String)]) -> anyhow::Result<()> {
-        let differ: Vec<String> = given
-            .iter()
-            .filter(|(_, committed, now)| committed != now)
-            .map(|(opt, committed, now)| format!("{opt} {committed} (not {now})"))
-            .collect();
-        if !differ.is_empty() {
-            bail!(
-                "audit {:?} was committed to draw with {}: the parameters fixed before the seed \
-                 was revealed cannot change. The committed draw: {}",
-                self.record.id,
-                differ.join(", "),
-                self.plan.flags()
-            );
-        }
-        Ok(())
-    }
-
-    /// The seed's commitment record, as `draw` prints it.
-    pub(crate) fn seed_record(&self) -> anyhow::Result<review::SeedRecord> {
-        review::commit(
-            &self.seed,
-            self.record.salt.as_deref(),
-            Some(&self.record.commitment),
-        )
-    }
-}
-
-/// Where the fresh draws (numbered from 1) first differ from the recorded rounds, taken in
-/// round order, or None when they agree.
-fn first_difference(rounds: &[AuditRound], fresh: &[String]) -> Option<String> {
-    let mut first = 1u64;
-    for r in rounds {
-        if let Some(d) = round_difference(r, first, fresh) {
-            return Some(d);
-        }
-        first += r.draws.len() as u64;
-    }
-    let recorded = first - 1;
-    (fresh.len() as u64 > recorded).then(|| {
-        format!(
-            "the rounds record {recorded} draws, and the seed's draw has {}",
-            fresh.len()
-        )
-    })
-}
-
-/// Where round `r`, whose first draw is number `first`, differs from `fresh` (draws 1, 2, …).
-fn round_difference(r: &AuditRound, first: u64, fresh: &[String]) -> Option<String> {
-    for (i, d) in r.draws.iter().enumerate() {
-        let n = (first - 1) as usize + i;
-        match fresh.get(n) {
-            Some(f) if f == d => {}
-            Some(f) => {
-                return Some(format!(
-                    "round {} (entry {}) records draw {} as {d:?}, but the seed draws {f:?} there",
-                    r.round,
-                    r.index,
-                    n + 1
-                ));
-            }
-            None => {
-                return Some(format!(
-                    "round {} (entry {}) records draw {} ({d:?}), but the seed's draw has only {} draws",
-                    r.round,
-                    r.index,
-                    n + 1,
-                    fresh.len()
-                ));
-            }
-        }
-    }
-    None
-}
-
-/// The audit a draw takes its seed from, if any: with `--record DIR --as KEY` a [`Recorder`]
-/// (whose `revealed` is the audit as the election recorded into holds it), otherwise the audit
-/// read from the reviewed election. Shared by `rla draw` and `pvt draw`.
-pub(crate) enum DrawSeed {
-    None,
-    Recording(Box<Recorder>),
-    Read(Box<Revealed>),
-}
-
-impl DrawSeed {
-    pub(crate) fn open(
-        conn: &Connection,
-        origin: &str,
-        audit_id: Option<&str>,
-        record: Option<&Path>,
-        key: Option<&Path>,
-        round: Option<u32>,
-    ) -> anyhow::Result<DrawSeed> {
-        Ok(match (audit_id, record, key) {
-            (Some(id), Some(dir), Some(key)) => {
-                DrawSeed::Recording(Box::new(Recorder::open(dir, id, key, round, origin)?))
-            }
-            (_, Some(_), _) => bail!("--record needs --audit ID and --as KEY"),
-            (Some(id), None, _) => DrawSeed::Read(Box::new(Revealed::read(conn, id)?)),
-            (None, None, _) => DrawSeed::None,
-        })
-    }
-
-    pub(crate) fn revealed(&self) -> Option<&Revealed> {
-        match self {
-            DrawSeed::None => None,
-            DrawSeed::Recording(r) => Some(&r.revealed),
-            DrawSeed::Read(r) => Some(r),
-        }
-    }
-
-    pub(crate) fn recording(&self) -> Option<&Recorder> {
-        match self {
-            DrawSeed::Recording(r) => Some(r),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn recorder(&mut self) -> Option<&mut Recorder> {
-        match self {
-            DrawSeed::Recording(r) => Some(r),
-            _ => None,
-        }
-    }
-}
-
-/// Where a recorded sample goes: the election directory, the audit and the signing key.
-pub(crate) struct Recorder {
-    dir: PathBuf,
-    election: ledger::Election,
-    key: tlog::PrivateKey,
-    pub revealed: Revealed,
-    pub round: u32,
-    /// The first draw's number: 1 + the draws of the rounds before.
-    pub first: u64,
-}
-
-impl Recorder {
-    /// Opens `dir` to record the next round (or `round`) of audit `id`, signed by `key`,
-    /// checking everything the log would: the key is the audit's, the seed is revealed, the
-    /// round is the next one. `origin` is the reviewed election's, which must be this one.
-    pub(crate) fn open(
-        dir: &Path,
-        id: &str,
-        key: &Path,
-        round: Option<u32>,
-        origin: &str,
-    ) -> anyhow::Result<Recorder> {
-        let key = crate::logdir::read_key(key)?;
-        let (_, election) = crate::electioncmd::open(dir)?;
-        let here = ledger::report::origin(election.conn()).map_err(anyhow::Error::msg)?;
-        if here != origin {
-            bail!(
-                "--record {}: that is election {here:?}, and the draw is made from election {origin:?}",
-                dir.display()
-            );
-        }
-        let revealed = Revealed::read(election.conn(), id)?;
-        if revealed.record.author != key.name() {
-            bail!(
-                "audit {id:?} was committed by {}; only that key may record its samples (--as is {})",
-                revealed.record.author,
-                key.name()
-            );
-        }
-        let recorded = revealed.rounds()?;
-        let next = recorded.len() as u32 + 1;
-        let round = round.unwrap_or(next);
-        if round == 0 {
-            bail!("--round counts from 1");
-        }
-        if round < next {
-            bail!(
-                "round {round} of audit {id:?} is already recorded (entry {}); the next round is {next}",
-                recorded[round as usize - 1].index
-            );
-        }
-        if round > next {
-            bail!(
-                "--round {round}: audit {id:?} has {} recorded round(s), so the next round is {next}",
-                recorded.len()
-            );
-        }
-        let first = 1 + recorded.iter().map(|r| r.draws.len() as u64).sum::<u64>();
-        Ok(Recorder {
-            dir: dir.to_path_buf(),
-            election,
-            key,
-            revealed,
-            round,
-            first,
-        })
-    }
-
-    /// Records `draws` (in draw order) as this round's sample; returns the entry index.
-    pub(crate) fn record(&mut self, draws: Vec<String>) -> anyhow::Result<u64> {
-        let count = draws.len();
-        let entry = Entry::signed(
-            Event::AuditSample(AuditSample {
-                audit: self.revealed.record.id.clone(),
-                draws,
-                round: self.round,
-            }),
-            &self.key,
-        )
-        .to_bytes();
-        if entry.len() > tlog::tile::MAX_ENTRY_SIZE {
-            let fits = (count as u64 * (tlog::tile::MAX_ENTRY_SIZE as u64 - 1024)
-                / entry.len() as u64)
-                .max(1);
-            bail!(
-                "a sample of {} draws makes a log entry of {} bytes, above the log's limit of \
-                 {} bytes: nothing was recorded. Record it as several rounds of at most {fits} \
-                 draws (--count {fits}, then the rest as the next round); the draws continue \
-                 their numbering from round to round",
-                group(count as u64),
-                group(entry.len() as u64),
-                group(tlog::tile::MAX_ENTRY_SIZE as u64)
-            );
-        }
-        let receipt = self
-            .election
-            .submit(&[entry])
-            .map_err(crate::electioncmd::explain)
-            .with_context(|| format!("recording the sample in {}", self.dir.display()))?;
-        Ok(receipt.first)
-    }
-}
-
-/// The JSON that a draw adds when it records its sample.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct RecordedSample {
-    pub audit: String,
-    pub round: u32,
-    pub entry: u64,
-    pub first: u64,
-    pub draws: usize,
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MethodArg {
+    /// Batch comparison, the polling station as the batch.
+    Macro,
+    /// Ballot polling.
+    Bravo,
 }
 
 // ---------------------------------------------------------------- commit
-
-/// The private file `commit` keeps for `reveal`.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Secret {
-    audit: String,
-    origin: String,
-    author: String,
-    commitment: String,
-    salt: String,
-    seed: String,
-}
-
-const SECRETS: &str = "audit-seeds";
-
-fn secret_path(dir: &Path, id: &str) -> PathBuf {
-    dir.join(SECRETS).join(format!("{id}.json"))
-}
-
-/// Audit ids made here are also file names.
-fn check_id(id: &str) -> anyhow::Result<()> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id.as_bytes()[0].is_ascii_alphanumeric()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if !ok {
-        bail!(
-            "--audit {id:?}: an audit id is 1 to 64 letters, digits, '-', '_' or '.', starting \
-             with a letter or digit"
-        );
-    }
-    Ok(())
-}
 
 /// The dice: from --seed, or read from standard input.
 fn read_dice(given: Option<&str>) -> anyhow::Result<AuditSeed> {
@@ -766,14 +280,16 @@ fn write_secret(path: &Path, secret: &Secret) -> anyhow::Result<()> {
 }
 
 fn commit(c: CommitArgs) -> anyhow::Result<()> {
-    check_id(&c.id)?;
+    review::audit::check_id(&c.id).lift()?;
     if c.purpose.trim().is_empty() {
         bail!("--purpose: say in words what the seed will draw");
     }
-    let opened = review::open(&ElectionArgs {
-        election: Some(c.dir.display().to_string()),
-        ..no_election()
-    })?;
+    let dir_text = c.dir.display().to_string();
+    if !c.dir.join("log.toml").exists() {
+        bail!("{dir_text} is not an election directory (no log.toml)");
+    }
+    let (_, election) = crate::electioncmd::open(&c.dir)?;
+    let opened = review::Review::of_election(election, &dir_text).lift()?;
     let key = crate::logdir::read_key(&c.key)?;
     if let Some(a) = ledger::report::audit(opened.conn(), &c.id).map_err(anyhow::Error::msg)? {
         bail!(
@@ -789,21 +305,23 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
         }
         Ok(())
     };
-    let plan = match c.tool {
+    let what = match c.tool {
         For::Rla => {
             only("--level", c.level.is_some(), "pvt")?;
             only("--take", c.take.is_some(), "pvt")?;
             let Some(method) = c.method else {
                 bail!("--for rla needs --method macro or --method bravo");
             };
-            Some(DrawPlan::Rla(crate::rlacmd::plan_for_audit(
-                &opened,
-                method,
-                c.contest.as_deref(),
-                c.area.as_deref(),
-                c.winners.unwrap_or(1),
-                c.risk_limit.unwrap_or(0.05),
-            )?))
+            Commit::Rla(Spec {
+                method: match method {
+                    MethodArg::Macro => Method::Macro,
+                    MethodArg::Bravo => Method::Bravo,
+                },
+                contest: c.contest.clone(),
+                area: c.area.clone(),
+                winners: c.winners.unwrap_or(1),
+                risk_limit: c.risk_limit.unwrap_or(0.05),
+            })
         }
         For::Pvt => {
             only("--method", c.method.is_some(), "rla")?;
@@ -814,13 +332,14 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
                     "--for pvt needs --take K, the number of stations to draw (see `scrutineer pvt plan`)"
                 );
             };
-            Some(DrawPlan::Pvt(crate::pvtcmd::plan_for_audit(
-                &opened,
-                c.contest.as_deref(),
-                c.area.as_deref(),
-                c.level.as_deref(),
+            Commit::Pvt(
+                FrameSpec {
+                    contest: c.contest.clone(),
+                    area: c.area.clone(),
+                    level: c.level.clone(),
+                },
                 take,
-            )?))
+            )
         }
         For::Other => {
             for (what, given) in [
@@ -836,50 +355,24 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
                     bail!("{what} describes an rla or pvt draw; --for other records no draw");
                 }
             }
-            None
+            Commit::Other
         }
     };
-    let origin = opened.provenance.origin.clone();
-    drop(opened);
+    let plan = review::audit::plan_for(&opened, &what).lift()?;
     let seed = read_dice(c.seed.as_deref())?;
-    let mut salt = [0u8; 32];
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut salt);
-    let salt = ledger::event::hex(&salt);
-    let commitment = ledger::audit::commitment(&salt, seed.as_str());
-    let purpose = match &plan {
-        Some(p) => p.purpose(&c.purpose),
-        None => c.purpose.trim_end().to_string(),
-    };
-    let path = secret_path(&c.dir, &c.id);
-    write_secret(
-        &path,
-        &Secret {
-            audit: c.id.clone(),
-            origin,
-            author: key.name().to_string(),
-            commitment: commitment.clone(),
-            salt,
-            seed: seed.to_string(),
-        },
-    )?;
-    let entry = Entry::signed(
-        Event::AuditCommitment(AuditCommitment {
-            audit: c.id.clone(),
-            commitment: commitment.clone(),
-            purpose,
-        }),
-        &key,
-    )
-    .to_bytes();
-    let submitted = crate::electioncmd::open(&c.dir)
-        .and_then(|(_, mut e)| e.submit(&[entry]).map_err(crate::electioncmd::explain));
-    let receipt = match submitted {
+    let (entry, secret) =
+        review::audit::commitment(&opened, &c.id, &c.purpose, plan.clone(), &seed, &key).lift()?;
+    let mut election = opened.into_election().expect("opened from the directory");
+    let path = review::audit::secret_path(&c.dir, &c.id);
+    write_secret(&path, &secret)?;
+    let receipt = match election.submit(&[entry]) {
         Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_file(&path);
-            return Err(e);
+            return Err(crate::electioncmd::explain(e));
         }
     };
+    let commitment = &secret.commitment;
     let mut o = String::new();
     outln!(
         o,
@@ -891,7 +384,11 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
     outln!(o, "  commitment {commitment}");
     outln!(o, "  purpose: {}", c.purpose.trim());
     match &plan {
-        Some(p) => outln!(o, "  the seed will draw: scrutineer {}", p.flags()),
+        Some(p) => outln!(
+            o,
+            "  the seed will draw: scrutineer {}",
+            reviewing::plan_flags(p)
+        ),
         None => outln!(
             o,
             "  the seed's draw is not one scrutineer can redo (--for other)"
@@ -908,12 +405,12 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
         o,
         "  1. publish the log, so that everyone holds the commitment before the reveal:\n       \
          scrutineer publish {} PUBLIC_DIR",
-        shell(&c.dir.display().to_string())
+        shell(&dir_text)
     );
     outln!(
         o,
         "  2. when the time comes, reveal the seed:\n       scrutineer audit reveal {} --audit {} --as {}",
-        shell(&c.dir.display().to_string()),
+        shell(&dir_text),
         shell(&c.id),
         shell(&c.key.display().to_string())
     );
@@ -924,7 +421,7 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
             draw_command(p, &c.dir, &c.id, &c.key)
         );
     }
-    review::write_stdout(&o)
+    reviewing::write_stdout(&o)
 }
 
 /// The command that draws and records the first round.
@@ -965,32 +462,20 @@ fn draw_command(plan: &DrawPlan, dir: &Path, id: &str, key: &Path) -> String {
 // ---------------------------------------------------------------- reveal
 
 fn reveal(r: RevealArgs) -> anyhow::Result<()> {
-    check_id(&r.id)?;
+    review::audit::check_id(&r.id).lift()?;
     let key = crate::logdir::read_key(&r.key)?;
-    let (_, mut election) = crate::electioncmd::open(&r.dir)?;
-    let conn = election.conn();
-    let Some(record) = ledger::report::audit(conn, &r.id).map_err(anyhow::Error::msg)? else {
+    let dir_text = r.dir.display().to_string();
+    let (_, election) = crate::electioncmd::open(&r.dir)?;
+    let opened = review::Review::of_election(election, &dir_text).lift()?;
+    let record = ledger::report::audit(opened.conn(), &r.id).map_err(anyhow::Error::msg)?;
+    if record.is_none() {
         bail!(
             "no audit {:?} was committed in {}; commit it first with `scrutineer audit commit`",
             r.id,
             r.dir.display()
         );
-    };
-    if let Some(at) = record.revealed_at {
-        bail!(
-            "audit {:?} revealed its seed at entry {at}; a seed is revealed once",
-            r.id
-        );
     }
-    if record.author != key.name() {
-        bail!(
-            "audit {:?} was committed by {}; only that key may reveal its seed (--as is {})",
-            r.id,
-            record.author,
-            key.name()
-        );
-    }
-    let path = secret_path(&r.dir, &r.id);
+    let path = review::audit::secret_path(&r.dir, &r.id);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             anyhow::anyhow!(
@@ -1004,32 +489,8 @@ fn reveal(r: RevealArgs) -> anyhow::Result<()> {
     })?;
     let secret: Secret = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a kept audit seed", path.display()))?;
-    if secret.audit != r.id {
-        bail!(
-            "{} holds the seed of audit {:?}, not {:?}",
-            path.display(),
-            secret.audit,
-            r.id
-        );
-    }
-    if ledger::audit::commitment(&secret.salt, &secret.seed) != record.commitment {
-        bail!(
-            "the seed and salt kept in {} do not match the commitment recorded at entry {} ({}): \
-             the file was changed, or belongs to another commitment. Nothing was recorded",
-            path.display(),
-            record.committed_at,
-            record.commitment
-        );
-    }
-    let entry = Entry::signed(
-        Event::AuditSeed(ledger::event::AuditSeed {
-            audit: r.id.clone(),
-            salt: secret.salt.clone(),
-            seed: secret.seed.clone(),
-        }),
-        &key,
-    )
-    .to_bytes();
+    let (entry, record) = review::audit::reveal(&opened, &r.id, &secret, &path, &key).lift()?;
+    let mut election = opened.into_election().expect("opened from the directory");
     let receipt = election
         .submit(&[entry])
         .map_err(crate::electioncmd::explain)?;
@@ -1053,103 +514,38 @@ fn reveal(r: RevealArgs) -> anyhow::Result<()> {
         "{} is no longer secret; keep it or delete it.",
         path.display()
     );
-    match DrawPlan::of(&record.purpose) {
-        Ok(Some(p)) => outln!(
+    match &record.draw {
+        Some(p) => outln!(
             o,
             "Next: draw and record the sample:\n  {}",
-            draw_command(&p, &r.dir, &r.id, &r.key)
+            draw_command(p, &r.dir, &r.id, &r.key)
         ),
-        _ => outln!(
+        None => outln!(
             o,
             "Next: draw with the seed, and record the sample with `scrutineer submit` (kind \
              audit_sample)"
         ),
     }
-    review::write_stdout(&o)
+    reviewing::write_stdout(&o)
 }
 
 // ---------------------------------------------------------------- show
 
-#[derive(Serialize)]
-struct ShowReport {
-    election: Provenance,
-    audit: String,
-    author: String,
-    /// The purpose in words (without the draw line).
-    purpose: String,
-    /// The committed draw's parameters, when the purpose records them.
-    draw: Option<DrawPlan>,
-    /// The same as options of `scrutineer rla` or `scrutineer pvt`.
+/// An audit as `show` lists it, with its draw as command-line options.
+#[derive(serde::Serialize)]
+struct WithOptions<'a, T: serde::Serialize> {
+    #[serde(flatten)]
+    report: &'a T,
+    /// The committed draw as options of `scrutineer rla` or `scrutineer pvt`.
     draw_options: Option<String>,
-    commitment: String,
-    committed_at: u64,
-    seed: Option<String>,
-    salt: Option<String>,
-    revealed_at: Option<u64>,
-    /// Whether the revealed seed and salt hash to the commitment (None before the reveal).
-    seed_matches_commitment: Option<bool>,
-    rounds: Vec<RoundCheck>,
-    /// Official forms of the contest recorded after the commitment and after the reveal.
-    official_forms_after_commitment: Option<u64>,
-    official_forms_after_reveal: Option<u64>,
-    /// What failed; empty when every check passes.
-    problems: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct RoundCheck {
-    round: u32,
-    entry: u64,
-    /// The number of the round's first draw.
-    first: Option<u64>,
-    draws: Vec<String>,
-    /// Whether a fresh draw from the seed gives the same sample (None: cannot be redone).
-    matches_fresh_draw: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    difference: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ListReport {
-    election: Provenance,
-    audits: Vec<ListedAudit>,
-}
-
-#[derive(Serialize)]
-struct ListedAudit {
-    audit: String,
-    author: String,
-    purpose: String,
-    draw_options: Option<String>,
-    committed_at: u64,
-    revealed_at: Option<u64>,
-    rounds: usize,
-    draws: usize,
 }
 
 fn show(s: ShowArgs) -> anyhow::Result<()> {
-    let opened = review::open(&s.election)?;
-    let conn = opened.conn();
+    let opened = reviewing::open(&s.election)?;
     let Some(id) = &s.id else {
-        let audits = ledger::report::audits(conn).map_err(anyhow::Error::msg)?;
-        let report = ListReport {
-            election: opened.provenance.clone(),
-            audits: audits
-                .iter()
-                .map(|a| ListedAudit {
-                    audit: a.id.clone(),
-                    author: a.author.clone(),
-                    purpose: purpose_text(&a.purpose).to_string(),
-                    draw_options: DrawPlan::of(&a.purpose).ok().flatten().map(|p| p.flags()),
-                    committed_at: a.committed_at,
-                    revealed_at: a.revealed_at,
-                    rounds: a.rounds.len(),
-                    draws: a.rounds.iter().map(|r| r.draws.len()).sum(),
-                })
-                .collect(),
-        };
+        let report = review::audit::list(&opened).lift()?;
         if s.json {
-            return review::print_json(&report);
+            return reviewing::print_json(&report);
         }
         let mut o = String::new();
         election_line(&mut o, &opened.provenance);
@@ -1171,137 +567,16 @@ fn show(s: ShowArgs) -> anyhow::Result<()> {
             );
             outln!(o, "  {}", a.purpose.lines().next().unwrap_or("").trim());
         }
-        return review::write_stdout(&o);
+        return reviewing::write_stdout(&o);
     };
-    let Some(record) = ledger::report::audit(conn, id).map_err(anyhow::Error::msg)? else {
-        let ids: Vec<String> = ledger::report::audits(conn)
-            .map_err(anyhow::Error::msg)?
-            .into_iter()
-            .map(|a| a.id)
-            .collect();
-        bail!(
-            "--audit {id:?}: the election has no such audit; {}",
-            if ids.is_empty() {
-                "it has none".to_string()
-            } else {
-                format!("its audits are {}", ids.join(", "))
-            }
-        );
-    };
-    let mut problems = Vec::new();
-    let plan = match DrawPlan::of(&record.purpose) {
-        Ok(p) => p,
-        Err(e) => {
-            problems.push(e);
-            None
-        }
-    };
-    let seed_matches = match (&record.seed, &record.salt) {
-        (Some(seed), Some(salt)) => {
-            let ok = ledger::audit::commitment(salt, seed) == record.commitment;
-            if !ok {
-                problems.push(format!(
-                    "the seed and salt revealed at entry {} do not match the commitment at entry {}",
-                    record.revealed_at.unwrap_or(0),
-                    record.committed_at
-                ));
-            }
-            Some(ok)
-        }
-        _ => None,
-    };
-    let contest = match &plan {
-        Some(DrawPlan::Rla(p)) => Some(p.contest.as_str()),
-        Some(DrawPlan::Pvt(p)) => Some(p.contest.as_str()),
-        None => None,
-    };
-    let after = |index: Option<u64>| -> anyhow::Result<Option<u64>> {
-        match (contest, index) {
-            (Some(c), Some(i)) => Ok(Some(
-                ledger::report::forms_recorded_after(conn, c, "official", i)
-                    .map_err(anyhow::Error::msg)?,
-            )),
-            _ => Ok(None),
-        }
-    };
-    let after_commitment = after(Some(record.committed_at))?;
-    let after_reveal = after(record.revealed_at)?;
-    // The rounds: numbered draws, and a fresh draw from the seed to compare.
-    let mut rounds = Vec::new();
-    let mut next_first = Some(1u64);
-    for (i, r) in record.rounds.iter().enumerate() {
-        if r.round as usize != i + 1 {
-            next_first = None; // a gap: later draws cannot be numbered
-        }
-        rounds.push(RoundCheck {
-            round: r.round,
-            entry: r.index,
-            first: next_first,
-            draws: r.draws.clone(),
-            matches_fresh_draw: None,
-            difference: None,
-        });
-        next_first = next_first.map(|f| f + r.draws.len() as u64);
-    }
-    if let (Some(plan), Some(true), false) = (&plan, seed_matches, rounds.is_empty()) {
-        let seed = review::parse_seed(record.seed.as_deref().unwrap_or_default());
-        let fresh = seed.and_then(|seed| {
-            let total = rounds.iter().map(|r| r.draws.len() as u64).sum::<u64>();
-            match plan {
-                DrawPlan::Rla(p) => crate::rlacmd::redo(&opened, p, seed.as_str(), 1, total),
-                DrawPlan::Pvt(p) => crate::pvtcmd::redo(&opened, p, seed.as_str()),
-            }
-        });
-        match fresh {
-            Err(e) => problems.push(format!("the draw cannot be redone: {e:#}")),
-            Ok(fresh) => {
-                let single = matches!(plan, DrawPlan::Pvt(_));
-                for r in &mut rounds {
-                    let recorded = AuditRound {
-                        round: r.round,
-                        index: r.entry,
-                        draws: r.draws.clone(),
-                    };
-                    let diff = match r.first {
-                        _ if single && r.round != 1 => {
-                            Some("a PVT draws its sample once, in round 1".to_string())
-                        }
-                        // A PVT's one round is the whole draw, every station of it.
-                        Some(_) if single => first_difference(&[recorded], &fresh),
-                        Some(first) => round_difference(&recorded, first, &fresh),
-                        None => Some("an earlier round is not recorded".to_string()),
-                    };
-                    r.matches_fresh_draw = Some(diff.is_none());
-                    if let Some(d) = &diff {
-                        problems.push(format!("round {}: {d}", r.round));
-                    }
-                    r.difference = diff;
-                }
-            }
-        }
-    }
-    let report = ShowReport {
-        election: opened.provenance.clone(),
-        audit: record.id.clone(),
-        author: record.author.clone(),
-        purpose: purpose_text(&record.purpose).to_string(),
-        draw_options: plan.as_ref().map(DrawPlan::flags),
-        draw: plan,
-        commitment: record.commitment.clone(),
-        committed_at: record.committed_at,
-        seed: record.seed.clone(),
-        salt: record.salt.clone(),
-        revealed_at: record.revealed_at,
-        seed_matches_commitment: seed_matches,
-        rounds,
-        official_forms_after_commitment: after_commitment,
-        official_forms_after_reveal: after_reveal,
-        problems,
-    };
+    let report = review::audit::show(&opened, id).lift()?;
     if s.json {
-        review::print_json(&report)?;
+        reviewing::print_json(&WithOptions {
+            report: &report,
+            draw_options: report.draw.as_ref().map(reviewing::plan_flags),
+        })?;
     } else {
-        review::write_stdout(&show_text(&report))?;
+        reviewing::write_stdout(&show_text(&report))?;
     }
     if let Some(p) = report.problems.first() {
         bail!(
@@ -1343,11 +618,15 @@ fn show_text(r: &ShowReport) -> String {
     for line in r.purpose.lines() {
         outln!(o, "  purpose: {line}");
     }
-    match &r.draw_options {
-        Some(d) => outln!(o, "  the seed draws: scrutineer {d}"),
+    match &r.draw {
+        Some(d) => outln!(
+            o,
+            "  the seed draws: scrutineer {}",
+            reviewing::plan_flags(d)
+        ),
         None => outln!(
             o,
-            "  the purpose records no draw parameters: the samples cannot be redone here"
+            "  the commitment records no draw parameters: the samples cannot be redone here"
         ),
     }
     match (&r.seed, &r.salt, r.revealed_at) {
@@ -1441,81 +720,4 @@ fn show_text(r: &ShowReport) -> String {
         }
     }
     o
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_plan_is_the_purposes_last_line() {
-        let plan = DrawPlan::Rla(RlaPlan {
-            method: "macro".into(),
-            contest: "na-2013".into(),
-            area: None,
-            winners: 1,
-            risk_limit: 0.05,
-        });
-        let purpose = plan.purpose("MACRO audit\nof the national result\n");
-        assert_eq!(
-            purpose,
-            "MACRO audit\nof the national result\ndraw: {\"tool\":\"rla\",\"method\":\"macro\",\
-             \"contest\":\"na-2013\",\"winners\":1,\"risk_limit\":0.05}"
-        );
-        assert_eq!(DrawPlan::of(&purpose), Ok(Some(plan.clone())));
-        assert_eq!(
-            purpose_text(&purpose),
-            "MACRO audit\nof the national result"
-        );
-        assert_eq!(DrawPlan::of("no draw here"), Ok(None));
-        let pvt = DrawPlan::Pvt(PvtPlan {
-            contest: "c".into(),
-            area: Some("01".into()),
-            level: "none".into(),
-            take: 60,
-        });
-        assert_eq!(DrawPlan::of(&pvt.purpose("x")), Ok(Some(pvt)));
-        // Unknown members and tools are refused, not ignored.
-        let err = DrawPlan::of("x\ndraw: {\"tool\":\"rla\",\"method\":\"macro\",\"contest\":\"c\",\"winners\":1,\"risk_limit\":0.05,\"extra\":1}")
-            .unwrap_err();
-        assert!(err.contains("extra"), "{err}");
-        let err = DrawPlan::of("x\ndraw: {\"tool\":\"dice\"}").unwrap_err();
-        assert!(err.contains("dice"), "{err}");
-    }
-
-    #[test]
-    fn differences_name_the_round_and_the_draw() {
-        let rounds = vec![
-            AuditRound {
-                round: 1,
-                index: 10,
-                draws: vec!["a".into(), "b".into()],
-            },
-            AuditRound {
-                round: 2,
-                index: 12,
-                draws: vec!["c".into()],
-            },
-        ];
-        let fresh = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(first_difference(&rounds, &fresh(&["a", "b", "c"])), None);
-        let d = first_difference(&rounds, &fresh(&["a", "b", "x"])).unwrap();
-        assert!(
-            d.contains("round 2 (entry 12) records draw 3 as \"c\""),
-            "{d}"
-        );
-        let d = first_difference(&rounds, &fresh(&["a", "b"])).unwrap();
-        assert!(d.contains("only 2 draws"), "{d}");
-        let d = first_difference(&rounds, &fresh(&["a", "b", "c", "d"])).unwrap();
-        assert!(d.contains("record 3 draws"), "{d}");
-    }
-
-    #[test]
-    fn audit_ids_are_file_names() {
-        assert!(check_id("na-macro-1").is_ok());
-        assert!(check_id("pvt_2013.v2").is_ok());
-        for bad in ["", "../x", "a/b", ".hidden", "-x", "a b", &"x".repeat(65)] {
-            assert!(check_id(bad).is_err(), "{bad:?}");
-        }
-    }
 }

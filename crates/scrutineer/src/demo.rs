@@ -8,7 +8,7 @@ use crate::electioncmd;
 use crate::http::{HttpSource, HttpWitness};
 use crate::logdir::LogDir;
 use crate::progress;
-use crate::review::group;
+use crate::reviewing::group;
 use anyhow::{Context, bail};
 use ledger::event::{Approval, Entry, Event, Proposal, RemovalReason, RemoveVoter};
 use ledger::{Applied, Election};

@@ -1,24 +1,25 @@
 //! `scrutineer forensics`: election forensics over a station-results file read through a
-//! column-mapping file.
+//! column-mapping file, or over the result forms recorded in an election. The tests are
+//! `review::forensics` (over `stats::forensics`); this module wires and renders them.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use interchange::{Mapping, StationResultsReader};
-use serde::Serialize;
-use stats::forensics::{
-    self, EftOptions, EftReport, Estimate, FlagOptions, FraudFit, FraudFitOptions, IntegerOptions,
-    IntegerTest, RedFlagReport, StationCounts,
-};
+use review::forensics::{self, Options, Report, Stations};
+use stats::forensics::Estimate;
+
+use crate::reviewing::{self, ElectionArgs, Lift};
 
 const LONG_ABOUT: &str = "\
-Looks for numbers that were written rather than counted, in station-level results of any \
-election whose CSV layout a mapping file describes (see docs/mapping.md). Every test is \
-seeded: the same file, mapping and seed give the same numbers on any machine.
+Looks for numbers that were written rather than counted, in station-level results: of any \
+election whose CSV layout a mapping file describes (see docs/mapping.md), or of an election \
+recorded here (its directory, or its published log replayed with --vkey), where the official \
+forms are analysed (or --source) and every other copy of the forms is compared with them. \
+Every test is seeded: the same input and seed give the same numbers on any machine.
 
 The tests:
 
@@ -63,19 +64,32 @@ Examples:
 
   # The Indonesian 2019 file, analysing the crowd copy against the official one, as JSON:
   scrutineer forensics ../shared/data/indonesia/kawalpemilu-2019-*.csv.gz \\
-      --mapping mappings/indonesia-kawalpemilu-2019.toml --source crowd --json > report.json";
+      --mapping mappings/indonesia-kawalpemilu-2019.toml --source crowd --json > report.json
+
+  # The official forms recorded in an election, with every other copy compared with them:
+  scrutineer forensics demo/election
+  scrutineer forensics demo/public --vkey LOG_VKEY --source observer:COMFREL";
 
 /// Review station results for signs of manufactured numbers (integer percentages, the
-/// Election Forensics Toolkit tests, the Klimek fingerprint, red flags).
+/// Election Forensics Toolkit tests, the Klimek fingerprint, red flags), in a station-results
+/// file or in the result forms recorded in an election.
 #[derive(clap::Args, Debug)]
 #[command(long_about = LONG_ABOUT, after_help = EXAMPLES)]
 pub struct Args {
-    /// Station-results file: .csv, .csv.gz or .csv.zip.
-    pub file: PathBuf,
+    /// A station-results file (.csv, .csv.gz or .csv.zip) read through --mapping; or, without
+    /// --mapping, an election: its directory, or its published log (with --vkey or --policy).
+    #[command(flatten)]
+    pub input: ElectionArgs,
     /// Column-mapping file (TOML) describing the file's layout; see docs/mapping.md.
     #[arg(long, value_name = "MAP")]
-    pub mapping: PathBuf,
-    /// Print every result as JSON on stdout instead of the report.
+    pub mapping: Option<PathBuf>,
+    /// An election's contest (needed when it has several).
+    #[arg(long, conflicts_with = "mapping")]
+    pub contest: Option<String>,
+    /// An election's area (a code): only its stations; default all.
+    #[arg(long, value_name = "CODE", conflicts_with = "mapping")]
+    pub area: Option<String>,
+    /// Print every result as JSON on stdout instead of the report (docs/json.md).
     #[arg(long)]
     pub json: bool,
     /// Write the election fingerprint (turnout against the winner's share) to this SVG file.
@@ -90,7 +104,8 @@ pub struct Args {
     /// Bootstrap replicates of the toolkit intervals.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub bootstrap: usize,
-    /// The source (copy of the form) to analyse; default: the mapping's first.
+    /// The source (copy of the form) to analyse; default: the mapping's first, or an
+    /// election's official forms.
     #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
     /// The choice tested as leader or winner; default: the one with most votes.
@@ -104,224 +119,94 @@ pub struct Args {
     pub list: usize,
 }
 
-#[derive(Serialize)]
-struct Report<'a> {
-    file: String,
-    mapping: String,
-    contest: Option<&'a str>,
-    source: &'a str,
-    choices: &'a [String],
-    stations: usize,
-    leader: Leader<'a>,
-    integer_percentages: IntegerTest,
-    toolkit: EftReport,
-    fingerprint: FingerprintSummary,
-    fraud_model: FraudFit,
-    red_flags: RedFlagReport,
+/// Bars on standard error for the long stages, when it is a terminal.
+struct Bars {
+    current: std::sync::Mutex<Option<ProgressBar>>,
 }
 
-#[derive(Serialize)]
-struct Leader<'a> {
-    index: usize,
-    name: &'a str,
-    /// Share of all ballots counted, over the stations where both are given.
-    share: f64,
-}
-
-#[derive(Serialize)]
-struct FingerprintSummary {
-    bins: usize,
-    stations: usize,
-    above_full_turnout: usize,
-    svg: Option<String>,
-}
-
-fn bar(len: u64, what: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+impl forensics::Progress for Bars {
+    fn stage(&self, name: &str, steps: Option<u64>) {
+        let pb = if !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else if let Some(n) = steps {
+            let pb = ProgressBar::new(n);
+            pb.set_style(
+                ProgressStyle::with_template("{msg:<28} {bar:40} {pos}/{len} [{elapsed_precise}]")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            pb.set_message(name.to_string());
+            pb
+        } else {
+            let pb = ProgressBar::new_spinner();
+            pb.set_message(name.to_string());
+            pb.enable_steady_tick(Duration::from_millis(120));
+            pb
+        };
+        *self.current.lock().expect("bars") = Some(pb);
     }
-    let pb = ProgressBar::new(len);
-    pb.set_style(
-        ProgressStyle::with_template("{msg:<28} {bar:40} {pos}/{len} [{elapsed_precise}]")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    pb.set_message(what.to_string());
-    pb
-}
 
-fn spinner(what: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+    fn step(&self) {
+        if let Some(pb) = &*self.current.lock().expect("bars") {
+            pb.inc(1);
+        }
     }
-    let pb = ProgressBar::new_spinner();
-    pb.set_message(what.to_string());
-    pb.enable_steady_tick(Duration::from_millis(120));
-    pb
+
+    fn done(&self) {
+        if let Some(pb) = self.current.lock().expect("bars").take() {
+            pb.finish_and_clear();
+        }
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mapping = Mapping::from_path(&args.mapping)?;
-    let source = match &args.source {
-        None => 0,
-        Some(name) => mapping
-            .sources
-            .iter()
-            .position(|s| &s.name == name)
-            .with_context(|| {
-                format!(
-                    "{}: no source named {name:?}; the mapping has: {}",
-                    args.mapping.display(),
-                    mapping
-                        .sources
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?,
-    };
-
-    let reading = spinner("reading stations");
-    let mut copies: Vec<Vec<StationCounts>> = vec![Vec::new(); mapping.sources.len()];
-    for row in StationResultsReader::open(&args.file, &mapping)? {
-        let row = row?;
-        for (form, out) in row.forms.into_iter().zip(&mut copies) {
-            out.push(StationCounts {
-                id: row.station.clone(),
-                registered: form.counts.registered,
-                ballots_issued: form.counts.ballots_issued,
-                valid: form.counts.valid,
-                invalid: form.counts.invalid,
-                total: form.counts.total,
-                votes: form.votes,
-            });
+    let stations = match (&args.mapping, &args.input.election) {
+        (Some(mapping), Some(file)) => {
+            if args.input.vkey.is_some()
+                || args.input.policy.is_some()
+                || args.input.state_db.is_some()
+            {
+                bail!(
+                    "--mapping reads a station-results file; --vkey, --policy and --state-db name an election"
+                );
+            }
+            Stations::from_file(Path::new(file), mapping, args.source.as_deref()).lift()?
         }
-    }
-    reading.finish_and_clear();
-    let stations = std::mem::take(&mut copies[source]);
-    if stations.is_empty() {
-        bail!("{}: no station rows", args.file.display());
-    }
-    let others: Vec<(String, Vec<StationCounts>)> = mapping
-        .sources
-        .iter()
-        .zip(copies)
-        .enumerate()
-        .filter(|(i, _)| *i != source)
-        .map(|(_, (s, c))| (s.name.clone(), c))
-        .collect();
-
-    let leader = match &args.leader {
-        None => forensics::leader(&stations)?,
-        Some(name) => mapping
-            .choices
-            .iter()
-            .position(|c| c == name)
-            .with_context(|| {
-                format!(
-                    "no choice named {name:?}; the mapping's choices are: {}",
-                    mapping.choices.join(", ")
-                )
-            })?,
-    };
-    let (leader_votes, ballots) = stations.iter().fold((0u128, 0u128), |(v, b), s| {
-        match (s.votes[leader], s.ballots()) {
-            (Some(x), Some(y)) => (v + x as u128, b + y as u128),
-            _ => (v, b),
+        (Some(_), None) => bail!("--mapping describes a station-results file: give the file"),
+        (None, _) => {
+            let opened = reviewing::open(&args.input)?;
+            Stations::from_election(
+                &opened,
+                args.contest.as_deref(),
+                args.area.as_deref(),
+                args.source.as_deref(),
+            )
+            .lift()?
         }
-    });
-
-    let pb = bar(args.replicates as u64, "integer-percentage MC");
-    let integer = forensics::integer_percentages(
+    };
+    let bars = Bars {
+        current: std::sync::Mutex::new(None),
+    };
+    let (mut report, svg) = forensics::run(
         &stations,
-        leader,
-        &IntegerOptions {
+        &Options {
+            seed: args.seed,
             replicates: args.replicates,
-            seed: args.seed,
-            ..Default::default()
-        },
-        &|| pb.inc(1),
-    )?;
-    pb.finish_and_clear();
-
-    let pb = bar(args.bootstrap as u64, "toolkit bootstrap");
-    let toolkit = forensics::eft_tests(
-        &stations,
-        &mapping.choices,
-        &EftOptions {
             bootstrap: args.bootstrap,
-            seed: args.seed,
-            ..Default::default()
+            leader: args.leader.clone(),
+            turnout_threshold: args.turnout_threshold,
         },
-        &|| pb.inc(1),
-    )?;
-    pb.finish_and_clear();
-
-    let fitting = spinner("fitting the fraud model");
-    let fingerprint = forensics::fingerprint(&stations, leader, 100)?;
-    let fraud_model = forensics::fit_fraud_model(
-        &stations,
-        leader,
-        &FraudFitOptions {
-            seed: args.seed,
-            ..Default::default()
-        },
-    )?;
-    fitting.finish_and_clear();
+        &bars,
+    )
+    .lift()?;
     if let Some(path) = &args.svg {
-        let title = format!(
-            "{}{} — {} copy",
-            mapping.contest.as_deref().unwrap_or("Election fingerprint"),
-            mapping.contest.as_ref().map_or("", |_| ": fingerprint"),
-            mapping.sources[source].name
-        );
-        std::fs::write(path, fingerprint.svg(&title, &mapping.choices[leader]))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+        report.fingerprint.svg = Some(path.display().to_string());
     }
-
-    let red_flags = forensics::red_flags(
-        &stations,
-        &others,
-        leader,
-        &FlagOptions {
-            turnout_threshold_percent: args.turnout_threshold,
-            ..Default::default()
-        },
-    )?;
-
-    let report = Report {
-        file: args.file.display().to_string(),
-        mapping: args.mapping.display().to_string(),
-        contest: mapping.contest.as_deref(),
-        source: &mapping.sources[source].name,
-        choices: &mapping.choices,
-        stations: stations.len(),
-        leader: Leader {
-            index: leader,
-            name: &mapping.choices[leader],
-            share: if ballots > 0 {
-                leader_votes as f64 / ballots as f64
-            } else {
-                f64::NAN
-            },
-        },
-        integer_percentages: integer,
-        toolkit,
-        fingerprint: FingerprintSummary {
-            bins: fingerprint.bins,
-            stations: fingerprint.stations,
-            above_full_turnout: fingerprint.above_full_turnout,
-            svg: args.svg.as_ref().map(|p| p.display().to_string()),
-        },
-        fraud_model,
-        red_flags,
-    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        reviewing::print_json(&report)
     } else {
-        print!("{}", human(&report, args.list));
+        reviewing::write_stdout(&human(&report, args.list))
     }
-    Ok(())
 }
 
 /// 12345.6 -> "12,345.6"; integers without decimals.
@@ -351,7 +236,10 @@ fn human(r: &Report, list: usize) -> String {
         r.file,
         n(r.stations),
         r.source,
-        r.contest.map(|c| format!(" ({c})")).unwrap_or_default()
+        r.contest
+            .as_ref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default()
     );
     let _ = writeln!(
         o,
@@ -431,7 +319,7 @@ fn human(r: &Report, list: usize) -> String {
     }
     let _ = writeln!(o);
     for (row, (label, expected)) in rows.iter().enumerate() {
-        let cell = |v: &forensics::EftVariable| -> Option<Estimate> {
+        let cell = |v: &stats::forensics::EftVariable| -> Option<Estimate> {
             match row {
                 0 => v.second_digit_mean,
                 1 => v.last_digit_mean,

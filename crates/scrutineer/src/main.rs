@@ -16,7 +16,7 @@ mod logcmd;
 mod logdir;
 mod progress;
 mod pvtcmd;
-mod review;
+mod reviewing;
 mod rlacmd;
 mod sample;
 mod verifycmd;

@@ -1,21 +1,17 @@
 //! `scrutineer rla {plan,draw,assess}`: a risk-limiting audit of one contest's paper ballots
-//! against the official result forms recorded in the election: MACRO batch comparison with the
-//! polling station as the batch, or BRAVO ballot polling.
+//! against the official result forms recorded in the election. The audit itself is
+//! `review::rla`; this module parses the arguments and renders the reports.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
+use review::rla::{self, Audit, BravoAssessment, Drawn, MacroAssessment, Method, Recounts, Spec};
 use serde::Serialize;
-use stats::consistent_sampler::{SampleOptions, Ticket, sample};
-use stats::rla::Contest;
-use stats::rla::batch::{BatchAudit, DrawFinding, StationRecount, StationResult};
-use stats::rla::bravo::{self, PairRisk, PollingSample};
+use stats::rla::batch::BatchDecision;
+use stats::rla::bravo;
 
-use crate::auditcmd::{self, RlaPlan};
-use crate::review::{
-    self, ElectionArgs, Opened, Provenance, Scope, SeedRecord, group, outln, shell,
-};
+use crate::reviewing::{self, DrawSeed, ElectionArgs, Lift, SeedArgs, group, outln, shell};
 
 const LONG_ABOUT: &str = "\
 A risk-limiting audit checks the reported outcome of one contest against the paper ballots.
@@ -119,22 +115,12 @@ enum Step {
     Assess(AssessArgs),
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Method {
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MethodArg {
     /// Batch comparison, the polling station as the batch.
     Macro,
     /// Ballot polling.
     Bravo,
-}
-
-impl Method {
-    fn name(self) -> &'static str {
-        match self {
-            Method::Macro => "macro",
-            Method::Bravo => "bravo",
-        }
-    }
 }
 
 #[derive(clap::Args)]
@@ -143,7 +129,7 @@ struct AuditArgs {
     election: ElectionArgs,
     /// macro (batch comparison by station) or bravo (ballot polling).
     #[arg(long, value_enum)]
-    method: Method,
+    method: MethodArg,
     /// The contest's id (needed when the election has several).
     #[arg(long)]
     contest: Option<String>,
@@ -156,9 +142,42 @@ struct AuditArgs {
     /// The risk limit: the largest chance of confirming a wrong outcome (0.05 is 5%).
     #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
     risk_limit: f64,
-    /// Print the result as JSON.
+    /// Print the result as JSON (docs/json.md).
     #[arg(long)]
     json: bool,
+}
+
+impl AuditArgs {
+    fn spec(&self) -> Spec {
+        Spec {
+            method: match self.method {
+                MethodArg::Macro => Method::Macro,
+                MethodArg::Bravo => Method::Bravo,
+            },
+            contest: self.contest.clone(),
+            area: self.area.clone(),
+            winners: self.winners,
+            risk_limit: self.risk_limit,
+        }
+    }
+
+    /// The command that names this audit again.
+    fn command(&self, step: &str) -> String {
+        let mut w = vec![format!("scrutineer rla {step}")];
+        w.extend(reviewing::election_words(&self.election));
+        w.push(format!("--method {}", self.spec().method.name()));
+        if let Some(c) = &self.contest {
+            w.push(format!("--contest {}", shell(c)));
+        }
+        if let Some(x) = &self.area {
+            w.push(format!("--area {}", shell(x)));
+        }
+        if self.winners != 1 {
+            w.push(format!("--winners {}", self.winners));
+        }
+        w.push(format!("--risk-limit {}", self.risk_limit));
+        w.join(" ")
+    }
 }
 
 /// How large the first round must be.
@@ -193,30 +212,8 @@ struct PlanArgs {
 struct DrawArgs {
     #[command(flatten)]
     audit: AuditArgs,
-    /// The audit seed: at least 20 dice rolls, digits 1-6, as rolled in public.
-    #[arg(
-        long,
-        required_unless_present = "audit_id",
-        conflicts_with = "audit_id"
-    )]
-    seed: Option<String>,
-    /// The salt published with the seed (64 hex digits); default: a new random one.
-    #[arg(long, value_name = "HEX", conflicts_with = "audit_id")]
-    salt: Option<String>,
-    /// The commitment recorded before the roll was revealed: refuse to draw unless the seed
-    /// and --salt match it.
-    #[arg(long, value_name = "HEX", conflicts_with = "audit_id")]
-    commitment: Option<String>,
-    /// Draw from the seed of this audit in the log (`scrutineer audit`), with the parameters
-    /// committed with it, instead of --seed.
-    #[arg(long = "audit", value_name = "ID")]
-    audit_id: Option<String>,
-    /// Record the draws as the audit's next round in this election directory.
-    #[arg(long, value_name = "DIR", requires_all = ["audit_id", "key"])]
-    record: Option<PathBuf>,
-    /// With --record: the key that committed the audit.
-    #[arg(long = "as", value_name = "KEY", requires = "record")]
-    key: Option<PathBuf>,
+    #[command(flatten)]
+    seed: SeedArgs,
     /// With --record: the round to record (default the next one).
     #[arg(long, value_name = "N", requires = "record")]
     round: Option<u32>,
@@ -284,375 +281,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
 }
 
-// ---------------------------------------------------------------- the audited contest
-
-/// A choice's reported total.
+/// A report with the next command to run, as the JSON output gives it.
 #[derive(Serialize)]
-struct ChoiceTotal {
-    choice: String,
-    name: String,
-    votes: u64,
-    winner: bool,
-}
-
-/// The contest as reported, in the output.
-#[derive(Serialize)]
-struct ContestSummary {
-    id: String,
-    name: String,
-    area: Option<String>,
-    area_name: Option<String>,
-    /// Stations with an official form: the audit's stations.
-    stations: usize,
-    /// Stations in the area without an official form: not audited.
-    stations_without_official_form: Vec<String>,
-    ballots: u64,
-    choices: Vec<ChoiceTotal>,
-    winners: Vec<String>,
-    /// Smallest winner-minus-loser margin, in votes and as a share of ballots.
-    smallest_margin: u64,
-    diluted_margin: f64,
-}
-
-/// The audit's data: the reported contest and, per station, its official figures.
-struct Audit {
-    method: Method,
-    alpha: f64,
-    scope: Scope,
-    contest: Contest,
-    /// Stations with an official form, sorted by code: (code, ballots, votes in choice order).
-    stations: Vec<StationResult>,
-    index: HashMap<String, usize>,
-    without_forms: Vec<String>,
-    batch: Option<BatchAudit>,
-}
-
-impl Audit {
-    fn build(a: &AuditArgs, opened: &Opened) -> anyhow::Result<Audit> {
-        if !(a.risk_limit > 0.0 && a.risk_limit < 1.0) {
-            bail!(
-                "--risk-limit {} must be between 0 and 1 (0.05 is a 5% risk limit)",
-                a.risk_limit
-            );
-        }
-        let scope = Scope::read(opened.conn(), a.contest.as_deref(), a.area.as_deref())?;
-        let official = scope.figures("official");
-        let mut stations = Vec::new();
-        let mut without_forms = Vec::new();
-        for s in &scope.stations {
-            match official.get(&s.code) {
-                Some(f) => stations.push(StationResult {
-                    station: s.code.clone(),
-                    ballots_cast: f.valid + f.invalid,
-                    votes: f.votes.clone(),
-                }),
-                None => without_forms.push(s.code.clone()),
-            }
-        }
-        if stations.is_empty() {
-            bail!(
-                "contest {:?} has no official result forms {}; there is nothing to audit",
-                scope.contest.id,
-                scope.area_text()
-            );
-        }
-        let ids = scope.choice_ids();
-        let mut totals = vec![0u64; ids.len()];
-        let mut ballots = 0u64;
-        for s in &stations {
-            for (t, v) in totals.iter_mut().zip(&s.votes) {
-                *t += v;
-            }
-            ballots += s.ballots_cast;
-        }
-        let named: Vec<(&str, u64)> = ids.iter().copied().zip(totals).collect();
-        let contest = Contest::new(&scope.contest.id, &named, ballots, a.winners)
-            .with_context(|| format!("contest {:?} {}", scope.contest.id, scope.area_text()))?;
-        let batch = match a.method {
-            Method::Macro => Some(
-                BatchAudit::new(contest.clone(), stations.clone()).with_context(|| {
-                    format!("contest {:?} {}", scope.contest.id, scope.area_text())
-                })?,
-            ),
-            Method::Bravo => None,
-        };
-        let index = stations
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.station.clone(), i))
-            .collect();
-        Ok(Audit {
-            method: a.method,
-            alpha: a.risk_limit,
-            scope,
-            contest,
-            stations,
-            index,
-            without_forms,
-            batch,
-        })
-    }
-
-    fn batch(&self) -> &BatchAudit {
-        self.batch.as_ref().expect("a macro audit has its batches")
-    }
-
-    fn summary(&self) -> ContestSummary {
-        let c = &self.contest;
-        ContestSummary {
-            id: self.scope.contest.id.clone(),
-            name: self.scope.contest.name.clone(),
-            area: self.scope.area.as_ref().map(|a| a.0.clone()),
-            area_name: self.scope.area.as_ref().map(|a| a.1.clone()),
-            stations: self.stations.len(),
-            stations_without_official_form: self.without_forms.clone(),
-            ballots: c.ballots_cast,
-            choices: self
-                .scope
-                .contest
-                .choices
-                .iter()
-                .enumerate()
-                .map(|(i, ch)| ChoiceTotal {
-                    choice: ch.id.clone(),
-                    name: ch.name.clone(),
-                    votes: c.reported_votes[i],
-                    winner: c.winners.contains(&i),
-                })
-                .collect(),
-            winners: c.winners.iter().map(|&w| c.choices[w].clone()).collect(),
-            smallest_margin: c.smallest_margin(),
-            diluted_margin: c.diluted_margin(),
-        }
-    }
-
-    fn header(&self, o: &mut String, what: &str, provenance: &Provenance) {
-        let c = &self.contest;
-        outln!(
-            o,
-            "{what}: {} at a risk limit of {}",
-            match self.method {
-                Method::Macro => "MACRO batch comparison by polling station",
-                Method::Bravo => "BRAVO ballot polling",
-            },
-            percent(self.alpha)
-        );
-        outln!(
-            o,
-            "Election: {} ({} {}{})",
-            provenance.name,
-            provenance.kind,
-            provenance.path,
-            provenance
-                .entries
-                .map_or(String::new(), |n| format!(", {} entries", group(n)))
-        );
-        outln!(
-            o,
-            "Contest {} ({}) {}: {} stations with official forms, {} ballots",
-            self.scope.contest.id,
-            self.scope.contest.name,
-            self.scope.area_text(),
-            group(self.stations.len() as u64),
-            group(c.ballots_cast)
-        );
-        if !self.without_forms.is_empty() {
-            outln!(
-                o,
-                "  {} stations have no official form and are not audited: {}",
-                self.without_forms.len(),
-                list(&self.without_forms, 5)
-            );
-        }
-        let mut order: Vec<usize> = (0..c.choices.len()).collect();
-        order.sort_by(|&a, &b| c.reported_votes[b].cmp(&c.reported_votes[a]));
-        let shown: Vec<String> = order
-            .iter()
-            .take(4)
-            .map(|&i| {
-                format!(
-                    "{} {}{}",
-                    c.choices[i],
-                    group(c.reported_votes[i]),
-                    if c.winners.contains(&i) {
-                        " (winner)"
-                    } else {
-                        ""
-                    }
-                )
-            })
-            .collect();
-        outln!(
-            o,
-            "  reported: {}{}",
-            shown.join(", "),
-            if c.choices.len() > 4 { ", ..." } else { "" }
-        );
-        outln!(
-            o,
-            "  smallest margin {} votes, {} of ballots",
-            group(c.smallest_margin()),
-            percent(c.diluted_margin())
-        );
-    }
-
-    /// The ballot manifest: "STATION:N" for N = 1..B of every station, in station order.
-    fn ballot_ids(&self) -> Vec<String> {
-        let mut ids = Vec::with_capacity(self.contest.ballots_cast as usize);
-        for s in &self.stations {
-            for n in 1..=s.ballots_cast {
-                ids.push(format!("{}:{n}", s.station));
-            }
-        }
-        ids
-    }
-
-    /// BRAVO draws `first..first+count` (with replacement) from the manifest.
-    fn draw_ballots(&self, seed: &str, first: u64, count: u64) -> anyhow::Result<Vec<Ticket>> {
-        let ids = self.ballot_ids();
-        if ids.is_empty() {
-            bail!("the official forms report no ballots; there is nothing to draw");
-        }
-        let options = SampleOptions {
-            with_replacement: true,
-            drop: usize::try_from(first - 1).context("--first is too large")?,
-            take: usize::try_from(count).context("--count is too large")?,
-            digits: 18,
-        };
-        Ok(sample(&ids, seed, &options)?)
-    }
-
-    /// The command that names this audit again.
-    fn command(&self, a: &AuditArgs, step: &str) -> String {
-        let mut w = vec![format!("scrutineer rla {step}")];
-        w.extend(review::election_words(&a.election));
-        w.push(format!("--method {}", self.method.name()));
-        if let Some(c) = &a.contest {
-            w.push(format!("--contest {}", shell(c)));
-        }
-        if let Some(x) = &a.area {
-            w.push(format!("--area {}", shell(x)));
-        }
-        if a.winners != 1 {
-            w.push(format!("--winners {}", a.winners));
-        }
-        w.push(format!("--risk-limit {}", a.risk_limit));
-        w.join(" ")
-    }
-
-    /// Draws `first..first+count` as recorded in the log: station codes (macro) or ballot
-    /// ids (bravo), in draw order.
-    fn draw_ids(&self, seed: &str, first: u64, count: u64) -> anyhow::Result<Vec<String>> {
-        if count == 0 {
-            return Ok(Vec::new());
-        }
-        Ok(match self.method {
-            Method::Macro => self
-                .batch()
-                .draw(seed, first, count)?
-                .into_iter()
-                .map(|d| d.station)
-                .collect(),
-            Method::Bravo => self
-                .draw_ballots(seed, first, count)?
-                .into_iter()
-                .map(|t| t.id)
-                .collect(),
-        })
-    }
-
-    /// Refuses when this audit is not the one `revealed` was committed to draw.
-    fn check_committed(&self, a: &AuditArgs, revealed: &auditcmd::Revealed) -> anyhow::Result<()> {
-        let p = revealed.rla()?;
-        let area = |x: Option<&str>| x.map_or("(the whole election)".to_string(), str::to_string);
-        revealed.check_parameters(&[
-            ("--method", p.method.clone(), self.method.name().to_string()),
-            (
-                "--contest",
-                p.contest.clone(),
-                self.scope.contest.id.clone(),
-            ),
-            ("--area", area(p.area.as_deref()), area(a.area.as_deref())),
-            ("--winners", p.winners.to_string(), a.winners.to_string()),
-            (
-                "--risk-limit",
-                p.risk_limit.to_string(),
-                a.risk_limit.to_string(),
-            ),
-        ])
-    }
-}
-
-/// The audit a plan describes, as `AuditArgs` (no election: the caller has it open).
-fn plan_args(
-    method: Method,
-    contest: Option<&str>,
-    area: Option<&str>,
-    winners: usize,
-    risk_limit: f64,
-) -> AuditArgs {
-    AuditArgs {
-        election: auditcmd::no_election(),
-        method,
-        contest: contest.map(str::to_string),
-        area: area.map(str::to_string),
-        winners,
-        risk_limit,
-        json: false,
-    }
-}
-
-/// The parameters `scrutineer audit commit --for rla` records, checked against the election:
-/// the contest resolved to its id, and an audit that can be drawn.
-pub(crate) fn plan_for_audit(
-    opened: &Opened,
-    method: Method,
-    contest: Option<&str>,
-    area: Option<&str>,
-    winners: usize,
-    risk_limit: f64,
-) -> anyhow::Result<RlaPlan> {
-    let audit = Audit::build(
-        &plan_args(method, contest, area, winners, risk_limit),
-        opened,
-    )?;
-    Ok(RlaPlan {
-        method: method.name().to_string(),
-        contest: audit.scope.contest.id.clone(),
-        area: area.map(str::to_string),
-        winners,
-        risk_limit,
-    })
-}
-
-/// Draws `first..first+count` of a committed audit afresh from `seed`, as they are recorded.
-pub(crate) fn redo(
-    opened: &Opened,
-    plan: &RlaPlan,
-    seed: &str,
-    first: u64,
-    count: u64,
-) -> anyhow::Result<Vec<String>> {
-    let method = match plan.method.as_str() {
-        "macro" => Method::Macro,
-        "bravo" => Method::Bravo,
-        other => bail!("the committed method {other:?} is neither macro nor bravo"),
-    };
-    let audit = Audit::build(
-        &plan_args(
-            method,
-            Some(&plan.contest),
-            plan.area.as_deref(),
-            plan.winners,
-            plan.risk_limit,
-        ),
-        opened,
-    )?;
-    check_draws(
-        first.checked_add(count).map(|n| n.saturating_sub(1)),
-        "the recorded draws",
-    )?;
-    audit.draw_ids(seed, first, count)
+struct WithNext<'a, T: Serialize> {
+    #[serde(flatten)]
+    report: &'a T,
+    next: Option<String>,
 }
 
 fn percent(x: f64) -> String {
@@ -672,109 +306,97 @@ fn list(items: &[String], n: usize) -> String {
     s
 }
 
+fn header(o: &mut String, audit: &Audit, what: &str, provenance: &review::Provenance) {
+    let c = &audit.contest;
+    outln!(
+        o,
+        "{what}: {} at a risk limit of {}",
+        match audit.spec.method {
+            Method::Macro => "MACRO batch comparison by polling station",
+            Method::Bravo => "BRAVO ballot polling",
+        },
+        percent(audit.spec.risk_limit)
+    );
+    outln!(
+        o,
+        "Election: {} ({} {}{})",
+        provenance.name,
+        provenance.kind,
+        provenance.path,
+        provenance
+            .entries
+            .map_or(String::new(), |n| format!(", {} entries", group(n)))
+    );
+    outln!(
+        o,
+        "Contest {} ({}) {}: {} stations with official forms, {} ballots",
+        audit.scope.contest.id,
+        audit.scope.contest.name,
+        audit.scope.area_text(),
+        group(audit.stations.len() as u64),
+        group(c.ballots_cast)
+    );
+    if !audit.without_forms.is_empty() {
+        outln!(
+            o,
+            "  {} stations have no official form and are not audited: {}",
+            audit.without_forms.len(),
+            list(&audit.without_forms, 5)
+        );
+    }
+    let mut order: Vec<usize> = (0..c.choices.len()).collect();
+    order.sort_by(|&a, &b| c.reported_votes[b].cmp(&c.reported_votes[a]));
+    let shown: Vec<String> = order
+        .iter()
+        .take(4)
+        .map(|&i| {
+            format!(
+                "{} {}{}",
+                c.choices[i],
+                group(c.reported_votes[i]),
+                if c.winners.contains(&i) {
+                    " (winner)"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    outln!(
+        o,
+        "  reported: {}{}",
+        shown.join(", "),
+        if c.choices.len() > 4 { ", ..." } else { "" }
+    );
+    outln!(
+        o,
+        "  smallest margin {} votes, {} of ballots",
+        group(c.smallest_margin()),
+        percent(c.diluted_margin())
+    );
+}
+
 // ---------------------------------------------------------------- plan
-
-#[derive(Serialize)]
-struct PlanReport {
-    election: Provenance,
-    method: Method,
-    risk_limit: f64,
-    contest: ContestSummary,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    macro_plan: Option<MacroPlan>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bravo_plan: Option<BravoPlan>,
-    /// The draw command for the first round (with SEED to fill in).
-    next: String,
-}
-
-#[derive(Serialize)]
-struct MacroPlan {
-    total_error_bound: f64,
-    /// Draws that confirm the outcome if no recount finds an error.
-    draws: u64,
-    expected_distinct_stations: f64,
-    /// Set when the first round would need every station: count them all instead.
-    full_hand_count: Option<String>,
-}
-
-#[derive(Serialize)]
-struct BravoPlan {
-    #[serde(flatten)]
-    decision: bravo::Decision,
-    /// The round `draw` takes by default: the 90% quantile.
-    default_round: Option<u64>,
-}
 
 fn plan(p: PlanArgs) -> anyhow::Result<()> {
     let a = &p.audit;
-    let opened = review::open(&a.election)?;
-    let audit = Audit::build(a, &opened)?;
-    let (macro_plan, bravo_plan, count) = match a.method {
-        Method::Macro => {
-            let batch = audit.batch();
-            let draws = batch.sample_size(a.risk_limit, &[])?;
-            let stations = audit.stations.len() as u64;
-            let full = (draws >= stations && stations > 1).then(|| {
-                format!(
-                    "the first round would need {draws} draws for {stations} stations; counting every \
-                     station by hand is no more work"
-                )
-            });
-            (
-                Some(MacroPlan {
-                    total_error_bound: batch.total_error_bound(),
-                    draws,
-                    expected_distinct_stations: batch.expected_distinct_stations(draws),
-                    full_hand_count: full,
-                }),
-                None,
-                draws,
-            )
-        }
-        Method::Bravo => {
-            let assessed = bravo::assess(
-                &audit.contest,
-                a.risk_limit,
-                &PollingSample::none(&audit.contest),
-                None,
-            )?;
-            let q90 = match &assessed.decision {
-                bravo::Decision::Continue { next_round } => next_round
-                    .quantiles
-                    .iter()
-                    .find(|q| q.probability == 0.9)
-                    .map(|q| q.ballots),
-                _ => None,
-            };
-            (
-                None,
-                Some(BravoPlan {
-                    decision: assessed.decision,
-                    default_round: q90,
-                }),
-                q90.unwrap_or(0),
-            )
-        }
-    };
+    let opened = reviewing::open(&a.election)?;
+    let audit = Audit::build(&opened, &a.spec()).lift()?;
+    let report = audit.plan(&opened.provenance).lift()?;
     let next = format!(
-        "{} --seed DICE --count {count} --template recount.csv",
-        audit.command(a, "draw")
+        "{} --seed DICE --count {} --template recount.csv",
+        a.command("draw"),
+        report.first_round
     );
     if a.json {
-        return review::print_json(&PlanReport {
-            election: opened.provenance.clone(),
-            method: a.method,
-            risk_limit: a.risk_limit,
-            contest: audit.summary(),
-            macro_plan,
-            bravo_plan,
-            next,
+        return reviewing::print_json(&WithNext {
+            report: &report,
+            next: Some(next),
         });
     }
     let mut o = String::new();
-    audit.header(&mut o, "Plan", &opened.provenance);
-    if let Some(m) = &macro_plan {
+    header(&mut o, &audit, "Plan", &opened.provenance);
+    if let Some(m) = &report.macro_plan {
         outln!(
             o,
             "Total error bound U = {:.4} (the sum over stations of (margin at the station + its ballots) / contest margin)",
@@ -795,7 +417,7 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
             outln!(o, "Recommendation: a full hand count: {why}");
         }
     }
-    if let Some(b) = &bravo_plan {
+    if let Some(b) = &report.bravo_plan {
         match &b.decision {
             bravo::Decision::Continue { next_round } => {
                 outln!(
@@ -824,78 +446,16 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
         }
     }
     outln!(o, "Next: roll the dice in public, then\n  {next}");
-    review::write_stdout(&o)
+    reviewing::write_stdout(&o)
 }
 
 // ---------------------------------------------------------------- draw
-
-#[derive(Serialize)]
-struct DrawReport {
-    election: Provenance,
-    method: Method,
-    risk_limit: f64,
-    contest: ContestSummary,
-    seed: SeedRecord,
-    first: u64,
-    count: u64,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    station_draws: Vec<StationDrawOut>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    stations: Vec<DrawnStation>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    ballot_draws: Vec<BallotDraw>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    ballots: Vec<DrawnBallot>,
-    /// The round recorded in the log (--record).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recorded: Option<auditcmd::RecordedSample>,
-}
-
-#[derive(Serialize)]
-struct StationDrawOut {
-    draw: u64,
-    ticket: String,
-    station: String,
-    error_bound: f64,
-}
-
-#[derive(Serialize)]
-struct DrawnStation {
-    station: String,
-    name: Option<String>,
-    area: String,
-    area_name: String,
-    /// Draws (numbers) that chose it.
-    draws: Vec<u64>,
-}
-
-#[derive(Serialize)]
-struct BallotDraw {
-    draw: u64,
-    ticket: String,
-    ballot: String,
-    /// How many times this ballot has now been drawn.
-    generation: u64,
-}
-
-#[derive(Serialize)]
-struct DrawnBallot {
-    ballot: String,
-    station: String,
-    /// The ballot's position in the station's manifest, 1..B.
-    number: u64,
-    draws: Vec<u64>,
-}
 
 fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let a = &d.audit;
     if d.first == Some(0) {
         bail!("--first counts draws from 1");
     }
-    let given_seed = match &d.seed {
-        Some(s) => Some(review::parse_seed(s)?),
-        None => None,
-    };
     if let Some(t) = &d.template
         && t.exists()
     {
@@ -904,194 +464,72 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
             t.display()
         );
     }
-    let opened = review::open(&a.election)?;
-    let audit = Audit::build(a, &opened)?;
-    // The seed: --seed, or an audit's in the log (of the election recorded into, with --record).
-    let mut source = auditcmd::DrawSeed::open(
-        opened.conn(),
-        &opened.provenance.origin,
-        d.audit_id.as_deref(),
-        d.record.as_deref(),
-        d.key.as_deref(),
-        d.round,
-    )?;
-    let revealed = source.revealed();
-    let (seed, seed_record, first) = match (revealed, given_seed) {
-        (Some(revealed), _) => {
-            audit.check_committed(a, revealed)?;
-            let first = match source.recording() {
-                Some(r) => match d.first {
-                    Some(f) if f != r.first => bail!(
-                        "--first {f}: audit {:?} records {} draws before round {}, so its first \
-                         draw is {} (leave out --first)",
-                        revealed.record.id,
-                        r.first - 1,
-                        r.round,
-                        r.first
-                    ),
-                    _ => r.first,
-                },
-                None => d.first.unwrap_or(1),
-            };
-            (revealed.seed.clone(), revealed.seed_record()?, first)
+    if let Some(s) = &d.seed.seed {
+        review::seed::parse_seed(s).lift()?;
+    }
+    let opened = reviewing::open(&a.election)?;
+    let audit = Audit::build(&opened, &a.spec()).lift()?;
+    let mut source = DrawSeed::open(&d.seed, &opened, d.round)?;
+    let first = match &source {
+        DrawSeed::Recording(r) => {
+            audit.check_committed(&r.revealed).lift()?;
+            match d.first {
+                Some(f) if f != r.first => bail!(
+                    "--first {f}: audit {:?} records {} draws before round {}, so its first \
+                     draw is {} (leave out --first)",
+                    r.revealed.record.id,
+                    r.first - 1,
+                    r.round,
+                    r.first
+                ),
+                _ => r.first,
+            }
         }
-        (None, Some(seed)) => {
-            let record = review::commit(&seed, d.salt.as_deref(), d.commitment.as_deref())?;
-            (seed, record, d.first.unwrap_or(1))
+        DrawSeed::Read(revealed) => {
+            audit.check_committed(revealed).lift()?;
+            d.first.unwrap_or(1)
         }
-        (None, None) => bail!("give the seed: --seed DICE, or --audit ID for an audit in the log"),
+        DrawSeed::Given(..) => d.first.unwrap_or(1),
     };
+    let (seed, seed_record) = source.seed()?;
     let count = match (d.count, first) {
         (Some(0), _) => bail!("--count must be at least 1"),
         (Some(n), _) => n,
-        (None, 1) => match a.method {
-            Method::Macro => audit.batch().sample_size(a.risk_limit, &[])?,
-            Method::Bravo => {
-                let assessed = bravo::assess(
-                    &audit.contest,
-                    a.risk_limit,
-                    &PollingSample::none(&audit.contest),
-                    None,
-                )?;
-                match assessed.decision {
-                    bravo::Decision::Continue { next_round } => next_round
-                        .quantiles
-                        .iter()
-                        .find(|q| q.probability == 0.9)
-                        .map_or(next_round.asn, |q| q.ballots),
-                    bravo::Decision::FullHandCount { reason } => {
-                        bail!("the plan is a full hand count, not a sample: {reason}")
-                    }
-                    bravo::Decision::Confirmed => bail!("nothing to draw"),
-                }
-            }
-        },
+        (None, 1) => audit.first_round().lift()?,
         (None, _) => bail!(
             "give --count for a later round: the number of draws `scrutineer rla assess` asked for"
         ),
     };
-    check_draws(
+    rla::check_draws(
         first.checked_add(count).map(|n| n - 1),
-        "--first + --count - 1",
-    )?;
-    let mut report = DrawReport {
-        election: opened.provenance.clone(),
-        method: a.method,
-        risk_limit: a.risk_limit,
-        contest: audit.summary(),
-        seed: seed_record,
-        first,
-        count,
-        station_draws: Vec::new(),
-        stations: Vec::new(),
-        ballot_draws: Vec::new(),
-        ballots: Vec::new(),
-        recorded: None,
-    };
-    match a.method {
-        Method::Macro => {
-            let batch = audit.batch();
-            let bounds: HashMap<&str, f64> = batch.error_bounds().collect();
-            let draws = batch.draw(seed.as_str(), first, count)?;
-            let mut by_station: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-            for x in &draws {
-                by_station
-                    .entry(x.station.clone())
-                    .or_default()
-                    .push(x.draw);
-                report.station_draws.push(StationDrawOut {
-                    draw: x.draw,
-                    ticket: x.ticket.clone(),
-                    station: x.station.clone(),
-                    error_bound: bounds[x.station.as_str()],
-                });
-            }
-            let info: HashMap<&str, &review::ScopeStation> = audit
-                .scope
-                .stations
-                .iter()
-                .map(|s| (s.code.as_str(), s))
-                .collect();
-            report.stations = by_station
-                .into_iter()
-                .map(|(station, draws)| {
-                    let s = info[station.as_str()];
-                    DrawnStation {
-                        name: s.name.clone(),
-                        area: s.area.clone(),
-                        area_name: audit.scope.area_name(&s.area).to_string(),
-                        station,
-                        draws,
-                    }
-                })
-                .collect();
-        }
-        Method::Bravo => {
-            let tickets = audit.draw_ballots(seed.as_str(), first, count)?;
-            let mut by_ballot: BTreeMap<(usize, u64), (String, Vec<u64>)> = BTreeMap::new();
-            for (i, t) in tickets.iter().enumerate() {
-                let j = first + i as u64;
-                let (station, number) = split_ballot(&t.id).expect("manifest ids are STATION:N");
-                let k = audit.index[station];
-                by_ballot
-                    .entry((k, number))
-                    .or_insert_with(|| (t.id.clone(), Vec::new()))
-                    .1
-                    .push(j);
-                report.ballot_draws.push(BallotDraw {
-                    draw: j,
-                    ticket: t.ticket_number.clone(),
-                    ballot: t.id.clone(),
-                    generation: t.generation,
-                });
-            }
-            report.ballots = by_ballot
-                .into_iter()
-                .map(|((k, number), (ballot, draws))| DrawnBallot {
-                    ballot,
-                    station: audit.stations[k].station.clone(),
-                    number,
-                    draws,
-                })
-                .collect();
-        }
-    }
+        review::Param::Count,
+    )
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "--first + --count - 1 is beyond {} draws; an audit that large is a full hand count",
+            rla::MAX_DRAWS
+        )
+    })?;
+    let mut report = audit
+        .draw(&opened.provenance, &seed, seed_record, first, count)
+        .lift()?;
     if let Some(r) = source.recorder() {
-        let draws: Vec<String> = match a.method {
-            Method::Macro => report
-                .station_draws
-                .iter()
-                .map(|x| x.station.clone())
-                .collect(),
-            Method::Bravo => report
-                .ballot_draws
-                .iter()
-                .map(|x| x.ballot.clone())
-                .collect(),
-        };
-        let entry = r.record(draws)?;
-        report.recorded = Some(auditcmd::RecordedSample {
-            audit: r.revealed.record.id.clone(),
-            round: r.round,
-            entry,
-            first,
-            draws: count as usize,
-        });
+        report.recorded = Some(r.record(report.recorded_ids()).lift()?);
     }
     if let Some(path) = &d.template {
-        review::write_file(path, template(&audit, &report).as_bytes())?;
+        reviewing::write_file(path, audit.template(&report).as_bytes())?;
         if !a.json {
             eprintln!("wrote {}", path.display());
         }
     }
     if a.json {
-        return review::print_json(&report);
+        return reviewing::print_json(&report);
     }
     let mut o = String::new();
-    audit.header(&mut o, "Draw", &opened.provenance);
-    review::seed_lines(&mut o, &report.seed);
+    header(&mut o, &audit, "Draw", &opened.provenance);
+    reviewing::seed_lines(&mut o, &report.seed);
     let last = first + count - 1;
-    match (&report.recorded, &d.audit_id) {
+    match (&report.recorded, &d.seed.audit_id) {
         (Some(r), _) => outln!(
             o,
             "Recorded in the log as round {} of audit {} (entry {}): draws {first}-{last}",
@@ -1105,11 +543,10 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         ),
         (None, None) => {}
     }
-    match a.method {
+    match audit.spec.method {
         Method::Macro => {
             o.push_str(&format!(
-                "Draws {}-{last}, stations chosen with probability proportional to error bound:\n",
-                first
+                "Draws {first}-{last}, stations chosen with probability proportional to error bound:\n"
             ));
             o.push_str("draw,ticket,station,error_bound\n");
             for x in &report.station_draws {
@@ -1117,7 +554,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
                     "{},{},{},{:.6}\n",
                     x.draw,
                     x.ticket,
-                    review::csv_field(&x.station),
+                    reviewing::csv_field(&x.station),
                     x.error_bound
                 ));
             }
@@ -1144,8 +581,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         }
         Method::Bravo => {
             o.push_str(&format!(
-                "Draws {}-{last}, ballots drawn with replacement from the manifest STATION:1..B:\n",
-                first
+                "Draws {first}-{last}, ballots drawn with replacement from the manifest STATION:1..B:\n"
             ));
             o.push_str("draw,ticket,ballot,generation\n");
             for x in &report.ballot_draws {
@@ -1153,7 +589,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
                     "{},{},{},{}\n",
                     x.draw,
                     x.ticket,
-                    review::csv_field(&x.ballot),
+                    reviewing::csv_field(&x.ballot),
                     x.generation
                 ));
             }
@@ -1186,7 +622,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         d.template
             .as_ref()
             .map_or(String::new(), |t| format!(" into {}", t.display())),
-        audit.command(a, "assess"),
+        a.command("assess"),
         match &report.recorded {
             Some(r) => format!("--audit {}", shell(&r.audit)),
             None => format!("--seed {seed} --draws {last}"),
@@ -1197,233 +633,63 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
             ""
         },
     ));
-    review::write_stdout(&o)
-}
-
-/// The recount file to fill in, in the layout `assess` reads without a mapping.
-fn template(audit: &Audit, report: &DrawReport) -> String {
-    let mut out = String::new();
-    match audit.method {
-        Method::Macro => {
-            out.push_str("station");
-            for c in &audit.scope.contest.choices {
-                out.push(',');
-                out.push_str(&review::csv_field(&c.id));
-            }
-            out.push('\n');
-            for s in &report.stations {
-                out.push_str(&review::csv_field(&s.station));
-                for _ in &audit.scope.contest.choices {
-                    out.push(',');
-                }
-                out.push('\n');
-            }
-        }
-        Method::Bravo => {
-            out.push_str("ballot,station,number,choice\n");
-            for b in &report.ballots {
-                out.push_str(&format!(
-                    "{},{},{},\n",
-                    review::csv_field(&b.ballot),
-                    review::csv_field(&b.station),
-                    b.number
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// The most draws an audit may number: far beyond any real audit (a full hand count is less
-/// work long before), and small enough to hold in memory.
-const MAX_DRAWS: u64 = 10_000_000;
-
-fn check_draws(last: Option<u64>, what: &str) -> anyhow::Result<()> {
-    match last {
-        Some(n) if n <= MAX_DRAWS => Ok(()),
-        _ => bail!("{what} is beyond {MAX_DRAWS} draws; an audit that large is a full hand count"),
-    }
-}
-
-/// "STATION:N" → (STATION, N).
-fn split_ballot(id: &str) -> Option<(&str, u64)> {
-    let (station, n) = id.rsplit_once(':')?;
-    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || n.starts_with('0') {
-        return None;
-    }
-    Some((station, n.parse().ok()?))
+    reviewing::write_stdout(&o)
 }
 
 // ---------------------------------------------------------------- assess
 
-/// What the audit should do now.
-#[derive(Serialize)]
-#[serde(tag = "decision", rename_all = "snake_case")]
-enum MacroDecision {
-    Confirmed,
-    Continue {
-        /// Further draws that confirm the outcome if they find no more errors.
-        further_draws: u64,
-        next_first: u64,
-    },
-    FullHandCount {
-        reason: String,
-    },
-}
-
-#[derive(Serialize)]
-struct Discrepancy {
-    station: String,
-    times_drawn: usize,
-    reported: BTreeMap<String, u64>,
-    recounted: BTreeMap<String, u64>,
-    /// The worst pair's overstatement of the reported margin, in votes (negative: the recount
-    /// favours the winner more than the form).
-    overstatement_votes: i64,
-    /// e_p, in units of the contest margin (0 when not an overstatement).
-    overstatement: f64,
-    error_bound: f64,
-    taint: f64,
-}
-
-#[derive(Serialize)]
-struct MacroAssessment {
-    election: Provenance,
-    method: Method,
-    risk_limit: f64,
-    contest: ContestSummary,
-    seed: String,
-    /// The audit in the log whose recorded draws these are.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    audit: Option<String>,
-    draws: u64,
-    /// Drawn stations counted by hand.
-    stations_recounted: usize,
-    /// Rows of the file for stations not drawn: not part of the p-value.
-    rows_not_drawn: usize,
-    /// Every station of the contest was counted by hand: the count is the outcome.
-    full_hand_count_done: bool,
-    total_error_bound: f64,
-    p_value: f64,
-    /// Draws in order, up to the one that confirmed the outcome.
-    findings: Vec<DrawFinding>,
-    /// Recounted stations whose count differs from the official form.
-    discrepancies: Vec<Discrepancy>,
-    #[serde(flatten)]
-    decision: MacroDecision,
-    next: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ChoiceCount {
-    choice: String,
-    ballots: u64,
-}
-
-#[derive(Serialize)]
-struct BravoAssessment {
-    election: Provenance,
-    method: Method,
-    risk_limit: f64,
-    contest: ContestSummary,
-    seed: String,
-    /// The audit in the log whose recorded draws these are.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    audit: Option<String>,
-    draws: u64,
-    distinct_ballots: usize,
-    /// Draws showing each choice (a ballot drawn twice counts twice).
-    sample: Vec<ChoiceCount>,
-    /// Draws of ballots with no vote for any choice.
-    no_vote: u64,
-    pairs: Vec<PairRisk>,
-    /// The largest pair risk.
-    risk: f64,
-    #[serde(flatten)]
-    decision: bravo::Decision,
-    next: Option<String>,
-}
-
-/// The draws an assessment reads: their seed, how many, and the audit in the log they come
-/// from.
-struct Drawn {
-    seed: String,
-    draws: u64,
-    audit: Option<String>,
-}
-
-impl Drawn {
-    fn audit_line(&self, o: &mut String) {
-        if let Some(id) = &self.audit {
-            outln!(
-                o,
-                "Audit {id} in the log: its {} recorded draws are the ones its seed draws",
-                self.draws
-            );
-        }
+/// The options that name the next round's draw.
+fn next_draw(source: &Drawn, first: u64, count: u64) -> String {
+    match &source.audit {
+        Some(id) => format!(
+            "--audit {} --count {count} --record DIR --as KEY --template round.csv",
+            shell(id)
+        ),
+        None => format!(
+            "--seed {} --first {first} --count {count} --template round.csv",
+            source.seed
+        ),
     }
+}
 
-    /// The options that name the next round's draw.
-    fn next_draw(&self, first: u64, count: u64) -> String {
-        match &self.audit {
-            Some(id) => format!(
-                "--audit {} --count {count} --record DIR --as KEY --template round.csv",
-                shell(id)
-            ),
-            None => format!(
-                "--seed {} --first {first} --count {count} --template round.csv",
-                self.seed
-            ),
-        }
+fn audit_line(o: &mut String, source: &Drawn) {
+    if let Some(id) = &source.audit {
+        outln!(
+            o,
+            "Audit {id} in the log: its {} recorded draws are the ones its seed draws",
+            source.draws
+        );
     }
 }
 
 fn assess(x: AssessArgs) -> anyhow::Result<()> {
     let a = &x.audit;
-    if x.mapping.is_some() && a.method == Method::Bravo {
+    if x.mapping.is_some() && a.method == MethodArg::Bravo {
         bail!("--mapping reads station-level recounts (macro); a bravo file is ballot,choice");
     }
     let given_seed = match &x.seed {
-        Some(s) => Some(review::parse_seed(s)?),
+        Some(s) => Some(review::seed::parse_seed(s).lift()?),
         None => None,
     };
     if x.draws == Some(0) {
         bail!("--draws is the number of draws made so far, at least 1");
     }
-    check_draws(x.draws.or(Some(1)), "--draws")?;
-    let opened = review::open(&a.election)?;
-    let audit = Audit::build(a, &opened)?;
+    rla::check_draws(x.draws.or(Some(1)), review::Param::Draws).lift()?;
+    let opened = reviewing::open(&a.election)?;
+    let audit = Audit::build(&opened, &a.spec()).lift()?;
     let source = match (&x.audit_id, given_seed, x.draws) {
         (Some(id), _, given) => {
-            let revealed = auditcmd::Revealed::read(opened.conn(), id)?;
-            audit.check_committed(a, &revealed)?;
-            let recorded = revealed.recorded_draws()?;
-            if recorded.is_empty() {
+            let revealed = review::audit::Revealed::read(&opened, id).lift()?;
+            audit.check_committed(&revealed).lift()?;
+            if revealed.record.rounds.is_empty() {
                 bail!(
                     "audit {id:?} has no recorded sample yet: draw and record round 1 with \
                      `{} --audit {} --record DIR --as KEY`",
-                    audit.command(a, "draw"),
+                    a.command("draw"),
                     shell(id)
                 );
             }
-            let n = recorded.len() as u64;
-            check_draws(Some(n), "the recorded draws")?;
-            if let Some(d) = given
-                && d != n
-            {
-                bail!(
-                    "--draws {d}: audit {id:?} records {n} draws in {} round(s); the assessment \
-                     takes them all (leave out --draws)",
-                    revealed.record.rounds.len()
-                );
-            }
-            let fresh = audit.draw_ids(revealed.seed.as_str(), 1, n)?;
-            revealed.check_recorded(&fresh)?;
-            Drawn {
-                seed: revealed.seed.to_string(),
-                draws: n,
-                audit: Some(id.clone()),
-            }
+            audit.recorded_draws(&revealed, given).lift()?
         }
         (None, Some(seed), Some(draws)) => Drawn {
             seed: seed.to_string(),
@@ -1433,228 +699,60 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
         (None, None, _) => bail!("give --seed SEED and --draws N, or --audit ID"),
         (None, Some(_), None) => bail!("--draws N: how many draws have been made so far"),
     };
-    match a.method {
-        Method::Macro => assess_macro(&x, &opened, &audit, &source),
-        Method::Bravo => assess_bravo(&x, &opened, &audit, &source),
+    let files = Recounts {
+        files: x.recount.clone(),
+        mapping: x.mapping.clone(),
+        from: x.from.clone(),
+    };
+    match audit.spec.method {
+        Method::Macro => {
+            let report = audit
+                .assess_macro(&opened.provenance, &source, &files, x.escalate_after)
+                .lift()?;
+            render_macro(&x, &opened, &audit, &source, &files, &report)
+        }
+        Method::Bravo => {
+            let report = audit
+                .assess_bravo(&opened.provenance, &source, &files, x.escalate_after)
+                .lift()?;
+            render_bravo(&x, &opened, &audit, &source, &files, &report)
+        }
     }
 }
 
-fn assess_macro(
+fn render_macro(
     x: &AssessArgs,
-    opened: &Opened,
+    opened: &review::Review,
     audit: &Audit,
     source: &Drawn,
+    files: &Recounts,
+    report: &MacroAssessment,
 ) -> anyhow::Result<()> {
     let a = &x.audit;
-    let seed = source.seed.as_str();
     let n_draws = source.draws;
-    let batch = audit.batch();
-    let draws = batch.draw(seed, 1, n_draws)?;
-    let mut drawn: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
-    for d in &draws {
-        drawn.entry(d.station.as_str()).or_default().push(d.draw);
-    }
-    let name = files_text(&x.recount);
-    let choices = audit.scope.choice_ids();
-    // Station → where its count was first given, and the count.
-    let mut seen: HashMap<String, (String, Vec<u64>)> = HashMap::new();
-    let mut recounts = Vec::new();
-    let mut not_drawn = 0usize;
-    for file in &x.recount {
-        let rows = review::StationFile {
-            file,
-            mapping: x.mapping.as_deref(),
-            from: x.from.as_deref(),
-            extra: &[],
-        }
-        .read(&audit.scope.contest)?;
-        for row in rows {
-            let at = format!("{}:{}", file.display(), row.line);
-            if !audit.index.contains_key(&row.station) {
-                if audit.scope.is_station(&row.station) {
-                    bail!(
-                        "{at}: column station: station {:?} is not in this audit: it is outside {} or has no official form",
-                        row.station,
-                        audit.scope.area_text()
-                    );
-                }
-                bail!(
-                    "{at}: column station: unknown station {:?}; station ids are the election's station codes",
-                    row.station
-                );
-            }
-            let mut votes = Vec::with_capacity(choices.len());
-            for (c, v) in choices.iter().zip(&row.votes) {
-                match v {
-                    Some(v) => votes.push(*v),
-                    None => bail!(
-                        "{at}: station {:?} has no count for choice {c}{}; write 0 for none",
-                        row.station,
-                        if x.mapping.is_some() {
-                            String::new()
-                        } else {
-                            format!(" (column {c:?})")
-                        }
-                    ),
-                }
-            }
-            if let Some((earlier, counted)) = seen.get(&row.station) {
-                if *counted == votes {
-                    continue; // the same count again: a station drawn in two rounds
-                }
-                bail!(
-                    "{at}: station {:?} has a different count at {earlier}; give each station's count once",
-                    row.station
-                );
-            }
-            seen.insert(row.station.clone(), (at, votes.clone()));
-            if !drawn.contains_key(row.station.as_str()) {
-                // Not drawn: it does not enter the p-value (a full hand count file is all rows).
-                not_drawn += 1;
-            }
-            recounts.push(StationRecount {
-                station: row.station,
-                votes,
-            });
-        }
-    }
-    let missing: Vec<String> = drawn
-        .keys()
-        .filter(|s| !seen.contains_key(**s))
-        .map(|s| s.to_string())
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "{name}: no count for {} of the {} stations drawn in draws 1-{}: {}",
-            missing.len(),
-            drawn.len(),
-            n_draws,
-            list(&missing, 8)
-        );
-    }
-    let draw_ids: Vec<&str> = draws.iter().map(|d| d.station.as_str()).collect();
-    let full_count = recounts.len() == audit.stations.len();
-    let drawn_recounts: Vec<StationRecount> = recounts
-        .iter()
-        .filter(|r| drawn.contains_key(r.station.as_str()))
-        .cloned()
-        .collect();
-    let risk = batch.risk(a.risk_limit, &draw_ids, &drawn_recounts)?;
-    let bounds: HashMap<&str, f64> = batch.error_bounds().collect();
-    let mut discrepancies = Vec::new();
-    for r in &recounts {
-        let k = audit.index[&r.station];
-        let reported = &audit.stations[k].votes;
-        if *reported == r.votes {
-            continue;
-        }
-        let o = batch.overstatement(r)?;
-        let u = bounds[r.station.as_str()];
-        let e = if o.counted_as > 0 { o.weighted } else { 0.0 };
-        discrepancies.push(Discrepancy {
-            station: r.station.clone(),
-            times_drawn: drawn.get(r.station.as_str()).map_or(0, Vec::len),
-            reported: choices
-                .iter()
-                .map(|c| c.to_string())
-                .zip(reported.iter().copied())
-                .collect(),
-            recounted: choices
-                .iter()
-                .map(|c| c.to_string())
-                .zip(r.votes.iter().copied())
-                .collect(),
-            overstatement_votes: o.counted_as,
-            overstatement: e,
-            error_bound: u,
-            taint: if e == 0.0 { 0.0 } else { e / u },
-        });
-    }
-    let stations = audit.stations.len() as u64;
-    let decision = if full_count {
-        // Every station was counted by hand: the hand count is the outcome, and it confirms
-        // the reported one only if every reported winner beats every reported loser.
-        let hand = batch.risk(a.risk_limit, &[], &recounts)?;
-        match hand.full_hand_count {
-            None if hand.confirmed => MacroDecision::Confirmed,
-            reason => MacroDecision::FullHandCount {
-                reason: format!(
-                    "{}; the hand count's winners are {}",
-                    reason.unwrap_or_else(|| "the hand count does not confirm the outcome".into()),
-                    hand_count_winners(audit, &recounts).join(", ")
-                ),
-            },
-        }
-    } else if risk.confirmed {
-        MacroDecision::Confirmed
-    } else if let Some(reason) = &risk.full_hand_count {
-        MacroDecision::FullHandCount {
-            reason: reason.clone(),
-        }
-    } else {
-        let further = batch.further_draws(a.risk_limit, risk.p_value)?;
-        match x.escalate_after {
-            Some(limit) if n_draws >= limit => MacroDecision::FullHandCount {
-                reason: format!(
-                    "{} draws have not confirmed the outcome (p-value {:.4} > {}), and the limit set \
-                     before the audit is {limit} draws",
-                    n_draws, risk.p_value, a.risk_limit
-                ),
-            },
-            _ if n_draws.saturating_add(further) >= stations => MacroDecision::FullHandCount {
-                reason: format!(
-                    "the p-value is {:.4} > {}; confirming would take {further} more draws, {} in all, \
-                     at least as many as the {stations} stations: counting them all is no more work",
-                    risk.p_value,
-                    a.risk_limit,
-                    n_draws + further
-                ),
-            },
-            _ => MacroDecision::Continue {
-                further_draws: further,
-                next_first: n_draws + 1,
-            },
-        }
-    };
-    let next = match &decision {
-        MacroDecision::Continue {
+    let next = match &report.decision {
+        BatchDecision::Continue {
             further_draws,
             next_first,
         } => Some(format!(
             "{} {}",
-            audit.command(a, "draw"),
-            source.next_draw(*next_first, *further_draws)
+            a.command("draw"),
+            next_draw(source, *next_first, *further_draws)
         )),
         _ => None,
     };
-    let report = MacroAssessment {
-        election: opened.provenance.clone(),
-        method: a.method,
-        risk_limit: a.risk_limit,
-        contest: audit.summary(),
-        seed: seed.to_string(),
-        audit: source.audit.clone(),
-        draws: n_draws,
-        stations_recounted: recounts.len() - not_drawn,
-        rows_not_drawn: not_drawn,
-        full_hand_count_done: full_count,
-        total_error_bound: risk.total_error_bound,
-        p_value: if full_count { 0.0 } else { risk.p_value },
-        findings: risk.findings,
-        discrepancies,
-        decision,
-        next,
-    };
     if a.json {
-        return review::print_json(&report);
+        return reviewing::print_json(&WithNext { report, next });
     }
+    let name = files.names();
     let mut o = String::new();
-    audit.header(&mut o, "Assessment", &opened.provenance);
-    source.audit_line(&mut o);
+    header(&mut o, audit, "Assessment", &opened.provenance);
+    audit_line(&mut o, source);
     outln!(
         o,
-        "Draws 1-{} from seed {seed}: {} distinct stations counted by hand ({name})",
+        "Draws 1-{} from seed {}: {} distinct stations counted by hand ({name})",
         n_draws,
+        report.seed,
         report.stations_recounted
     );
     if report.rows_not_drawn > 0 && !report.full_hand_count_done {
@@ -1703,7 +801,7 @@ fn assess_macro(
             );
         }
     }
-    if risk.confirmed && (report.findings.len() as u64) < n_draws {
+    if report.confirmed_early {
         outln!(
             o,
             "The p-value reached the risk limit at draw {}; later draws are not needed.",
@@ -1718,13 +816,13 @@ fn assess_macro(
         report.total_error_bound
     );
     match &report.decision {
-        MacroDecision::Confirmed => outln!(o, "Decision: CONFIRMED. The reported outcome stands."),
-        MacroDecision::Continue { further_draws, .. } => {
+        BatchDecision::Confirmed => outln!(o, "Decision: CONFIRMED. The reported outcome stands."),
+        BatchDecision::Continue { further_draws, .. } => {
             outln!(
                 o,
                 "Decision: CONTINUE. Draw {further_draws} more stations (enough if they find no further error):"
             );
-            if let Some(n) = &report.next {
+            if let Some(n) = &next {
                 outln!(o, "  {n}");
             }
             match &source.audit {
@@ -1739,132 +837,45 @@ fn assess_macro(
                 ),
             }
         }
-        MacroDecision::FullHandCount { reason } => {
+        BatchDecision::FullHandCount { reason } => {
             outln!(
                 o,
                 "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
             )
         }
     }
-    review::write_stdout(&o)
+    reviewing::write_stdout(&o)
 }
 
-/// The winners by the hand counts of every station: the `W` choices with most votes.
-fn hand_count_winners(audit: &Audit, recounts: &[StationRecount]) -> Vec<String> {
-    let c = &audit.contest;
-    let mut totals = vec![0u64; c.choices.len()];
-    for r in recounts {
-        for (t, v) in totals.iter_mut().zip(&r.votes) {
-            *t += v;
-        }
-    }
-    let mut order: Vec<usize> = (0..totals.len()).collect();
-    order.sort_by(|&a, &b| totals[b].cmp(&totals[a]));
-    order.truncate(c.num_winners);
-    order.iter().map(|&i| c.choices[i].clone()).collect()
-}
-
-fn assess_bravo(
+fn render_bravo(
     x: &AssessArgs,
-    opened: &Opened,
+    opened: &review::Review,
     audit: &Audit,
     source: &Drawn,
+    files: &Recounts,
+    report: &BravoAssessment,
 ) -> anyhow::Result<()> {
     let a = &x.audit;
-    let seed = source.seed.as_str();
-    let n_draws = source.draws;
-    let tickets = audit.draw_ballots(seed, 1, n_draws)?;
-    let mut times: HashMap<&str, u64> = HashMap::new();
-    for t in &tickets {
-        *times.entry(t.id.as_str()).or_default() += 1;
-    }
-    let mut seen = HashMap::new();
-    let mut marks = Vec::new();
-    for file in &x.recount {
-        read_ballots(file, audit, &times, n_draws, &mut seen, &mut marks)?;
-    }
-    if marks.len() < times.len() {
-        let mut missing: Vec<String> = times
-            .keys()
-            .filter(|b| !seen.contains_key(**b))
-            .map(|b| b.to_string())
-            .collect();
-        missing.sort();
-        bail!(
-            "{}: no row for {} of the {} ballots drawn in draws 1-{}: {}",
-            files_text(&x.recount),
-            missing.len(),
-            times.len(),
-            n_draws,
-            list(&missing, 8)
-        );
-    }
-    let c = &audit.contest;
-    let mut votes = vec![0u64; c.choices.len()];
-    let mut no_vote = 0;
-    for (ballot, choice) in &marks {
-        let n = times[ballot.as_str()];
-        match choice {
-            Some(i) => votes[*i] += n,
-            None => no_vote += n,
-        }
-    }
-    let sample = PollingSample {
-        ballots_drawn: n_draws,
-        votes: votes.clone(),
-    };
-    let assessed = bravo::assess(c, a.risk_limit, &sample, x.escalate_after)?;
-    let next = match &assessed.decision {
-        bravo::Decision::Continue { next_round } => {
-            let q90 = next_round
-                .quantiles
-                .iter()
-                .find(|q| q.probability == 0.9)
-                .map_or(next_round.asn, |q| q.ballots);
-            Some(format!(
-                "{} {}",
-                audit.command(a, "draw"),
-                source.next_draw(n_draws + 1, q90)
-            ))
-        }
-        _ => None,
-    };
-    let report = BravoAssessment {
-        election: opened.provenance.clone(),
-        method: a.method,
-        risk_limit: a.risk_limit,
-        contest: audit.summary(),
-        seed: seed.to_string(),
-        audit: source.audit.clone(),
-        draws: n_draws,
-        distinct_ballots: times.len(),
-        sample: c
-            .choices
-            .iter()
-            .zip(&votes)
-            .map(|(ch, n)| ChoiceCount {
-                choice: ch.clone(),
-                ballots: *n,
-            })
-            .collect(),
-        no_vote,
-        pairs: assessed.pairs,
-        risk: assessed.risk,
-        decision: assessed.decision,
-        next,
-    };
+    let next = report.next_round.map(|q90| {
+        format!(
+            "{} {}",
+            a.command("draw"),
+            next_draw(source, source.draws + 1, q90)
+        )
+    });
     if a.json {
-        return review::print_json(&report);
+        return reviewing::print_json(&WithNext { report, next });
     }
     let mut o = String::new();
-    audit.header(&mut o, "Assessment", &opened.provenance);
-    source.audit_line(&mut o);
+    header(&mut o, audit, "Assessment", &opened.provenance);
+    audit_line(&mut o, source);
     outln!(
         o,
-        "Draws 1-{} from seed {seed}: {} distinct ballots examined ({})",
-        n_draws,
+        "Draws 1-{} from seed {}: {} distinct ballots examined ({})",
+        source.draws,
+        report.seed,
         report.distinct_ballots,
-        files_text(&x.recount)
+        files.names()
     );
     let shown: Vec<String> = report
         .sample
@@ -1911,7 +922,7 @@ fn assess_bravo(
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            if let Some(n) = &report.next {
+            if let Some(n) = &next {
                 outln!(o, "  {n}");
             }
         }
@@ -1922,156 +933,5 @@ fn assess_bravo(
             )
         }
     }
-    review::write_stdout(&o)
-}
-
-/// "a.csv" or "a.csv, b.csv".
-fn files_text(files: &[PathBuf]) -> String {
-    files
-        .iter()
-        .map(|f| f.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Reads a BRAVO recount file into `out`: (ballot id, the choice marked (index) or None for no
-/// vote). `seen` holds where each ballot was first given, across files.
-fn read_ballots(
-    path: &Path,
-    audit: &Audit,
-    times: &HashMap<&str, u64>,
-    draws: u64,
-    seen: &mut HashMap<String, (String, Option<usize>)>,
-    out: &mut Vec<(String, Option<usize>)>,
-) -> anyhow::Result<()> {
-    let name = path.display().to_string();
-    let input = interchange::open_data(path)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-    let mut records = reader.records();
-    let header = match records.next() {
-        None => bail!("{name}: the file is empty; a bravo recount has the header ballot,choice"),
-        Some(Err(e)) => bail!("{name}:1: the header cannot be read: {e}"),
-        Some(Ok(h)) => h,
-    };
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_lowercase())
-        .collect();
-    let column = |wanted: &str| -> anyhow::Result<usize> {
-        let found: Vec<usize> = (0..names.len()).filter(|&i| names[i] == wanted).collect();
-        match found.as_slice() {
-            [i] => Ok(*i),
-            [] => bail!(
-                "{name}:1: the header has no {wanted:?} column; a bravo recount has the header \
-                 ballot,choice (other columns are ignored)"
-            ),
-            _ => bail!("{name}:1: the header has {wanted:?} more than once"),
-        }
-    };
-    let (bc, cc) = (column("ballot")?, column("choice")?);
-    let contest = &audit.scope.contest;
-    let ballots_at: HashMap<&str, u64> = audit
-        .stations
-        .iter()
-        .map(|s| (s.station.as_str(), s.ballots_cast))
-        .collect();
-    for record in records {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                bail!("{name}:{line}: {e}");
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let cell = |i: usize| -> anyhow::Result<&str> {
-            record.get(i).map(str::trim).with_context(|| {
-                format!(
-                    "{name}:{line}: the row has {} fields; the header has {}",
-                    record.len(),
-                    names.len()
-                )
-            })
-        };
-        let ballot = cell(bc)?;
-        let at = |col: usize| format!("{name}:{line}: column {col} ({:?})", names[col]);
-        let Some((station, number)) = split_ballot(ballot) else {
-            bail!(
-                "{}: {ballot:?} is not a ballot id; ids are STATION:N as `rla draw` prints them",
-                at(bc)
-            );
-        };
-        match ballots_at.get(station) {
-            None => bail!(
-                "{}: ballot {ballot:?}: {station:?} is not a station of this audit",
-                at(bc)
-            ),
-            Some(&b) if number > b => bail!(
-                "{}: there is no ballot {ballot:?}: station {station} has {b} ballots on its official form",
-                at(bc)
-            ),
-            _ => {}
-        }
-        if !times.contains_key(ballot) {
-            bail!(
-                "{}: ballot {ballot:?} was not drawn in draws 1-{draws} (is --draws right?)",
-                at(bc)
-            );
-        }
-        let mark = cell(cc)?;
-        let lower = mark.to_lowercase();
-        let choice = if ["", "blank", "invalid", "spoiled", "none", "no vote", "-"]
-            .contains(&lower.as_str())
-        {
-            None
-        } else {
-            match contest
-                .choices
-                .iter()
-                .position(|c| c.id.to_lowercase() == lower || c.name.trim().to_lowercase() == lower)
-            {
-                Some(i) => Some(i),
-                None => bail!(
-                    "{}: {mark:?} is not a choice of contest {} (its choices are {}); write blank or \
-                     invalid for a ballot with no vote for any of them",
-                    at(cc),
-                    contest.id,
-                    review::choice_list(contest)
-                ),
-            }
-        };
-        if let Some((earlier, marked)) = seen.get(ballot) {
-            if *marked == choice {
-                continue; // the same ballot again: drawn in two rounds
-            }
-            bail!(
-                "{}: ballot {ballot:?} is marked differently at {earlier}; list a ballot once, however often it was drawn",
-                at(cc)
-            );
-        }
-        seen.insert(ballot.to_string(), (format!("{name}:{line}"), choice));
-        out.push((ballot.to_string(), choice));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ballot_ids_split_at_the_last_colon() {
-        assert_eq!(split_ballot("010101-001:17"), Some(("010101-001", 17)));
-        assert_eq!(split_ballot("a:b:3"), Some(("a:b", 3)));
-        assert_eq!(split_ballot("x:03"), None);
-        assert_eq!(split_ballot("x:"), None);
-        assert_eq!(split_ballot("x"), None);
-        assert_eq!(split_ballot("x:1e3"), None);
-    }
+    reviewing::write_stdout(&o)
 }

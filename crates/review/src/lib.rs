@@ -1,0 +1,33 @@
+//! Every review of a recorded election, as a library: open the election (its directory, a
+//! replay of its published log, or a kept state database), then run a risk-limiting audit, a
+//! parallel vote tabulation, the checks of a public-seed audit in the log, or the forensics of
+//! its station results. Each review returns a report value (serde-serialisable), which the
+//! command line renders as text or JSON, and which the server and the HTML report reuse.
+//!
+//! The crate only reads: nothing here writes to an election's log except
+//! [`audit::Recorder`], which submits an audit's sample through the one intake path. It never
+//! knows the command line, HTTP or the terminal: options, transports and progress bars are
+//! the caller's.
+//!
+//! - [`election`]: [`Review`], an election opened for review, and its [`Provenance`].
+//! - [`scope`]: one contest's stations and result forms in an area.
+//! - [`seed`]: audit seeds and their commitments.
+//! - [`stations`]: station-level CSV files (recounts, observer reports) read by `interchange`.
+//! - [`rla`]: risk-limiting audits (MACRO, BRAVO, ballot comparison): plan, draw, assess.
+//! - [`pvt`]: parallel vote tabulation: plan, draw, estimate.
+//! - [`audit`]: public-seed audits in the log: the revealed seed, redrawing and checking.
+//! - [`forensics`]: station-level forensics over a file or the recorded election.
+
+pub mod audit;
+pub mod election;
+mod error;
+pub mod forensics;
+pub mod pvt;
+pub mod rla;
+pub mod scope;
+pub mod seed;
+pub mod stations;
+mod text;
+
+pub use election::{Provenance, Review};
+pub use error::{Error, Param, Result};
