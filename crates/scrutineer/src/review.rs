@@ -25,8 +25,8 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
-fn lift<T>(r: Result<T, String>) -> anyhow::Result<T> {
-    r.map_err(anyhow::Error::msg)
+fn lift<T, E: std::fmt::Display>(r: Result<T, E>) -> anyhow::Result<T> {
+    r.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 // ---------------------------------------------------------------- the election
@@ -154,15 +154,7 @@ fn open_state_db(db: &Path) -> anyhow::Result<Opened> {
     }
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .with_context(|| format!("opening {}", db.display()))?;
-    let has_state: bool = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('election', 'result_form', 'station')",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map(|n| n == 3)
-        .unwrap_or(false);
-    if !has_state {
+    if !ledger::report::is_state(&conn) {
         bail!(
             "{} is not an election state database (made by `scrutineer replay --state-db`)",
             db.display()
