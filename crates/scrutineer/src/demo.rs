@@ -293,7 +293,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     step(7, "Each party's witness cosigns; the commission publishes");
     let mut log_key = log_dir.key(election.log())?;
-    let note = election.log_mut().sign_checkpoint(&log_key)?;
+    let note = election.sign_checkpoint(&log_key)?;
     let servers = Servers::new()?;
     let mut urls = Vec::new();
     for (key, name) in [(&k.witness_cpp, "cpp"), (&k.witness_cnrp, "cnrp")] {
@@ -313,7 +313,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (k.witness_cpp.vkey(), &transports[0]),
         (k.witness_cnrp.vkey(), &transports[1]),
     ];
-    let (cosigned, results) = witness_checkpoint(election.log_mut(), &note, &witnesses)?;
+    let (cosigned, results) = election.witness_checkpoint(&note, &witnesses)?;
     if let Some(Err(err)) = results.iter().find(|r| r.is_err()) {
         bail!("a witness did not cosign: {err}");
     }

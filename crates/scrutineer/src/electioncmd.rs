@@ -635,7 +635,7 @@ pub struct PublishArgs {
 pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
     let (log_dir, mut election) = open(&a.dir)?;
     let key = log_dir.key(election.log())?;
-    let note = crate::logcmd::current_checkpoint(&log_dir, election.log_mut())?;
+    let note = election.sign_checkpoint(&key)?;
     let bar = progress::bar(0, "publishing tiles");
     let published = tlog::publish::publish(election.log(), &note, &a.out, &mut |done, total| {
         bar.set_length(total as u64);
