@@ -185,7 +185,7 @@ pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
     record(&e, &mut election)?;
     let build = start.elapsed();
     let start = Instant::now();
-    let checkpoint = election.log_mut().sign_checkpoint(&e.keys.log)?;
+    let checkpoint = election.sign_checkpoint(&e.keys.log)?;
     tlog::publish::publish(election.log(), &checkpoint, &published, &mut |_, _| {})?;
     let entries = election.log().size();
     let digest = election.digest()?;

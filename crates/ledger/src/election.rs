@@ -362,8 +362,20 @@ impl Election {
         &self.log
     }
 
-    pub fn log_mut(&mut self) -> &mut Log<SqliteStorage> {
-        &mut self.log
+    /// Signs a checkpoint of the log as it stands with the log's key and stores it; when one of
+    /// this size is already stored (perhaps cosigned), returns that one instead.
+    pub fn sign_checkpoint(&mut self, key: &tlog::PrivateKey) -> Result<Vec<u8>, LogError> {
+        self.log.sign_checkpoint(key)
+    }
+
+    /// Asks each witness to cosign `note` (a checkpoint of this log) and stores the checkpoint
+    /// with every cosignature gathered; returns it and each witness's outcome, in order.
+    pub fn witness_checkpoint(
+        &mut self,
+        note: &[u8],
+        witnesses: &[(tlog::Vkey, &dyn tlog::witness::WitnessTransport)],
+    ) -> Result<tlog::witness::Witnessed, tlog::witness::CosignError> {
+        tlog::witness::witness_checkpoint(&mut self.log, note, witnesses)
     }
 
     /// The state tables, for reading.

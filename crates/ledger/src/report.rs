@@ -48,12 +48,49 @@ pub struct Pending {
     pub staged: u64,
 }
 
-fn q<T>(r: rusqlite::Result<T>) -> Result<T, String> {
-    r.map_err(|e| e.to_string())
+/// Why a question about the state could not be answered. The text is what the state store or
+/// the stored JSON said, or what is wrong with the question.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The state database failed (a missing table, a locked file, a corrupt page).
+    #[error("{0}")]
+    Sql(rusqlite::Error),
+    /// A value stored as JSON in the state does not parse.
+    #[error("{0}")]
+    Json(serde_json::Error),
+    #[error("{prefix:?}: give at least 8 digits of the proposal id")]
+    ProposalPrefixTooShort { prefix: String },
+    #[error("no proposal starts with {prefix}")]
+    NoSuchProposal { prefix: String },
+    #[error("{prefix} matches more than one proposal; give more digits")]
+    AmbiguousProposal { prefix: String },
+    #[error("area {code:?} has level {level}, which is not a level")]
+    NoSuchLevel { code: String, level: i64 },
+    #[error("{0}")]
+    Round(std::num::TryFromIntError),
+    #[error("the election's bulk threshold: {0}")]
+    BulkThreshold(std::num::ParseIntError),
+}
+
+// Not `#[from]`: the inner error is the whole message, not a cause to print after it.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::Sql(e)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Error {
+        Error::Json(e)
+    }
+}
+
+fn q<T>(r: rusqlite::Result<T>) -> Result<T, Error> {
+    r.map_err(Error::Sql)
 }
 
 /// The election's name.
-pub fn election_name(conn: &Connection) -> Result<String, String> {
+pub fn election_name(conn: &Connection) -> Result<String, Error> {
     q(conn
         .query_row("SELECT value FROM election WHERE key = 'name'", [], |r| {
             r.get(0)
@@ -63,7 +100,7 @@ pub fn election_name(conn: &Connection) -> Result<String, String> {
 }
 
 /// Registered voters by top-level area.
-pub fn roll_by_area(conn: &Connection) -> Result<Vec<AreaRoll>, String> {
+pub fn roll_by_area(conn: &Connection) -> Result<Vec<AreaRoll>, Error> {
     let mut stmt = q(conn.prepare(
         "SELECT a.code, a.name,
             (SELECT count(*) FROM station s WHERE s.top = a.code AND s.proposal IS NULL),
@@ -85,7 +122,7 @@ pub fn roll_by_area(conn: &Connection) -> Result<Vec<AreaRoll>, String> {
 }
 
 /// Result totals per contest and source: nationally, and per constituency when `by_area`.
-pub fn totals(conn: &Connection, by_area: bool) -> Result<Vec<Totals>, String> {
+pub fn totals(conn: &Connection, by_area: bool) -> Result<Vec<Totals>, Error> {
     let group = if by_area { "s.top" } else { "NULL" };
     let mut stmt = q(conn.prepare(&format!(
         "SELECT f.contest, f.source, {group}, count(*), sum(f.valid), sum(f.invalid)
@@ -131,17 +168,17 @@ pub fn totals(conn: &Connection, by_area: bool) -> Result<Vec<Totals>, String> {
 }
 
 /// The contests of the election.
-pub fn contests(conn: &Connection) -> Result<Vec<Contest>, String> {
+pub fn contests(conn: &Connection) -> Result<Vec<Contest>, Error> {
     let mut stmt = q(conn.prepare("SELECT body FROM contest ORDER BY id"))?;
     let bodies: Vec<String> = q(q(stmt.query_map([], |r| r.get(0)))?.collect())?;
     bodies
         .iter()
-        .map(|b| serde_json::from_str(b).map_err(|e| e.to_string()))
+        .map(|b| serde_json::from_str(b).map_err(Error::from))
         .collect()
 }
 
 /// Proposals awaiting decision, oldest first.
-pub fn pending(conn: &Connection) -> Result<Vec<Pending>, String> {
+pub fn pending(conn: &Connection) -> Result<Vec<Pending>, Error> {
     let mut stmt = q(conn.prepare(
         "SELECT id, idx, author, action, body FROM proposal WHERE status = 'pending' ORDER BY idx",
     ))?;
@@ -151,7 +188,7 @@ pub fn pending(conn: &Connection) -> Result<Vec<Pending>, String> {
     .collect())?;
     let mut out = Vec::new();
     for (id, index, author, action, body) in rows {
-        let p: Proposal = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+        let p: Proposal = serde_json::from_str(&body).map_err(Error::from)?;
         let mut stmt = q(conn.prepare(
             "SELECT d.member, d.verdict, s.party FROM decision d JOIN signer s ON s.name = d.member
              WHERE d.proposal = ?1 ORDER BY d.idx",
@@ -189,7 +226,7 @@ pub fn pending(conn: &Connection) -> Result<Vec<Pending>, String> {
     Ok(out)
 }
 
-fn staged(conn: &Connection, proposal: &str) -> Result<u64, String> {
+fn staged(conn: &Connection, proposal: &str) -> Result<u64, Error> {
     let mut n = 0;
     for table in ["area", "station", "voter", "result_form", "signer"] {
         n += q(conn.query_row(
@@ -202,11 +239,11 @@ fn staged(conn: &Connection, proposal: &str) -> Result<u64, String> {
 }
 
 /// Finds the proposal whose id starts with `prefix` (at least 8 hex digits).
-pub fn find_proposal(conn: &Connection, prefix: &str) -> Result<String, String> {
+pub fn find_proposal(conn: &Connection, prefix: &str) -> Result<String, Error> {
     if prefix.len() < 8 {
-        return Err(format!(
-            "{prefix:?}: give at least 8 digits of the proposal id"
-        ));
+        return Err(Error::ProposalPrefixTooShort {
+            prefix: prefix.to_string(),
+        });
     }
     let mut stmt =
         q(conn.prepare("SELECT id FROM proposal WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 2"))?;
@@ -214,28 +251,30 @@ pub fn find_proposal(conn: &Connection, prefix: &str) -> Result<String, String> 
     let ids: Vec<String> = q(q(stmt.query_map(params![prefix, hi], |r| r.get(0)))?.collect())?;
     match ids.as_slice() {
         [one] => Ok(one.clone()),
-        [] => Err(format!("no proposal starts with {prefix}")),
-        _ => Err(format!(
-            "{prefix} matches more than one proposal; give more digits"
-        )),
+        [] => Err(Error::NoSuchProposal {
+            prefix: prefix.to_string(),
+        }),
+        _ => Err(Error::AmbiguousProposal {
+            prefix: prefix.to_string(),
+        }),
     }
 }
 
 /// The current approval rule as JSON text.
-pub fn rule(conn: &Connection) -> Result<crate::event::Rule, String> {
+pub fn rule(conn: &Connection) -> Result<crate::event::Rule, Error> {
     let text: String = q(conn.query_row(
         "SELECT value FROM election WHERE key = 'rule'",
         [],
         |r| r.get(0),
     ))?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    serde_json::from_str(&text).map_err(Error::from)
 }
 
 /// A commission member: key name, person, party, and whether the key is revoked.
 pub type MemberRow = (String, Option<String>, Option<String>, bool);
 
 /// Commission members.
-pub fn members(conn: &Connection) -> Result<Vec<MemberRow>, String> {
+pub fn members(conn: &Connection) -> Result<Vec<MemberRow>, Error> {
     let mut stmt = q(conn.prepare(
         "SELECT name, person, party, revoked_at IS NOT NULL FROM signer
          WHERE role = 'commission_member' AND proposal IS NULL ORDER BY name",
@@ -246,7 +285,7 @@ pub fn members(conn: &Connection) -> Result<Vec<MemberRow>, String> {
 // ----- results, for export -----
 
 /// The election's log origin.
-pub fn origin(conn: &Connection) -> Result<String, String> {
+pub fn origin(conn: &Connection) -> Result<String, Error> {
     q(conn
         .query_row("SELECT value FROM election WHERE key = 'origin'", [], |r| {
             r.get(0)
@@ -256,17 +295,17 @@ pub fn origin(conn: &Connection) -> Result<String, String> {
 }
 
 /// The area levels, from the top down.
-pub fn levels(conn: &Connection) -> Result<Vec<String>, String> {
+pub fn levels(conn: &Connection) -> Result<Vec<String>, Error> {
     let text: String = q(conn.query_row(
         "SELECT value FROM election WHERE key = 'levels'",
         [],
         |r| r.get(0),
     ))?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    serde_json::from_str(&text).map_err(Error::from)
 }
 
 /// The election's parties.
-pub fn parties(conn: &Connection) -> Result<Vec<Party>, String> {
+pub fn parties(conn: &Connection) -> Result<Vec<Party>, Error> {
     let mut stmt = q(conn.prepare("SELECT id, name FROM party ORDER BY id"))?;
     q(q(stmt.query_map([], |r| {
         Ok(Party {
@@ -278,7 +317,7 @@ pub fn parties(conn: &Connection) -> Result<Vec<Party>, String> {
 }
 
 /// Areas in effect, by code, with their level's name.
-pub fn areas(conn: &Connection) -> Result<Vec<Area>, String> {
+pub fn areas(conn: &Connection) -> Result<Vec<Area>, Error> {
     let levels = levels(conn)?;
     let mut stmt = q(conn.prepare(
         "SELECT code, name, level, parent FROM area WHERE proposal IS NULL ORDER BY code",
@@ -290,7 +329,10 @@ pub fn areas(conn: &Connection) -> Result<Vec<Area>, String> {
             let level = usize::try_from(level)
                 .ok()
                 .and_then(|l| levels.get(l))
-                .ok_or_else(|| format!("area {code:?} has level {level}, which is not a level"))?;
+                .ok_or_else(|| Error::NoSuchLevel {
+                    code: code.clone(),
+                    level,
+                })?;
             Ok(Area {
                 code,
                 level: level.clone(),
@@ -302,7 +344,7 @@ pub fn areas(conn: &Connection) -> Result<Vec<Area>, String> {
 }
 
 /// Stations in effect, by code.
-pub fn stations(conn: &Connection) -> Result<Vec<Station>, String> {
+pub fn stations(conn: &Connection) -> Result<Vec<Station>, Error> {
     let mut stmt = q(conn.prepare(
         "SELECT code, name, area, registered FROM station WHERE proposal IS NULL ORDER BY code",
     ))?;
@@ -318,7 +360,7 @@ pub fn stations(conn: &Connection) -> Result<Vec<Station>, String> {
 }
 
 /// Result forms in effect (at stations in effect), by station, contest and source.
-pub fn result_forms(conn: &Connection) -> Result<Vec<ResultForm>, String> {
+pub fn result_forms(conn: &Connection) -> Result<Vec<ResultForm>, Error> {
     let mut stmt = q(conn.prepare(
         "SELECT f.station, f.contest, f.source, f.registered, f.ballots_received, f.ballots_issued,
             f.spoiled, f.unused, f.valid, f.invalid, f.photos
@@ -382,7 +424,7 @@ pub fn result_forms(conn: &Connection) -> Result<Vec<ResultForm>, String> {
 }
 
 /// Certified (contest, area) pairs.
-pub fn certifications(conn: &Connection) -> Result<Vec<(String, String)>, String> {
+pub fn certifications(conn: &Connection) -> Result<Vec<(String, String)>, Error> {
     let mut stmt =
         q(conn.prepare("SELECT contest, area FROM certification ORDER BY contest, area"))?;
     q(q(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))))?.collect())
@@ -421,7 +463,7 @@ pub struct AuditRound {
 }
 
 /// Every audit, in the order committed.
-pub fn audits(conn: &Connection) -> Result<Vec<AuditRecord>, String> {
+pub fn audits(conn: &Connection) -> Result<Vec<AuditRecord>, Error> {
     let mut stmt = q(conn.prepare("SELECT id FROM audit ORDER BY committed_at"))?;
     let ids: Vec<String> = q(q(stmt.query_map([], |r| r.get(0)))?.collect())?;
     let mut out = Vec::with_capacity(ids.len());
@@ -432,7 +474,7 @@ pub fn audits(conn: &Connection) -> Result<Vec<AuditRecord>, String> {
 }
 
 /// The audit `id`, or None when no such audit was committed.
-pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String> {
+pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, Error> {
     type Row = (
         String,
         String,
@@ -467,7 +509,7 @@ pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String>
         return Ok(None);
     };
     let draw = match draw {
-        Some(text) => Some(serde_json::from_str(&text).map_err(|e| e.to_string())?),
+        Some(text) => Some(serde_json::from_str(&text)?),
         None => None,
     };
     let mut stmt = q(
@@ -479,12 +521,12 @@ pub fn audit(conn: &Connection, id: &str) -> Result<Option<AuditRecord>, String>
         .into_iter()
         .map(|(round, index, draws)| {
             Ok(AuditRound {
-                round: u32::try_from(round).map_err(|e| e.to_string())?,
+                round: u32::try_from(round).map_err(Error::Round)?,
                 index: index as u64,
-                draws: serde_json::from_str(&draws).map_err(|e| e.to_string())?,
+                draws: serde_json::from_str(&draws).map_err(Error::from)?,
             })
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, Error>>()?;
     Ok(Some(AuditRecord {
         id: id.to_string(),
         author,
@@ -506,7 +548,7 @@ pub fn forms_recorded_after(
     contest: &str,
     source: &str,
     index: u64,
-) -> Result<u64, String> {
+) -> Result<u64, Error> {
     // A batch's entries follow its manifest (or its proposal) at idx + 1 ..= idx + count.
     q(conn.query_row(
         "SELECT count(*) FROM result_form f
@@ -518,4 +560,135 @@ pub fn forms_recorded_after(
         |r| r.get::<_, i64>(0),
     ))
     .map(|n| n as u64)
+}
+
+// ----- questions the command line asks -----
+
+/// Whether `conn` holds an election's state (made by intake or replay), not some other database.
+pub fn is_state(conn: &Connection) -> bool {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('election', 'result_form', 'station')",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n == 3)
+    .unwrap_or(false)
+}
+
+/// How many entries a batch must reach before the commission must approve it.
+pub fn bulk_threshold(conn: &Connection) -> Result<u64, Error> {
+    let text: String = q(conn.query_row(
+        "SELECT value FROM election WHERE key = 'bulk_threshold'",
+        [],
+        |r| r.get(0),
+    ))?;
+    text.parse().map_err(Error::BulkThreshold)
+}
+
+/// Where an area sits, whether in effect or staged by a pending proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaPlace {
+    /// Index into the election's levels, from the top down.
+    pub level: i64,
+    pub parent: Option<String>,
+    /// The pending proposal that staged it, or None when it is in effect.
+    pub proposal: Option<String>,
+}
+
+/// The area `code`, in effect or staged, or None when the election has no such area.
+pub fn area_place(conn: &Connection, code: &str) -> Result<Option<AreaPlace>, Error> {
+    // Cached: an import asks this once for every area of every row.
+    let mut stmt =
+        q(conn.prepare_cached("SELECT level, parent, proposal FROM area WHERE code = ?1"))?;
+    q(stmt
+        .query_row([code], |r| {
+            Ok(AreaPlace {
+                level: r.get(0)?,
+                parent: r.get(1)?,
+                proposal: r.get(2)?,
+            })
+        })
+        .optional())
+}
+
+/// An enrolled key as the election knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolled {
+    /// The role, as the event spells it (`party_agent`, `observer`, `polling_official`, …).
+    pub role: String,
+    pub party: Option<String>,
+    pub organisation: Option<String>,
+}
+
+/// The key `name`, or None when it is not enrolled (in effect or staged).
+pub fn enrolled(conn: &Connection, name: &str) -> Result<Option<Enrolled>, Error> {
+    q(conn
+        .query_row(
+            "SELECT role, party, organisation FROM signer WHERE name = ?1",
+            [name],
+            |r| {
+                Ok(Enrolled {
+                    role: r.get(0)?,
+                    party: r.get(1)?,
+                    organisation: r.get(2)?,
+                })
+            },
+        )
+        .optional())
+}
+
+/// The certification of `area` in `contest` as its official forms in effect add up now: the
+/// forms of every station in the area or below it.
+pub fn certification(
+    conn: &Connection,
+    contest: &str,
+    area: &str,
+) -> Result<crate::event::Certify, Error> {
+    let (valid, invalid): (i64, i64) = q(conn.query_row(
+        "WITH RECURSIVE under(code) AS (
+            SELECT ?1 UNION ALL SELECT a.code FROM area a JOIN under u ON a.parent = u.code)
+         SELECT coalesce(sum(f.valid), 0), coalesce(sum(f.invalid), 0)
+         FROM station s JOIN result_form f ON f.station = s.code
+         WHERE s.area IN under AND s.proposal IS NULL AND f.contest = ?2
+           AND f.source = 'official' AND f.proposal IS NULL",
+        params![area, contest],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    ))?;
+    let mut stmt = q(conn.prepare(
+        "WITH RECURSIVE under(code) AS (
+            SELECT ?1 UNION ALL SELECT a.code FROM area a JOIN under u ON a.parent = u.code)
+         SELECT v.choice, sum(v.votes) FROM station s
+         JOIN result_form f ON f.station = s.code
+         JOIN result_vote v ON v.station = f.station AND v.contest = f.contest AND v.source = f.source
+         WHERE s.area IN under AND s.proposal IS NULL AND f.contest = ?2
+           AND f.source = 'official' AND f.proposal IS NULL
+         GROUP BY v.choice",
+    ))?;
+    let totals: BTreeMap<String, u64> = q(q(stmt.query_map(params![area, contest], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    }))?
+    .collect())?;
+    Ok(crate::event::Certify {
+        area: area.to_string(),
+        contest: contest.to_string(),
+        invalid: invalid as u64,
+        totals,
+        valid: valid as u64,
+    })
+}
+
+/// Stations where a form of `source` and a form of `other` give a choice different votes, in
+/// any contest, by code.
+pub fn stations_where_sources_differ(
+    conn: &Connection,
+    source: &str,
+    other: &str,
+) -> Result<Vec<String>, Error> {
+    let mut stmt = q(conn.prepare(
+        "SELECT o.station FROM result_vote o JOIN result_vote c
+           ON c.station = o.station AND c.contest = o.contest AND c.choice = o.choice
+         WHERE o.source = ?1 AND c.source = ?2 AND o.votes != c.votes
+         GROUP BY o.station ORDER BY o.station",
+    ))?;
+    q(q(stmt.query_map(params![source, other], |r| r.get(0)))?.collect())
 }

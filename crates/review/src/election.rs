@@ -76,8 +76,10 @@ impl Review {
         };
         let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| Error::Refused(format!("{}: {e}", db.display())))?;
-        let name = ledger::report::election_name(&conn).map_err(|_| not_state())?;
-        ledger::report::contests(&conn).map_err(|_| not_state())?;
+        if !ledger::report::is_state(&conn) {
+            return Err(not_state());
+        }
+        let name = state(ledger::report::election_name(&conn))?;
         let provenance = Provenance {
             name,
             origin: state(ledger::report::origin(&conn))?,

@@ -293,7 +293,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     step(7, "Each party's witness cosigns; the commission publishes");
     let mut log_key = log_dir.key(election.log())?;
-    let note = election.log_mut().sign_checkpoint(&log_key)?;
+    let note = election.sign_checkpoint(&log_key)?;
     let servers = Servers::new()?;
     let mut urls = Vec::new();
     for (key, name) in [(&k.witness_cpp, "cpp"), (&k.witness_cnrp, "cnrp")] {
@@ -313,7 +313,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (k.witness_cpp.vkey(), &transports[0]),
         (k.witness_cnrp.vkey(), &transports[1]),
     ];
-    let (cosigned, results) = witness_checkpoint(election.log_mut(), &note, &witnesses)?;
+    let (cosigned, results) = election.witness_checkpoint(&note, &witnesses)?;
     if let Some(Err(err)) = results.iter().find(|r| r.is_err()) {
         bail!("a witness did not cosign: {err}");
     }
@@ -377,14 +377,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     );
     let conn = &replayed.state;
-    let roll = ledger::report::roll_by_area(conn).map_err(anyhow::Error::msg)?;
+    let roll = ledger::report::roll_by_area(conn)?;
     let on_roll: u64 = roll.iter().map(|r| r.voters).sum();
     println!(
         "   {} voters on the roll in {} constituencies",
         group(on_roll),
         roll.len()
     );
-    let mut totals = ledger::report::totals(conn, false).map_err(anyhow::Error::msg)?;
+    let mut totals = ledger::report::totals(conn, false)?;
     totals.sort_by_key(|t| (t.source != "official", t.source.clone()));
     for t in &totals {
         let cast = t.valid + t.invalid;
@@ -397,8 +397,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             group(cast)
         );
     }
-    let by_area = ledger::report::totals(conn, true).map_err(anyhow::Error::msg)?;
-    let contests = ledger::report::contests(conn).map_err(anyhow::Error::msg)?;
+    let by_area = ledger::report::totals(conn, true)?;
+    let contests = ledger::report::contests(conn)?;
     for table in electioncmd::seats(&contests, &by_area)? {
         let split: Vec<String> = table
             .seats
@@ -411,16 +411,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             split.join(", ")
         );
     }
-    let differ: Vec<String> = {
-        let mut stmt = conn.prepare(
-            "SELECT o.station FROM result_vote o JOIN result_vote c
-               ON c.station = o.station AND c.contest = o.contest AND c.choice = o.choice
-             WHERE o.source = 'official' AND c.source = 'observer:COMFREL' AND o.votes != c.votes
-             GROUP BY o.station ORDER BY o.station",
-        )?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
+    let differ =
+        ledger::report::stations_where_sources_differ(conn, "official", "observer:COMFREL")?;
     println!(
         "   the official form differs from the observers' copy at {} stations ({}…): a recount is called for there",
         differ.len(),

@@ -60,10 +60,6 @@ pub fn report_applied(applied: &[Applied], first: u64) {
     }
 }
 
-fn lift<T>(r: Result<T, String>) -> anyhow::Result<T> {
-    r.map_err(anyhow::Error::msg)
-}
-
 // ---------------------------------------------------------------- init
 
 /// Start an election: make its log and record the genesis, signed by every founding member.
@@ -459,9 +455,9 @@ pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
             name,
             parent,
         }),
-        ProposedAction::Certify { contest, area } => {
-            certification(election.conn(), &contest, &area)?
-        }
+        ProposedAction::Certify { contest, area } => Action::Certify(
+            ledger::report::certification(election.conn(), &contest, &area)?,
+        ),
     };
     let entry = Entry::signed(
         Event::Proposal(Proposal {
@@ -474,42 +470,6 @@ pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
     let receipt = election.submit(&[entry.to_bytes()]).map_err(explain)?;
     report_applied(&receipt.applied, receipt.first);
     Ok(())
-}
-
-/// The certification of an area as its official forms add up now.
-fn certification(conn: &rusqlite::Connection, contest: &str, area: &str) -> anyhow::Result<Action> {
-    let (valid, invalid): (i64, i64) = conn.query_row(
-        "WITH RECURSIVE under(code) AS (
-            SELECT ?1 UNION ALL SELECT a.code FROM area a JOIN under u ON a.parent = u.code)
-         SELECT coalesce(sum(f.valid), 0), coalesce(sum(f.invalid), 0)
-         FROM station s JOIN result_form f ON f.station = s.code
-         WHERE s.area IN under AND s.proposal IS NULL AND f.contest = ?2
-           AND f.source = 'official' AND f.proposal IS NULL",
-        rusqlite::params![area, contest],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let mut stmt = conn.prepare(
-        "WITH RECURSIVE under(code) AS (
-            SELECT ?1 UNION ALL SELECT a.code FROM area a JOIN under u ON a.parent = u.code)
-         SELECT v.choice, sum(v.votes) FROM station s
-         JOIN result_form f ON f.station = s.code
-         JOIN result_vote v ON v.station = f.station AND v.contest = f.contest AND v.source = f.source
-         WHERE s.area IN under AND s.proposal IS NULL AND f.contest = ?2
-           AND f.source = 'official' AND f.proposal IS NULL
-         GROUP BY v.choice",
-    )?;
-    let totals: BTreeMap<String, u64> = stmt
-        .query_map(rusqlite::params![area, contest], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(Action::Certify(Certify {
-        area: area.to_string(),
-        contest: contest.to_string(),
-        invalid: invalid as u64,
-        totals,
-        valid: valid as u64,
-    }))
 }
 
 /// Approve a pending proposal as a commission member.
@@ -542,8 +502,7 @@ pub struct RejectArgs {
 fn decide(dir: &Path, prefix: &str, key: &Path, reason: Option<String>) -> anyhow::Result<()> {
     let (_, mut election) = open(dir)?;
     let key = read_key(key)?;
-    let proposal =
-        ledger::report::find_proposal(election.conn(), prefix).map_err(anyhow::Error::msg)?;
+    let proposal = ledger::report::find_proposal(election.conn(), prefix)?;
     let event = match reason {
         None => Event::Approval(Approval { proposal }),
         Some(reason) => Event::Rejection(Rejection { proposal, reason }),
@@ -578,11 +537,11 @@ pub struct StatusArgs {
 pub fn status(a: StatusArgs) -> anyhow::Result<()> {
     let (_, election) = open(&a.dir)?;
     let conn = election.conn();
-    let name = lift(ledger::report::election_name(conn))?;
-    let rule = lift(ledger::report::rule(conn))?;
-    let members = lift(ledger::report::members(conn))?;
-    let pending = lift(ledger::report::pending(conn))?;
-    let roll = lift(ledger::report::roll_by_area(conn))?;
+    let name = ledger::report::election_name(conn)?;
+    let rule = ledger::report::rule(conn)?;
+    let members = ledger::report::members(conn)?;
+    let pending = ledger::report::pending(conn)?;
+    let roll = ledger::report::roll_by_area(conn)?;
     if a.json {
         println!(
             "{}",
@@ -676,7 +635,7 @@ pub struct PublishArgs {
 pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
     let (log_dir, mut election) = open(&a.dir)?;
     let key = log_dir.key(election.log())?;
-    let note = crate::logcmd::current_checkpoint(&log_dir, election.log_mut())?;
+    let note = election.sign_checkpoint(&key)?;
     let bar = progress::bar(0, "publishing tiles");
     let published = tlog::publish::publish(election.log(), &note, &a.out, &mut |done, total| {
         bar.set_length(total as u64);
@@ -763,10 +722,10 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
     let policy = a.trust.policy()?;
     let (replayed, published) = replay_published(&a.source, &policy, a.state_db.as_deref())?;
     let conn = &replayed.state;
-    let roll = lift(ledger::report::roll_by_area(conn))?;
-    let national = lift(ledger::report::totals(conn, false))?;
-    let by_area = lift(ledger::report::totals(conn, true))?;
-    let contests = lift(ledger::report::contests(conn))?;
+    let roll = ledger::report::roll_by_area(conn)?;
+    let national = ledger::report::totals(conn, false)?;
+    let by_area = ledger::report::totals(conn, true)?;
+    let contests = ledger::report::contests(conn)?;
     let seats = seats(&contests, &by_area)?;
     let size = replayed.verified.checkpoint.size;
     let matches = match &published {

@@ -66,11 +66,8 @@ enum Format {
 
 /// The election's geography, contests and result forms in effect, as interchange sees them.
 pub fn tally(conn: &rusqlite::Connection) -> anyhow::Result<Tally> {
-    fn lift<T>(r: Result<T, String>) -> anyhow::Result<T> {
-        r.map_err(anyhow::Error::msg)
-    }
-    let levels = lift(ledger::report::levels(conn))?;
-    let areas = lift(ledger::report::areas(conn))?
+    let levels = ledger::report::levels(conn)?;
+    let areas = ledger::report::areas(conn)?
         .into_iter()
         .map(|a| tally::Area {
             level: levels.iter().position(|l| *l == a.level).unwrap_or(0),
@@ -79,7 +76,7 @@ pub fn tally(conn: &rusqlite::Connection) -> anyhow::Result<Tally> {
             parent: a.parent,
         })
         .collect();
-    let stations = lift(ledger::report::stations(conn))?
+    let stations = ledger::report::stations(conn)?
         .into_iter()
         .map(|s| tally::Station {
             code: s.code,
@@ -88,14 +85,14 @@ pub fn tally(conn: &rusqlite::Connection) -> anyhow::Result<Tally> {
             registered: s.registered,
         })
         .collect();
-    let parties = lift(ledger::report::parties(conn))?
+    let parties = ledger::report::parties(conn)?
         .into_iter()
         .map(|p| tally::Party {
             id: p.id,
             name: p.name,
         })
         .collect();
-    let contests = lift(ledger::report::contests(conn))?
+    let contests = ledger::report::contests(conn)?
         .into_iter()
         .map(|c| tally::Contest {
             seats: c.seats.values().map(|s| u64::from(*s)).sum(),
@@ -117,7 +114,7 @@ pub fn tally(conn: &rusqlite::Connection) -> anyhow::Result<Tally> {
                 .collect(),
         })
         .collect();
-    let forms = lift(ledger::report::result_forms(conn))?
+    let forms = ledger::report::result_forms(conn)?
         .into_iter()
         .map(|f| tally::Form {
             station: f.station,
@@ -136,14 +133,14 @@ pub fn tally(conn: &rusqlite::Connection) -> anyhow::Result<Tally> {
         })
         .collect();
     Ok(Tally {
-        election: lift(ledger::report::election_name(conn))?,
+        election: ledger::report::election_name(conn)?,
         levels,
         areas,
         stations,
         parties,
         contests,
         forms,
-        certified: lift(ledger::report::certifications(conn))?,
+        certified: ledger::report::certifications(conn)?,
     })
 }
 
@@ -209,7 +206,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     "the NIST format needs the election day: give it with --date YYYY-MM-DD (the election record does not hold it)"
                 );
             };
-            let origin = ledger::report::origin(conn).map_err(anyhow::Error::msg)?;
+            let origin = ledger::report::origin(conn)?;
             let issuer = a.issuer.clone().unwrap_or_else(|| origin.clone());
             let mut o = cdf::ExportOptions::new(
                 date,

@@ -13,7 +13,6 @@ use anyhow::{Context, bail};
 use interchange::{Mapping, RecordKind};
 use ledger::event::*;
 use ledger::{Applied, Election, SubmitError};
-use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -457,23 +456,17 @@ impl Import {
     }
 
     fn levels(&self) -> anyhow::Result<Vec<String>> {
-        let text: String = self.election.conn().query_row(
-            "SELECT value FROM election WHERE key = 'levels'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(serde_json::from_str(&text)?)
+        Ok(ledger::report::levels(self.election.conn())?)
     }
 
     /// Members to ask, when the rule says every party must be asked: all of them.
     fn asked(&self) -> anyhow::Result<Vec<String>> {
         let conn = self.election.conn();
-        let rule = ledger::report::rule(conn).map_err(anyhow::Error::msg)?;
+        let rule = ledger::report::rule(conn)?;
         if !rule.every_party_asked {
             return Ok(Vec::new());
         }
-        Ok(ledger::report::members(conn)
-            .map_err(anyhow::Error::msg)?
+        Ok(ledger::report::members(conn)?
             .into_iter()
             .filter(|m| !m.3)
             .map(|m| m.0)
@@ -482,7 +475,7 @@ impl Import {
 
     /// What members must do about a proposal.
     fn explain_proposal(&self, id: &str) -> anyhow::Result<()> {
-        let rule = ledger::report::rule(self.election.conn()).map_err(anyhow::Error::msg)?;
+        let rule = ledger::report::rule(self.election.conn())?;
         println!(
             "it takes effect once {} commission members from at least {} parties approve it; each runs:",
             rule.min_approvals, rule.min_parties
@@ -618,7 +611,6 @@ fn stations(a: StationsArgs) -> anyhow::Result<()> {
     let mut new_areas: Vec<Vec<NewArea>> = (0..levels.len()).map(|_| Vec::new()).collect();
     let mut stations = Staged::default();
     let conn = im.election.conn();
-    let mut existing = conn.prepare("SELECT level, parent, proposal FROM area WHERE code = ?1")?;
     let mut bad = Vec::new();
     'rows: for row in &rows {
         let mut parent: Option<String> = None;
@@ -639,11 +631,12 @@ fn stations(a: StationsArgs) -> anyhow::Result<()> {
                     }
                 }
                 None => {
-                    let found: Option<(i64, Option<String>, Option<String>)> = existing
-                        .query_row([&cell.code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                        .optional()?;
-                    match found {
-                        Some((l, p, _)) if l as usize != level || p != parent => {
+                    match ledger::report::area_place(conn, &cell.code)? {
+                        Some(ledger::report::AreaPlace {
+                            level: l,
+                            parent: p,
+                            ..
+                        }) if l as usize != level || p != parent => {
                             bad.push(BadRow {
                                 line: row.line,
                                 field: format!("area (mapping key `{key}`)"),
@@ -697,7 +690,6 @@ fn stations(a: StationsArgs) -> anyhow::Result<()> {
             row.line,
         );
     }
-    drop(existing);
     im.bad.extend(bad);
     let mut staged = Staged::default();
     for level in new_areas {
@@ -798,16 +790,7 @@ fn roll(a: RollArgs) -> anyhow::Result<()> {
             row.line,
         );
     }
-    let threshold: u64 = im
-        .election
-        .conn()
-        .query_row(
-            "SELECT value FROM election WHERE key = 'bulk_threshold'",
-            [],
-            |r| r.get::<_, String>(0),
-        )?
-        .parse()
-        .context("the election's bulk threshold")?;
+    let threshold = ledger::report::bulk_threshold(im.election.conn())?;
     let field_key = |field: &str| -> Option<String> {
         match field {
             "voter" => Some("voter.id".into()),
@@ -977,7 +960,7 @@ fn results(a: ResultsArgs) -> anyhow::Result<()> {
     let source_keys = format!("source[{source_index}]");
 
     // The contest, and the mapping's choices as the contest's ids.
-    let contests = ledger::report::contests(im.election.conn()).map_err(anyhow::Error::msg)?;
+    let contests = ledger::report::contests(im.election.conn())?;
     let contest = match (&a.contest, contests.as_slice()) {
         (Some(id), _) => contests
             .iter()
@@ -1223,14 +1206,12 @@ fn result_form(
 
 /// The source a key files by default: what it is enrolled as.
 fn default_source(conn: &rusqlite::Connection, name: &str) -> anyhow::Result<String> {
-    let row: Option<(String, Option<String>, Option<String>)> = conn
-        .query_row(
-            "SELECT role, party, organisation FROM signer WHERE name = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((role, party, organisation)) = row else {
+    let Some(ledger::report::Enrolled {
+        role,
+        party,
+        organisation,
+    }) = ledger::report::enrolled(conn, name)?
+    else {
         bail!("{name:?} is not an enrolled key of this election");
     };
     Ok(match (role.as_str(), party, organisation) {

@@ -276,7 +276,7 @@ impl Fixture {
     /// operator digest, refusals).
     pub fn replay(&mut self) -> (String, String, usize) {
         let key = self.log_key.clone();
-        let note = self.election.log_mut().sign_checkpoint(&key).unwrap();
+        let note = self.election.sign_checkpoint(&key).unwrap();
         let out = self.dir.path().join("public");
         tlog::publish::publish(self.election.log(), &note, &out, &mut |_, _| {}).unwrap();
         let policy = Policy::k_of_n(key.vkey(), vec![], 0).unwrap();
