@@ -233,6 +233,14 @@ fn append(a: AppendArgs) -> anyhow::Result<()> {
         Some(path) => {
             let mut f =
                 std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            // Refused before reading when its size is known; read_entries caps the rest.
+            if f.metadata().map(|m| m.len()).unwrap_or(0) > interchange::MAX_EVENTS_FILE {
+                bail!(
+                    "{}: larger than {} MiB, the limit for a file of entries; split it",
+                    path.display(),
+                    interchange::MAX_EVENTS_FILE >> 20
+                );
+            }
             (
                 path.display().to_string(),
                 read_entries(&mut f, &path.display().to_string(), a.raw)?,
