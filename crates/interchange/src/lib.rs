@@ -122,7 +122,10 @@ pub mod tally;
 
 pub use error::{Column, Error};
 pub use mapping::{CountField, Mapping, RecordKind, Sex};
-pub use open::{open_data, open_data_counted};
+pub use open::{
+    MAX_CDF_FILE, MAX_EVENTS_FILE, MAX_LINE_BYTES, TooLong, open_data, open_data_counted,
+    read_capped,
+};
 pub use results::{Counts, ResultForm, StationResult, StationResultsReader};
 pub use roll::{VoterRollReader, VoterRow};
 pub use stations::{AreaCell, StationListReader, StationRow};

@@ -1,4 +1,5 @@
-//! Opening `.csv`, `.csv.gz` and `.csv.zip` files as one stream of bytes.
+//! Opening `.csv`, `.csv.gz` and `.csv.zip` files as one stream of bytes, with every line
+//! bounded in size, and reading whole files up to a size cap.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -11,9 +12,15 @@ use zip::CompressionMethod;
 
 use crate::Error;
 
+/// The longest line a data file may have. A CSV reader buffers a whole record, so without a
+/// bound a file with no line breaks (a sparse file, a binary, a decompression bomb) would be
+/// read into memory whole before any error.
+pub const MAX_LINE_BYTES: u64 = 1 << 20;
+
 /// Opens a data file for reading, decompressing by its name: `.gz` is gzip, `.zip` is the
 /// first `.csv` member of the archive (or its first file if none ends in `.csv`), anything
-/// else is read as it is.
+/// else is read as it is. A line longer than [`MAX_LINE_BYTES`] (after decompression) is a
+/// read error, [`TooLong`], naming the line.
 pub fn open_data(path: &Path) -> Result<Box<dyn Read + Send>, Error> {
     open_data_counted(path, None)
 }
@@ -36,16 +43,135 @@ pub fn open_data_counted(
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    if name.ends_with(".gz") {
-        Ok(Box::new(MultiGzDecoder::new(BufReader::with_capacity(
-            1 << 16,
-            file,
-        ))))
+    let inner: Box<dyn Read + Send> = if name.ends_with(".gz") {
+        Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file)))
     } else if name.ends_with(".zip") {
-        open_zip_member(path, file.inner, read).map_err(io_err)
+        open_zip_member(path, file.inner, read).map_err(io_err)?
     } else {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+        Box::new(BufReader::with_capacity(1 << 16, file))
+    };
+    Ok(Box::new(LineBound {
+        inner,
+        line: 1,
+        run: 0,
+        limit: MAX_LINE_BYTES,
+    }))
+}
+
+/// A line or a record past its size limit: the read error that [`open_data`]'s stream (and
+/// the CSV readers) give instead of buffering it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLong {
+    /// The 1-based line where the over-long line or record starts (0 when the stream does not
+    /// know; the CSV reader then fills it in).
+    pub line: u64,
+    /// "line" or "record".
+    pub what: &'static str,
+    pub limit: u64,
+}
+
+impl TooLong {
+    /// The error inside an `io::Error`, if that is what it is.
+    pub fn of(e: &io::Error) -> Option<&TooLong> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<TooLong>())
     }
+
+    /// What is wrong, without the line.
+    pub fn reason(&self) -> String {
+        format!(
+            "the {} runs past {} MiB; this is not a CSV file of records, or its quoting is broken",
+            self.what,
+            self.limit >> 20
+        )
+    }
+}
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason())
+    }
+}
+
+impl std::error::Error for TooLong {}
+
+/// Fails a read once the current line (bytes since the last `\n` or `\r`) passes `limit`.
+struct LineBound {
+    inner: Box<dyn Read + Send>,
+    /// The 1-based line the stream is in.
+    line: u64,
+    /// Bytes of that line read so far.
+    run: u64,
+    limit: u64,
+}
+
+impl Read for LineBound {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let data = &buf[..n];
+        let mut at = 0usize;
+        for (i, segment) in data.split(|&b| b == b'\n' || b == b'\r').enumerate() {
+            if i == 0 {
+                self.run += segment.len() as u64;
+            } else {
+                // `data[at]` is the break before this segment.
+                if data[at] == b'\n' {
+                    self.line += 1;
+                }
+                at += 1;
+                self.run = segment.len() as u64;
+            }
+            at += segment.len();
+            if self.run > self.limit {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    TooLong {
+                        line: self.line,
+                        what: "line",
+                        limit: self.limit,
+                    },
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The largest file of events (`submit`, `log append`) read whole.
+pub const MAX_EVENTS_FILE: u64 = 1 << 30;
+/// The largest NIST CDF file read whole.
+pub const MAX_CDF_FILE: u64 = 256 << 20;
+
+/// Reads a whole file that must fit in memory, refusing one larger than `limit` bytes
+/// (`what` names the kind of file in the message) before reading it, or as soon as it passes
+/// the limit when its size is not known in advance (a pipe).
+pub fn read_capped(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, Error> {
+    let io_err = |source: io::Error| Error::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    let too_big = || {
+        io_err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB, the limit for {what}; split it into several files",
+                limit >> 20
+            ),
+        ))
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let known = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if known > limit {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(known as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 /// Streams one member of a zip archive. The zip crate's own reader borrows the archive, so

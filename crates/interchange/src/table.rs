@@ -3,13 +3,48 @@
 //! errors that name the file, the line, the column and the mapping key.
 
 use std::borrow::Cow;
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use csv::ByteRecord;
 
 use crate::mapping::{ColumnRef, ColumnSpec, Encoding, Mapping};
-use crate::{Column, Error};
+use crate::{Column, Error, TooLong};
+
+/// The largest record (a row, with every line of its quoted cells). The CSV reader buffers a
+/// record whole, so an unclosed quote would otherwise read the rest of the file into memory.
+pub const MAX_RECORD_BYTES: u64 = 4 << 20;
+
+/// Fails a read once the bytes handed out since the start of the current record (`start`,
+/// kept by [`Table`] as it reads records) pass the limit. The reader reads ahead by up to its
+/// buffer, so the bound holds to within one buffer.
+struct RecordBound {
+    inner: Box<dyn Read + Send>,
+    delivered: u64,
+    start: Arc<AtomicU64>,
+    limit: u64,
+}
+
+impl Read for RecordBound {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let start = self.start.load(Ordering::Relaxed);
+        if self.delivered.saturating_sub(start) > self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                TooLong {
+                    line: 0,
+                    what: "record",
+                    limit: self.limit,
+                },
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.delivered += n as u64;
+        Ok(n)
+    }
+}
 
 /// A column spec with names resolved to indexes.
 #[derive(Debug, Clone)]
@@ -27,6 +62,9 @@ pub(crate) struct Table {
     encoding: Encoding,
     missing: Vec<String>,
     record: ByteRecord,
+    /// Where the current record starts: its byte offset, and its line.
+    record_start: Arc<AtomicU64>,
+    record_line: u64,
     width: usize,
     done: bool,
     /// Carry on after a bad row instead of stopping there.
@@ -40,21 +78,31 @@ impl Table {
         path: &Path,
         mapping: &Mapping,
     ) -> Result<Table, Error> {
+        let record_start = Arc::new(AtomicU64::new(0));
+        let input = RecordBound {
+            inner: input,
+            delivered: 0,
+            start: record_start.clone(),
+            limit: MAX_RECORD_BYTES,
+        };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(mapping.csv.delimiter)
             .quote(mapping.csv.quote)
             .has_headers(false)
             .flexible(true)
             .buffer_capacity(1 << 16)
-            .from_reader(input);
+            .from_reader(Box::new(input) as Box<dyn Read + Send>);
         let mut record = ByteRecord::new();
         let mut header = Vec::new();
         let file = path.to_path_buf();
         let width;
+        let mut record_line = 1;
         if mapping.csv.header {
             let has = reader
                 .read_byte_record(&mut record)
-                .map_err(|e| csv_error(&file, e))?;
+                .map_err(|e| csv_error(&file, 1, e))?;
+            record_start.store(reader.position().byte(), Ordering::Relaxed);
+            record_line = reader.position().line();
             if !has {
                 return Err(Error::Row {
                     file,
@@ -90,6 +138,8 @@ impl Table {
             encoding: mapping.csv.encoding,
             missing: mapping.csv.missing.clone(),
             record,
+            record_start,
+            record_line,
             width,
             done: false,
             keep_going: false,
@@ -113,6 +163,10 @@ impl Table {
         let mut record = std::mem::take(&mut self.record);
         let read = self.reader.read_byte_record(&mut record);
         self.record = record;
+        let started = self.record_line;
+        let position = self.reader.position();
+        self.record_start.store(position.byte(), Ordering::Relaxed);
+        self.record_line = position.line();
         match read {
             Ok(false) => {
                 self.done = true;
@@ -121,7 +175,7 @@ impl Table {
             Err(e) => {
                 // Broken bytes or quoting: what follows cannot be trusted to be rows.
                 self.done = true;
-                Some(Err(csv_error(&self.file, e)))
+                Some(Err(csv_error(&self.file, started, e)))
             }
             Ok(true) => {
                 let line = self.record.position().map(|p| p.line()).unwrap_or(0);
@@ -357,12 +411,24 @@ fn parse_count(cell: &str) -> Result<u64, String> {
         .map_err(|_| format!("number {cell:?} is too large"))
 }
 
-fn csv_error(file: &Path, e: csv::Error) -> Error {
+/// `started` is the line where the record being read starts, for errors that carry none.
+fn csv_error(file: &Path, started: u64, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io {
-            file: file.to_path_buf(),
-            source,
+        csv::ErrorKind::Io(source) => match TooLong::of(&source) {
+            Some(too_long) => Error::Row {
+                file: file.to_path_buf(),
+                line: if too_long.line > 0 {
+                    too_long.line
+                } else {
+                    started
+                },
+                message: too_long.reason(),
+            },
+            None => Error::Io {
+                file: file.to_path_buf(),
+                source,
+            },
         },
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

@@ -732,6 +732,105 @@ impl Serialize for Body<'_> {
     }
 }
 
+/// Refuses JSON in which an object has the same key twice, naming the JSON path of the second
+/// (under `root`, such as `body`). serde keeps the last of two equal keys of a map without a
+/// word, so anything that decodes and re-encodes JSON must check this first.
+pub fn no_duplicate_keys(json: &str, root: &str) -> Result<(), EventError> {
+    use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    /// Walks a value; on a repeated key fails with the key's path as the message.
+    struct Walk(String);
+
+    impl Walk {
+        fn child(&self, name: &str) -> Walk {
+            let bare = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            let part = if bare {
+                name.to_string()
+            } else {
+                format!("{name:?}")
+            };
+            Walk(if self.0.is_empty() {
+                part
+            } else {
+                format!("{}.{part}", self.0)
+            })
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Walk {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0usize;
+            while seq
+                .next_element_seed(Walk(format!("{}[{i}]", self.0)))?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let child = self.child(&key);
+                if !seen.insert(key) {
+                    return Err(A::Error::custom(format!("\u{0}{}", child.0)));
+                }
+                map.next_value_seed(child)?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(json);
+    match Walk(root.to_string()).deserialize(&mut de) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let message = strip_position(&e.to_string());
+            match message.strip_prefix('\u{0}') {
+                Some(path) => Err(EventError::new(
+                    path,
+                    "duplicate key: an object may name each key once",
+                )),
+                // Not JSON at all: the typed parse says what is wrong with it.
+                None => Ok(()),
+            }
+        }
+    }
+}
+
 /// serde_json appends "at line 1 column N"; the JSON path already says where.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -851,6 +950,9 @@ impl Entry {
             sig: raw.sig,
         };
         if entry.encode_into(true, Vec::with_capacity(bytes.len())) != bytes {
+            // A repeated key inside a map decodes (the last wins) and re-encodes once, so
+            // only here is it seen; say where, rather than only "not canonical".
+            no_duplicate_keys(text, "")?;
             return Err(EventError::new(
                 "entry",
                 "not in canonical form (RFC 8785: sorted keys, no spaces, no nulls or empty optional lists)",

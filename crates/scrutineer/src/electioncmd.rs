@@ -243,8 +243,15 @@ struct Unsigned {
 pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
     let (_, mut election) = open(&a.dir)?;
     let key = read_key(&a.key)?;
-    let text = std::fs::read_to_string(&a.file)
-        .with_context(|| format!("reading {}", a.file.display()))?;
+    let bytes =
+        interchange::read_capped(&a.file, interchange::MAX_EVENTS_FILE, "a file of events")?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not UTF-8 (byte {})",
+            a.file.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let mut entries = Vec::new();
     let mut lines = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -253,6 +260,10 @@ pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
         }
         let u: Unsigned = serde_json::from_str(line)
             .with_context(|| format!("{}: line {}", a.file.display(), i + 1))?;
+        // The canonical re-encoding below would keep the last of two equal keys silently.
+        if let Err(e) = ledger::event::no_duplicate_keys(u.body.get(), "body") {
+            bail!("{}: line {}: {e}", a.file.display(), i + 1);
+        }
         // Build the envelope, then let the entry parser type-check the body.
         let raw = format!(
             "{{\"author\":{},\"body\":{},\"kind\":{},\"v\":1}}",

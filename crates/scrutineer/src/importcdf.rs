@@ -1,7 +1,7 @@
 //! `scrutineer import cdf`: result forms from a NIST SP 1500-100 JSON (CDF) results file.
 
 use crate::logdir::read_key;
-use anyhow::{Context, bail};
+use anyhow::bail;
 use interchange::cdf;
 use ledger::SubmitError;
 use ledger::event::{Content, Event, ResultForm, build_batch};
@@ -43,7 +43,7 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<()> {
     let (_, mut election) = crate::electioncmd::open(&a.dir)?;
     let key = read_key(&a.key)?;
-    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let bytes = interchange::read_capped(&a.file, interchange::MAX_CDF_FILE, "a NIST CDF file")?;
     let file = a.file.display();
     let report = cdf::parse(&bytes).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     let target = crate::exportcmd::tally(election.conn())?;

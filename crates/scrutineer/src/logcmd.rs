@@ -154,11 +154,23 @@ fn init(a: InitArgs) -> anyhow::Result<()> {
 /// Reads entries from `input`, naming `name` and the line or byte offset in errors.
 pub fn read_entries(input: &mut dyn Read, name: &str, raw: bool) -> anyhow::Result<Vec<Vec<u8>>> {
     let mut entries = Vec::new();
+    // The entries are held in memory until appended: refuse a file past the cap, not swap.
+    let limit = interchange::MAX_EVENTS_FILE;
+    let too_big = || {
+        anyhow::anyhow!(
+            "{name}: larger than {} MiB, the limit for a file of entries; split it",
+            limit >> 20
+        )
+    };
+    let mut input = input.take(limit + 1);
     if raw {
         let mut bytes = Vec::new();
         input
             .read_to_end(&mut bytes)
             .with_context(|| format!("reading {name}"))?;
+        if bytes.len() as u64 > limit {
+            return Err(too_big());
+        }
         let mut at = 0usize;
         while at < bytes.len() {
             if bytes.len() - at < 2 {
@@ -179,16 +191,23 @@ pub fn read_entries(input: &mut dyn Read, name: &str, raw: bool) -> anyhow::Resu
             at += 2 + len;
         }
     } else {
-        let mut reader = std::io::BufReader::new(input);
+        let mut reader = std::io::BufReader::new(&mut input);
         let mut line = Vec::new();
         let mut number = 0usize;
+        let mut total = 0u64;
         loop {
             line.clear();
-            let n = reader
+            // A line is read only up to just past the entry limit, which it then fails.
+            let n = (&mut reader)
+                .take(tlog::tile::MAX_ENTRY_SIZE as u64 + 2)
                 .read_until(b'\n', &mut line)
                 .with_context(|| format!("reading {name}"))?;
             if n == 0 {
                 break;
+            }
+            total += n as u64;
+            if total > limit {
+                return Err(too_big());
             }
             number += 1;
             if line.last() == Some(&b'\n') {
@@ -214,6 +233,14 @@ fn append(a: AppendArgs) -> anyhow::Result<()> {
         Some(path) => {
             let mut f =
                 std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            // Refused before reading when its size is known; read_entries caps the rest.
+            if f.metadata().map(|m| m.len()).unwrap_or(0) > interchange::MAX_EVENTS_FILE {
+                bail!(
+                    "{}: larger than {} MiB, the limit for a file of entries; split it",
+                    path.display(),
+                    interchange::MAX_EVENTS_FILE >> 20
+                );
+            }
             (
                 path.display().to_string(),
                 read_entries(&mut f, &path.display().to_string(), a.raw)?,

@@ -48,8 +48,6 @@ pub struct Args {
     proof: Option<PathBuf>,
 }
 
-/// The trust policy from a tlog-policy file, or from a log key, witness keys and a quorum
-/// (default: every witness given).
 /// Whom a reader trusts: the log's key and the witnesses that must have cosigned, or a policy
 /// file. `verify` and `replay` take the same flags.
 #[derive(clap::Args)]
@@ -66,10 +64,16 @@ pub struct TrustArgs {
     /// A C2SP tlog-policy file, instead of --vkey, --witness and --quorum.
     #[arg(long, conflicts_with_all = ["vkey", "witnesses", "quorum"])]
     policy: Option<PathBuf>,
+    /// Every command that trusts a published log also fetches it, so the network limits
+    /// travel with the trust flags.
+    #[command(flatten)]
+    net: crate::http::NetArgs,
 }
 
 impl TrustArgs {
+    /// The trust policy; also puts the network limits in force for the run.
     pub fn policy(&self) -> anyhow::Result<Policy> {
+        self.net.install();
         build_policy(
             self.policy.as_deref(),
             self.vkey.as_deref(),
@@ -168,6 +172,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => None,
     };
     let bar = progress::bar(0, "verifying entries");
+    // Ticks while a request waits, so a slow server shows as time passing, not a hang.
+    bar.enable_steady_tick(std::time::Duration::from_secs(1));
     let verified = verify_log(
         source.as_ref(),
         &policy,

@@ -38,6 +38,10 @@ struct ServeArgs {
     /// The witness's private key (from `scrutineer keygen --witness`).
     #[arg(long)]
     key: PathBuf,
+    /// Drop a connection that sends no request headers (or no body) for this long: idle
+    /// and slow clients must not hold connections (seconds, or 500ms, 1m).
+    #[arg(long, value_name = "TIME", default_value = "10s", value_parser = crate::http::parse_duration)]
+    idle_timeout: std::time::Duration,
 }
 
 /// Follow a log: trust checkpoints for ORIGIN signed by VKEY.
@@ -110,9 +114,12 @@ fn serve(a: ServeArgs) -> anyhow::Result<()> {
         );
         println!("vkey {vkey}");
         println!("following {} log(s)", logs.len());
-        axum::serve(listener, server::witness::router(Arc::new(witness), ""))
-            .with_graceful_shutdown(crate::shutdown_signal())
-            .await?;
+        let timeouts = server::Timeouts {
+            headers: a.idle_timeout,
+            body: a.idle_timeout,
+        };
+        let app = server::witness::router_with(Arc::new(witness), "", timeouts.body);
+        server::serve(listener, app, timeouts, crate::shutdown_signal()).await?;
         anyhow::Ok(())
     })
 }

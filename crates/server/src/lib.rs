@@ -4,5 +4,8 @@
 //! It never knows statistics internals, and never writes log or election state itself: it hands
 //! each request to the crate that owns it.
 
+pub mod serve;
 pub mod tiles;
 pub mod witness;
+
+pub use serve::{Timeouts, serve};

@@ -484,7 +484,7 @@ pub fn cosign_checkpoint<S: Storage>(
                     .map_err(LogError::from)?;
                 return Ok(sig);
             }
-            409 if attempt == 0 => {
+            409 => {
                 let theirs =
                     parse_size_body(&content_type, &body).ok_or_else(|| CosignError::Refused {
                         witness: where_(),
@@ -498,16 +498,18 @@ pub fn cosign_checkpoint<S: Storage>(
                         ours: log.size(),
                     });
                 }
+                // C2SP tlog-witness: at equal sizes a 409 means the roots differ.
                 if theirs == old && old == size {
                     return Err(CosignError::Refused {
                         witness: where_(),
                         status,
                         message: format!(
-                            "the witness cosigned a different tree of the same size {size}: this history forks from the one it saw"
+                            "the witness holds a different checkpoint of the same size {size}: \
+                             the log forked, or the witness was shown another history"
                         ),
                     });
                 }
-                if theirs == old || theirs > size {
+                if theirs == old || theirs > size || attempt > 0 {
                     return Err(CosignError::Refused {
                         witness: where_(),
                         status,

@@ -240,3 +240,28 @@ impl TapMkdir for std::path::PathBuf {
         self
     }
 }
+
+/// Guards against a refusal the operator cannot read: a witness that cosigned another tree of
+/// the same size answers 409 with its size, and the log used to report only "(409): 40".
+#[test]
+fn a_witness_holding_a_same_size_fork_is_reported_as_a_fork() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = witness(tmp.path());
+    let honest: Vec<Vec<u8>> = (0..40).map(common::entry).collect();
+    let mut forged = honest.clone();
+    forged[7] = b"another history".to_vec();
+    let fork = log_with(tmp.path(), "fork", &forged);
+    assert_eq!(w.add_checkpoint(&request(&fork, 0, 40), 1).status(), 200);
+
+    let mut log = log_with(tmp.path(), "honest", &honest);
+    let note = log.sign_checkpoint(&common::log_key()).unwrap();
+    let err = tlog::witness::cosign_checkpoint(&mut log, &note, &w.vkey(), &Direct(&w))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("holds a different checkpoint of the same size 40")
+            && err.contains("the log forked"),
+        "{err}"
+    );
+    assert!(!err.ends_with(": 40"), "{err}");
+}
