@@ -96,4 +96,11 @@ pub trait Storage {
 
     /// Records the size of the last checkpoint that the named witness cosigned.
     fn set_witness_size(&mut self, witness: &str, size: u64) -> Result<(), StorageError>;
+
+    /// Every stored checkpoint, as `(size, note)` in order of size.
+    fn checkpoints(&self) -> Result<Vec<(u64, Vec<u8>)>, StorageError>;
+
+    /// The backend's own consistency check of its files, one line per problem (none when
+    /// sound). It may read everything, so it runs on demand only.
+    fn integrity(&self) -> Result<Vec<String>, StorageError>;
 }
