@@ -39,6 +39,26 @@ pub fn explain(e: SubmitError) -> anyhow::Error {
     }
 }
 
+/// A submission's failure in the user's terms; a failure of the store itself (another writer
+/// got there first, a damaged file) names the election's log.db.
+pub fn explain_in(dir: &Path, e: SubmitError) -> anyhow::Error {
+    match e {
+        SubmitError::Log(e) => anyhow::anyhow!(
+            "{}: {e}; nothing was recorded{}",
+            dir.join("log.db").display(),
+            if matches!(
+                e,
+                tlog::LogError::Storage(tlog::StorageError::AnotherWriter { .. })
+            ) {
+                ": another command wrote to this election at the same time; run this one again"
+            } else {
+                ""
+            }
+        ),
+        other => explain(other),
+    }
+}
+
 /// Prints what a receipt says happened.
 pub fn report_applied(applied: &[Applied], first: u64) {
     for (i, a) in applied.iter().enumerate() {
@@ -302,7 +322,7 @@ pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
             refusal.path,
             refusal.message
         ),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(explain_in(&a.dir, e)),
     }
 }
 

@@ -424,7 +424,7 @@ impl Import {
                 self.stop_if_bad()?;
                 bail!("refused, nothing was recorded")
             }
-            Err(e) => Err(explain(e)),
+            Err(e) => Err(crate::electioncmd::explain_in(&self.dir, e)),
         }
     }
 

@@ -265,10 +265,10 @@ impl Storage for SqliteStorage {
                 .query_row("SELECT size FROM tree_head WHERE id = 1", [], |r| r.get(0))
                 .map_err(backend)?;
             if size != to_i64(change.old.size)? {
-                return Err(StorageError::Backend(format!(
-                    "another writer moved the log from size {} to {size}",
-                    change.old.size
-                )));
+                return Err(StorageError::AnotherWriter {
+                    from: change.old.size,
+                    to: size as u64,
+                });
             }
             let mut put_tile = tx
                 .prepare_cached(

@@ -47,6 +47,8 @@ pub enum StorageError {
     Corrupt(String),
     #[error("no log here: {0}")]
     NotALog(String),
+    #[error("another writer moved the log from size {from} to {to}")]
+    AnotherWriter { from: u64, to: u64 },
     #[error("the change was refused by the caller's state update: {0}")]
     Apply(Box<dyn std::error::Error + Send + Sync>),
 }

@@ -155,7 +155,10 @@ fn the_store_check_runs_sqlites_integrity_check() {
     drop(conn);
     let found = open(d).check_store().unwrap();
     assert!(
-        found.problems.iter().any(|p| p.contains("SQLite integrity")),
+        found
+            .problems
+            .iter()
+            .any(|p| p.contains("SQLite integrity")),
         "{found:?}"
     );
 }
