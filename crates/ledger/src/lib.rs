@@ -6,7 +6,9 @@
 //! - [`state`]: the tables and the state digest;
 //! - [`election`]: intake (validate → sequence into the log → apply, in one transaction);
 //! - [`config`]: the human-written election configuration that becomes the genesis;
-//! - [`replay`]: rebuilding the state from a published log alone.
+//! - [`replay`]: rebuilding the state from a published log alone;
+//! - [`private`]: the commission's private file of a voter-roll batch, durable before the
+//!   batch is submitted, and the settling of what a killed import left.
 //!
 //! This crate never knows about HTTP or statistics.
 
@@ -15,6 +17,7 @@ pub mod config;
 pub mod election;
 pub mod event;
 pub mod fold;
+pub mod private;
 pub mod replay;
 pub mod report;
 pub mod state;

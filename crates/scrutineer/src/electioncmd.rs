@@ -11,10 +11,18 @@ use std::path::{Path, PathBuf};
 use tlog::note::Vkey;
 use tlog::verify::TileSource;
 
-/// Opens an election directory (a log directory whose log starts with a genesis).
+/// Opens an election directory (a log directory whose log starts with a genesis), and
+/// settles, one line each on standard error, the private files an earlier import left when it
+/// was stopped (`ledger::private`).
 pub fn open(dir: &Path) -> anyhow::Result<(LogDir, Election)> {
     let log_dir = LogDir::open(dir)?;
-    let election = Election::open(log_dir.log()?).with_context(|| format!("{}", dir.display()))?;
+    let election = Election::open(log_dir.log()?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("log.db").display()))?;
+    let settled = ledger::private::resolve(&election, &dir.join(ledger::private::PRIVATE_DIR))?;
+    for r in settled {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{r}");
+    }
     Ok((log_dir, election))
 }
 
@@ -28,6 +36,26 @@ pub fn explain(e: SubmitError) -> anyhow::Error {
             refusal.message
         ),
         other => other.into(),
+    }
+}
+
+/// A submission's failure in the user's terms; a failure of the store itself (another writer
+/// got there first, a damaged file) names the election's log.db.
+pub fn explain_in(dir: &Path, e: SubmitError) -> anyhow::Error {
+    match e {
+        SubmitError::Log(e) => anyhow::anyhow!(
+            "{}: {e}; nothing was recorded{}",
+            dir.join("log.db").display(),
+            if matches!(
+                e,
+                tlog::LogError::Storage(tlog::StorageError::AnotherWriter { .. })
+            ) {
+                ": another command wrote to this election at the same time; run this one again"
+            } else {
+                ""
+            }
+        ),
+        other => explain(other),
     }
 }
 
@@ -301,7 +329,7 @@ pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
             refusal.path,
             refusal.message
         ),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(explain_in(&a.dir, e)),
     }
 }
 
@@ -536,16 +564,33 @@ pub fn reject(a: RejectArgs) -> anyhow::Result<()> {
 // ---------------------------------------------------------------- status
 
 /// Show the election: its size, rule, members, and what is pending approval, by whom.
+///
+/// With --check, check the store on disk instead: SQLite's integrity check of log.db, every
+/// entry hashed again and every tile and the root rebuilt from them, and every stored
+/// checkpoint's signature and root; each problem on one line, and a non-zero exit if any.
+/// `publish` and `log witness` check what is new on every run; --check reads everything.
+///
+///   scrutineer status kh-2013
+///   scrutineer status kh-2013 --check
 #[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct StatusArgs {
     /// The election's directory (made by `scrutineer init`).
     dir: PathBuf,
     /// Print as JSON.
     #[arg(long)]
     json: bool,
+    /// Check the whole store on disk (see above) instead of showing the election.
+    #[arg(long, conflicts_with = "json")]
+    check: bool,
 }
 
 pub fn status(a: StatusArgs) -> anyhow::Result<()> {
+    if a.check {
+        // Before opening the election, whose opening may itself fail on a damaged store.
+        LogDir::open(&a.dir)?;
+        return crate::logcmd::check(&a.dir);
+    }
     let (_, election) = open(&a.dir)?;
     let conn = election.conn();
     let name = ledger::report::election_name(conn)?;
@@ -651,7 +696,8 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
     let published = tlog::publish::publish(election.log(), &note, &a.out, &mut |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
-    })?;
+    })
+    .map_err(|e| crate::logcmd::publish_error(&a.dir, e))?;
     bar.finish_and_clear();
     let digest = election.digest()?;
     let digest_note = ledger::replay::sign_digest(&key, published.size, &digest);

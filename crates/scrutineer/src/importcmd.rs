@@ -14,8 +14,7 @@ use interchange::{Mapping, RecordKind};
 use ledger::event::*;
 use ledger::{Applied, Election, SubmitError};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -328,10 +327,24 @@ impl Import {
     fn submit(
         &mut self,
         content: Content,
-        mut staged: Staged,
+        staged: Staged,
         governed: Option<(String, Vec<String>)>,
         field_key: &dyn Fn(&str) -> Option<String>,
     ) -> anyhow::Result<(ledger::election::Receipt, Staged)> {
+        let staged = self.choose(content, staged, governed.clone(), field_key)?;
+        let receipt = self.record(content, &staged, governed, field_key)?;
+        Ok((receipt, staged))
+    }
+
+    /// The events to submit: `staged` without the rows that cannot be taken (--skip-invalid),
+    /// or an error listing them. Records nothing.
+    fn choose(
+        &mut self,
+        content: Content,
+        mut staged: Staged,
+        governed: Option<(String, Vec<String>)>,
+        field_key: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Staged> {
         self.check_sizes(&mut staged);
         if !self.bad.is_empty() && !self.skip_invalid {
             // Some rows are bad already; find those the election would refuse too, then stop.
@@ -371,7 +384,18 @@ impl Import {
                 }
             }
         }
-        let entries = build(&self.key, content, &staged, governed.clone());
+        Ok(staged)
+    }
+
+    /// Submits the chosen events as one batch.
+    fn record(
+        &mut self,
+        content: Content,
+        staged: &Staged,
+        governed: Option<(String, Vec<String>)>,
+        field_key: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<ledger::election::Receipt> {
+        let entries = build(&self.key, content, staged, governed);
         let bar = progress::bar(entries.len() as u64, "recording");
         let result = self
             .election
@@ -383,7 +407,7 @@ impl Import {
                     println!("left out {} rows that cannot be taken:", self.bad.len());
                     self.print_bad(false);
                 }
-                Ok((receipt, staged))
+                Ok(receipt)
             }
             Err(SubmitError::Refused {
                 position: 0,
@@ -395,11 +419,11 @@ impl Import {
             ),
             Err(SubmitError::Refused { .. }) if !self.skip_invalid => {
                 // List every refused row, not only the first.
-                self.find_refused(&entries, &staged, field_key)?;
+                self.find_refused(&entries, staged, field_key)?;
                 self.stop_if_bad()?;
                 bail!("refused, nothing was recorded")
             }
-            Err(e) => Err(explain(e)),
+            Err(e) => Err(crate::electioncmd::explain_in(&self.dir, e)),
         }
     }
 
@@ -744,15 +768,6 @@ fn stations(a: StationsArgs) -> anyhow::Result<()> {
 
 // ---------------------------------------------------------------- roll
 
-/// One voter's private record, as the commission keeps it.
-#[derive(serde::Serialize)]
-struct PrivateRecord<'a> {
-    voter: &'a str,
-    salt: String,
-    fields: &'a BTreeMap<String, String>,
-    commitment: &'a str,
-}
-
 fn roll(a: RollArgs) -> anyhow::Result<()> {
     use rand_core::RngCore;
     let mut im = Import::open(&a.common, RecordKind::VoterRoll)?;
@@ -816,36 +831,54 @@ fn roll(a: RollArgs) -> anyhow::Result<()> {
     let g = governed(staged.events.len(), &im)?;
     let is_governed = g.is_some();
 
-    // The private file is written before the batch is submitted and kept only if it is taken.
+    let staged = im.choose(Content::Registrations, staged, g.clone(), &field_key)?;
+
+    // The private file is made durable before the batch is submitted (ledger::private), so a
+    // crash can never leave commitments in the log without their salts; it goes if the batch
+    // is not taken.
     let batch = batch_id(im.key.name(), Content::Registrations, &staged.events);
+    let private_dir = im.dir.join(ledger::private::PRIVATE_DIR);
     let private_path = a
         .private_out
         .clone()
-        .unwrap_or_else(|| im.dir.join("private").join(format!("roll-{batch}.jsonl")));
-    let pending = if salts.is_empty() {
+        .unwrap_or_else(|| private_dir.join(format!("roll-{batch}.jsonl")));
+    let records = private_records(&staged, &salts, &private);
+    let pending = if records.is_empty() {
         None
     } else {
-        Some(write_private(&private_path, &staged, &salts, &private)?)
+        Some(ledger::private::write_before_submit(
+            &private_dir,
+            &batch,
+            &private_path,
+            &records,
+        )?)
     };
-    let result = im.submit(Content::Registrations, staged, g, &field_key);
-    let (receipt, taken) = match result {
+    drop(records);
+    let receipt = match im.record(Content::Registrations, &staged, g, &field_key) {
         Ok(r) => r,
         Err(e) => {
-            if let Some(tmp) = &pending {
-                let _ = std::fs::remove_file(tmp);
+            if let Some(p) = pending {
+                // Whatever the error, the file goes only if the batch is not in the log.
+                let in_log = ledger::private::batch_commitments(&im.election, &batch)
+                    .map(|c| c.is_some())
+                    .unwrap_or(true);
+                let settled = if in_log { p.kept() } else { p.discard() };
+                if let Err(s) = settled {
+                    eprintln!("{s}");
+                }
             }
             return Err(e);
         }
     };
+    let taken = staged;
+    if let Some(p) = pending {
+        p.kept()?;
+    }
     let with_private = taken
         .events
         .iter()
         .filter(|e| matches!(e, Event::Register(r) if r.commitment.is_some()))
         .count();
-    if let Some(tmp) = &pending {
-        std::fs::rename(tmp, &private_path)
-            .with_context(|| format!("keeping {}", private_path.display()))?;
-    }
     match receipt.applied.first() {
         Some(Applied::Proposed(id)) if is_governed => {
             println!(
@@ -869,7 +902,7 @@ fn roll(a: RollArgs) -> anyhow::Result<()> {
             }
         }
     }
-    if pending.is_some() {
+    if with_private > 0 {
         println!(
             "the salts and private fields of {with_private} voters are in {}: the commission keeps this file; it is never published, and without it the commitments cannot be opened",
             private_path.display()
@@ -878,36 +911,14 @@ fn roll(a: RollArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the private records to a temporary file beside `path` (readable by the owner only)
-/// and returns it; the caller renames it into place once the batch is taken.
-fn write_private(
-    path: &Path,
+/// The private record of each voter taken with private fields, in batch order.
+fn private_records(
     staged: &Staged,
     salts: &HashMap<String, [u8; 32]>,
     private: &HashMap<String, &BTreeMap<String, String>>,
-) -> anyhow::Result<PathBuf> {
+) -> Vec<ledger::private::PrivateRecord> {
     use base64::prelude::*;
-    if path.exists() {
-        bail!(
-            "{} already exists; refusing to overwrite the salts of an earlier import (choose another file with --private-out)",
-            path.display()
-        );
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let tmp = path.with_extension("jsonl.partial");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options
-        .open(&tmp)
-        .with_context(|| format!("creating {}", tmp.display()))?;
-    let mut out = std::io::BufWriter::new(file);
+    let mut out = Vec::new();
     for e in &staged.events {
         let Event::Register(r) = e else { continue };
         let (Some(c), Some(salt), Some(fields)) =
@@ -915,19 +926,14 @@ fn write_private(
         else {
             continue;
         };
-        let record = PrivateRecord {
-            voter: &r.voter,
+        out.push(ledger::private::PrivateRecord {
+            voter: r.voter.clone(),
             salt: BASE64_STANDARD.encode(salt),
-            fields,
-            commitment: c,
-        };
-        serde_json::to_writer(&mut out, &record)?;
-        out.write_all(b"\n")?;
+            fields: (*fields).clone(),
+            commitment: c.clone(),
+        });
     }
-    let file = out.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    Ok(tmp)
+    out
 }
 
 // ---------------------------------------------------------------- results

@@ -103,10 +103,13 @@ impl LogDir {
         Ok(())
     }
 
+    /// Opens the log; an error names `log.db` on one line.
     pub fn log(&self) -> anyhow::Result<Log<SqliteStorage>> {
-        let storage = SqliteStorage::open(&self.dir.join("log.db"))
-            .with_context(|| format!("opening the log in {}", self.dir.display()))?;
-        let log = Log::open(storage)?;
+        let path = self.dir.join("log.db");
+        let log = SqliteStorage::open(&path)
+            .map_err(tlog::LogError::from)
+            .and_then(Log::open)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         if log.origin() != self.config.origin {
             bail!(
                 "log.toml says origin {:?} but log.db holds {:?}",

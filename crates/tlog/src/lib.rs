@@ -23,7 +23,7 @@ pub mod tile;
 pub mod verify;
 pub mod witness;
 
-pub use log::{GroupCommit, Log, LogError, Sequencer};
+pub use log::{GroupCommit, Log, LogError, Sequencer, StoreCheck};
 pub use merkle::{EMPTY_HASH, Hash, ProofError, node_hash, record_hash};
 pub use note::{Policy, PrivateKey, Vkey};
 pub use sqlite::SqliteStorage;

@@ -12,7 +12,8 @@ use crate::merkle::{FullTile, RightEdge, TileStore};
 use crate::note::PrivateKey;
 use crate::storage::{ApplyError, Integration, LogMeta, Storage, StorageError, TreeHead};
 use crate::tile::{
-    HASH_SIZE, MAX_ENTRY_SIZE, TILE_WIDTH, level_count, level_span, push_bundle_entry, split_bundle,
+    HASH_SIZE, MAX_ENTRY_SIZE, TILE_WIDTH, TileId, TileKind, grown_tiles, level_count, level_span,
+    push_bundle_entry, split_bundle,
 };
 use crate::{Hash, ProofError, record_hash};
 
@@ -33,6 +34,8 @@ pub enum LogError {
     WrongKey { key: String, log: String },
     #[error("the sequencer has stopped")]
     SequencerStopped,
+    #[error("the store is corrupt: {path}: {message}")]
+    CorruptTile { path: String, message: String },
 }
 
 /// An append-only log over a [`Storage`] backend.
@@ -357,6 +360,179 @@ impl<S: Storage> Log<S> {
         Ok(())
     }
 
+    /// Checks what a publication of `size` entries writes beyond an earlier one of `from`
+    /// entries, exactly as it would be published, against `root` (the root the checkpoint
+    /// claims): the partial tiles at `size` must give `root`, every full tile that is new must
+    /// hash to its place one level up, and every entry in a new or grown bundle must hash to its
+    /// place in level 0. So each published tile is tied to the signed root, and the cost is the
+    /// hashing of what is new. The first problem is named by its published path.
+    pub fn check_tiles(&self, from: u64, size: u64, root: Hash) -> Result<(), LogError> {
+        self.check_size(size)?;
+        let from = from.min(size);
+        if size == 0 {
+            return Ok(());
+        }
+        // The right edge: every hash in a partial tile goes into the root.
+        let levels = level_span(size);
+        let mut edge = Vec::with_capacity(levels as usize);
+        for level in 0..levels {
+            let count = level_count(size, level);
+            if count.is_multiple_of(TILE_WIDTH) {
+                edge.push(Vec::new());
+            } else {
+                edge.push(self.hash_tile_at(level, count / TILE_WIDTH, size)?);
+            }
+        }
+        let computed = crate::merkle::root_from_right_edge(&edge);
+        if computed != root {
+            let partial: Vec<String> = (0..levels)
+                .filter(|l| !level_count(size, *l).is_multiple_of(TILE_WIDTH))
+                .map(|l| {
+                    let count = level_count(size, l);
+                    TileId::hashes(l, count / TILE_WIDTH, (count % TILE_WIDTH) as u16).path()
+                })
+                .collect();
+            return Err(LogError::CorruptTile {
+                path: partial.join(", "),
+                message: format!(
+                    "the right edge of the tree gives root {computed}, not the checkpoint's {root}"
+                ),
+            });
+        }
+        // Full tiles, top down, so that the parent each is compared with is already checked.
+        for level in (0..levels).rev() {
+            for tile in grown_tiles(from, size, TileKind::Hashes(level)) {
+                if !tile.is_full() {
+                    continue;
+                }
+                let hashes = self.hash_tile_at(level, tile.index, size)?;
+                let parent = self.hash_tile_at(level + 1, tile.index / TILE_WIDTH, size)?;
+                let want = crate::merkle::hash_at(&parent, (tile.index % TILE_WIDTH) as usize);
+                if crate::merkle::subtree_hash(&hashes) != want {
+                    return Err(LogError::CorruptTile {
+                        path: tile.path(),
+                        message: format!(
+                            "its hashes do not give hash {} of {}",
+                            tile.index % TILE_WIDTH,
+                            TileId::hashes(level + 1, tile.index / TILE_WIDTH, 256).path()
+                        ),
+                    });
+                }
+            }
+        }
+        // Entries, against level 0 (checked above).
+        for bundle in grown_tiles(from, size, TileKind::Entries) {
+            let hashes = self.hash_tile_at(0, bundle.index, size)?;
+            let level0 = TileId::hashes(0, bundle.index, bundle.width).path();
+            let bytes = self.bundle_at(bundle.index, size)?;
+            let entries = split_bundle(&bytes, usize::from(bundle.width)).map_err(|e| {
+                LogError::CorruptTile {
+                    path: bundle.path(),
+                    message: e.to_string(),
+                }
+            })?;
+            for (i, e) in entries.iter().enumerate() {
+                if record_hash(e) != crate::merkle::hash_at(&hashes, i) {
+                    return Err(LogError::CorruptTile {
+                        path: bundle.path(),
+                        message: format!(
+                            "entry {} does not hash to its place in {level0}: the stored entry was altered",
+                            bundle.index * TILE_WIDTH + i as u64
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the whole store on demand: the backend's own check (for SQLite, `PRAGMA
+    /// integrity_check`), every tile and entry against the current root as
+    /// [`Log::check_tiles`] does from 0, and every stored checkpoint against the log's key and
+    /// the root the tiles give at its size. Returns what was checked and every problem found.
+    pub fn check_store(&self) -> Result<StoreCheck, LogError> {
+        let integrity = self.storage.integrity()?;
+        let mut check = self.check_contents()?;
+        check.problems.splice(0..0, integrity);
+        Ok(check)
+    }
+
+    /// [`Log::check_store`] for a store that may not even open as a log: the backend's check
+    /// runs first, and a store that [`Log::open`] refuses is one more problem.
+    pub fn check_storage(storage: S) -> Result<StoreCheck, LogError> {
+        let integrity = storage.integrity()?;
+        let mut check = match Log::open(storage) {
+            Ok(log) => log.check_contents()?,
+            Err(e) => StoreCheck {
+                size: 0,
+                checkpoints: 0,
+                problems: vec![e.to_string()],
+            },
+        };
+        check.problems.splice(0..0, integrity);
+        Ok(check)
+    }
+
+    fn check_contents(&self) -> Result<StoreCheck, LogError> {
+        let mut problems = Vec::new();
+        let size = self.size();
+        if let Err(e) = self.check_tiles(0, size, self.root()) {
+            problems.push(e.to_string());
+        }
+        let vkey = crate::note::Vkey::parse(&self.meta.vkey).map_err(|e| {
+            StorageError::Corrupt(format!("the stored log key does not parse: {e}"))
+        })?;
+        let mut checkpoints = 0u64;
+        for (at, note) in self.storage.checkpoints()? {
+            checkpoints += 1;
+            let text = match crate::note::open_checkpoint(&note) {
+                Ok((cp, text, sigs)) => {
+                    let signed = sigs.iter().any(|s| {
+                        s.name() == vkey.name
+                            && s.id() == vkey.id
+                            && vkey.verify(&text, s.signature()).is_some()
+                    });
+                    if !signed {
+                        problems.push(format!(
+                            "the checkpoint stored for size {at} is not signed by the log's key"
+                        ));
+                    } else if cp.size() != at || cp.origin() != self.origin() {
+                        problems.push(format!(
+                            "the checkpoint stored for size {at} is for size {} of {:?}",
+                            cp.size(),
+                            cp.origin()
+                        ));
+                    } else if at > size {
+                        problems.push(format!(
+                            "a checkpoint is stored for size {at}, beyond the log's {size} entries"
+                        ));
+                    } else {
+                        match self.root_at(at) {
+                            Ok(r) if r == *cp.hash() => {}
+                            Ok(r) => problems.push(format!(
+                                "the checkpoint stored for size {at} has root {}, but the tiles give {r}",
+                                cp.hash()
+                            )),
+                            Err(e) => problems.push(format!(
+                                "the root at size {at} cannot be computed from the tiles: {e}"
+                            )),
+                        }
+                    }
+                    continue;
+                }
+                Err(e) => e.to_string(),
+            };
+            problems.push(format!(
+                "the checkpoint stored for size {at} does not parse: {text}"
+            ));
+        }
+        Ok(StoreCheck {
+            size,
+            checkpoints,
+            problems,
+        })
+    }
+
     /// The root of the tree of the first `size` entries.
     pub fn root_at(&self, size: u64) -> Result<Hash, LogError> {
         self.check_size(size)?;
@@ -398,6 +574,17 @@ impl<S: Storage> Log<S> {
     pub fn latest_checkpoint(&self) -> Result<Option<Vec<u8>>, LogError> {
         Ok(self.storage.checkpoint(None)?)
     }
+}
+
+/// What [`Log::check_store`] looked at, and what it found wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreCheck {
+    /// Entries whose hashes were recomputed.
+    pub size: u64,
+    /// Stored checkpoints checked.
+    pub checkpoints: u64,
+    /// One line per problem; empty for a sound store.
+    pub problems: Vec<String>,
 }
 
 impl<S: Storage> TileStore for Log<S> {

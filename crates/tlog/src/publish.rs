@@ -3,7 +3,9 @@
 //! The directory holds `checkpoint`, hash tiles `tile/<L>/<N>[.p/<W>]` and entry bundles
 //! `tile/entries/<N>[.p/<W>]`, ready for any web server or object store. Publishing again after
 //! more appends writes only the tiles that are new or grew, then replaces `checkpoint` last, so
-//! a reader never sees a checkpoint whose tiles are missing. Partial tiles of earlier
+//! a reader never sees a checkpoint whose tiles are missing. Before anything is written, the
+//! tiles and entries to be written are checked against the checkpoint's root
+//! ([`Log::check_tiles`]), so a store damaged on disk is not published. Partial tiles of earlier
 //! checkpoints stay, as the spec requires. Every file is written to a temporary name and
 //! renamed into place.
 
@@ -64,6 +66,9 @@ pub fn publish<S: Storage>(
         )));
     }
     let from_size = already_published(log, out, size);
+    // What is about to be published must be what the checkpoint signs: a tile damaged in the
+    // store is refused here, by name, rather than found by an observer.
+    log.check_tiles(from_size, size, *cp.hash())?;
     let tiles = changed_tiles(from_size, size);
     let total = tiles.len();
     for (done, tile) in tiles.iter().enumerate() {

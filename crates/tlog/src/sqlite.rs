@@ -265,10 +265,10 @@ impl Storage for SqliteStorage {
                 .query_row("SELECT size FROM tree_head WHERE id = 1", [], |r| r.get(0))
                 .map_err(backend)?;
             if size != to_i64(change.old.size)? {
-                return Err(StorageError::Backend(format!(
-                    "another writer moved the log from size {} to {size}",
-                    change.old.size
-                )));
+                return Err(StorageError::AnotherWriter {
+                    from: change.old.size,
+                    to: size as u64,
+                });
             }
             let mut put_tile = tx
                 .prepare_cached(
@@ -363,6 +363,39 @@ impl Storage for SqliteStorage {
             .optional()
             .map_err(backend)?;
         Ok(size.unwrap_or(0) as u64)
+    }
+
+    fn checkpoints(&self) -> Result<Vec<(u64, Vec<u8>)>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT size, note FROM checkpoint ORDER BY size")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .map_err(backend)?;
+        rows.map(|r| {
+            let (size, note) = r.map_err(backend)?;
+            let size = u64::try_from(size)
+                .map_err(|_| StorageError::Corrupt(format!("a checkpoint of size {size}")))?;
+            Ok((size, note))
+        })
+        .collect()
+    }
+
+    fn integrity(&self) -> Result<Vec<String>, StorageError> {
+        // A file too damaged to run the check is itself the finding.
+        let lines: rusqlite::Result<Vec<String>> = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get::<_, String>(0))?.collect());
+        Ok(match lines {
+            Ok(lines) => lines
+                .into_iter()
+                .filter(|l| l != "ok")
+                .map(|l| format!("SQLite integrity check: {l}"))
+                .collect(),
+            Err(e) => vec![format!("SQLite integrity check: {e}")],
+        })
     }
 
     fn set_witness_size(&mut self, witness: &str, size: u64) -> Result<(), StorageError> {

@@ -47,6 +47,8 @@ pub enum StorageError {
     Corrupt(String),
     #[error("no log here: {0}")]
     NotALog(String),
+    #[error("another writer moved the log from size {from} to {to}")]
+    AnotherWriter { from: u64, to: u64 },
     #[error("the change was refused by the caller's state update: {0}")]
     Apply(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -96,4 +98,11 @@ pub trait Storage {
 
     /// Records the size of the last checkpoint that the named witness cosigned.
     fn set_witness_size(&mut self, witness: &str, size: u64) -> Result<(), StorageError>;
+
+    /// Every stored checkpoint, as `(size, note)` in order of size.
+    fn checkpoints(&self) -> Result<Vec<(u64, Vec<u8>)>, StorageError>;
+
+    /// The backend's own consistency check of its files, one line per problem (none when
+    /// sound). It may read everything, so it runs on demand only.
+    fn integrity(&self) -> Result<Vec<String>, StorageError>;
 }

@@ -554,6 +554,19 @@ pub fn witness_checkpoint<S: Storage>(
     note: &[u8],
     witnesses: &[(Vkey, &dyn WitnessTransport)],
 ) -> Result<Witnessed, CosignError> {
+    // Ask nobody to cosign a root the stored tiles do not give: check what is new since the
+    // smallest size any of these witnesses has cosigned.
+    if let Ok((cp, _, _)) = open_checkpoint(note) {
+        let mut from = cp.size();
+        for (vkey, _) in witnesses {
+            from = from.min(
+                log.storage()
+                    .witness_size(&vkey.name)
+                    .map_err(LogError::from)?,
+            );
+        }
+        log.check_tiles(from, cp.size(), *cp.hash())?;
+    }
     let mut sigs = Vec::new();
     let mut results = Vec::new();
     for (vkey, transport) in witnesses {
