@@ -1,10 +1,10 @@
 //! Risk-limiting audits of one contest's paper ballots against the official result forms
 //! recorded in the election: MACRO batch comparison with the polling station as the batch,
-//! or BRAVO ballot polling. [`Audit::build`] reads the contest; `plan`, `draw` and the
+//! BRAVO ballot polling, or ballot-level comparison (Kaplan–Markov) against cast vote records. [`Audit::build`] reads the contest; `plan`, `draw` and the
 //! assessments return report values.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ledger::event::RlaPlan;
@@ -13,6 +13,7 @@ use stats::consistent_sampler::{SampleOptions, Ticket, sample_streamed};
 use stats::rla::Contest;
 use stats::rla::batch::{BatchAudit, BatchDecision, DrawFinding, StationRecount, StationResult};
 use stats::rla::bravo::{self, PairRisk, PollingSample};
+use stats::rla::comparison::{self, DEFAULT_GAMMA, Discrepancies};
 
 use crate::audit::Revealed;
 use crate::error::{Differs, Error, Param, Result, refuse};
@@ -33,6 +34,8 @@ pub enum Method {
     Macro,
     /// Ballot polling.
     Bravo,
+    /// Ballot-level comparison with cast vote records (Kaplan–Markov, "super-simple").
+    Comparison,
 }
 
 impl Method {
@@ -40,6 +43,7 @@ impl Method {
         match self {
             Method::Macro => "macro",
             Method::Bravo => "bravo",
+            Method::Comparison => "comparison",
         }
     }
 
@@ -47,8 +51,14 @@ impl Method {
         match name {
             "macro" => Some(Method::Macro),
             "bravo" => Some(Method::Bravo),
+            "comparison" => Some(Method::Comparison),
             _ => None,
         }
+    }
+
+    /// Whether the method draws single ballots (not stations).
+    pub fn draws_ballots(self) -> bool {
+        matches!(self, Method::Bravo | Method::Comparison)
     }
 }
 
@@ -160,7 +170,7 @@ impl Audit {
             Method::Macro => {
                 Some(BatchAudit::new(contest.clone(), stations.clone()).map_err(in_scope)?)
             }
-            Method::Bravo => None,
+            Method::Bravo | Method::Comparison => None,
         };
         let index = stations
             .iter()
@@ -253,7 +263,7 @@ impl Audit {
                 .into_iter()
                 .map(|d| d.station)
                 .collect(),
-            Method::Bravo => self
+            Method::Bravo | Method::Comparison => self
                 .draw_ballots(seed, first, count)?
                 .into_iter()
                 .map(|t| t.id)
@@ -310,7 +320,7 @@ impl Audit {
     pub fn spec_of(plan: &RlaPlan) -> Result<Spec> {
         let Some(method) = Method::parse(&plan.method) else {
             refuse!(
-                "the committed method {:?} is neither macro nor bravo",
+                "the committed method {:?} is not macro, bravo or comparison",
                 plan.method
             );
         };
@@ -356,6 +366,8 @@ pub struct PlanReport {
     pub macro_plan: Option<MacroPlan>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bravo_plan: Option<BravoPlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison_plan: Option<ComparisonPlan>,
     /// The first round's draws.
     #[serde(skip)]
     pub first_round: u64,
@@ -372,6 +384,16 @@ pub struct MacroPlan {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct ComparisonPlan {
+    /// The error inflation factor γ.
+    pub gamma: f64,
+    /// Ballots that confirm the outcome if no discrepancy is found.
+    pub draws: u64,
+    /// Set when the first round would need every ballot.
+    pub full_hand_count: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct BravoPlan {
     #[serde(flatten)]
     pub decision: bravo::Decision,
@@ -383,6 +405,7 @@ impl Audit {
     /// How large the first round must be.
     pub fn plan(&self, election: &Provenance) -> Result<PlanReport> {
         let alpha = self.spec.risk_limit;
+        let mut comparison_plan = None;
         let (macro_plan, bravo_plan, first_round) = match self.spec.method {
             Method::Macro => {
                 let batch = self.batch();
@@ -422,6 +445,21 @@ impl Audit {
                     q90.unwrap_or(0),
                 )
             }
+            Method::Comparison => {
+                let draws = self.comparison_size()?;
+                let ballots = self.contest.ballots_cast;
+                comparison_plan = Some(ComparisonPlan {
+                    gamma: DEFAULT_GAMMA,
+                    draws,
+                    full_hand_count: (draws >= ballots).then(|| {
+                        format!(
+                            "the first round would need {draws} draws for {ballots} ballots; \
+                             counting every ballot by hand is no more work"
+                        )
+                    }),
+                });
+                (None, None, draws)
+            }
         };
         Ok(PlanReport {
             election: election.clone(),
@@ -430,14 +468,26 @@ impl Audit {
             contest: self.summary(),
             macro_plan,
             bravo_plan,
+            comparison_plan,
             first_round,
         })
+    }
+
+    /// Ballots a comparison audit examines if it finds no discrepancy.
+    fn comparison_size(&self) -> Result<u64> {
+        Ok(comparison::comparison_sample_size(
+            self.spec.risk_limit,
+            self.contest.diluted_margin(),
+            DEFAULT_GAMMA,
+            &Discrepancies::default(),
+        )?)
     }
 
     /// The first round's size: the plan's draws (macro) or its 90% round (bravo).
     pub fn first_round(&self) -> Result<u64> {
         match self.spec.method {
             Method::Macro => Ok(self.batch().sample_size(self.spec.risk_limit, &[])?),
+            Method::Comparison => self.comparison_size(),
             Method::Bravo => {
                 let assessed = bravo::assess(
                     &self.contest,
@@ -542,7 +592,9 @@ impl DrawReport {
                 .iter()
                 .map(|x| x.station.clone())
                 .collect(),
-            Method::Bravo => self.ballot_draws.iter().map(|x| x.ballot.clone()).collect(),
+            Method::Bravo | Method::Comparison => {
+                self.ballot_draws.iter().map(|x| x.ballot.clone()).collect()
+            }
         }
     }
 }
@@ -616,7 +668,7 @@ impl Audit {
                     })
                     .collect();
             }
-            Method::Bravo => {
+            Method::Bravo | Method::Comparison => {
                 let tickets = self.draw_ballots(seed, first, count)?;
                 let mut by_ballot: BTreeMap<(usize, u64), (String, Vec<u64>)> = BTreeMap::new();
                 for (i, t) in tickets.iter().enumerate() {
@@ -669,7 +721,7 @@ impl Audit {
                     out.push('\n');
                 }
             }
-            Method::Bravo => {
+            Method::Bravo | Method::Comparison => {
                 out.push_str("ballot,station,number,choice\n");
                 for b in &report.ballots {
                     out.push_str(&format!(
@@ -768,6 +820,38 @@ pub struct MacroAssessment {
     /// The p-value reached the risk limit before the last draw.
     #[serde(skip)]
     pub confirmed_early: bool,
+}
+
+/// A drawn ballot whose hand interpretation differs from its cast vote record.
+#[derive(Debug, Clone, Serialize)]
+pub struct BallotDiscrepancy {
+    pub ballot: String,
+    pub times_drawn: u64,
+    /// The choice the record gives (None: no vote, or no record).
+    pub recorded: Option<String>,
+    pub has_record: bool,
+    /// The choice counted by hand (None: no vote).
+    pub counted: Option<String>,
+    /// The worst pair's overstatement of the margin, in votes (-2 to 2).
+    pub overstatement_votes: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonReport {
+    pub election: Provenance,
+    pub method: Method,
+    pub risk_limit: f64,
+    pub contest: ContestSummary,
+    pub seed: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<String>,
+    pub draws: u64,
+    pub distinct_ballots: usize,
+    pub cast_vote_records: usize,
+    pub diluted_margin: f64,
+    pub discrepant_ballots: Vec<BallotDiscrepancy>,
+    #[serde(flatten)]
+    pub assessment: comparison::ComparisonAssessment,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -983,27 +1067,14 @@ impl Audit {
         })
     }
 
-    /// BRAVO: reads the drawn ballots' marks and decides.
-    pub fn assess_bravo(
+    /// The marks on the drawn ballots, from the recount files: (ballot id, the choice marked
+    /// or None for no vote), one per distinct ballot drawn; `times` counts the draws of each.
+    fn read_marks(
         &self,
-        election: &Provenance,
-        source: &Drawn,
         files: &Recounts,
-        escalate_after: Option<u64>,
-    ) -> Result<BravoAssessment> {
-        if files.mapping.is_some() {
-            return Err(Error::param(
-                Param::From,
-                "a mapping reads station-level recounts (macro); a bravo file is ballot,choice",
-            ));
-        }
-        let seed = source.seed.as_str();
-        let n_draws = source.draws;
-        let tickets = self.draw_ballots(seed, 1, n_draws)?;
-        let mut times: HashMap<&str, u64> = HashMap::new();
-        for t in &tickets {
-            *times.entry(t.id.as_str()).or_default() += 1;
-        }
+        n_draws: u64,
+        times: &HashMap<&str, u64>,
+    ) -> Result<Vec<(String, Option<usize>)>> {
         let drawn: HashSet<&str> = times.keys().copied().collect();
         let ballots_at: HashMap<&str, u64> = self
             .stations
@@ -1079,6 +1150,172 @@ impl Audit {
                 list(&missing, 8)
             );
         }
+        Ok(marks)
+    }
+
+    /// Ballot comparison: reads the cast vote records (what the tabulation recorded on each
+    /// ballot, `ballot,choice` for every ballot of the manifest) and the hand interpretation of
+    /// the drawn ballots, counts the discrepancies in votes of margin, and decides by the
+    /// Kaplan–Markov p-value. The records must add up to the official forms, station by
+    /// station: an audit against records that are not the announced result checks nothing.
+    pub fn assess_comparison(
+        &self,
+        election: &Provenance,
+        source: &Drawn,
+        files: &Recounts,
+        cvrs: &Path,
+        escalate_after: Option<u64>,
+    ) -> Result<ComparisonReport> {
+        if files.mapping.is_some() {
+            return Err(Error::param(
+                Param::From,
+                "a mapping reads station-level recounts (macro); a comparison recount is ballot,choice",
+            ));
+        }
+        let name = cvrs.display().to_string();
+        let ballots_at: HashMap<&str, u64> = self
+            .stations
+            .iter()
+            .map(|s| (s.station.as_str(), s.ballots_cast))
+            .collect();
+        let choices = self.contest.choices.len();
+        let mut cvr: HashMap<String, Option<usize>> = HashMap::new();
+        let mut tally: HashMap<&str, Vec<u64>> = HashMap::new();
+        for row in crate::stations::read_ballots(cvrs, &self.scope.contest)? {
+            let at = format!("{name}:{}: column {}", row.line, row.ballot_column);
+            let Some((station, number)) = split_ballot(&row.ballot) else {
+                refuse!(
+                    "{at}: {:?} is not a ballot id; ids are STATION:N, N from 1 to the ballots on \
+                     the station's official form",
+                    row.ballot
+                );
+            };
+            let Some((&key, &b)) = ballots_at.get_key_value(station) else {
+                refuse!(
+                    "{at}: ballot {:?}: {station:?} is not a station of this audit",
+                    row.ballot
+                );
+            };
+            if number > b {
+                refuse!(
+                    "{at}: there is no ballot {:?}: station {station} has {b} ballots on its official form",
+                    row.ballot
+                );
+            }
+            if cvr.insert(row.ballot.clone(), row.choice).is_some() {
+                refuse!("{at}: ballot {:?} has a second record", row.ballot);
+            }
+            if let Some(c) = row.choice {
+                tally.entry(key).or_insert_with(|| vec![0; choices])[c] += 1;
+            }
+        }
+        for s in &self.stations {
+            let counted = tally.get(s.station.as_str());
+            for (i, &reported) in s.votes.iter().enumerate() {
+                let recorded = counted.map_or(0, |t| t[i]);
+                if recorded != reported {
+                    refuse!(
+                        "{name}: the records of station {} give {} {recorded} votes, and its \
+                         official form {reported}; the records must add up to the forms",
+                        s.station,
+                        self.contest.choices[i]
+                    );
+                }
+            }
+        }
+        let seed = source.seed.as_str();
+        let n_draws = source.draws;
+        let tickets = self.draw_ballots(seed, 1, n_draws)?;
+        let mut times: HashMap<&str, u64> = HashMap::new();
+        for t in &tickets {
+            *times.entry(t.id.as_str()).or_default() += 1;
+        }
+        let marks = self.read_marks(files, n_draws, &times)?;
+        let c = &self.contest;
+        let pairs: Vec<(usize, usize)> = c.pairs().collect();
+        let mut found = Discrepancies::default();
+        let mut ballots = Vec::new();
+        for (ballot, actual) in &marks {
+            let n = times[ballot.as_str()];
+            // A drawn ballot with no record counts as the worst case, a two-vote overstatement.
+            let (recorded, over) = match cvr.get(ballot) {
+                None => (None, 2),
+                Some(&reported) => {
+                    let v = |x: Option<usize>, i: usize| i64::from(x == Some(i));
+                    let over = pairs
+                        .iter()
+                        .map(|&(w, l)| (v(reported, w) - v(reported, l)) - (v(*actual, w) - v(*actual, l)))
+                        .max()
+                        .unwrap_or(0);
+                    (reported, over)
+                }
+            };
+            match over {
+                2 => found.o2 += n,
+                1 => found.o1 += n,
+                -1 => found.u1 += n,
+                -2 => found.u2 += n,
+                _ => {}
+            }
+            if over != 0 || !cvr.contains_key(ballot) {
+                ballots.push(BallotDiscrepancy {
+                    ballot: ballot.clone(),
+                    times_drawn: n,
+                    recorded: recorded.map(|i| c.choices[i].clone()),
+                    has_record: cvr.contains_key(ballot),
+                    counted: actual.map(|i| c.choices[i].clone()),
+                    overstatement_votes: over,
+                });
+            }
+        }
+        ballots.sort_by(|a, b| a.ballot.cmp(&b.ballot));
+        let assessed = comparison::assess(
+            self.spec.risk_limit,
+            n_draws,
+            c.diluted_margin(),
+            DEFAULT_GAMMA,
+            &found,
+            c.ballots_cast,
+            escalate_after,
+        )?;
+        Ok(ComparisonReport {
+            election: election.clone(),
+            method: self.spec.method,
+            risk_limit: self.spec.risk_limit,
+            contest: self.summary(),
+            seed: seed.to_string(),
+            audit: source.audit.clone(),
+            draws: n_draws,
+            distinct_ballots: times.len(),
+            cast_vote_records: cvr.len(),
+            diluted_margin: c.diluted_margin(),
+            discrepant_ballots: ballots,
+            assessment: assessed,
+        })
+    }
+
+    /// BRAVO: reads the drawn ballots' marks and decides.
+    pub fn assess_bravo(
+        &self,
+        election: &Provenance,
+        source: &Drawn,
+        files: &Recounts,
+        escalate_after: Option<u64>,
+    ) -> Result<BravoAssessment> {
+        if files.mapping.is_some() {
+            return Err(Error::param(
+                Param::From,
+                "a mapping reads station-level recounts (macro); a bravo file is ballot,choice",
+            ));
+        }
+        let seed = source.seed.as_str();
+        let n_draws = source.draws;
+        let tickets = self.draw_ballots(seed, 1, n_draws)?;
+        let mut times: HashMap<&str, u64> = HashMap::new();
+        for t in &tickets {
+            *times.entry(t.id.as_str()).or_default() += 1;
+        }
+        let marks = self.read_marks(files, n_draws, &times)?;
         let c = &self.contest;
         let mut votes = vec![0u64; c.choices.len()];
         let mut no_vote = 0;

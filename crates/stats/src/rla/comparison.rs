@@ -90,6 +90,83 @@ pub fn comparison_sample_size(
     Ok((n.ceil().max(0.0) as u64).max(floor))
 }
 
+/// What a ballot-comparison audit should do after a round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum ComparisonDecision {
+    /// The reported outcome stands.
+    Confirmed,
+    /// Examine more ballots.
+    Continue {
+        /// Further draws that confirm the outcome if they find no more discrepancies.
+        further_draws: u64,
+        /// The number of the next draw.
+        next_first: u64,
+    },
+    /// Count every ballot by hand; the hand count decides the outcome.
+    FullHandCount { reason: String },
+}
+
+/// [`assess`]'s answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComparisonAssessment {
+    pub p_value: f64,
+    pub gamma: f64,
+    pub discrepancies: Discrepancies,
+    #[serde(flatten)]
+    pub decision: ComparisonDecision,
+}
+
+/// The Kaplan–Markov decision after `n` draws with the discrepancies `found`, in a contest of
+/// `ballots` ballots: confirmed once the p-value is at or below `alpha`; otherwise the draws
+/// that would confirm if no more discrepancies turn up (rlacalc's `nmin` less `n`), unless
+/// `escalate_after` draws have been made or the draws in all would reach the ballots, when a
+/// full hand count is no more work.
+pub fn assess(
+    alpha: f64,
+    n: u64,
+    diluted_margin: f64,
+    gamma: f64,
+    found: &Discrepancies,
+    ballots: u64,
+    escalate_after: Option<u64>,
+) -> Result<ComparisonAssessment, StatsError> {
+    check_risk_limit(alpha)?;
+    let p_value = kaplan_markov_p_value(n, diluted_margin, gamma, found)?.min(1.0);
+    let decision = if p_value <= alpha {
+        ComparisonDecision::Confirmed
+    } else {
+        let further = comparison_sample_size(alpha, diluted_margin, gamma, found)?
+            .saturating_sub(n)
+            .max(1);
+        match escalate_after {
+            Some(limit) if n >= limit => ComparisonDecision::FullHandCount {
+                reason: format!(
+                    "{n} draws have not confirmed the outcome (p-value {p_value:.4} > {alpha}), and \
+                     the limit set before the audit is {limit} draws"
+                ),
+            },
+            _ if n.saturating_add(further) >= ballots => ComparisonDecision::FullHandCount {
+                reason: format!(
+                    "the p-value is {p_value:.4} > {alpha}; confirming would take {further} more \
+                     draws, {} in all, at least as many as the {ballots} ballots",
+                    n + further
+                ),
+            },
+            _ => ComparisonDecision::Continue {
+                further_draws: further,
+                next_first: n + 1,
+            },
+        }
+    };
+    Ok(ComparisonAssessment {
+        p_value,
+        gamma,
+        discrepancies: *found,
+        decision,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +208,34 @@ mod tests {
         )
         .unwrap();
         assert!((p / 0.21438135077031842 - 1.0).abs() < 1e-12, "{p}");
+    }
+
+    #[test]
+    fn kaplan_markov_decides() {
+        let none = Discrepancies::default();
+        // rlacalc 0.4.0: no discrepancies in 200 ballots at a diluted margin of 0.05.
+        let a = assess(0.05, 200, 0.05, DEFAULT_GAMMA, &none, 10_000, None).unwrap();
+        let p = (1.0 - 0.05 / (2.0 * DEFAULT_GAMMA)).powi(200);
+        assert!((a.p_value - p).abs() < 1e-15);
+        assert!((a.p_value - 0.0076663).abs() < 5e-8, "{}", a.p_value);
+        assert_eq!(a.decision, ComparisonDecision::Confirmed);
+        // 50 clean draws are not enough: the plan's 125 in all.
+        let a = assess(0.05, 50, 0.05, DEFAULT_GAMMA, &none, 10_000, None).unwrap();
+        assert_eq!(
+            a.decision,
+            ComparisonDecision::Continue {
+                further_draws: 75,
+                next_first: 51
+            }
+        );
+        let a = assess(0.05, 50, 0.05, DEFAULT_GAMMA, &none, 100, None).unwrap();
+        assert!(matches!(a.decision, ComparisonDecision::FullHandCount { .. }));
+        let a = assess(0.05, 50, 0.05, DEFAULT_GAMMA, &none, 10_000, Some(50)).unwrap();
+        assert!(matches!(a.decision, ComparisonDecision::FullHandCount { .. }));
+        // A two-vote overstatement costs many draws.
+        let o2 = Discrepancies { o2: 1, ..none };
+        let a = assess(0.05, 200, 0.05, DEFAULT_GAMMA, &o2, 10_000, None).unwrap();
+        assert!(a.p_value > 0.05, "{}", a.p_value);
     }
 
     #[test]
