@@ -228,14 +228,7 @@ pub fn build(dir: &Path) -> Base {
     let quorum = [0usize, 1, 4, 5, 8];
     let governed = || Some(("setting up".to_string(), vec![]));
 
-    let areas = vec![
-        area("P1", "province", None),
-        area("P2", "province", None),
-        area("D11", "district", Some("P1")),
-        area("D12", "district", Some("P1")),
-        area("D21", "district", Some("P2")),
-        area("D22", "district", Some("P2")),
-    ];
+    let areas = tests_common::two_provinces();
     let p = proposed(&submit(build_batch(
         &k.clerk,
         Content::Areas,

@@ -171,14 +171,7 @@ impl Fixture {
             officer,
             official,
         };
-        let areas = vec![
-            area("P1", "province", None),
-            area("P2", "province", None),
-            area("D11", "district", Some("P1")),
-            area("D12", "district", Some("P1")),
-            area("D21", "district", Some("P2")),
-            area("D22", "district", Some("P2")),
-        ];
+        let areas = two_provinces();
         let p = f.governed_batch(Content::Areas, areas);
         f.approve(&p, &[0, 1, 4, 5, 8]);
         let stations = ["D11", "D12", "D21", "D22"]
@@ -311,6 +304,18 @@ impl Fixture {
         .unwrap();
         (r.digest, self.election.digest().unwrap(), r.refusals.len())
     }
+}
+
+/// Provinces P1 and P2, each of two districts (D11, D12; D21, D22).
+pub fn two_provinces() -> Vec<Event> {
+    vec![
+        area("P1", "province", None),
+        area("P2", "province", None),
+        area("D11", "district", Some("P1")),
+        area("D12", "district", Some("P1")),
+        area("D21", "district", Some("P2")),
+        area("D22", "district", Some("P2")),
+    ]
 }
 
 pub fn area(code: &str, level: &str, parent: Option<&str>) -> Event {
