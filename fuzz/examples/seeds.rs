@@ -362,7 +362,7 @@ fn election_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
     );
 }
 
-/// Seeds of the `interchange` targets: `mapping`, `csv_rows` and `cdf`.
+/// Seeds of the `interchange` targets: `mapping`, `csv_rows`, `cdf` and `recount`.
 fn interchange_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
     use std::io::Write;
     use tlog_fuzz::rows::CASES;
@@ -439,4 +439,26 @@ fn interchange_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
     put("cdf", "untouched", &[1, 0]);
     put("cdf", "one-mutation", &[1, 1, 0, 40, 3, 0]);
     put("cdf", "two-mutations", &[1, 2, 1, 7, 2, 0, 0, 200, 1, 0]);
+
+    // Recount files: ballot marks, and station counts under the default header or a mapping.
+    put(
+        "recount",
+        "ballots",
+        b"\0ballot,choice,note\nS1:1,A\nS1:2,blue party\n\nS2:10,blank\nS2:11,-\nX:1,A\n",
+    );
+    put(
+        "recount",
+        "ballots-bad-mark",
+        b"\0Choice,Ballot\nC,S1:3\nnobody,S1:4\n",
+    );
+    put(
+        "recount",
+        "stations",
+        b"\x01station,A,B,C,ballots_cast\nS1,3,4,5,12\nS2,,1,0,\n",
+    );
+    put(
+        "recount",
+        "stations-mapped",
+        b"\x02uik,c,blue,a\nS1,5,6,7\nS2,0,0,1\n",
+    );
 }

@@ -18,28 +18,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
-use std::path::PathBuf;
-use std::sync::OnceLock;
 use tlog_fuzz::Input;
 use tlog_fuzz::rows::{check_csv, mappings, read_file};
-
-fn dir() -> &'static PathBuf {
-    static D: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &D.get_or_init(|| {
-        let shm = std::path::Path::new("/dev/shm");
-        let tmp = if shm.is_dir() {
-            tempfile::Builder::new()
-                .prefix("scrutineer-fuzz-csv-")
-                .tempdir_in(shm)
-        } else {
-            tempfile::tempdir()
-        }
-        .unwrap();
-        let p = tmp.path().to_path_buf();
-        (tmp, p)
-    })
-    .1
-}
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -64,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
     let csv = input.rest();
     match mode {
         1 | 2 => {
-            let path = dir().join(if mode == 1 {
+            let path = tlog_fuzz::scratch_dir().join(if mode == 1 {
                 "data.csv.gz"
             } else {
                 "data.csv.zip"
@@ -77,7 +57,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(read, plain, "compressed and plain bytes read differently");
         }
         3 | 4 => {
-            let path = dir().join(if mode == 3 {
+            let path = tlog_fuzz::scratch_dir().join(if mode == 3 {
                 "raw.csv.gz"
             } else {
                 "raw.csv.zip"

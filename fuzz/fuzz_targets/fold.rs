@@ -68,15 +68,7 @@ struct Harness {
 
 impl Harness {
     fn new() -> Harness {
-        let shm = std::path::Path::new("/dev/shm");
-        let tmp = if shm.is_dir() {
-            tempfile::Builder::new()
-                .prefix("scrutineer-fuzz-fold-")
-                .tempdir_in(shm)
-        } else {
-            tempfile::tempdir()
-        }
-        .unwrap();
+        let tmp = tlog_fuzz::scratch("scrutineer-fuzz-fold-");
         let db = tmp.path().join("log.db");
         let base = build(tmp.path());
         let base_digest = base.election.digest().unwrap();

@@ -86,18 +86,6 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// Where a witness database goes: memory-backed when the machine has /dev/shm, as each run
-/// makes a new one.
-fn scratch() -> tempfile::TempDir {
-    let shm = std::path::Path::new("/dev/shm");
-    if shm.is_dir()
-        && let Ok(t) = tempfile::tempdir_in(shm)
-    {
-        return t;
-    }
-    tempfile::tempdir().unwrap()
-}
-
 fn note(text: &[u8], signers: &[(&PrivateKey, &[u8])]) -> Vec<u8> {
     let mut out = text.to_vec();
     out.push(b'\n');
@@ -109,7 +97,8 @@ fn note(text: &[u8], signers: &[(&PrivateKey, &[u8])]) -> Vec<u8> {
 
 fuzz_target!(|data: &[u8]| {
     let f = fixture();
-    let tmp = scratch();
+    // Memory-backed where the machine has /dev/shm: each run makes a new witness database.
+    let tmp = tlog_fuzz::scratch("scrutineer-fuzz-witness-");
     let db = tmp.path().join("witness.db");
     std::fs::copy(&f.template, &db).unwrap();
     let wkey = witness_keys().remove(0);

@@ -11,14 +11,16 @@ use ledger::{Applied, Election};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
-use tlog::note::{PrivateKey, TYPE_ED25519};
+use tlog::note::PrivateKey;
 use tlog::{Log, LogMeta, SqliteStorage};
 
 pub const ELECTION_ORIGIN: &str = "fuzz.scrutineer.example/election";
 
-fn key(name: &str, seed: u8) -> PrivateKey {
-    PrivateKey::from_seed(name, TYPE_ED25519, [seed; 32]).unwrap()
-}
+/// The ledger tests' fixtures: the same members' keys, commission, parties, rule and helpers.
+#[path = "../../crates/ledger/tests/common/mod.rs"]
+mod tests_common;
+pub use tests_common::area;
+use tests_common::{commission, enrol, key, two_parties, two_party_rule};
 
 /// Every key the fixture election knows, and one it does not.
 pub struct Keys {
@@ -49,11 +51,7 @@ pub fn keys() -> &'static Keys {
     static K: OnceLock<Keys> = OnceLock::new();
     K.get_or_init(|| Keys {
         log: key(ELECTION_ORIGIN, 1),
-        members: ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4", "c"]
-            .iter()
-            .enumerate()
-            .map(|(i, n)| key(&format!("nec.{n}"), 10 + i as u8))
-            .collect(),
+        members: tests_common::members(),
         clerk: key("nec.clerk", 2),
         officer: key("reg.officer", 3),
         official: key("poll.official", 4),
@@ -85,18 +83,6 @@ impl Keys {
             &self.log,
         ]);
         v
-    }
-}
-
-fn enrol(k: &PrivateKey, role: Role, scope: Scope) -> Enrol {
-    Enrol {
-        name: k.name().into(),
-        organisation: None,
-        party: None,
-        person: None,
-        role,
-        scope,
-        vkey: k.vkey().to_string(),
     }
 }
 
@@ -153,57 +139,16 @@ pub fn genesis() -> Genesis {
             enrol(&k.witness, Role::Witness, Scope::all()),
         ],
         levels: vec!["province".into(), "district".into()],
-        members: k
-            .members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| Member {
-                name: m.name().into(),
-                party: match i {
-                    0..=3 => Some("A".into()),
-                    4..=7 => Some("B".into()),
-                    _ => None,
-                },
-                person: format!("Member {i}"),
-                vkey: m.vkey().to_string(),
-            })
-            .collect(),
+        members: commission(&k.members),
         origin: ELECTION_ORIGIN.into(),
-        parties: vec![
-            Party {
-                id: "A".into(),
-                name: "Party A".into(),
-            },
-            Party {
-                id: "B".into(),
-                name: "Party B".into(),
-            },
-        ],
-        rule: Rule {
-            every_party_asked: false,
-            min_approvals: 5,
-            min_parties: 2,
-        },
+        parties: two_parties(),
+        rule: two_party_rule(),
     }
 }
 
 /// The genesis entry, signed by every member.
 pub fn signed_genesis() -> Vec<u8> {
-    let k = keys();
-    let mut entry = Entry::genesis(genesis(), &k.members[0]);
-    for m in &k.members[1..] {
-        entry.cosign(m);
-    }
-    entry.to_bytes()
-}
-
-pub fn area(code: &str, level: &str, parent: Option<&str>) -> Event {
-    Event::Area(Area {
-        code: code.into(),
-        level: level.into(),
-        name: format!("Area {code}"),
-        parent: parent.map(Into::into),
-    })
+    tests_common::signed_genesis(genesis(), &keys().members)
 }
 
 pub fn register(voter: &str, station: &str, year: u16) -> Event {
@@ -283,14 +228,7 @@ pub fn build(dir: &Path) -> Base {
     let quorum = [0usize, 1, 4, 5, 8];
     let governed = || Some(("setting up".to_string(), vec![]));
 
-    let areas = vec![
-        area("P1", "province", None),
-        area("P2", "province", None),
-        area("D11", "district", Some("P1")),
-        area("D12", "district", Some("P1")),
-        area("D21", "district", Some("P2")),
-        area("D22", "district", Some("P2")),
-    ];
+    let areas = tests_common::two_provinces();
     let p = proposed(&submit(build_batch(
         &k.clerk,
         Content::Areas,

@@ -18,6 +18,24 @@ use tlog::note::{PrivateKey, TYPE_COSIGNATURE_V1, TYPE_ED25519};
 use tlog::verify::{TileSource, TrustedState};
 use tlog::{Hash, Log, LogMeta, Policy, SqliteStorage, node_hash, record_hash};
 
+/// A temporary directory for a target's files: in /dev/shm where there is one, since a run
+/// writes files for many inputs. Removed when dropped.
+pub fn scratch(prefix: &str) -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        tempfile::Builder::new().prefix(prefix).tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    }
+    .unwrap()
+}
+
+/// One scratch directory for the whole process (see [`scratch`]).
+pub fn scratch_dir() -> &'static std::path::Path {
+    static D: OnceLock<tempfile::TempDir> = OnceLock::new();
+    D.get_or_init(|| scratch("scrutineer-fuzz-")).path()
+}
+
 pub const ORIGIN: &str = "fuzz.scrutineer.example/log";
 
 /// The log's checkpoint key.

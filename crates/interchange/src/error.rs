@@ -21,6 +21,9 @@ pub enum Error {
         key: String,
         message: String,
     },
+    /// The file as a whole is not what is needed (empty, or without the header it needs).
+    #[error("{}: {message}", file.display())]
+    File { file: PathBuf, message: String },
     /// A row of the CSV file is malformed as a whole (wrong number of fields, broken quoting).
     #[error("{}:{line}: {message}", file.display())]
     Row {

@@ -5,7 +5,9 @@
 //! polling station, possibly with several copies of the result form), read by
 //! [`StationResultsReader`]; a station list (areas, name, registered voters), read by
 //! [`StationListReader`]; or a voter roll (public fields and private ones), read by
-//! [`VoterRollReader`]. Results also go out as CSV and NIST CDF ([`tally`], [`cdf`]). The crate
+//! [`VoterRollReader`]. Results also go out as CSV and NIST CDF ([`tally`], [`cdf`]).
+//! Recount files (a ballot-polling audit's ballots and marks, station-level recounts) are read
+//! by [`ballots`]. The crate
 //! never knows about the log, signatures or statistics: it turns bytes into typed rows, or
 //! into an error that names the file, the line and the column (or the mapping file's key).
 //!
@@ -110,10 +112,12 @@
 //! `docs/mapping.md` has the same reference with worked examples, and `mappings/` holds the
 //! mappings for the Russian 2011 and Indonesian 2019 files.
 
+pub mod ballots;
 pub mod cdf;
 mod error;
 pub mod mapping;
 mod open;
+pub mod reader;
 pub mod results;
 pub mod roll;
 pub mod stations;
@@ -126,6 +130,7 @@ pub use open::{
     MAX_CDF_FILE, MAX_EVENTS_FILE, MAX_LINE_BYTES, TooLong, open_data, open_data_counted,
     read_capped,
 };
-pub use results::{Counts, ResultForm, StationResult, StationResultsReader};
-pub use roll::{VoterRollReader, VoterRow};
-pub use stations::{AreaCell, StationListReader, StationRow};
+pub use reader::{Reader, Record};
+pub use results::{Counts, ResultForm, ResultsPlan, StationResult, StationResultsReader};
+pub use roll::{RollPlan, VoterRollReader, VoterRow};
+pub use stations::{AreaCell, StationListReader, StationRow, StationsPlan};

@@ -1,11 +1,9 @@
 //! Reading station-level result rows through a mapping.
 
-use std::io::Read;
-use std::path::Path;
-
 use crate::Error;
-use crate::mapping::{CountField, Mapping, RecordKind};
-use crate::table::{Resolved, Table};
+use crate::mapping::{CountField, RecordKind};
+use crate::reader::{Cells, Columns, Reader, Record, Sealed};
+use crate::table::Resolved;
 
 /// The figures of one copy of a result form. `None` means the figure is not available
 /// (an empty cell or a sentinel value), never zero.
@@ -87,11 +85,9 @@ struct SourcePlan {
     votes: Vec<Resolved>,
 }
 
-/// Streams the station results of a data file through a mapping. Each item is one row or
-/// the error that stops at it (or, after [`StationResultsReader::keep_going`], the error of
-/// that row alone); a bad row is an error, never a panic.
-pub struct StationResultsReader {
-    table: Table,
+/// How a mapping whose `record` is `"station-results"` reads a row: its columns, resolved.
+#[derive(Debug)]
+pub struct ResultsPlan {
     id: Resolved,
     id_separator: String,
     areas: Vec<Resolved>,
@@ -99,25 +95,19 @@ pub struct StationResultsReader {
     sources: Vec<SourcePlan>,
 }
 
-impl StationResultsReader {
-    /// Opens `path` (`.csv`, `.csv.gz` or `.csv.zip`) and resolves the mapping's columns
-    /// against its header.
-    pub fn open(path: impl AsRef<Path>, mapping: &Mapping) -> Result<Self, Error> {
-        let path = path.as_ref();
-        mapping.expect(RecordKind::StationResults)?;
-        let input = crate::open::open_data(path)?;
-        Self::from_reader(input, path, mapping)
-    }
+/// Streams the station results of a data file through a mapping. Each item is one row or
+/// the error that stops at it (or, after [`Reader::keep_going`], the error of that row
+/// alone); a bad row is an error, never a panic.
+pub type StationResultsReader = Reader<ResultsPlan>;
 
-    /// Reads CSV bytes (already decompressed) from `input`; `name` names it in errors.
-    pub fn from_reader(
-        input: Box<dyn Read + Send>,
-        name: impl AsRef<Path>,
-        mapping: &Mapping,
-    ) -> Result<Self, Error> {
-        mapping.expect(RecordKind::StationResults)?;
-        let table = Table::open(input, name.as_ref(), mapping)?;
-        let resolver = table.resolver(mapping);
+impl Sealed for ResultsPlan {}
+
+impl Record for ResultsPlan {
+    const KIND: RecordKind = RecordKind::StationResults;
+    type Row = StationResult;
+
+    fn plan(columns: &Columns<'_>) -> Result<Self, Error> {
+        let (mapping, resolver) = (columns.mapping, &columns.resolver);
         let id = resolver.resolve(&mapping.station.id)?;
         let areas = mapping
             .station
@@ -148,8 +138,7 @@ impl StationResultsReader {
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(StationResultsReader {
-            table,
+        Ok(ResultsPlan {
             id,
             id_separator: mapping.station.id_separator.clone(),
             areas,
@@ -158,21 +147,8 @@ impl StationResultsReader {
         })
     }
 
-    /// Carries on after a bad row (one that is well formed CSV but has a bad cell or the
-    /// wrong number of fields), so that a caller can list every bad row. Broken quoting or
-    /// bytes still end the reading.
-    pub fn keep_going(mut self) -> Self {
-        self.table.keep_going = true;
-        self
-    }
-
-    /// The header row's names (empty if the mapping says the file has no header).
-    pub fn header(&self) -> &[String] {
-        &self.table.header
-    }
-
-    fn row(&self, line: u64) -> Result<StationResult, Error> {
-        let t = &self.table;
+    fn row(&self, cells: &Cells<'_>) -> Result<StationResult, Error> {
+        let (t, line) = (cells.table, cells.line);
         let station = t.label(line, &self.id, &self.id_separator)?;
         let areas = self
             .areas
@@ -202,21 +178,5 @@ impl StationResultsReader {
             areas,
             forms,
         })
-    }
-}
-
-impl Iterator for StationResultsReader {
-    type Item = Result<StationResult, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let line = match self.table.next_row()? {
-            Ok(line) => line,
-            Err(e) => return Some(Err(e)),
-        };
-        let row = self.row(line);
-        if row.is_err() {
-            self.table.row_failed();
-        }
-        Some(row)
     }
 }

@@ -1,12 +1,11 @@
 //! Reading a voter roll through a mapping.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::Path;
 
 use crate::Error;
-use crate::mapping::{BirthSpec, DateFormat, Mapping, RecordKind, Sex};
-use crate::table::{Resolved, Table};
+use crate::mapping::{BirthSpec, DateFormat, RecordKind, Sex};
+use crate::reader::{Cells, Columns, Reader, Record, Sealed};
+use crate::table::Resolved;
 
 /// One voter of the roll.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,9 +29,8 @@ enum BirthPlan {
     Date(Resolved, DateFormat),
 }
 
-/// Streams the voters of a roll through a mapping whose `record` is `"voter-roll"`.
-pub struct VoterRollReader {
-    table: Table,
+/// How a mapping whose `record` is `"voter-roll"` reads a voter: its columns, resolved.
+pub struct RollPlan {
     station: Resolved,
     station_separator: String,
     id: Resolved,
@@ -44,29 +42,22 @@ pub struct VoterRollReader {
     private: Vec<(String, Resolved)>,
 }
 
-impl VoterRollReader {
-    /// Opens `path` (`.csv`, `.csv.gz` or `.csv.zip`) and resolves the mapping's columns.
-    pub fn open(path: impl AsRef<Path>, mapping: &Mapping) -> Result<Self, Error> {
-        let path = path.as_ref();
-        mapping.expect(RecordKind::VoterRoll)?;
-        let input = crate::open::open_data(path)?;
-        Self::from_reader(input, path, mapping)
-    }
+/// Streams the voters of a roll through a mapping whose `record` is `"voter-roll"`.
+pub type VoterRollReader = Reader<RollPlan>;
 
-    /// Reads CSV bytes (already decompressed) from `input`; `name` names it in errors.
-    pub fn from_reader(
-        input: Box<dyn Read + Send>,
-        name: impl AsRef<Path>,
-        mapping: &Mapping,
-    ) -> Result<Self, Error> {
-        mapping.expect(RecordKind::VoterRoll)?;
+impl Sealed for RollPlan {}
+
+impl Record for RollPlan {
+    const KIND: RecordKind = RecordKind::VoterRoll;
+    type Row = VoterRow;
+
+    fn plan(columns: &Columns<'_>) -> Result<Self, Error> {
+        let (mapping, r) = (columns.mapping, &columns.resolver);
         let v = mapping.voter.as_ref().ok_or_else(|| Error::Mapping {
             file: mapping.path.clone(),
             key: "voter".into(),
             message: "missing".into(),
         })?;
-        let table = Table::open(input, name.as_ref(), mapping)?;
-        let r = table.resolver(mapping);
         let birth = match &v.birth {
             BirthSpec::Year(c) => BirthPlan::Year(r.resolve(c)?),
             BirthSpec::Date(c, f) => BirthPlan::Date(r.resolve(c)?, f.clone()),
@@ -76,7 +67,7 @@ impl VoterRollReader {
             .iter()
             .map(|(k, c)| Ok((k.clone(), r.resolve(c)?)))
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(VoterRollReader {
+        Ok(RollPlan {
             station: r.resolve(&mapping.station.id)?,
             station_separator: mapping.station.id_separator.clone(),
             id: r.resolve(&v.id)?,
@@ -86,22 +77,11 @@ impl VoterRollReader {
             sex_values: v.sex_values.clone(),
             birth,
             private,
-            table,
         })
     }
 
-    /// Carries on after a bad row, so that a caller can list every bad row.
-    pub fn keep_going(mut self) -> Self {
-        self.table.keep_going = true;
-        self
-    }
-
-    pub fn header(&self) -> &[String] {
-        &self.table.header
-    }
-
-    fn row(&self, line: u64) -> Result<VoterRow, Error> {
-        let t = &self.table;
+    fn row(&self, cells: &Cells<'_>) -> Result<VoterRow, Error> {
+        let (t, line) = (cells.table, cells.line);
         let voter = t.label(line, &self.id, &self.id_separator)?;
         let station = t.label(line, &self.station, &self.station_separator)?;
         let name = t.text_of(line, &self.name, " ")?;
@@ -178,21 +158,5 @@ impl VoterRollReader {
             station,
             private,
         })
-    }
-}
-
-impl Iterator for VoterRollReader {
-    type Item = Result<VoterRow, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let line = match self.table.next_row()? {
-            Ok(line) => line,
-            Err(e) => return Some(Err(e)),
-        };
-        let row = self.row(line);
-        if row.is_err() {
-            self.table.row_failed();
-        }
-        Some(row)
     }
 }

@@ -1,11 +1,9 @@
 //! Reading a list of polling stations (and the areas they sit in) through a mapping.
 
-use std::io::Read;
-use std::path::Path;
-
 use crate::Error;
-use crate::mapping::{Mapping, RecordKind};
-use crate::table::{Resolved, Table};
+use crate::mapping::RecordKind;
+use crate::reader::{Cells, Columns, Reader, Record, Sealed};
+use crate::table::Resolved;
 
 /// One area a station sits in, at one level of the hierarchy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -36,9 +34,8 @@ struct AreaPlan {
     code: Option<Resolved>,
 }
 
-/// Streams the rows of a station list through a mapping whose `record` is `"stations"`.
-pub struct StationListReader {
-    table: Table,
+/// How a mapping whose `record` is `"stations"` reads a station list: its columns, resolved.
+pub struct StationsPlan {
     id: Resolved,
     separator: String,
     areas: Vec<AreaPlan>,
@@ -46,25 +43,18 @@ pub struct StationListReader {
     registered: Option<Resolved>,
 }
 
-impl StationListReader {
-    /// Opens `path` (`.csv`, `.csv.gz` or `.csv.zip`) and resolves the mapping's columns.
-    pub fn open(path: impl AsRef<Path>, mapping: &Mapping) -> Result<Self, Error> {
-        let path = path.as_ref();
-        mapping.expect(RecordKind::Stations)?;
-        let input = crate::open::open_data(path)?;
-        Self::from_reader(input, path, mapping)
-    }
+/// Streams the rows of a station list through a mapping whose `record` is `"stations"`.
+pub type StationListReader = Reader<StationsPlan>;
 
-    /// Reads CSV bytes (already decompressed) from `input`; `name` names it in errors.
-    pub fn from_reader(
-        input: Box<dyn Read + Send>,
-        name: impl AsRef<Path>,
-        mapping: &Mapping,
-    ) -> Result<Self, Error> {
-        mapping.expect(RecordKind::Stations)?;
-        let table = Table::open(input, name.as_ref(), mapping)?;
-        let r = table.resolver(mapping);
-        let s = &mapping.station;
+impl Sealed for StationsPlan {}
+
+impl Record for StationsPlan {
+    const KIND: RecordKind = RecordKind::Stations;
+    type Row = StationRow;
+
+    fn plan(columns: &Columns<'_>) -> Result<Self, Error> {
+        let r = &columns.resolver;
+        let s = &columns.mapping.station;
         let id = r.resolve(&s.id)?;
         let areas = s
             .areas
@@ -78,8 +68,7 @@ impl StationListReader {
             .collect::<Result<Vec<_>, Error>>()?;
         let name = s.name.as_ref().map(|c| r.resolve(c)).transpose()?;
         let registered = s.registered.as_ref().map(|c| r.resolve(c)).transpose()?;
-        Ok(StationListReader {
-            table,
+        Ok(StationsPlan {
             id,
             separator: s.id_separator.clone(),
             areas,
@@ -88,18 +77,8 @@ impl StationListReader {
         })
     }
 
-    /// Carries on after a bad row, so that a caller can list every bad row.
-    pub fn keep_going(mut self) -> Self {
-        self.table.keep_going = true;
-        self
-    }
-
-    pub fn header(&self) -> &[String] {
-        &self.table.header
-    }
-
-    fn row(&self, line: u64) -> Result<StationRow, Error> {
-        let t = &self.table;
+    fn row(&self, cells: &Cells<'_>) -> Result<StationRow, Error> {
+        let (t, line) = (cells.table, cells.line);
         let station = t.label(line, &self.id, &self.separator)?;
         let mut areas: Vec<AreaCell> = Vec::with_capacity(self.areas.len());
         for plan in &self.areas {
@@ -128,21 +107,5 @@ impl StationListReader {
             areas,
             registered,
         })
-    }
-}
-
-impl Iterator for StationListReader {
-    type Item = Result<StationRow, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let line = match self.table.next_row()? {
-            Ok(line) => line,
-            Err(e) => return Some(Err(e)),
-        };
-        let row = self.row(line);
-        if row.is_err() {
-            self.table.row_failed();
-        }
-        Some(row)
     }
 }

@@ -70,6 +70,9 @@ pub enum Error {
     Round(std::num::TryFromIntError),
     #[error("the election's bulk threshold: {0}")]
     BulkThreshold(std::num::ParseIntError),
+    /// [`open_state`] found a database, but not an election's state.
+    #[error("{path} is not an election state database")]
+    NotState { path: String },
 }
 
 // Not `#[from]`: the inner error is the whole message, not a cause to print after it.
@@ -563,6 +566,20 @@ pub fn forms_recorded_after(
 }
 
 // ----- questions the command line asks -----
+
+/// Opens a state database (one that `ledger::replay` wrote) read-only, for these questions.
+pub fn open_state(path: &std::path::Path) -> Result<Connection, Error> {
+    let conn = q(Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    ))?;
+    if !is_state(&conn) {
+        return Err(Error::NotState {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(conn)
+}
 
 /// Whether `conn` holds an election's state (made by intake or replay), not some other database.
 pub fn is_state(conn: &Connection) -> bool {

@@ -95,4 +95,35 @@ fn errors_say_what_is_wrong_in_one_line() {
     assert!(matches!(e, Error::Sql(_)));
     assert_eq!(e.to_string(), "no such table: election");
     assert!(std::error::Error::source(&e).is_none());
+
+    // A file that is not a state database: opened, then refused.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE t(x)")
+        .unwrap();
+    let e = report::open_state(&path).unwrap_err();
+    assert!(matches!(e, Error::NotState { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!("{} is not an election state database", path.display())
+    );
+    assert!(matches!(
+        report::open_state(&dir.path().join("missing.db")),
+        Err(Error::Sql(_))
+    ));
+}
+
+#[test]
+fn a_state_database_opens_read_only() {
+    let f = Fixture::new();
+    let conn = f.election.conn();
+    let path = conn.path().unwrap().to_string();
+    let opened = report::open_state(std::path::Path::new(&path)).unwrap();
+    assert_eq!(report::election_name(&opened).unwrap(), "Test election");
+    assert!(
+        opened.execute_batch("DELETE FROM station").is_err(),
+        "read-only"
+    );
 }

@@ -3,7 +3,7 @@
 //! BRAVO ballot polling, or ballot-level comparison (Kaplan–Markov) against cast vote records. [`Audit::build`] reads the contest; `plan`, `draw` and the
 //! assessments return report values.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -345,14 +345,7 @@ pub fn check_draws(last: Option<u64>, param: Param) -> Result<()> {
     }
 }
 
-/// "STATION:N" → (STATION, N).
-pub fn split_ballot(id: &str) -> Option<(&str, u64)> {
-    let (station, n) = id.rsplit_once(':')?;
-    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || n.starts_with('0') {
-        return None;
-    }
-    Some((station, n.parse().ok()?))
-}
+pub use interchange::ballots::split_ballot;
 
 // ---------------------------------------------------------------- plan
 
@@ -1067,6 +1060,37 @@ impl Audit {
         })
     }
 
+    /// The contest as recount files name its choices.
+    fn file_contest(&self) -> interchange::ballots::Contest {
+        interchange::ballots::Contest {
+            id: self.scope.contest.id.clone(),
+            choices: self
+                .scope
+                .contest
+                .choices
+                .iter()
+                .map(|c| interchange::ballots::Choice {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Why ballot `number` of `station` cannot be on a recount of this audit, if it cannot.
+    fn check_ballot(&self, station: &str, number: u64, ballot: &str) -> Result<(), String> {
+        match self.index.get(station) {
+            None => Err(format!(
+                "ballot {ballot:?}: {station:?} is not a station of this audit"
+            )),
+            Some(&k) if number > self.stations[k].ballots_cast => Err(format!(
+                "there is no ballot {ballot:?}: station {station} has {} ballots on its official form",
+                self.stations[k].ballots_cast
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The marks on the drawn ballots, from the recount files: (ballot id, the choice marked
     /// or None for no vote), one per distinct ballot drawn; `times` counts the draws of each.
     fn read_marks(
@@ -1075,57 +1099,39 @@ impl Audit {
         n_draws: u64,
         times: &HashMap<&str, u64>,
     ) -> Result<Vec<(String, Option<usize>)>> {
-        let drawn: HashSet<&str> = times.keys().copied().collect();
-        let ballots_at: HashMap<&str, u64> = self
-            .stations
-            .iter()
-            .map(|s| (s.station.as_str(), s.ballots_cast))
-            .collect();
+        let contest = self.file_contest();
         let mut marks: Vec<(String, Option<usize>)> = Vec::new();
         let mut seen: HashMap<String, (String, Option<usize>)> = HashMap::new();
         for file in &files.files {
             let name = file.display().to_string();
-            for row in crate::stations::read_ballots(file, &self.scope.contest)? {
-                let at = |col: &str| format!("{name}:{}: column {col}", row.line);
-                let Some((station, number)) = split_ballot(&row.ballot) else {
-                    refuse!(
-                        "{}: {:?} is not a ballot id; ids are STATION:N as `rla draw` prints them",
-                        at(&row.ballot_column),
-                        row.ballot
-                    );
-                };
-                match ballots_at.get(station) {
-                    None => refuse!(
-                        "{}: ballot {:?}: {station:?} is not a station of this audit",
-                        at(&row.ballot_column),
-                        row.ballot
-                    ),
-                    Some(&b) if number > b => refuse!(
-                        "{}: there is no ballot {:?}: station {station} has {b} ballots on its official form",
-                        at(&row.ballot_column),
-                        row.ballot
-                    ),
-                    _ => {}
-                }
-                if !drawn.contains(row.ballot.as_str()) {
-                    return Err(Error::param(
-                        Param::Draws,
-                        format!(
-                            "{}: ballot {:?} was not drawn in draws 1-{n_draws} (are {{}} right?)",
-                            at(&row.ballot_column),
-                            row.ballot
-                        ),
-                    ));
-                }
+            let reader = interchange::ballots::BallotMarksReader::open(file, &contest)?
+                .check_ballots(|station, number, ballot| {
+                    self.check_ballot(station, number, ballot)?;
+                    if !times.contains_key(ballot) {
+                        return Err(format!(
+                            "ballot {ballot:?} was not drawn in draws 1-{n_draws} (is the number \
+                             of draws right?)"
+                        ));
+                    }
+                    Ok(())
+                });
+            let columns = reader.columns().clone();
+            for row in reader {
+                let row = row?;
                 if let Some((earlier, marked)) = seen.get(&row.ballot) {
                     if *marked == row.choice {
                         continue; // the same ballot again: drawn in two rounds
                     }
-                    refuse!(
-                        "{}: ballot {:?} is marked differently at {earlier}; list a ballot once, however often it was drawn",
-                        at(&row.choice_column),
-                        row.ballot
-                    );
+                    return Err(columns
+                        .choice_error(
+                            row.line,
+                            format!(
+                                "ballot {:?} is marked differently at {earlier}; list a ballot \
+                                 once, however often it was drawn",
+                                row.ballot
+                            ),
+                        )
+                        .into());
                 }
                 seen.insert(
                     row.ballot.clone(),
@@ -1173,39 +1179,25 @@ impl Audit {
             ));
         }
         let name = cvrs.display().to_string();
-        let ballots_at: HashMap<&str, u64> = self
-            .stations
-            .iter()
-            .map(|s| (s.station.as_str(), s.ballots_cast))
-            .collect();
         let choices = self.contest.choices.len();
         let mut cvr: HashMap<String, Option<usize>> = HashMap::new();
         let mut tally: HashMap<&str, Vec<u64>> = HashMap::new();
-        for row in crate::stations::read_ballots(cvrs, &self.scope.contest)? {
-            let at = format!("{name}:{}: column {}", row.line, row.ballot_column);
-            let Some((station, number)) = split_ballot(&row.ballot) else {
-                refuse!(
-                    "{at}: {:?} is not a ballot id; ids are STATION:N, N from 1 to the ballots on \
-                     the station's official form",
-                    row.ballot
-                );
-            };
-            let Some((&key, &b)) = ballots_at.get_key_value(station) else {
-                refuse!(
-                    "{at}: ballot {:?}: {station:?} is not a station of this audit",
-                    row.ballot
-                );
-            };
-            if number > b {
-                refuse!(
-                    "{at}: there is no ballot {:?}: station {station} has {b} ballots on its official form",
-                    row.ballot
-                );
-            }
+        let contest = self.file_contest();
+        let reader = interchange::ballots::BallotMarksReader::open(cvrs, &contest)?
+            .check_ballots(|station, number, ballot| self.check_ballot(station, number, ballot));
+        let columns = reader.columns().clone();
+        for row in reader {
+            let row = row?;
             if cvr.insert(row.ballot.clone(), row.choice).is_some() {
-                refuse!("{at}: ballot {:?} has a second record", row.ballot);
+                return Err(columns
+                    .ballot_error(
+                        row.line,
+                        format!("ballot {:?} has a second record", row.ballot),
+                    )
+                    .into());
             }
             if let Some(c) = row.choice {
+                let key = self.stations[self.index[&row.station]].station.as_str();
                 tally.entry(key).or_insert_with(|| vec![0; choices])[c] += 1;
             }
         }
@@ -1244,7 +1236,9 @@ impl Audit {
                     let v = |x: Option<usize>, i: usize| i64::from(x == Some(i));
                     let over = pairs
                         .iter()
-                        .map(|&(w, l)| (v(reported, w) - v(reported, l)) - (v(*actual, w) - v(*actual, l)))
+                        .map(|&(w, l)| {
+                            (v(reported, w) - v(reported, l)) - (v(*actual, w) - v(*actual, l))
+                        })
                         .max()
                         .unwrap_or(0);
                     (reported, over)
@@ -1365,20 +1359,5 @@ impl Audit {
             decision: assessed.decision,
             next_round,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ballot_ids_split_at_the_last_colon() {
-        assert_eq!(split_ballot("010101-001:17"), Some(("010101-001", 17)));
-        assert_eq!(split_ballot("a:b:3"), Some(("a:b", 3)));
-        assert_eq!(split_ballot("x:03"), None);
-        assert_eq!(split_ballot("x:"), None);
-        assert_eq!(split_ballot("x"), None);
-        assert_eq!(split_ballot("x:1e3"), None);
     }
 }

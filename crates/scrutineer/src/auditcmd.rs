@@ -129,7 +129,7 @@ struct CommitArgs {
     /// Only this area (an area code); default the whole election.
     #[arg(long, value_name = "CODE")]
     area: Option<String>,
-    /// rla: macro (batch comparison by station) or bravo (ballot polling).
+    /// rla: macro (batch comparison by station), bravo (ballot polling) or comparison.
     #[arg(long, value_enum)]
     method: Option<MethodArg>,
     /// rla: how many choices win.
@@ -197,6 +197,8 @@ enum MethodArg {
     Macro,
     /// Ballot polling.
     Bravo,
+    /// Ballot-level comparison with cast vote records.
+    Comparison,
 }
 
 // ---------------------------------------------------------------- commit
@@ -310,12 +312,13 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
             only("--level", c.level.is_some(), "pvt")?;
             only("--take", c.take.is_some(), "pvt")?;
             let Some(method) = c.method else {
-                bail!("--for rla needs --method macro or --method bravo");
+                bail!("--for rla needs --method macro, bravo or comparison");
             };
             Commit::Rla(Spec {
                 method: match method {
                     MethodArg::Macro => Method::Macro,
                     MethodArg::Bravo => Method::Bravo,
+                    MethodArg::Comparison => Method::Comparison,
                 },
                 contest: c.contest.clone(),
                 area: c.area.clone(),

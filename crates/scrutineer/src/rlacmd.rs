@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::bail;
-use review::rla::{self, Audit, BravoAssessment, Drawn, MacroAssessment, Method, Recounts, Spec};
+use review::rla::{
+    self, Audit, BravoAssessment, ComparisonReport, Drawn, MacroAssessment, Method, Recounts, Spec,
+};
 use serde::Serialize;
 use stats::rla::batch::BatchDecision;
 use stats::rla::bravo;
+use stats::rla::comparison::ComparisonDecision;
 
 use crate::reviewing::{self, DrawSeed, ElectionArgs, Lift, SeedArgs, group, outln, shell};
 
@@ -49,6 +52,13 @@ Methods:
          consistent_sampler, from the ballot manifest: ballots 1 to B of every station, where
          B is valid + invalid on its official form, with ids STATION:N. A ballot drawn twice
          counts twice.
+  comparison
+         Ballot-level comparison (Kaplan-Markov, Stark's super-simple method, as rlacalc
+         computes it; error inflation factor 1.03905). Ballots are drawn as for bravo; each
+         drawn ballot's hand interpretation is compared with its cast vote record (--cvrs),
+         and the discrepancies are counted in votes of margin (one- and two-vote over- and
+         understatements). A drawn ballot with no record counts as a two-vote overstatement.
+         The records must add up to the official forms, station by station.
 
 The contest is --contest (needed when the election has several) in --area (default: the
 whole election). Its reported winners are the --winners choices with the most official
@@ -67,6 +77,9 @@ Recount files (CSV; .csv.gz and .csv.zip are read too):
   bravo  One row per ballot drawn, with the header ballot,choice (other columns ignored):
          the ballot's id as drawn, and the choice marked on it by id or name, or blank,
          invalid or an empty cell for a ballot with no vote for any choice.
+  comparison
+         The recount as for bravo; the cast vote records (--cvrs) in the same layout, one
+         row for every ballot of the manifest, with the choice the tabulation recorded.
 
 The election is an election directory, a published log replayed first (--vkey and
 --witness, or --policy; add --state-db FILE to keep the rebuilt state), or --state-db FILE
@@ -121,13 +134,16 @@ enum MethodArg {
     Macro,
     /// Ballot polling.
     Bravo,
+    /// Ballot-level comparison with cast vote records (Kaplan-Markov).
+    Comparison,
 }
 
 #[derive(clap::Args)]
 struct AuditArgs {
     #[command(flatten)]
     election: ElectionArgs,
-    /// macro (batch comparison by station) or bravo (ballot polling).
+    /// macro (batch comparison by station), bravo (ballot polling) or comparison (ballot
+    /// comparison with cast vote records).
     #[arg(long, value_enum)]
     method: MethodArg,
     /// The contest's id (needed when the election has several).
@@ -153,6 +169,7 @@ impl AuditArgs {
             method: match self.method {
                 MethodArg::Macro => Method::Macro,
                 MethodArg::Bravo => Method::Bravo,
+                MethodArg::Comparison => Method::Comparison,
             },
             contest: self.contest.clone(),
             area: self.area.clone(),
@@ -264,6 +281,10 @@ struct AssessArgs {
     /// macro: a station-results mapping describing the recount file's layout.
     #[arg(long, value_name = "MAP")]
     mapping: Option<PathBuf>,
+    /// comparison: the cast vote records, `ballot,choice` for every ballot (see
+    /// `scrutineer rla --help`).
+    #[arg(long, value_name = "FILE")]
+    cvrs: Option<PathBuf>,
     /// macro: which of the mapping's [[source]] tables holds the recount.
     #[arg(long = "from", value_name = "MAPPING_SOURCE", requires = "mapping")]
     from: Option<String>,
@@ -314,6 +335,7 @@ fn header(o: &mut String, audit: &Audit, what: &str, provenance: &review::Proven
         match audit.spec.method {
             Method::Macro => "MACRO batch comparison by polling station",
             Method::Bravo => "BRAVO ballot polling",
+            Method::Comparison => "Ballot-level comparison (Kaplan-Markov)",
         },
         percent(audit.spec.risk_limit)
     );
@@ -414,6 +436,17 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
             "  enough if the recounts find no error; errors call for more draws"
         );
         if let Some(why) = &m.full_hand_count {
+            outln!(o, "Recommendation: a full hand count: {why}");
+        }
+    }
+    if let Some(c) = &report.comparison_plan {
+        outln!(
+            o,
+            "First round: {} ballots drawn with replacement, enough if no hand interpretation differs from its cast vote record (error inflation {})",
+            group(c.draws),
+            c.gamma
+        );
+        if let Some(why) = &c.full_hand_count {
             outln!(o, "Recommendation: a full hand count: {why}");
         }
     }
@@ -579,7 +612,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
                 ));
             }
         }
-        Method::Bravo => {
+        Method::Bravo | Method::Comparison => {
             o.push_str(&format!(
                 "Draws {first}-{last}, ballots drawn with replacement from the manifest STATION:1..B:\n"
             ));
@@ -664,8 +697,13 @@ fn audit_line(o: &mut String, source: &Drawn) {
 
 fn assess(x: AssessArgs) -> anyhow::Result<()> {
     let a = &x.audit;
-    if x.mapping.is_some() && a.method == MethodArg::Bravo {
-        bail!("--mapping reads station-level recounts (macro); a bravo file is ballot,choice");
+    if x.mapping.is_some() && a.method != MethodArg::Macro {
+        bail!(
+            "--mapping reads station-level recounts (macro); a bravo or comparison file is ballot,choice"
+        );
+    }
+    if x.cvrs.is_some() && a.method != MethodArg::Comparison {
+        bail!("--cvrs is for --method comparison");
     }
     let given_seed = match &x.seed {
         Some(s) => Some(review::seed::parse_seed(s).lift()?),
@@ -716,6 +754,17 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
                 .assess_bravo(&opened.provenance, &source, &files, x.escalate_after)
                 .lift()?;
             render_bravo(&x, &opened, &audit, &source, &files, &report)
+        }
+        Method::Comparison => {
+            let Some(cvrs) = &x.cvrs else {
+                bail!(
+                    "--cvrs FILE: a comparison audit compares each drawn ballot with its cast vote record"
+                );
+            };
+            let report = audit
+                .assess_comparison(&opened.provenance, &source, &files, cvrs, x.escalate_after)
+                .lift()?;
+            render_comparison(&x, &opened, &audit, &source, &files, &report)
         }
     }
 }
@@ -927,6 +976,101 @@ fn render_bravo(
             }
         }
         bravo::Decision::FullHandCount { reason } => {
+            outln!(
+                o,
+                "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
+            )
+        }
+    }
+    reviewing::write_stdout(&o)
+}
+
+fn render_comparison(
+    x: &AssessArgs,
+    opened: &review::Review,
+    audit: &Audit,
+    source: &Drawn,
+    files: &Recounts,
+    report: &ComparisonReport,
+) -> anyhow::Result<()> {
+    let a = &x.audit;
+    let next = match &report.assessment.decision {
+        ComparisonDecision::Continue {
+            further_draws,
+            next_first,
+        } => Some(format!(
+            "{} {}",
+            a.command("draw"),
+            next_draw(source, *next_first, *further_draws)
+        )),
+        _ => None,
+    };
+    if a.json {
+        return reviewing::print_json(&WithNext { report, next });
+    }
+    let mut o = String::new();
+    header(&mut o, audit, "Assessment", &opened.provenance);
+    audit_line(&mut o, source);
+    outln!(
+        o,
+        "Draws 1-{} from seed {}: {} distinct ballots examined ({}), against {} cast vote records",
+        source.draws,
+        report.seed,
+        report.distinct_ballots,
+        files.names(),
+        group(report.cast_vote_records as u64)
+    );
+    let d = &report.assessment.discrepancies;
+    if report.discrepant_ballots.is_empty() {
+        outln!(o, "Every ballot examined agrees with its cast vote record.");
+    } else {
+        outln!(
+            o,
+            "{} ballots differ from their records: {} two-vote and {} one-vote overstatements, {} one-vote and {} two-vote understatements (counting repeated draws)",
+            report.discrepant_ballots.len(),
+            d.o2,
+            d.o1,
+            d.u1,
+            d.u2
+        );
+        for b in report.discrepant_ballots.iter().take(20) {
+            outln!(
+                o,
+                "  {} (drawn {}x): record {}, hand count {}; {} vote(s) of margin",
+                b.ballot,
+                b.times_drawn,
+                if b.has_record {
+                    b.recorded.clone().unwrap_or_else(|| "no vote".into())
+                } else {
+                    "missing".into()
+                },
+                b.counted.clone().unwrap_or_else(|| "no vote".into()),
+                b.overstatement_votes
+            );
+        }
+    }
+    outln!(
+        o,
+        "Kaplan-Markov p-value {:.7} against the risk limit {} (diluted margin {:.4}, error inflation {})",
+        report.assessment.p_value,
+        a.risk_limit,
+        report.diluted_margin,
+        report.assessment.gamma
+    );
+    match &report.assessment.decision {
+        ComparisonDecision::Confirmed => {
+            outln!(o, "Decision: CONFIRMED. The reported outcome stands.")
+        }
+        ComparisonDecision::Continue { further_draws, .. } => {
+            outln!(
+                o,
+                "Decision: CONTINUE. Draw {further_draws} more ballots (enough if they agree with their records):"
+            );
+            if let Some(n) = &next {
+                outln!(o, "  {n}");
+            }
+        }
+        ComparisonDecision::FullHandCount { reason } => {
             outln!(
                 o,
                 "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."

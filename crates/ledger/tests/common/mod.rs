@@ -1,6 +1,9 @@
 //! A small two-party election for tests: nine members (four per party and one chosen by
 //! consensus), a clerk, a registration officer and a polling official; two provinces with two
 //! districts each and a station per district; ten voters.
+//!
+//! The fuzz crate's `ledger` fixtures build on the keys, commission and genesis pieces here
+//! (`fuzz/src/election.rs` includes this file), so both stay one.
 #![allow(dead_code)]
 
 use ledger::event::*;
@@ -55,47 +58,65 @@ pub fn genesis_config(members: &[PrivateKey], extra: &[(&PrivateKey, Role)]) -> 
         election: "Test election".into(),
         keys: extra
             .iter()
-            .map(|(k, role)| Enrol {
-                name: k.name().into(),
-                organisation: None,
-                party: None,
-                person: None,
-                role: *role,
-                scope: Scope::all(),
-                vkey: k.vkey().to_string(),
-            })
+            .map(|(k, role)| enrol(k, *role, Scope::all()))
             .collect(),
         levels: vec!["province".into(), "district".into()],
-        members: members
-            .iter()
-            .enumerate()
-            .map(|(i, k)| Member {
-                name: k.name().into(),
-                party: match i {
-                    0..=3 => Some("A".into()),
-                    4..=7 => Some("B".into()),
-                    _ => None,
-                },
-                person: format!("Member {i}"),
-                vkey: k.vkey().to_string(),
-            })
-            .collect(),
+        members: commission(members),
         origin: ORIGIN.into(),
-        parties: vec![
-            Party {
-                id: "A".into(),
-                name: "Party A".into(),
+        parties: two_parties(),
+        rule: two_party_rule(),
+    }
+}
+
+/// An enrolment of `k` under its own name, with no party, organisation or person.
+pub fn enrol(k: &PrivateKey, role: Role, scope: Scope) -> Enrol {
+    Enrol {
+        name: k.name().into(),
+        organisation: None,
+        party: None,
+        person: None,
+        role,
+        scope,
+        vkey: k.vkey().to_string(),
+    }
+}
+
+/// The commission of [`members`]' keys: the first four of party A, the next four of party B,
+/// the rest of no party.
+pub fn commission(members: &[PrivateKey]) -> Vec<Member> {
+    members
+        .iter()
+        .enumerate()
+        .map(|(i, k)| Member {
+            name: k.name().into(),
+            party: match i {
+                0..=3 => Some("A".into()),
+                4..=7 => Some("B".into()),
+                _ => None,
             },
-            Party {
-                id: "B".into(),
-                name: "Party B".into(),
-            },
-        ],
-        rule: Rule {
-            every_party_asked: false,
-            min_approvals: 5,
-            min_parties: 2,
-        },
+            person: format!("Member {i}"),
+            vkey: k.vkey().to_string(),
+        })
+        .collect()
+}
+
+/// Parties A and B.
+pub fn two_parties() -> Vec<Party> {
+    ["A", "B"]
+        .iter()
+        .map(|p| Party {
+            id: p.to_string(),
+            name: format!("Party {p}"),
+        })
+        .collect()
+}
+
+/// Five approvals from at least two parties; not every party need be asked.
+pub fn two_party_rule() -> Rule {
+    Rule {
+        every_party_asked: false,
+        min_approvals: 5,
+        min_parties: 2,
     }
 }
 
@@ -150,14 +171,7 @@ impl Fixture {
             officer,
             official,
         };
-        let areas = vec![
-            area("P1", "province", None),
-            area("P2", "province", None),
-            area("D11", "district", Some("P1")),
-            area("D12", "district", Some("P1")),
-            area("D21", "district", Some("P2")),
-            area("D22", "district", Some("P2")),
-        ];
+        let areas = two_provinces();
         let p = f.governed_batch(Content::Areas, areas);
         f.approve(&p, &[0, 1, 4, 5, 8]);
         let stations = ["D11", "D12", "D21", "D22"]
@@ -290,6 +304,18 @@ impl Fixture {
         .unwrap();
         (r.digest, self.election.digest().unwrap(), r.refusals.len())
     }
+}
+
+/// Provinces P1 and P2, each of two districts (D11, D12; D21, D22).
+pub fn two_provinces() -> Vec<Event> {
+    vec![
+        area("P1", "province", None),
+        area("P2", "province", None),
+        area("D11", "district", Some("P1")),
+        area("D12", "district", Some("P1")),
+        area("D21", "district", Some("P2")),
+        area("D22", "district", Some("P2")),
+    ]
 }
 
 pub fn area(code: &str, level: &str, parent: Option<&str>) -> Event {

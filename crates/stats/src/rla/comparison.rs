@@ -229,9 +229,15 @@ mod tests {
             }
         );
         let a = assess(0.05, 50, 0.05, DEFAULT_GAMMA, &none, 100, None).unwrap();
-        assert!(matches!(a.decision, ComparisonDecision::FullHandCount { .. }));
+        assert!(matches!(
+            a.decision,
+            ComparisonDecision::FullHandCount { .. }
+        ));
         let a = assess(0.05, 50, 0.05, DEFAULT_GAMMA, &none, 10_000, Some(50)).unwrap();
-        assert!(matches!(a.decision, ComparisonDecision::FullHandCount { .. }));
+        assert!(matches!(
+            a.decision,
+            ComparisonDecision::FullHandCount { .. }
+        ));
         // A two-vote overstatement costs many draws.
         let o2 = Discrepancies { o2: 1, ..none };
         let a = assess(0.05, 200, 0.05, DEFAULT_GAMMA, &o2, 10_000, None).unwrap();
