@@ -412,3 +412,22 @@ fn map_keys_outside_the_basic_multilingual_plane_are_refused() {
     assert_eq!(e.path, "body.votes.\u{10000}", "{e}");
     assert!(e.message.contains("Basic Multilingual Plane"), "{e}");
 }
+
+/// Guards against a repeated key being resolved silently (issue 12): a map's repeated key
+/// decodes, the last one winning, so the entry parser names it by its JSON path rather than
+/// only "not canonical"; and `no_duplicate_keys` finds one at any depth.
+#[test]
+fn a_repeated_key_is_refused_with_its_path() {
+    let text = "{\"body\":{\"contest\":\"c\",\"invalid\":0,\"source\":\"official\",\"station\":\"s\",\
+                \"valid\":3,\"votes\":{\"A\":1,\"A\":2}},\"kind\":\"result_form\",\"v\":1}";
+    let e = Entry::parse(text.as_bytes()).unwrap_err();
+    assert_eq!(e.path, "body.votes.A", "{e}");
+    assert!(e.message.contains("duplicate key"), "{e}");
+
+    use ledger::event::no_duplicate_keys;
+    assert!(no_duplicate_keys(r#"{"a":[{"b":1},{"b":2}],"c":{"d":{"e":1}}}"#, "body").is_ok());
+    let e = no_duplicate_keys(r#"{"a":[{"b":1},{"b":2,"b":3}]}"#, "body").unwrap_err();
+    assert_eq!(e.path, "body.a[1].b", "{e}");
+    let e = no_duplicate_keys(r#"{"x y":{"k":1,"k":1}}"#, "").unwrap_err();
+    assert_eq!(e.path, "\"x y\".k", "{e}");
+}
