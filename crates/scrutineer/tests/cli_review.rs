@@ -1592,3 +1592,151 @@ fn a_pvt_flags_an_official_count_inflated_at_every_station() {
     let e = json(&args, d);
     assert_eq!(e["verdict"]["all_inside_99"], true, "{e}");
 }
+
+/// The cast vote records of a town: every ballot of every station, RED then BLUE in the
+/// official numbers.
+fn cast_vote_records(stations: &[Station]) -> String {
+    let mut cvr = String::from("ballot,choice\n");
+    for s in stations {
+        let (r, b, _) = s.official;
+        for n in 1..=r + b {
+            let choice = if n <= r { "RED" } else { "BLUE" };
+            cvr.push_str(&format!("{}/{}:{n},{choice}\n", s.ward, s.number));
+        }
+    }
+    cvr
+}
+
+#[test]
+fn a_ballot_comparison_audit_reproduces_rlacalc() {
+    // 1,000 ballots, RED 525 to BLUE 475: a diluted margin of exactly 0.05.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let stations: Vec<Station> = (1..=10)
+        .map(|n| {
+            let votes = if n <= 5 { (53, 47, 0) } else { (52, 48, 0) };
+            Station {
+                ward: "W1",
+                number: n,
+                official: votes,
+                truth: votes,
+            }
+        })
+        .collect();
+    town(d, &stations);
+    std::fs::write(d.join("cvrs.csv"), cast_vote_records(&stations)).unwrap();
+    let base = ["--method", "comparison", "--risk-limit", "0.05"];
+
+    // The plan: ceil(-2 gamma ln(0.05) / 0.05) = 125 ballots (rlacalc's nmin).
+    let mut args = vec!["rla", "plan", "town"];
+    args.extend(base);
+    let plan = json(&args, d);
+    assert_eq!(plan["comparison_plan"]["draws"], 125, "{plan}");
+    assert_eq!(plan["contest"]["diluted_margin"], 0.05, "{plan}");
+
+    // Draw 200 ballots; the hand count agrees with every record.
+    let s = seed(7);
+    let mut args = vec!["rla", "draw", "town", "--seed", &s, "--count", "200"];
+    args.extend(base);
+    let draw = json(&args, d);
+    let ballots: Vec<String> = draw["ballots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ballot"].as_str().unwrap().to_string())
+        .collect();
+    let cvr_choice = |ballot: &str| -> &'static str {
+        let (station, n) = ballot.rsplit_once(':').unwrap();
+        let number: u32 = station.rsplit_once('/').unwrap().1.parse().unwrap();
+        let red = if number <= 5 { 53 } else { 52 };
+        if n.parse::<u64>().unwrap() <= red {
+            "RED"
+        } else {
+            "BLUE"
+        }
+    };
+    let mut recount = String::from("ballot,choice\n");
+    for b in &ballots {
+        recount.push_str(&format!("{b},{}\n", cvr_choice(b)));
+    }
+    std::fs::write(d.join("recount.csv"), &recount).unwrap();
+    let assess = |file: &str| {
+        let mut args = vec![
+            "rla",
+            "assess",
+            "town",
+            "--seed",
+            &s,
+            "--draws",
+            "200",
+            "--recount",
+            file,
+            "--cvrs",
+            "cvrs.csv",
+        ];
+        args.extend(base);
+        json(&args, d)
+    };
+    // rlacalc 0.4.0: (1 - 0.05 / (2 * 1.03905))^200 = 0.0076663.
+    let a = assess("recount.csv");
+    let p = a["p_value"].as_f64().unwrap();
+    assert!((p - 0.0076663).abs() < 5e-8, "{a}");
+    assert_eq!(a["decision"], "confirmed", "{a}");
+    assert_eq!(a["discrepancies"]["o1"], 0);
+    assert!(a["discrepant_ballots"].as_array().unwrap().is_empty());
+
+    // One drawn ballot recorded for RED but marked BLUE: a two-vote overstatement, and not
+    // enough draws left to confirm.
+    let flipped = ballots
+        .iter()
+        .find(|b| cvr_choice(b) == "RED")
+        .unwrap()
+        .clone();
+    let changed = recount.replace(&format!("{flipped},RED\n"), &format!("{flipped},BLUE\n"));
+    std::fs::write(d.join("flipped.csv"), changed).unwrap();
+    let a = assess("flipped.csv");
+    assert!(a["discrepancies"]["o2"].as_u64().unwrap() >= 1, "{a}");
+    assert_eq!(a["decision"], "continue", "{a}");
+    assert!(a["p_value"].as_f64().unwrap() > 0.05, "{a}");
+    let text = ok(
+        &[
+            "rla",
+            "assess",
+            "town",
+            "--seed",
+            &s,
+            "--draws",
+            "200",
+            "--recount",
+            "flipped.csv",
+            "--cvrs",
+            "cvrs.csv",
+            "--method",
+            "comparison",
+        ],
+        d,
+    );
+    assert!(text.contains(&format!("{flipped} (drawn")), "{text}");
+    assert!(text.contains("Decision: CONTINUE"), "{text}");
+
+    // Records that do not add up to the official forms are refused, naming the station.
+    let short = cast_vote_records(&stations).replace("W1/3:1,RED\n", "W1/3:1,BLUE\n");
+    std::fs::write(d.join("short.csv"), short).unwrap();
+    let mut args = vec![
+        "rla",
+        "assess",
+        "town",
+        "--seed",
+        &s,
+        "--draws",
+        "200",
+        "--recount",
+        "recount.csv",
+        "--cvrs",
+        "short.csv",
+    ];
+    args.extend(base);
+    let err = fails(&args, d);
+    assert!(err.contains("station W1/3"), "{err}");
+    assert!(err.contains("must add up to the forms"), "{err}");
+}
