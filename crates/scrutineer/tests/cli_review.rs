@@ -1740,3 +1740,162 @@ fn a_ballot_comparison_audit_reproduces_rlacalc() {
     assert!(err.contains("station W1/3"), "{err}");
     assert!(err.contains("must add up to the forms"), "{err}");
 }
+
+/// Issue 8's reproduction: a reports template filled in with the choice columns only, read
+/// with --missing not-counted. The shares are estimated; turnout is not, and the output says
+/// why (before, the whole estimate failed: "the sample is empty").
+#[test]
+fn pvt_reports_without_ballots_cast_estimate_the_shares_and_say_why_not_turnout() {
+    let d = demo();
+    let tmp = tempfile::tempdir().unwrap();
+    let template = tmp.path().join("r.csv");
+    let s = "35216452316254163524";
+    let draw = json(
+        &[
+            "pvt",
+            "draw",
+            "demo/election",
+            "--seed",
+            s,
+            "--take",
+            "60",
+            "--level",
+            "none",
+            "--template",
+            template.to_str().unwrap(),
+        ],
+        &d.dir,
+    );
+    assert_eq!(draw["take"], 60);
+    // Fill only the choice columns from the observers' (true) copies; leave one row blank.
+    let text = std::fs::read_to_string(&template).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let columns: Vec<&str> = header.split(',').collect();
+    assert_eq!(&columns[..3], ["station", "registered", "ballots_cast"]);
+    let mut filled = format!("{header}\n");
+    for (i, line) in lines.enumerate() {
+        let station = line.split(',').next().unwrap();
+        if i == 0 {
+            filled.push_str(&format!("{station}{}\n", ",".repeat(columns.len() - 1)));
+            continue;
+        }
+        let votes: Vec<String> = columns[3..]
+            .iter()
+            .map(|c| {
+                let k = d.choices.iter().position(|x| x == c).unwrap();
+                d.truth[station][k].to_string()
+            })
+            .collect();
+        filled.push_str(&format!("{station},,,{}\n", votes.join(",")));
+    }
+    std::fs::write(&template, filled).unwrap();
+    let args = [
+        "pvt",
+        "estimate",
+        "demo/election",
+        "--seed",
+        s,
+        "--take",
+        "60",
+        "--level",
+        "none",
+        "--reports",
+        template.to_str().unwrap(),
+        "--missing",
+        "not-counted",
+    ];
+    let e = json(&args, &d.dir);
+    assert_eq!(e["estimate"]["stations_reporting"], 59, "{e}");
+    assert!(e["estimate"]["turnout"].is_null(), "{e}");
+    assert!(
+        e["estimate"]["turnout_not_estimated"]
+            .as_str()
+            .unwrap()
+            .contains("ballots cast"),
+        "{e}"
+    );
+    let shares: f64 = e["estimate"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["estimate"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+    let text = ok(&args, &d.dir);
+    assert!(text.contains("turnout is not estimated"), "{text}");
+}
+
+#[test]
+fn pvt_estimates_several_copies_of_one_sample_side_by_side() {
+    let d = demo();
+    let s = "35216452316254163524";
+    let base = [
+        "pvt",
+        "estimate",
+        "demo/election",
+        "--seed",
+        s,
+        "--take",
+        "60",
+        "--level",
+        "none",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--source", "official", "--source", "observer:COMFREL"]);
+    let both = json(&args, &d.dir);
+    let both = both.as_array().expect("a list, one estimate per source");
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[0]["figures_from"], "official forms in the election");
+    assert_eq!(
+        both[1]["figures_from"],
+        "observer:COMFREL forms in the election"
+    );
+    // Each is the estimate a call with that source alone gives.
+    for (i, source) in ["official", "observer:COMFREL"].iter().enumerate() {
+        let mut one = base.to_vec();
+        one.extend(["--source", source]);
+        let alone = json(&one, &d.dir);
+        assert_eq!(alone["estimate"], both[i]["estimate"], "{source}");
+    }
+    let mut text = base.to_vec();
+    text.extend(["--source", "official", "--source", "observer:COMFREL"]);
+    let out = ok(&text, &d.dir);
+    assert_eq!(out.matches("Sample: 60 stations").count(), 2, "{out}");
+}
+
+#[test]
+fn forensics_runs_on_a_recorded_and_a_replayed_election() {
+    let d = demo();
+    let base = ["forensics", "--replicates", "50", "--bootstrap", "20"];
+    let mut local = base.to_vec();
+    local.push("demo/election");
+    let a = json(&local, &d.dir);
+    assert_eq!(a["source"], "official");
+    assert_eq!(a["stations"], d.official.len());
+    assert!(a["mapping"].is_null());
+    // The altered stations' official forms disagree with the observers' copies.
+    let flagged = a["red_flags"].to_string();
+    for s in &d.altered {
+        assert!(flagged.contains(s.as_str()), "{s} not flagged: {flagged}");
+    }
+    // The published log, replayed, gives the same figures.
+    let mut replayed = base.to_vec();
+    replayed.push("demo/public");
+    replayed.extend(d.keys.iter().map(String::as_str));
+    let b = json(&replayed, &d.dir);
+    for field in ["stations", "leader", "integer_percentages", "red_flags"] {
+        assert_eq!(a[field], b[field], "{field}");
+    }
+    // Another copy of the forms can be the one analysed.
+    let mut observer = local.clone();
+    observer.extend(["--source", "observer:COMFREL"]);
+    let c = json(&observer, &d.dir);
+    assert_eq!(c["source"], "observer:COMFREL");
+    // A mapping without a file, and a source the election lacks, are refused by name.
+    let err = fails(
+        &["forensics", "demo/election", "--source", "party:NOBODY"],
+        &d.dir,
+    );
+    assert!(err.contains("party:NOBODY"), "{err}");
+}
