@@ -197,3 +197,69 @@ fn forms_approved_after_the_commitment_count_as_recorded_after_it() {
         0
     );
 }
+
+/// What a seed will draw is a typed part of the commitment: stored as committed, given back
+/// by the report, and refused with its path when it cannot be drawn.
+#[test]
+fn the_draw_plan_is_part_of_the_commitment() {
+    use ledger::event::{DrawPlan, PvtPlan, RlaPlan};
+    let mut f = Fixture::new();
+    let a1 = f.members[0].clone();
+    let plan = DrawPlan::Rla(RlaPlan {
+        method: "macro".into(),
+        contest: "P1".into(),
+        area: Some("D1".into()),
+        winners: 1,
+        risk_limit: 0.05,
+    });
+    let commit = |id: &str, draw: Option<DrawPlan>| {
+        Event::AuditCommitment(AuditCommitment {
+            audit: id.into(),
+            commitment: "ab".repeat(32),
+            purpose: "MACRO audit of P1".into(),
+            draw,
+        })
+    };
+    f.sign(&a1, commit("rla-1", Some(plan.clone()))).unwrap();
+    let record = ledger::report::audit(f.election.conn(), "rla-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.draw, Some(plan.clone()));
+    assert_eq!(record.purpose, "MACRO audit of P1");
+    assert_eq!(
+        plan.to_string(),
+        "rla macro: contest P1, area D1, 1 winner, risk limit 0.05"
+    );
+    let pvt = DrawPlan::Pvt(PvtPlan {
+        contest: "P1".into(),
+        area: None,
+        level: "none".into(),
+        take: 0,
+    });
+    let err = refused(f.sign(&a1, commit("pvt-1", Some(pvt))));
+    assert!(err.contains("body.draw.take"), "{err}");
+    let bad_method = DrawPlan::Rla(RlaPlan {
+        method: "dice".into(),
+        ..match &plan {
+            DrawPlan::Rla(p) => p.clone(),
+            DrawPlan::Pvt(_) => unreachable!(),
+        }
+    });
+    let err = refused(f.sign(&a1, commit("rla-2", Some(bad_method))));
+    assert!(err.contains("body.draw.method"), "{err}");
+    let bad_limit = DrawPlan::Rla(RlaPlan {
+        risk_limit: 1.0,
+        ..match &plan {
+            DrawPlan::Rla(p) => p.clone(),
+            DrawPlan::Pvt(_) => unreachable!(),
+        }
+    });
+    let err = refused(f.sign(&a1, commit("rla-3", Some(bad_limit))));
+    assert!(err.contains("body.draw.risk_limit"), "{err}");
+    // An unknown member inside the plan is refused by the entry parser, with its path.
+    let entry = br#"{"author":"a","body":{"audit":"x","commitment":"ab","draw":{"contest":"P1","extra":1,"method":"macro","risk_limit":0.05,"tool":"rla","winners":1},"purpose":"p"},"kind":"audit_commitment","sig":"AA==","v":1}"#;
+    let err = ledger::event::Entry::parse(entry).unwrap_err().to_string();
+    assert!(err.contains("body.draw"), "{err}");
+    let (replayed, operator, refusals) = f.replay();
+    assert_eq!((replayed, refusals), (operator, 0));
+}

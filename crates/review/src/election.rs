@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result, state};
@@ -68,17 +68,13 @@ impl Review {
                 db.display()
             )));
         }
-        let not_state = || {
-            Error::Refused(format!(
+        let conn = ledger::report::open_state(db).map_err(|e| match e {
+            ledger::report::Error::NotState { .. } => Error::Refused(format!(
                 "{} is not an election state database (made by `scrutineer replay --state-db`)",
                 db.display()
-            ))
-        };
-        let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| Error::Refused(format!("{}: {e}", db.display())))?;
-        if !ledger::report::is_state(&conn) {
-            return Err(not_state());
-        }
+            )),
+            e => Error::Refused(format!("{}: {e}", db.display())),
+        })?;
         let name = state(ledger::report::election_name(&conn))?;
         let provenance = Provenance {
             name,
