@@ -317,33 +317,6 @@ impl DrawSeed {
     }
 }
 
-/// The lines a draw prints about its seed.
-pub fn seed_lines(o: &mut String, r: &SeedRecord) {
-    outln!(o, "Seed {} ({} dice)", r.seed, r.seed.len());
-    if r.commitment_checked {
-        outln!(
-            o,
-            "  matches the recorded commitment {} with salt {}",
-            r.commitment,
-            r.salt
-        );
-    } else if r.salt_generated {
-        outln!(o, "  commitment to record: {}", r.commitment);
-        outln!(
-            o,
-            "  salt (new; publish it with the seed, and pass it as --salt to redo this check): {}",
-            r.salt
-        );
-    } else {
-        outln!(
-            o,
-            "  commitment to record: {} (salt {})",
-            r.commitment,
-            r.salt
-        );
-    }
-}
-
 // ---------------------------------------------------------------- output
 
 /// Prints `value` as pretty JSON on stdout.
@@ -359,15 +332,6 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
-    }
-}
-
-/// Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180).
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
     }
 }
 

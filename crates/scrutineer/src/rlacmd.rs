@@ -2,7 +2,6 @@
 //! against the official result forms recorded in the election. The audit itself is
 //! `review::rla`; this module parses the arguments and renders the reports.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::bail;
@@ -11,10 +10,11 @@ use review::rla::{
 };
 use serde::Serialize;
 use stats::rla::batch::BatchDecision;
-use stats::rla::bravo;
 use stats::rla::comparison::ComparisonDecision;
 
-use crate::reviewing::{self, DrawSeed, ElectionArgs, Lift, SeedArgs, group, outln, shell};
+use review::render::rla as render;
+
+use crate::reviewing::{self, DrawSeed, ElectionArgs, Lift, SeedArgs, outln, shell};
 
 const LONG_ABOUT: &str = "\
 A risk-limiting audit checks the reported outcome of one contest against the paper ballots.
@@ -310,94 +310,6 @@ struct WithNext<'a, T: Serialize> {
     next: Option<String>,
 }
 
-fn percent(x: f64) -> String {
-    let p = x * 100.0;
-    if (p - p.round()).abs() < 1e-9 {
-        format!("{}%", p.round())
-    } else {
-        format!("{p:.2}%")
-    }
-}
-
-fn list(items: &[String], n: usize) -> String {
-    let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
-    if items.len() > n {
-        s.push_str(&format!(" and {} more", items.len() - n));
-    }
-    s
-}
-
-fn header(o: &mut String, audit: &Audit, what: &str, provenance: &review::Provenance) {
-    let c = &audit.contest;
-    outln!(
-        o,
-        "{what}: {} at a risk limit of {}",
-        match audit.spec.method {
-            Method::Macro => "MACRO batch comparison by polling station",
-            Method::Bravo => "BRAVO ballot polling",
-            Method::Comparison => "Ballot-level comparison (Kaplan-Markov)",
-        },
-        percent(audit.spec.risk_limit)
-    );
-    outln!(
-        o,
-        "Election: {} ({} {}{})",
-        provenance.name,
-        provenance.kind,
-        provenance.path,
-        provenance
-            .entries
-            .map_or(String::new(), |n| format!(", {} entries", group(n)))
-    );
-    outln!(
-        o,
-        "Contest {} ({}) {}: {} stations with official forms, {} ballots",
-        audit.scope.contest.id,
-        audit.scope.contest.name,
-        audit.scope.area_text(),
-        group(audit.stations.len() as u64),
-        group(c.ballots_cast)
-    );
-    if !audit.without_forms.is_empty() {
-        outln!(
-            o,
-            "  {} stations have no official form and are not audited: {}",
-            audit.without_forms.len(),
-            list(&audit.without_forms, 5)
-        );
-    }
-    let mut order: Vec<usize> = (0..c.choices.len()).collect();
-    order.sort_by(|&a, &b| c.reported_votes[b].cmp(&c.reported_votes[a]));
-    let shown: Vec<String> = order
-        .iter()
-        .take(4)
-        .map(|&i| {
-            format!(
-                "{} {}{}",
-                c.choices[i],
-                group(c.reported_votes[i]),
-                if c.winners.contains(&i) {
-                    " (winner)"
-                } else {
-                    ""
-                }
-            )
-        })
-        .collect();
-    outln!(
-        o,
-        "  reported: {}{}",
-        shown.join(", "),
-        if c.choices.len() > 4 { ", ..." } else { "" }
-    );
-    outln!(
-        o,
-        "  smallest margin {} votes, {} of ballots",
-        group(c.smallest_margin()),
-        percent(c.diluted_margin())
-    );
-}
-
 // ---------------------------------------------------------------- plan
 
 fn plan(p: PlanArgs) -> anyhow::Result<()> {
@@ -416,68 +328,7 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
             next: Some(next),
         });
     }
-    let mut o = String::new();
-    header(&mut o, &audit, "Plan", &opened.provenance);
-    if let Some(m) = &report.macro_plan {
-        outln!(
-            o,
-            "Total error bound U = {:.4} (the sum over stations of (margin at the station + its ballots) / contest margin)",
-            m.total_error_bound
-        );
-        outln!(
-            o,
-            "First round: {} draws of stations, with replacement; expected to touch {:.1} distinct stations of {}",
-            m.draws,
-            m.expected_distinct_stations,
-            audit.stations.len()
-        );
-        outln!(
-            o,
-            "  enough if the recounts find no error; errors call for more draws"
-        );
-        if let Some(why) = &m.full_hand_count {
-            outln!(o, "Recommendation: a full hand count: {why}");
-        }
-    }
-    if let Some(c) = &report.comparison_plan {
-        outln!(
-            o,
-            "First round: {} ballots drawn with replacement, enough if no hand interpretation differs from its cast vote record (error inflation {})",
-            group(c.draws),
-            c.gamma
-        );
-        if let Some(why) = &c.full_hand_count {
-            outln!(o, "Recommendation: a full hand count: {why}");
-        }
-    }
-    if let Some(b) = &report.bravo_plan {
-        match &b.decision {
-            bravo::Decision::Continue { next_round } => {
-                outln!(
-                    o,
-                    "Average sample number (ASN): {} ballots (a round of that size finishes the audit with probability {:.2})",
-                    group(next_round.asn),
-                    next_round.asn_completion_probability
-                );
-                for q in &next_round.quantiles {
-                    outln!(
-                        o,
-                        "  a round of {:>8} ballots finishes the audit with probability {:.0}%",
-                        group(q.ballots),
-                        q.probability * 100.0
-                    );
-                }
-                outln!(
-                    o,
-                    "  (if the reported shares are right; the ballots are drawn with replacement)"
-                );
-            }
-            bravo::Decision::FullHandCount { reason } => {
-                outln!(o, "Recommendation: a full hand count: {reason}");
-            }
-            bravo::Decision::Confirmed => {}
-        }
-    }
+    let mut o = render::plan(&audit, &report);
     outln!(o, "Next: roll the dice in public, then\n  {next}");
     reviewing::write_stdout(&o)
 }
@@ -558,95 +409,8 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     if a.json {
         return reviewing::print_json(&report);
     }
-    let mut o = String::new();
-    header(&mut o, &audit, "Draw", &opened.provenance);
-    reviewing::seed_lines(&mut o, &report.seed);
+    let mut o = render::draw(&audit, &report, d.seed.audit_id.as_deref());
     let last = first + count - 1;
-    match (&report.recorded, &d.seed.audit_id) {
-        (Some(r), _) => outln!(
-            o,
-            "Recorded in the log as round {} of audit {} (entry {}): draws {first}-{last}",
-            r.round,
-            r.audit,
-            group(r.entry)
-        ),
-        (None, Some(id)) => outln!(
-            o,
-            "The seed of audit {id} in the log; this draw is not recorded (add --record DIR --as KEY)"
-        ),
-        (None, None) => {}
-    }
-    match audit.spec.method {
-        Method::Macro => {
-            o.push_str(&format!(
-                "Draws {first}-{last}, stations chosen with probability proportional to error bound:\n"
-            ));
-            o.push_str("draw,ticket,station,error_bound\n");
-            for x in &report.station_draws {
-                o.push_str(&format!(
-                    "{},{},{},{:.6}\n",
-                    x.draw,
-                    x.ticket,
-                    reviewing::csv_field(&x.station),
-                    x.error_bound
-                ));
-            }
-            o.push_str(&format!(
-                "Stations to count by hand ({} distinct):\n",
-                report.stations.len()
-            ));
-            for s in &report.stations {
-                o.push_str(&format!(
-                    "  {}{} in {} {}: drawn {} time{} (draw {})\n",
-                    s.station,
-                    s.name.as_ref().map_or(String::new(), |n| format!(" ({n})")),
-                    s.area,
-                    s.area_name,
-                    s.draws.len(),
-                    if s.draws.len() == 1 { "" } else { "s" },
-                    s.draws
-                        .iter()
-                        .map(u64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-        Method::Bravo | Method::Comparison => {
-            o.push_str(&format!(
-                "Draws {first}-{last}, ballots drawn with replacement from the manifest STATION:1..B:\n"
-            ));
-            o.push_str("draw,ticket,ballot,generation\n");
-            for x in &report.ballot_draws {
-                o.push_str(&format!(
-                    "{},{},{},{}\n",
-                    x.draw,
-                    x.ticket,
-                    reviewing::csv_field(&x.ballot),
-                    x.generation
-                ));
-            }
-            let mut by_station: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-            for b in &report.ballots {
-                by_station
-                    .entry(b.station.as_str())
-                    .or_default()
-                    .push(if b.draws.len() > 1 {
-                        format!("{} (x{})", b.number, b.draws.len())
-                    } else {
-                        b.number.to_string()
-                    });
-            }
-            o.push_str(&format!(
-                "Ballots to retrieve ({} distinct, at {} stations), by station and position in its stack:\n",
-                report.ballots.len(),
-                by_station.len()
-            ));
-            for (station, numbers) in by_station {
-                o.push_str(&format!("  {station}: {}\n", numbers.join(", ")));
-            }
-        }
-    }
     let file = d.template.as_ref().map_or("RECOUNT.csv".to_string(), |t| {
         shell(&t.display().to_string())
     });
@@ -682,16 +446,6 @@ fn next_draw(source: &Drawn, first: u64, count: u64) -> String {
             "--seed {} --first {first} --count {count} --template round.csv",
             source.seed
         ),
-    }
-}
-
-fn audit_line(o: &mut String, source: &Drawn) {
-    if let Some(id) = &source.audit {
-        outln!(
-            o,
-            "Audit {id} in the log: its {} recorded draws are the ones its seed draws",
-            source.draws
-        );
     }
 }
 
@@ -747,13 +501,13 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
             let report = audit
                 .assess_macro(&opened.provenance, &source, &files, x.escalate_after)
                 .lift()?;
-            render_macro(&x, &opened, &audit, &source, &files, &report)
+            render_macro(&x, &audit, &source, &files, &report)
         }
         Method::Bravo => {
             let report = audit
                 .assess_bravo(&opened.provenance, &source, &files, x.escalate_after)
                 .lift()?;
-            render_bravo(&x, &opened, &audit, &source, &files, &report)
+            render_bravo(&x, &audit, &source, &files, &report)
         }
         Method::Comparison => {
             let Some(cvrs) = &x.cvrs else {
@@ -764,21 +518,19 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
             let report = audit
                 .assess_comparison(&opened.provenance, &source, &files, cvrs, x.escalate_after)
                 .lift()?;
-            render_comparison(&x, &opened, &audit, &source, &files, &report)
+            render_comparison(&x, &audit, &source, &files, &report)
         }
     }
 }
 
 fn render_macro(
     x: &AssessArgs,
-    opened: &review::Review,
     audit: &Audit,
     source: &Drawn,
     files: &Recounts,
     report: &MacroAssessment,
 ) -> anyhow::Result<()> {
     let a = &x.audit;
-    let n_draws = source.draws;
     let next = match &report.decision {
         BatchDecision::Continue {
             further_draws,
@@ -793,112 +545,16 @@ fn render_macro(
     if a.json {
         return reviewing::print_json(&WithNext { report, next });
     }
-    let name = files.names();
-    let mut o = String::new();
-    header(&mut o, audit, "Assessment", &opened.provenance);
-    audit_line(&mut o, source);
-    outln!(
-        o,
-        "Draws 1-{} from seed {}: {} distinct stations counted by hand ({name})",
-        n_draws,
-        report.seed,
-        report.stations_recounted
-    );
-    if report.rows_not_drawn > 0 && !report.full_hand_count_done {
-        outln!(
-            o,
-            "  {} rows of {name} are for stations not drawn in draws 1-{}: they do not enter the p-value",
-            report.rows_not_drawn,
-            n_draws
-        );
-    }
-    if report.full_hand_count_done {
-        outln!(
-            o,
-            "Every station of the contest was counted by hand: the hand count is the outcome."
-        );
-    }
-    if report.discrepancies.is_empty() {
-        outln!(o, "Every recount agrees with its station's official form.");
-    } else {
-        outln!(
-            o,
-            "{} recounts differ from the official form:",
-            report.discrepancies.len()
-        );
-        for d in &report.discrepancies {
-            let changes: Vec<String> = d
-                .reported
-                .iter()
-                .filter(|(c, v)| d.recounted[*c] != **v)
-                .map(|(c, v)| format!("{c} {v} -> {}", d.recounted[c]))
-                .collect();
-            outln!(
-                o,
-                "  {} (drawn {}x): {}; {}",
-                d.station,
-                d.times_drawn,
-                changes.join(", "),
-                if d.overstatement_votes > 0 {
-                    format!(
-                        "overstates a winner's margin by {} votes (taint {:.3})",
-                        d.overstatement_votes, d.taint
-                    )
-                } else {
-                    "no overstatement of any winner's margin".to_string()
-                }
-            );
-        }
-    }
-    if report.confirmed_early {
-        outln!(
-            o,
-            "The p-value reached the risk limit at draw {}; later draws are not needed.",
-            report.findings.len()
-        );
-    }
-    outln!(
-        o,
-        "p-value (risk) {:.6} against the risk limit {} (U = {:.4})",
-        report.p_value,
-        a.risk_limit,
-        report.total_error_bound
-    );
-    match &report.decision {
-        BatchDecision::Confirmed => outln!(o, "Decision: CONFIRMED. The reported outcome stands."),
-        BatchDecision::Continue { further_draws, .. } => {
-            outln!(
-                o,
-                "Decision: CONTINUE. Draw {further_draws} more stations (enough if they find no further error):"
-            );
-            if let Some(n) = &next {
-                outln!(o, "  {n}");
-            }
-            match &source.audit {
-                Some(_) => outln!(
-                    o,
-                    "  then assess again with every round's recount file (--recount, repeated)"
-                ),
-                None => outln!(
-                    o,
-                    "  then add their counts to {name} and assess with --draws {}",
-                    n_draws + further_draws
-                ),
-            }
-        }
-        BatchDecision::FullHandCount { reason } => {
-            outln!(
-                o,
-                "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
-            )
-        }
-    }
-    reviewing::write_stdout(&o)
+    reviewing::write_stdout(&render::macro_assessment(
+        audit,
+        report,
+        &files.names(),
+        next.as_deref(),
+    ))
 }
 
 fn render_bravo(
     x: &AssessArgs,
-    opened: &review::Review,
     audit: &Audit,
     source: &Drawn,
     files: &Recounts,
@@ -915,79 +571,16 @@ fn render_bravo(
     if a.json {
         return reviewing::print_json(&WithNext { report, next });
     }
-    let mut o = String::new();
-    header(&mut o, audit, "Assessment", &opened.provenance);
-    audit_line(&mut o, source);
-    outln!(
-        o,
-        "Draws 1-{} from seed {}: {} distinct ballots examined ({})",
-        source.draws,
-        report.seed,
-        report.distinct_ballots,
-        files.names()
-    );
-    let shown: Vec<String> = report
-        .sample
-        .iter()
-        .filter(|s| s.ballots > 0)
-        .map(|s| format!("{} {}", s.choice, s.ballots))
-        .collect();
-    outln!(
-        o,
-        "  the draws show: {}{}",
-        shown.join(", "),
-        if report.no_vote > 0 {
-            format!(", no vote {}", report.no_vote)
-        } else {
-            String::new()
-        }
-    );
-    for p in &report.pairs {
-        outln!(o, "  risk for {} over {}: {:.6}", p.winner, p.loser, p.risk);
-    }
-    outln!(
-        o,
-        "Risk {:.6} against the risk limit {}",
-        report.risk,
-        a.risk_limit
-    );
-    match &report.decision {
-        bravo::Decision::Confirmed => {
-            outln!(o, "Decision: CONFIRMED. The reported outcome stands.")
-        }
-        bravo::Decision::Continue { next_round } => {
-            outln!(
-                o,
-                "Decision: CONTINUE. The next round: ASN {} ballots; {}",
-                next_round.asn,
-                next_round
-                    .quantiles
-                    .iter()
-                    .map(|q| format!(
-                        "{} ballots for a {:.0}% chance to finish",
-                        q.ballots,
-                        q.probability * 100.0
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            if let Some(n) = &next {
-                outln!(o, "  {n}");
-            }
-        }
-        bravo::Decision::FullHandCount { reason } => {
-            outln!(
-                o,
-                "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
-            )
-        }
-    }
-    reviewing::write_stdout(&o)
+    reviewing::write_stdout(&render::bravo_assessment(
+        audit,
+        report,
+        &files.names(),
+        next.as_deref(),
+    ))
 }
 
 fn render_comparison(
     x: &AssessArgs,
-    opened: &review::Review,
     audit: &Audit,
     source: &Drawn,
     files: &Recounts,
@@ -1008,74 +601,10 @@ fn render_comparison(
     if a.json {
         return reviewing::print_json(&WithNext { report, next });
     }
-    let mut o = String::new();
-    header(&mut o, audit, "Assessment", &opened.provenance);
-    audit_line(&mut o, source);
-    outln!(
-        o,
-        "Draws 1-{} from seed {}: {} distinct ballots examined ({}), against {} cast vote records",
-        source.draws,
-        report.seed,
-        report.distinct_ballots,
-        files.names(),
-        group(report.cast_vote_records as u64)
-    );
-    let d = &report.assessment.discrepancies;
-    if report.discrepant_ballots.is_empty() {
-        outln!(o, "Every ballot examined agrees with its cast vote record.");
-    } else {
-        outln!(
-            o,
-            "{} ballots differ from their records: {} two-vote and {} one-vote overstatements, {} one-vote and {} two-vote understatements (counting repeated draws)",
-            report.discrepant_ballots.len(),
-            d.o2,
-            d.o1,
-            d.u1,
-            d.u2
-        );
-        for b in report.discrepant_ballots.iter().take(20) {
-            outln!(
-                o,
-                "  {} (drawn {}x): record {}, hand count {}; {} vote(s) of margin",
-                b.ballot,
-                b.times_drawn,
-                if b.has_record {
-                    b.recorded.clone().unwrap_or_else(|| "no vote".into())
-                } else {
-                    "missing".into()
-                },
-                b.counted.clone().unwrap_or_else(|| "no vote".into()),
-                b.overstatement_votes
-            );
-        }
-    }
-    outln!(
-        o,
-        "Kaplan-Markov p-value {:.7} against the risk limit {} (diluted margin {:.4}, error inflation {})",
-        report.assessment.p_value,
-        a.risk_limit,
-        report.diluted_margin,
-        report.assessment.gamma
-    );
-    match &report.assessment.decision {
-        ComparisonDecision::Confirmed => {
-            outln!(o, "Decision: CONFIRMED. The reported outcome stands.")
-        }
-        ComparisonDecision::Continue { further_draws, .. } => {
-            outln!(
-                o,
-                "Decision: CONTINUE. Draw {further_draws} more ballots (enough if they agree with their records):"
-            );
-            if let Some(n) = &next {
-                outln!(o, "  {n}");
-            }
-        }
-        ComparisonDecision::FullHandCount { reason } => {
-            outln!(
-                o,
-                "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
-            )
-        }
-    }
-    reviewing::write_stdout(&o)
+    reviewing::write_stdout(&render::comparison_assessment(
+        audit,
+        report,
+        &files.names(),
+        next.as_deref(),
+    ))
 }

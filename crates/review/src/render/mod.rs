@@ -1,0 +1,57 @@
+//! Every report as plain text, as the command line prints it: no colour, no terminal
+//! control, nothing but the report's figures in sentences and tables. Like ripgrep's printer
+//! crate, this is a library so that any front end can print the same words; a front end
+//! adds its own lines (the command that comes next, in its own syntax).
+
+pub mod audit;
+pub mod forensics;
+pub mod pvt;
+pub mod rla;
+
+use crate::seed::SeedRecord;
+
+/// `writeln!` into a String, which cannot fail.
+macro_rules! outln {
+    ($o:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($arg)*);
+    }};
+}
+pub(crate) use outln;
+
+/// 5% or 2.50%.
+pub fn percent(x: f64) -> String {
+    let p = x * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{}%", p.round())
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+/// The lines a draw prints about its seed.
+pub fn seed_lines(o: &mut String, r: &SeedRecord) {
+    outln!(o, "Seed {} ({} dice)", r.seed, r.seed.len());
+    if r.commitment_checked {
+        outln!(
+            o,
+            "  matches the recorded commitment {} with salt {}",
+            r.commitment,
+            r.salt
+        );
+    } else if r.salt_generated {
+        outln!(o, "  commitment to record: {}", r.commitment);
+        outln!(
+            o,
+            "  salt (new; publish it with the seed, and pass it as --salt to redo this check): {}",
+            r.salt
+        );
+    } else {
+        outln!(
+            o,
+            "  commitment to record: {} (salt {})",
+            r.commitment,
+            r.salt
+        );
+    }
+}
