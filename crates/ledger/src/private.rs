@@ -313,8 +313,8 @@ pub fn resolve(election: &Election, private_dir: &Path) -> Result<Vec<Resolution
         {
             // Left by a version that renamed the file only after the submission.
             let file = private_dir.join(format!("roll-{batch}.jsonl"));
-            if intent_path(private_dir, batch).exists() {
-                continue; // settled with its intent above
+            if intent_path(private_dir, batch).exists() || !path.exists() {
+                continue; // its writer is alive, or it was settled with its intent above
             }
             if batch_span(election, batch)?.is_none() {
                 remove_if_there(&path)?;
