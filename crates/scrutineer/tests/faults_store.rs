@@ -539,6 +539,22 @@ fn leftovers_of_a_stopped_import_are_settled_by_the_next_command() {
     drop(lock);
     std::fs::remove_file(&busy).unwrap();
     assert_eq!(demo.private_files_match_the_log(), 2);
+
+    // The on-demand check reads the private files too: a cut-off one is named.
+    let out = ok(&["status", "election", "--check"], &demo.root);
+    assert!(text(&out).contains("2 private file(s)"), "{}", text(&out));
+    let mut cut = std::fs::read_to_string(&kept).unwrap();
+    cut.truncate(cut.trim_end().rfind('\n').unwrap() + 1);
+    std::fs::write(&kept, cut).unwrap();
+    let out = run(&["status", "election", "--check"], &demo.root);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains(&format!(
+            "{name}: holds 49 records for the batch's 50 commitments"
+        )),
+        "{}",
+        text(&out)
+    );
 }
 
 /// Flips 16 bytes of one blob in log.db.
