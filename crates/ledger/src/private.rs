@@ -313,8 +313,8 @@ pub fn resolve(election: &Election, private_dir: &Path) -> Result<Vec<Resolution
         {
             // Left by a version that renamed the file only after the submission.
             let file = private_dir.join(format!("roll-{batch}.jsonl"));
-            if intent_path(private_dir, batch).exists() {
-                continue; // settled with its intent above
+            if intent_path(private_dir, batch).exists() || !path.exists() {
+                continue; // its writer is alive, or it was settled with its intent above
             }
             if batch_span(election, batch)?.is_none() {
                 remove_if_there(&path)?;
@@ -489,4 +489,54 @@ pub fn check_file(file: &Path, committed: &HashMap<String, String>) -> Result<us
         ));
     }
     Ok(seen.len())
+}
+
+/// Checks every `roll-<batch>.jsonl` in `private_dir` against the log (its batch is there and
+/// it opens each of its commitments), for an on-demand check of the commission's store.
+/// Returns the number of files that are sound and one line per problem.
+pub fn check_all(
+    election: &Election,
+    private_dir: &Path,
+) -> Result<(usize, Vec<String>), PrivateError> {
+    let mut sound = 0;
+    let mut problems = Vec::new();
+    let entries = match std::fs::read_dir(private_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, problems)),
+        Err(e) => return Err(io(private_dir)(e)),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    for name in names {
+        let path = private_dir.join(&name);
+        let Some(batch) = name
+            .strip_prefix("roll-")
+            .and_then(|n| n.strip_suffix(".jsonl"))
+        else {
+            if name.starts_with("pending-") || name.ends_with(".partial") {
+                problems.push(format!(
+                    "{}: left by an import that was stopped; the next command that opens the election settles it",
+                    path.display()
+                ));
+            }
+            continue;
+        };
+        match batch_commitments(election, batch)? {
+            None => problems.push(format!(
+                "{}: batch {batch} is not in the log, yet this file holds private fields",
+                path.display()
+            )),
+            Some(committed) => match check_file(&path, &committed) {
+                Ok(_) => sound += 1,
+                Err(why) => problems.push(format!(
+                    "{}: {why}; the commitments of batch {batch} cannot all be opened",
+                    path.display()
+                )),
+            },
+        }
+    }
+    Ok((sound, problems))
 }

@@ -566,8 +566,9 @@ pub fn reject(a: RejectArgs) -> anyhow::Result<()> {
 /// Show the election: its size, rule, members, and what is pending approval, by whom.
 ///
 /// With --check, check the store on disk instead: SQLite's integrity check of log.db, every
-/// entry hashed again and every tile and the root rebuilt from them, and every stored
-/// checkpoint's signature and root; each problem on one line, and a non-zero exit if any.
+/// entry hashed again and every tile and the root rebuilt from them, every stored
+/// checkpoint's signature and root, and every private file of a voter roll in DIR/private
+/// against the commitments of its batch; each problem on one line, and a non-zero exit if any.
 /// `publish` and `log witness` check what is new on every run; --check reads everything.
 ///
 ///   scrutineer status kh-2013
@@ -589,7 +590,25 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
     if a.check {
         // Before opening the election, whose opening may itself fail on a damaged store.
         LogDir::open(&a.dir)?;
-        return crate::logcmd::check(&a.dir);
+        crate::logcmd::check(&a.dir)?;
+        let (_, election) = open(&a.dir)?;
+        let private = a.dir.join(ledger::private::PRIVATE_DIR);
+        let (sound, problems) = ledger::private::check_all(&election, &private)?;
+        for p in &problems {
+            println!("{p}");
+        }
+        if !problems.is_empty() {
+            bail!(
+                "{}: {} problem(s) with the private files (listed above)",
+                private.display(),
+                problems.len()
+            );
+        }
+        println!(
+            "{}: {sound} private file(s), each opening every commitment of its batch",
+            private.display()
+        );
+        return Ok(());
     }
     let (_, election) = open(&a.dir)?;
     let conn = election.conn();

@@ -128,8 +128,8 @@ struct StatusArgs {
 /// Runs SQLite's own integrity check on log.db, hashes every entry again and rebuilds every tile
 /// and the root from them, comparing each with what is stored, and checks every stored
 /// checkpoint's signature and root. Each problem is printed on one line naming the tile, entry
-/// or checkpoint; the command exits non-zero if there is any. It reads the whole store (about
-/// a second per million entries). `publish` and `witness` check only what is new, on every run.
+/// or checkpoint; the command exits non-zero if there is any. It reads the whole store (a few
+/// seconds per million entries). `publish` and `witness` check only what is new, on every run.
 ///
 ///   scrutineer log check LOGDIR
 ///   scrutineer status ELECTION --check        (the same, for an election's directory)

@@ -318,6 +318,12 @@ fn kill_9_during_a_roll_import_leaves_the_batch_and_its_salts_whole_or_absent() 
                 "kill {k}: {name} was left and settling it should say so on one line:\n{said}"
             );
         }
+        let intents = left.iter().filter(|n| n.ends_with(".json")).count();
+        assert_eq!(
+            said.lines().count(),
+            intents,
+            "kill {k}: one line per intent left ({left:?}):\n{said}"
+        );
         demo.private_files_match_the_log();
         let (_, again) = demo.settle();
         assert!(again.trim().is_empty(), "kill {k}: settled twice: {again}");
@@ -533,6 +539,22 @@ fn leftovers_of_a_stopped_import_are_settled_by_the_next_command() {
     drop(lock);
     std::fs::remove_file(&busy).unwrap();
     assert_eq!(demo.private_files_match_the_log(), 2);
+
+    // The on-demand check reads the private files too: a cut-off one is named.
+    let out = ok(&["status", "election", "--check"], &demo.root);
+    assert!(text(&out).contains("2 private file(s)"), "{}", text(&out));
+    let mut cut = std::fs::read_to_string(&kept).unwrap();
+    cut.truncate(cut.trim_end().rfind('\n').unwrap() + 1);
+    std::fs::write(&kept, cut).unwrap();
+    let out = run(&["status", "election", "--check"], &demo.root);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains(&format!(
+            "{name}: holds 49 records for the batch's 50 commitments"
+        )),
+        "{}",
+        text(&out)
+    );
 }
 
 /// Flips 16 bytes of one blob in log.db.
@@ -566,7 +588,8 @@ fn a_damaged_or_truncated_log_db_is_named_and_never_published() {
     let demo = Demo::new(tmp.path());
     let file = demo.roll("roll.csv", "D-", 20);
     let events = demo.events("events.jsonl", "DE-", 20);
-    let cases: [(&str, &dyn Fn(&Path)); 3] = [
+    type Damage<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Damage); 3] = [
         ("tile", &|db| {
             flip(db, "hash_tile", "hashes", "level = 0 AND idx = 5")
         }),

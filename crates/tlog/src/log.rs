@@ -302,8 +302,16 @@ impl<S: Storage> Log<S> {
         let tail_start = self.size() - self.tail.len() as u64;
         if start >= tail_start {
             let mut out = Vec::new();
-            for e in &self.tail[..width] {
-                push_bundle_entry(&mut out, e).expect("stored entries fit");
+            for (i, e) in self.tail[..width].iter().enumerate() {
+                // Only a damaged store holds a longer one.
+                push_bundle_entry(&mut out, e).map_err(|e| LogError::CorruptTile {
+                    path: TileId::entries(n, width as u16).path(),
+                    message: format!(
+                        "stored entry {} is {} bytes, over the 65,535-byte limit",
+                        start + i as u64,
+                        e.0
+                    ),
+                })?;
             }
             return Ok(out);
         }

@@ -162,3 +162,23 @@ fn the_store_check_runs_sqlites_integrity_check() {
         "{found:?}"
     );
 }
+
+/// Guards against: a stored entry of the last, incomplete bundle made longer than an entry can
+/// be (a damaged row); publishing it must be refused by name, not panic.
+#[test]
+fn an_oversized_stored_entry_is_refused_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    log_of(d, 300);
+    let conn = rusqlite::Connection::open(d.join("log.db")).unwrap();
+    conn.execute(
+        "UPDATE tail_entry SET entry = ?1 WHERE idx = 260",
+        [vec![b'x'; 70_000]],
+    )
+    .unwrap();
+    drop(conn);
+    let log = open(d);
+    let err = publish_to(&log, &d.join("public")).unwrap_err();
+    assert!(err.contains("tile/entries/001.p/44"), "{err}");
+    assert!(!open(d).check_store().unwrap().problems.is_empty());
+}
