@@ -527,9 +527,14 @@ fn serve(a: ServeArgs) -> anyhow::Result<()> {
             a.out.display(),
             listener.local_addr()?
         );
-        axum::serve(listener, server::tiles::router(a.out.clone(), ""))
-            .with_graceful_shutdown(crate::shutdown_signal())
-            .await?;
+        // Idle and slow clients are dropped, as the witness drops them.
+        server::serve(
+            listener,
+            server::tiles::router(a.out.clone(), ""),
+            server::Timeouts::default(),
+            crate::shutdown_signal(),
+        )
+        .await?;
         anyhow::Ok(())
     })
 }

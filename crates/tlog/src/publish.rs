@@ -82,7 +82,15 @@ pub fn publish<S: Storage>(
         }
     }
     progress(total, total);
-    write_atomic(&out.join("checkpoint"), checkpoint)?;
+    // The tiles reach the disk before the checkpoint that points at them, or a power cut could
+    // leave a checkpoint whose tiles are empty: one filesystem sync, not one per tile.
+    if total > 0 {
+        sync_filesystem(out).map_err(|source| PublishError::Io {
+            path: out.to_path_buf(),
+            source,
+        })?;
+    }
+    write_durable(&out.join("checkpoint"), checkpoint)?;
     Ok(Published {
         size,
         from_size,
@@ -115,6 +123,56 @@ fn tiles_present(out: &Path, size: u64) -> bool {
         .iter()
         .filter(|t| !t.is_full())
         .all(|t| out.join(t.path()).is_file())
+}
+
+/// [`write_atomic`], and the file and its directory synced, so that the new content survives a
+/// power cut once this returns.
+pub fn write_durable(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    let io = |source| PublishError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Flushes every file written under `dir` to the disk: `syncfs` on Linux, `sync` elsewhere.
+fn sync_filesystem(dir: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let d = std::fs::File::open(dir)?;
+        // SAFETY: syncfs takes an open file descriptor, which `d` holds for the call.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
+        let _ = dir;
+        // SAFETY: sync has no arguments and cannot fail.
+        unsafe { libc::sync() };
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Writes `bytes` to `path` via a temporary file and a rename, creating directories.
