@@ -1062,19 +1062,7 @@ impl Audit {
 
     /// The contest as recount files name its choices.
     fn file_contest(&self) -> interchange::ballots::Contest {
-        interchange::ballots::Contest {
-            id: self.scope.contest.id.clone(),
-            choices: self
-                .scope
-                .contest
-                .choices
-                .iter()
-                .map(|c| interchange::ballots::Choice {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                })
-                .collect(),
-        }
+        crate::stations::file_contest(&self.scope.contest)
     }
 
     /// Why ballot `number` of `station` cannot be on a recount of this audit, if it cannot.

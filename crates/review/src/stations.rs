@@ -31,17 +31,7 @@ impl StationFile<'_> {
     /// Reads every row; the first bad row stops it with an error naming the file, the line and
     /// the column (or the mapping key).
     pub fn read(&self, contest: &Contest) -> Result<Vec<StationRow>> {
-        let file_contest = interchange::ballots::Contest {
-            id: contest.id.clone(),
-            choices: contest
-                .choices
-                .iter()
-                .map(|c| interchange::ballots::Choice {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                })
-                .collect(),
-        };
+        let file_contest = file_contest(contest);
         let mapping = match self.mapping {
             Some(path) => Some(self.one_source(path)?),
             None => None,
@@ -89,6 +79,21 @@ impl StationFile<'_> {
         };
         mapping.sources = vec![mapping.sources[index].clone()];
         Ok(mapping)
+    }
+}
+
+/// A contest as recount files name its choices.
+pub fn file_contest(contest: &Contest) -> interchange::ballots::Contest {
+    interchange::ballots::Contest {
+        id: contest.id.clone(),
+        choices: contest
+            .choices
+            .iter()
+            .map(|c| interchange::ballots::Choice {
+                id: c.id.clone(),
+                name: c.name.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Number formats for the messages the reviews write.
 
 /// 12,345.
-pub(crate) fn group(n: u64) -> String {
+pub fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

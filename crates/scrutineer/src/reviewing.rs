@@ -335,18 +335,7 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// 12,345.
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use review::render::group;
 
 /// Writes a file atomically, naming it in errors.
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -128,29 +128,7 @@ fn tiles_present(out: &Path, size: u64) -> bool {
 /// [`write_atomic`], and the file and its directory synced, so that the new content survives a
 /// power cut once this returns.
 pub fn write_durable(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
-    let io = |source| PublishError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io)?;
-    }
-    Ok(())
+    write_file(path, bytes, true)
 }
 
 /// Flushes every file written under `dir` to the disk: `syncfs` on Linux, `sync` elsewhere.
@@ -177,6 +155,11 @@ fn sync_filesystem(dir: &Path) -> std::io::Result<()> {
 
 /// Writes `bytes` to `path` via a temporary file and a rename, creating directories.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    write_file(path, bytes, false)
+}
+
+fn write_file(path: &Path, bytes: &[u8], durable: bool) -> Result<(), PublishError> {
+    use std::io::Write;
     let io = |source| PublishError::Io {
         path: path.to_path_buf(),
         source,
@@ -187,6 +170,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        if durable {
+            f.sync_all().map_err(io)?;
+        }
+    }
+    std::fs::rename(&tmp, path).map_err(io)?;
+    if durable && let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
 }

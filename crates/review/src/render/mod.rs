@@ -9,6 +9,7 @@ pub mod pvt;
 pub mod rla;
 
 use crate::seed::SeedRecord;
+pub use crate::text::group;
 
 /// `writeln!` into a String, which cannot fail.
 macro_rules! outln {
