@@ -170,7 +170,7 @@ fn now_utc() -> String {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let (_, election) = crate::electioncmd::open(&a.dir)?;
+    let (_, election) = crate::logdir::open_election(&a.dir)?;
     let conn = election.conn();
     let t = tally(conn)?;
     let level = t.level(&a.level).map_err(anyhow::Error::msg)?;

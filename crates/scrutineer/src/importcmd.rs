@@ -6,9 +6,12 @@
 //! bad row refuses the file, and every bad row is listed. `--skip-invalid` leaves the bad rows
 //! out, says which, and imports the rest.
 
-use crate::electioncmd::{explain, open};
+use crate::logdir::open_election as open;
 use crate::logdir::read_key;
 use crate::progress;
+use crate::refusal::explain;
+
+mod cdf;
 use anyhow::{Context, bail};
 use interchange::{Mapping, RecordKind};
 use ledger::event::*;
@@ -56,7 +59,7 @@ enum What {
     Stations(StationsArgs),
     Roll(RollArgs),
     Results(ResultsArgs),
-    Cdf(crate::importcdf::Args),
+    Cdf(cdf::Args),
 }
 
 #[derive(clap::Args)]
@@ -187,7 +190,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         What::Stations(a) => stations(a),
         What::Roll(a) => roll(a),
         What::Results(a) => results(a),
-        What::Cdf(a) => crate::importcdf::run(a),
+        What::Cdf(a) => cdf::run(a),
     }
 }
 
@@ -423,7 +426,7 @@ impl Import {
                 self.stop_if_bad()?;
                 bail!("refused, nothing was recorded")
             }
-            Err(e) => Err(crate::electioncmd::explain_in(&self.dir, e)),
+            Err(e) => Err(crate::refusal::explain_in(&self.dir, e)),
         }
     }
 

@@ -157,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Witness(a) => witness(a),
         Command::AddWitness(a) => add_witness(a),
         Command::Status(a) => status(a),
-        Command::Check(a) => check(&a.dir),
+        Command::Check(a) => crate::logdir::check_store(&a.dir),
         Command::Serve(a) => serve(a),
     }
 }
@@ -312,7 +312,7 @@ fn publish(a: PublishArgs) -> anyhow::Result<()> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })
-    .map_err(|e| publish_error(&a.dir, e))?;
+    .map_err(|e| crate::logdir::publish_error(&a.dir, e))?;
     bar.finish_and_clear();
     println!(
         "published {} entries to {}: {} tiles and bundles written (was {} entries), checkpoint with {cosignatures} cosignature(s)",
@@ -327,18 +327,6 @@ fn publish(a: PublishArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// A publication's error on one line; a problem of the store names log.db and says that
-/// nothing was published.
-pub fn publish_error(dir: &std::path::Path, e: tlog::publish::PublishError) -> anyhow::Error {
-    match e {
-        tlog::publish::PublishError::Log(e) => anyhow::anyhow!(
-            "{}: {e}; nothing was published (see `scrutineer log check --help`)",
-            dir.join("log.db").display()
-        ),
-        other => other.into(),
-    }
 }
 
 fn prove(a: ProveArgs) -> anyhow::Result<()> {
@@ -482,32 +470,6 @@ fn status(a: StatusArgs) -> anyhow::Result<()> {
         println!("witness {} at {url}: last cosigned size {size}", key.name);
     }
     Ok(())
-}
-
-/// Checks the store of the log in `dir` (see `log check --help`) and prints what was found.
-pub fn check(dir: &std::path::Path) -> anyhow::Result<()> {
-    let path = dir.join("log.db");
-    let storage =
-        tlog::SqliteStorage::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let found = tlog::Log::check_storage(storage)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    if found.problems.is_empty() {
-        println!(
-            "{}: sound: SQLite's integrity check passes, all {} entries and every tile match the root, and {} stored checkpoint(s) are signed by the log's key over that tree",
-            path.display(),
-            found.size,
-            found.checkpoints
-        );
-        return Ok(());
-    }
-    for p in &found.problems {
-        println!("{}: {p}", path.display());
-    }
-    bail!(
-        "{}: {} problem(s) found (listed above): do not publish or witness from this store; restore log.db from a copy, or rebuild the state with `scrutineer replay` from the last good publication",
-        path.display(),
-        found.problems.len()
-    )
 }
 
 fn serve(a: ServeArgs) -> anyhow::Result<()> {

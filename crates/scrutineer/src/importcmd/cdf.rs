@@ -41,7 +41,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let (_, mut election) = crate::electioncmd::open(&a.dir)?;
+    let (_, mut election) = crate::logdir::open_election(&a.dir)?;
     let key = read_key(&a.key)?;
     let bytes = interchange::read_capped(&a.file, interchange::MAX_CDF_FILE, "a NIST CDF file")?;
     let file = a.file.display();
