@@ -566,7 +566,8 @@ fn a_damaged_or_truncated_log_db_is_named_and_never_published() {
     let demo = Demo::new(tmp.path());
     let file = demo.roll("roll.csv", "D-", 20);
     let events = demo.events("events.jsonl", "DE-", 20);
-    let cases: [(&str, &dyn Fn(&Path)); 3] = [
+    type Damage<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Damage); 3] = [
         ("tile", &|db| {
             flip(db, "hash_tile", "hashes", "level = 0 AND idx = 5")
         }),
