@@ -438,7 +438,7 @@ fn concurrent_writers_are_refused_cleanly_or_wait() {
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 let error = stderr
                     .lines()
-                    .find(|l| l.starts_with("Error:"))
+                    .find(|l| l.starts_with("error:"))
                     .unwrap_or_else(|| panic!("a refusal says why: {all}"));
                 assert!(
                     error.contains("log.db") && error.contains("another writer"),
@@ -618,7 +618,7 @@ fn a_damaged_or_truncated_log_db_is_named_and_never_published() {
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 let error = stderr
                     .lines()
-                    .find(|l| l.starts_with("Error:"))
+                    .find(|l| l.starts_with("error:"))
                     .unwrap_or_else(|| panic!("{case}: {args:?}: no error line:\n{all}"));
                 assert!(
                     error.contains("log.db"),
