@@ -399,15 +399,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let by_area = ledger::report::totals(conn, true)?;
     let contests = ledger::report::contests(conn)?;
     for table in crate::numbers::seats(&contests, &by_area)? {
-        let split: Vec<String> = table
-            .seats
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(p, n)| format!("{p} {n}"))
-            .collect();
         println!(
             "   seats by D'Hondt in each constituency: {} (the official 2013 split was CPP 68, CNRP 55)",
-            split.join(", ")
+            table.split()
         );
     }
     let differ =

@@ -4,7 +4,7 @@ use crate::http::HttpWitness;
 use crate::logdir::{LogDir, WitnessConfig};
 use crate::progress;
 use anyhow::{Context, bail};
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use tlog::note::{Vkey, open_checkpoint};
 use tlog::proof_file::InclusionProof;
@@ -170,78 +170,9 @@ fn init(a: InitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads entries from `input`, naming `name` and the line or byte offset in errors.
-pub fn read_entries(input: &mut dyn Read, name: &str, raw: bool) -> anyhow::Result<Vec<Vec<u8>>> {
-    let mut entries = Vec::new();
-    // The entries are held in memory until appended: refuse a file past the cap, not swap.
+fn read_entries(input: &mut dyn Read, name: &str, raw: bool) -> anyhow::Result<Vec<Vec<u8>>> {
     let limit = interchange::MAX_EVENTS_FILE;
-    let too_big = || {
-        anyhow::anyhow!(
-            "{name}: larger than {} MiB, the limit for a file of entries; split it",
-            limit >> 20
-        )
-    };
-    let mut input = input.take(limit + 1);
-    if raw {
-        let mut bytes = Vec::new();
-        input
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("reading {name}"))?;
-        if bytes.len() as u64 > limit {
-            return Err(too_big());
-        }
-        let mut at = 0usize;
-        while at < bytes.len() {
-            if bytes.len() - at < 2 {
-                bail!(
-                    "{name}: byte {at}: entry {} has a cut-off length prefix",
-                    entries.len() + 1
-                );
-            }
-            let len = usize::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]));
-            if bytes.len() - at - 2 < len {
-                bail!(
-                    "{name}: byte {at}: entry {} says {len} bytes but only {} remain",
-                    entries.len() + 1,
-                    bytes.len() - at - 2
-                );
-            }
-            entries.push(bytes[at + 2..at + 2 + len].to_vec());
-            at += 2 + len;
-        }
-    } else {
-        let mut reader = std::io::BufReader::new(&mut input);
-        let mut line = Vec::new();
-        let mut number = 0usize;
-        let mut total = 0u64;
-        loop {
-            line.clear();
-            // A line is read only up to just past the entry limit, which it then fails.
-            let n = (&mut reader)
-                .take(tlog::tile::MAX_ENTRY_SIZE as u64 + 2)
-                .read_until(b'\n', &mut line)
-                .with_context(|| format!("reading {name}"))?;
-            if n == 0 {
-                break;
-            }
-            total += n as u64;
-            if total > limit {
-                return Err(too_big());
-            }
-            number += 1;
-            if line.last() == Some(&b'\n') {
-                line.pop();
-            }
-            if line.len() > tlog::tile::MAX_ENTRY_SIZE {
-                bail!(
-                    "{name}: line {number}: entry of {} bytes is over the 65,535-byte limit",
-                    line.len()
-                );
-            }
-            entries.push(line.clone());
-        }
-    }
-    Ok(entries)
+    Ok(tlog::entries::read_entries(input, name, raw, limit)?)
 }
 
 fn append(a: AppendArgs) -> anyhow::Result<()> {

@@ -15,6 +15,19 @@ pub struct SeatTable {
     pub missing: Vec<String>,
 }
 
+impl SeatTable {
+    /// "CPP 68, CNRP 55": the parties that won seats.
+    pub fn split(&self) -> String {
+        let won: Vec<String> = self
+            .seats
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(p, n)| format!("{p} {n}"))
+            .collect();
+        won.join(", ")
+    }
+}
+
 pub fn seats(
     contests: &[Contest],
     by_area: &[ledger::report::Totals],
@@ -114,12 +127,6 @@ pub fn print(
         if s.seats.is_empty() {
             continue;
         }
-        let split: Vec<String> = s
-            .seats
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
         println!(
             "\nseats in {} ({}, {} constituencies{}): {}",
             s.contest,
@@ -130,7 +137,7 @@ pub fn print(
             } else {
                 format!(", {} without official forms", s.missing.len())
             },
-            split.join(", ")
+            s.split()
         );
     }
 }
