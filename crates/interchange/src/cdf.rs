@@ -303,6 +303,27 @@ pub fn count_type(source: &str) -> (&'static str, Option<String>) {
 
 // ------------------------------------------------------------------ export
 
+/// Seconds since 1970-01-01 as the report's generation time, `YYYY-MM-DDThh:mm:ssZ`.
+pub fn utc_timestamp(secs: u64) -> String {
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// What [`export`] needs besides the tally.
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
@@ -1072,4 +1093,16 @@ pub fn import(report: &ElectionReport, target: &Tally, source: &str) -> Result<I
         aggregate_counts,
         other_counts,
     })
+}
+
+#[cfg(test)]
+mod timestamp_tests {
+    #[test]
+    fn generation_times_are_civil_utc() {
+        assert_eq!(super::utc_timestamp(0), "1970-01-01T00:00:00Z");
+        // A leap day, and the last second of a century year that is a leap year.
+        assert_eq!(super::utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::utc_timestamp(978_307_199), "2000-12-31T23:59:59Z");
+        assert_eq!(super::utc_timestamp(1_374_969_600), "2013-07-28T00:00:00Z");
+    }
 }

@@ -291,7 +291,7 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
     if !c.dir.join("log.toml").exists() {
         bail!("{dir_text} is not an election directory (no log.toml)");
     }
-    let (_, election) = crate::electioncmd::open(&c.dir)?;
+    let (_, election) = crate::logdir::open_election(&c.dir)?;
     let opened = review::Review::of_election(election, &dir_text).lift()?;
     let key = crate::logdir::read_key(&c.key)?;
     if let Some(a) = ledger::report::audit(opened.conn(), &c.id).map_err(anyhow::Error::msg)? {
@@ -373,7 +373,7 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
         Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_file(&path);
-            return Err(crate::electioncmd::explain(e));
+            return Err(crate::refusal::explain(e));
         }
     };
     let commitment = &secret.commitment;
@@ -469,7 +469,7 @@ fn reveal(r: RevealArgs) -> anyhow::Result<()> {
     review::audit::check_id(&r.id).lift()?;
     let key = crate::logdir::read_key(&r.key)?;
     let dir_text = r.dir.display().to_string();
-    let (_, election) = crate::electioncmd::open(&r.dir)?;
+    let (_, election) = crate::logdir::open_election(&r.dir)?;
     let opened = review::Review::of_election(election, &dir_text).lift()?;
     let record = ledger::report::audit(opened.conn(), &r.id).map_err(anyhow::Error::msg)?;
     if record.is_none() {
@@ -495,9 +495,7 @@ fn reveal(r: RevealArgs) -> anyhow::Result<()> {
         .with_context(|| format!("{} is not a kept audit seed", path.display()))?;
     let (entry, record) = review::audit::reveal(&opened, &r.id, &secret, &path, &key).lift()?;
     let mut election = opened.into_election().expect("opened from the directory");
-    let receipt = election
-        .submit(&[entry])
-        .map_err(crate::electioncmd::explain)?;
+    let receipt = election.submit(&[entry]).map_err(crate::refusal::explain)?;
     let mut o = String::new();
     outln!(
         o,

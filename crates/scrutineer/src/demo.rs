@@ -4,7 +4,6 @@
 //! Everything runs on loopback in one process: the commission's log, two party witnesses, a
 //! web server for the published files, and an observer who trusts only public keys.
 
-use crate::electioncmd;
 use crate::http::{HttpSource, HttpWitness};
 use crate::logdir::LogDir;
 use crate::progress;
@@ -97,7 +96,7 @@ fn submit(election: &mut Election, entries: &[Vec<u8>]) -> anyhow::Result<Vec<Ap
     election
         .submit(entries)
         .map(|r| r.applied)
-        .map_err(electioncmd::explain)
+        .map_err(crate::refusal::explain)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -166,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &keys.join("elections.demo_kh-2013.key"),
     )?;
     let mut election =
-        Election::create(log_dir.log()?, &e.genesis_entry()).map_err(electioncmd::explain)?;
+        Election::create(log_dir.log()?, &e.genesis_entry()).map_err(crate::refusal::explain)?;
     println!(
         "   log {} started; checkpoints signed by {}",
         ORIGIN,
@@ -399,16 +398,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let by_area = ledger::report::totals(conn, true)?;
     let contests = ledger::report::contests(conn)?;
-    for table in electioncmd::seats(&contests, &by_area)? {
-        let split: Vec<String> = table
-            .seats
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(p, n)| format!("{p} {n}"))
-            .collect();
+    for table in crate::numbers::seats(&contests, &by_area)? {
         println!(
             "   seats by D'Hondt in each constituency: {} (the official 2013 split was CPP 68, CNRP 55)",
-            split.join(", ")
+            table.split()
         );
     }
     let differ =

@@ -1,92 +1,15 @@
 //! The election's commands: init, sign-genesis, submit, propose, approve, reject, status,
 //! publish and replay.
 
-use crate::logdir::{LogDir, read_key};
+use crate::logdir::{LogDir, open_election as open, read_key};
 use crate::progress;
+use crate::refusal::{explain, explain_in, report_applied};
 use anyhow::{Context, bail};
 use ledger::event::*;
-use ledger::{Applied, Election, SubmitError};
+use ledger::{Election, SubmitError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tlog::note::Vkey;
-use tlog::verify::TileSource;
-
-/// Opens an election directory (a log directory whose log starts with a genesis), and
-/// settles, one line each on standard error, the private files an earlier import left when it
-/// was stopped (`ledger::private`).
-pub fn open(dir: &Path) -> anyhow::Result<(LogDir, Election)> {
-    let log_dir = LogDir::open(dir)?;
-    let election = Election::open(log_dir.log()?)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("log.db").display()))?;
-    let settled = ledger::private::resolve(&election, &dir.join(ledger::private::PRIVATE_DIR))?;
-    for r in settled {
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "{r}");
-    }
-    Ok((log_dir, election))
-}
-
-/// Explains a refused submission in the user's terms.
-pub fn explain(e: SubmitError) -> anyhow::Error {
-    match e {
-        SubmitError::Refused { position, refusal } => anyhow::anyhow!(
-            "refused, nothing was recorded: entry {} of the submission, at {}: {}",
-            position + 1,
-            refusal.path,
-            refusal.message
-        ),
-        other => other.into(),
-    }
-}
-
-/// A submission's failure in the user's terms; a failure of the store itself (another writer
-/// got there first, a damaged file) names the election's log.db.
-pub fn explain_in(dir: &Path, e: SubmitError) -> anyhow::Error {
-    match e {
-        SubmitError::Log(e) => anyhow::anyhow!(
-            "{}: {e}; nothing was recorded{}",
-            dir.join("log.db").display(),
-            if matches!(
-                e,
-                tlog::LogError::Storage(tlog::StorageError::AnotherWriter { .. })
-            ) {
-                ": another command wrote to this election at the same time; run this one again"
-            } else {
-                ""
-            }
-        ),
-        other => explain(other),
-    }
-}
-
-/// Prints what a receipt says happened.
-pub fn report_applied(applied: &[Applied], first: u64) {
-    for (i, a) in applied.iter().enumerate() {
-        let index = first + i as u64;
-        match a {
-            Applied::Proposed(id) => println!(
-                "entry {index}: proposal {id} recorded; it takes effect once the approval rule is met"
-            ),
-            Applied::Approved { proposal } => {
-                println!("entry {index}: decision recorded; proposal {proposal} is still pending")
-            }
-            Applied::Decided {
-                proposal,
-                outcome: Ok(()),
-            } => {
-                println!("entry {index}: the approval rule is met: proposal {proposal} took effect")
-            }
-            Applied::Decided {
-                proposal,
-                outcome: Err(why),
-            } => println!("entry {index}: proposal {proposal} closed without effect: {why}"),
-            Applied::BatchOpened { id, count } => {
-                println!("entry {index}: batch {id} of {count} entries")
-            }
-            Applied::Done | Applied::InBatch => {}
-        }
-    }
-}
 
 // ---------------------------------------------------------------- init
 
@@ -590,7 +513,7 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
     if a.check {
         // Before opening the election, whose opening may itself fail on a damaged store.
         LogDir::open(&a.dir)?;
-        crate::logcmd::check(&a.dir)?;
+        crate::logdir::check_store(&a.dir)?;
         let (_, election) = open(&a.dir)?;
         let private = a.dir.join(ledger::private::PRIVATE_DIR);
         let (sound, problems) = ledger::private::check_all(&election, &private)?;
@@ -716,7 +639,7 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })
-    .map_err(|e| crate::logcmd::publish_error(&a.dir, e))?;
+    .map_err(|e| crate::logdir::publish_error(&a.dir, e))?;
     bar.finish_and_clear();
     let digest = election.digest()?;
     let digest_note = ledger::replay::sign_digest(&key, published.size, &digest);
@@ -750,7 +673,7 @@ pub struct ReplayArgs {
     /// The published directory or its http(s) URL.
     source: String,
     #[command(flatten)]
-    trust: crate::verifycmd::TrustArgs,
+    trust: crate::trust::TrustArgs,
     /// Keep the rebuilt state in this SQLite file (it must not exist).
     #[arg(long)]
     state_db: Option<PathBuf>,
@@ -759,50 +682,16 @@ pub struct ReplayArgs {
     json: bool,
 }
 
-/// The state digest published beside a log: its size and digest, if there is one.
-pub type PublishedDigest = Option<anyhow::Result<(u64, String)>>;
-
-/// Replays a published log (directory or URL) with a progress bar, and reads the state digest
-/// the commission published beside it: `None` if there is none, an error if it cannot be
-/// fetched or its signature is not the log's.
-pub fn replay_published(
-    source: &str,
-    policy: &tlog::Policy,
-    state_db: Option<&Path>,
-) -> anyhow::Result<(ledger::replay::Replay, PublishedDigest)> {
-    let tiles: Box<dyn TileSource> = crate::verifycmd::open_source(source)?;
-    let bar = progress::bar(0, "replaying entries");
-    let replayed = ledger::replay::replay(
-        tiles.as_ref(),
-        policy,
-        None,
-        state_db,
-        &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        },
-    );
-    bar.finish_and_clear();
-    let replayed = replayed.with_context(|| format!("replaying {}", tiles.describe()))?;
-    let published = match tiles.fetch(ledger::replay::DIGEST_FILE) {
-        Ok(Some(note)) => {
-            Some(ledger::replay::open_digest(&note, &policy.logs[0]).map_err(anyhow::Error::msg))
-        }
-        Ok(None) => None,
-        Err(e) => Some(Err(anyhow::anyhow!("fetching the state digest: {e}"))),
-    };
-    Ok((replayed, published))
-}
-
 pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
     let policy = a.trust.policy()?;
-    let (replayed, published) = replay_published(&a.source, &policy, a.state_db.as_deref())?;
+    let (replayed, published) =
+        crate::trust::replay_published(&a.source, &policy, a.state_db.as_deref())?;
     let conn = &replayed.state;
     let roll = ledger::report::roll_by_area(conn)?;
     let national = ledger::report::totals(conn, false)?;
     let by_area = ledger::report::totals(conn, true)?;
     let contests = ledger::report::contests(conn)?;
-    let seats = seats(&contests, &by_area)?;
+    let seats = crate::numbers::seats(&contests, &by_area)?;
     let size = replayed.verified.checkpoint.size;
     let matches = match &published {
         Some(Ok((s, d))) => Some(*s == size && *d == replayed.digest),
@@ -855,142 +744,11 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
                 println!("  {r}");
             }
         }
-        print_numbers(&roll, &national, &seats);
+        crate::numbers::print(&roll, &national, &seats);
     }
     if replayed.refusals.is_empty() && matches != Some(false) {
         Ok(())
     } else {
         bail!("the replayed election differs from what was published")
-    }
-}
-
-/// Seats per contest and party, allocated per constituency from the official totals.
-#[derive(serde::Serialize)]
-pub struct SeatTable {
-    pub contest: String,
-    pub method: String,
-    pub seats: BTreeMap<String, u32>,
-    pub constituencies: usize,
-    /// Constituencies without official forms yet.
-    pub missing: Vec<String>,
-}
-
-pub fn seats(
-    contests: &[Contest],
-    by_area: &[ledger::report::Totals],
-) -> anyhow::Result<Vec<SeatTable>> {
-    let mut out = Vec::new();
-    for c in contests {
-        let method = match c.method {
-            Method::Dhondt => stats::seats::Method::DHondt,
-            Method::SainteLague => stats::seats::Method::SainteLague,
-            Method::LargestRemainder => stats::seats::Method::HareLargestRemainder,
-        };
-        let mut table = SeatTable {
-            contest: c.id.clone(),
-            method: format!("{method:?}"),
-            seats: BTreeMap::new(),
-            constituencies: c.seats.len(),
-            missing: Vec::new(),
-        };
-        for (area, seats) in &c.seats {
-            let Some(t) = by_area.iter().find(|t| {
-                t.contest == c.id && t.source == "official" && t.area.as_deref() == Some(area)
-            }) else {
-                table.missing.push(area.clone());
-                continue;
-            };
-            let parties: Vec<(&str, u64)> = t.votes.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-            if parties.iter().all(|p| p.1 == 0) {
-                table.missing.push(area.clone());
-                continue;
-            }
-            let alloc =
-                stats::seats::allocate(method, &parties, *seats, &stats::seats::TieBreak::Refuse)
-                    .map_err(|e| anyhow::anyhow!("seats in {area}: {e}"))?;
-            for (party, n) in alloc.parties.iter().zip(alloc.seats) {
-                *table.seats.entry(party.clone()).or_default() += n;
-            }
-        }
-        out.push(table);
-    }
-    Ok(out)
-}
-
-fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(width - 1).collect();
-        format!("{cut}…")
-    }
-}
-
-fn print_numbers(
-    roll: &[ledger::report::AreaRoll],
-    totals: &[ledger::report::Totals],
-    seats: &[SeatTable],
-) {
-    if !roll.is_empty() {
-        println!("\nregistered voters by area:");
-        for r in roll {
-            // Where an area's code is its name (as in files without codes), say it once.
-            let label = if r.name == r.area {
-                r.area.clone()
-            } else {
-                format!("{} {}", r.area, r.name)
-            };
-            println!(
-                "  {:<35} {:>10} on the roll {:>10} published {:>6} stations",
-                truncate(&label, 35),
-                r.voters,
-                r.registered,
-                r.stations
-            );
-        }
-        let voters: u64 = roll.iter().map(|r| r.voters).sum();
-        let registered: u64 = roll.iter().map(|r| r.registered).sum();
-        println!(
-            "  {:<35} {voters:>10} on the roll {registered:>10} published",
-            "total"
-        );
-    }
-    if !totals.is_empty() {
-        println!("\nresult totals by source:");
-        for t in totals {
-            let votes: Vec<String> = t.votes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            println!(
-                "  {} {:<24} {:>7} forms  valid {:>10}  invalid {:>8}  {}",
-                t.contest,
-                t.source,
-                t.forms,
-                t.valid,
-                t.invalid,
-                votes.join(", ")
-            );
-        }
-    }
-    for s in seats {
-        if s.seats.is_empty() {
-            continue;
-        }
-        let split: Vec<String> = s
-            .seats
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        println!(
-            "\nseats in {} ({}, {} constituencies{}): {}",
-            s.contest,
-            s.method,
-            s.constituencies,
-            if s.missing.is_empty() {
-                String::new()
-            } else {
-                format!(", {} without official forms", s.missing.len())
-            },
-            split.join(", ")
-        );
     }
 }

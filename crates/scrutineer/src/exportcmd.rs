@@ -2,8 +2,6 @@
 
 use anyhow::{Context, bail};
 use interchange::cdf;
-use interchange::tally::{self, Tally};
-use ledger::event::ContestKind;
 use std::path::PathBuf;
 
 /// Write the election's results as NIST SP 1500-100 JSON (CDF) or CSV.
@@ -64,115 +62,9 @@ enum Format {
     Csv,
 }
 
-/// The election's geography, contests and result forms in effect, as interchange sees them.
-pub fn tally(conn: &rusqlite::Connection) -> anyhow::Result<Tally> {
-    let levels = ledger::report::levels(conn)?;
-    let areas = ledger::report::areas(conn)?
-        .into_iter()
-        .map(|a| tally::Area {
-            level: levels.iter().position(|l| *l == a.level).unwrap_or(0),
-            code: a.code,
-            name: a.name,
-            parent: a.parent,
-        })
-        .collect();
-    let stations = ledger::report::stations(conn)?
-        .into_iter()
-        .map(|s| tally::Station {
-            code: s.code,
-            name: s.name,
-            area: s.area,
-            registered: s.registered,
-        })
-        .collect();
-    let parties = ledger::report::parties(conn)?
-        .into_iter()
-        .map(|p| tally::Party {
-            id: p.id,
-            name: p.name,
-        })
-        .collect();
-    let contests = ledger::report::contests(conn)?
-        .into_iter()
-        .map(|c| tally::Contest {
-            seats: c.seats.values().map(|s| u64::from(*s)).sum(),
-            constituencies: c.seats.keys().cloned().collect(),
-            id: c.id,
-            name: c.name,
-            kind: match c.kind {
-                ContestKind::PartyList => tally::ContestKind::PartyList,
-                ContestKind::Candidates => tally::ContestKind::Candidates,
-            },
-            choices: c
-                .choices
-                .into_iter()
-                .map(|ch| tally::Choice {
-                    id: ch.id,
-                    name: ch.name,
-                    party: ch.party,
-                })
-                .collect(),
-        })
-        .collect();
-    let forms = ledger::report::result_forms(conn)?
-        .into_iter()
-        .map(|f| tally::Form {
-            station: f.station,
-            contest: f.contest,
-            source: f.source,
-            counts: tally::Counts {
-                registered: f.registered,
-                ballots_received: f.ballots_received,
-                ballots_issued: f.ballots_issued,
-                spoiled: f.spoiled,
-                unused: f.unused,
-                valid: f.valid,
-                invalid: f.invalid,
-                votes: f.votes,
-            },
-        })
-        .collect();
-    Ok(Tally {
-        election: ledger::report::election_name(conn)?,
-        levels,
-        areas,
-        stations,
-        parties,
-        contests,
-        forms,
-        certified: ledger::report::certifications(conn)?,
-    })
-}
-
-/// The current time as `YYYY-MM-DDThh:mm:ssZ`.
-fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let (_, election) = crate::electioncmd::open(&a.dir)?;
-    let conn = election.conn();
-    let t = tally(conn)?;
+    let (_, election) = crate::logdir::open_election(&a.dir)?;
+    let t = import::tally(&election)?;
     let level = t.level(&a.level).map_err(anyhow::Error::msg)?;
     if let Some(s) = &a.source
         && !t.forms.iter().any(|f| &f.source == s)
@@ -206,11 +98,15 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     "the NIST format needs the election day: give it with --date YYYY-MM-DD (the election record does not hold it)"
                 );
             };
-            let origin = ledger::report::origin(conn)?;
+            let origin = ledger::report::origin(election.conn())?;
             let issuer = a.issuer.clone().unwrap_or_else(|| origin.clone());
             let mut o = cdf::ExportOptions::new(
                 date,
-                &now_utc(),
+                &cdf::utc_timestamp(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs()),
+                ),
                 &issuer,
                 &format!("scrutineer {}", env!("CARGO_PKG_VERSION")),
             );

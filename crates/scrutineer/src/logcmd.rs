@@ -4,7 +4,7 @@ use crate::http::HttpWitness;
 use crate::logdir::{LogDir, WitnessConfig};
 use crate::progress;
 use anyhow::{Context, bail};
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use tlog::note::{Vkey, open_checkpoint};
 use tlog::proof_file::InclusionProof;
@@ -157,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Witness(a) => witness(a),
         Command::AddWitness(a) => add_witness(a),
         Command::Status(a) => status(a),
-        Command::Check(a) => check(&a.dir),
+        Command::Check(a) => crate::logdir::check_store(&a.dir),
         Command::Serve(a) => serve(a),
     }
 }
@@ -170,78 +170,9 @@ fn init(a: InitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads entries from `input`, naming `name` and the line or byte offset in errors.
-pub fn read_entries(input: &mut dyn Read, name: &str, raw: bool) -> anyhow::Result<Vec<Vec<u8>>> {
-    let mut entries = Vec::new();
-    // The entries are held in memory until appended: refuse a file past the cap, not swap.
+fn read_entries(input: &mut dyn Read, name: &str, raw: bool) -> anyhow::Result<Vec<Vec<u8>>> {
     let limit = interchange::MAX_EVENTS_FILE;
-    let too_big = || {
-        anyhow::anyhow!(
-            "{name}: larger than {} MiB, the limit for a file of entries; split it",
-            limit >> 20
-        )
-    };
-    let mut input = input.take(limit + 1);
-    if raw {
-        let mut bytes = Vec::new();
-        input
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("reading {name}"))?;
-        if bytes.len() as u64 > limit {
-            return Err(too_big());
-        }
-        let mut at = 0usize;
-        while at < bytes.len() {
-            if bytes.len() - at < 2 {
-                bail!(
-                    "{name}: byte {at}: entry {} has a cut-off length prefix",
-                    entries.len() + 1
-                );
-            }
-            let len = usize::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]));
-            if bytes.len() - at - 2 < len {
-                bail!(
-                    "{name}: byte {at}: entry {} says {len} bytes but only {} remain",
-                    entries.len() + 1,
-                    bytes.len() - at - 2
-                );
-            }
-            entries.push(bytes[at + 2..at + 2 + len].to_vec());
-            at += 2 + len;
-        }
-    } else {
-        let mut reader = std::io::BufReader::new(&mut input);
-        let mut line = Vec::new();
-        let mut number = 0usize;
-        let mut total = 0u64;
-        loop {
-            line.clear();
-            // A line is read only up to just past the entry limit, which it then fails.
-            let n = (&mut reader)
-                .take(tlog::tile::MAX_ENTRY_SIZE as u64 + 2)
-                .read_until(b'\n', &mut line)
-                .with_context(|| format!("reading {name}"))?;
-            if n == 0 {
-                break;
-            }
-            total += n as u64;
-            if total > limit {
-                return Err(too_big());
-            }
-            number += 1;
-            if line.last() == Some(&b'\n') {
-                line.pop();
-            }
-            if line.len() > tlog::tile::MAX_ENTRY_SIZE {
-                bail!(
-                    "{name}: line {number}: entry of {} bytes is over the 65,535-byte limit",
-                    line.len()
-                );
-            }
-            entries.push(line.clone());
-        }
-    }
-    Ok(entries)
+    Ok(tlog::entries::read_entries(input, name, raw, limit)?)
 }
 
 fn append(a: AppendArgs) -> anyhow::Result<()> {
@@ -312,7 +243,7 @@ fn publish(a: PublishArgs) -> anyhow::Result<()> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })
-    .map_err(|e| publish_error(&a.dir, e))?;
+    .map_err(|e| crate::logdir::publish_error(&a.dir, e))?;
     bar.finish_and_clear();
     println!(
         "published {} entries to {}: {} tiles and bundles written (was {} entries), checkpoint with {cosignatures} cosignature(s)",
@@ -327,18 +258,6 @@ fn publish(a: PublishArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// A publication's error on one line; a problem of the store names log.db and says that
-/// nothing was published.
-pub fn publish_error(dir: &std::path::Path, e: tlog::publish::PublishError) -> anyhow::Error {
-    match e {
-        tlog::publish::PublishError::Log(e) => anyhow::anyhow!(
-            "{}: {e}; nothing was published (see `scrutineer log check --help`)",
-            dir.join("log.db").display()
-        ),
-        other => other.into(),
-    }
 }
 
 fn prove(a: ProveArgs) -> anyhow::Result<()> {
@@ -482,32 +401,6 @@ fn status(a: StatusArgs) -> anyhow::Result<()> {
         println!("witness {} at {url}: last cosigned size {size}", key.name);
     }
     Ok(())
-}
-
-/// Checks the store of the log in `dir` (see `log check --help`) and prints what was found.
-pub fn check(dir: &std::path::Path) -> anyhow::Result<()> {
-    let path = dir.join("log.db");
-    let storage =
-        tlog::SqliteStorage::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let found = tlog::Log::check_storage(storage)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    if found.problems.is_empty() {
-        println!(
-            "{}: sound: SQLite's integrity check passes, all {} entries and every tile match the root, and {} stored checkpoint(s) are signed by the log's key over that tree",
-            path.display(),
-            found.size,
-            found.checkpoints
-        );
-        return Ok(());
-    }
-    for p in &found.problems {
-        println!("{}: {p}", path.display());
-    }
-    bail!(
-        "{}: {} problem(s) found (listed above): do not publish or witness from this store; restore log.db from a copy, or rebuild the state with `scrutineer replay` from the last good publication",
-        path.display(),
-        found.problems.len()
-    )
 }
 
 fn serve(a: ServeArgs) -> anyhow::Result<()> {

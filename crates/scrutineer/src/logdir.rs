@@ -2,6 +2,7 @@
 //! key is, and which witnesses to ask).
 
 use anyhow::{Context, bail};
+use ledger::Election;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tlog::note::{PrivateKey, Vkey};
@@ -150,4 +151,57 @@ pub fn read_key(path: &Path) -> anyhow::Result<PrivateKey> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the key file {}", path.display()))?;
     PrivateKey::parse(&text).with_context(|| format!("{}", path.display()))
+}
+
+/// Opens an election directory (a log directory whose log starts with a genesis), and
+/// settles, one line each on standard error, the private files an earlier import left when it
+/// was stopped (`ledger::private`).
+pub fn open_election(dir: &Path) -> anyhow::Result<(LogDir, Election)> {
+    let log_dir = LogDir::open(dir)?;
+    let election = Election::open(log_dir.log()?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("log.db").display()))?;
+    let settled = ledger::private::resolve(&election, &dir.join(ledger::private::PRIVATE_DIR))?;
+    for r in settled {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{r}");
+    }
+    Ok((log_dir, election))
+}
+
+/// Checks the store of the log in `dir` (see `log check --help`) and prints what was found.
+pub fn check_store(dir: &std::path::Path) -> anyhow::Result<()> {
+    let path = dir.join("log.db");
+    let storage =
+        tlog::SqliteStorage::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let found = tlog::Log::check_storage(storage)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if found.problems.is_empty() {
+        println!(
+            "{}: sound: SQLite's integrity check passes, all {} entries and every tile match the root, and {} stored checkpoint(s) are signed by the log's key over that tree",
+            path.display(),
+            found.size,
+            found.checkpoints
+        );
+        return Ok(());
+    }
+    for p in &found.problems {
+        println!("{}: {p}", path.display());
+    }
+    bail!(
+        "{}: {} problem(s) found (listed above): do not publish or witness from this store; restore log.db from a copy, or rebuild the state with `scrutineer replay` from the last good publication",
+        path.display(),
+        found.problems.len()
+    )
+}
+
+/// A publication's error on one line; a problem of the store names log.db and says that
+/// nothing was published.
+pub fn publish_error(dir: &std::path::Path, e: tlog::publish::PublishError) -> anyhow::Error {
+    match e {
+        tlog::publish::PublishError::Log(e) => anyhow::anyhow!(
+            "{}: {e}; nothing was published (see `scrutineer log check --help`)",
+            dir.join("log.db").display()
+        ),
+        other => other.into(),
+    }
 }

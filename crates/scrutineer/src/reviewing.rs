@@ -81,7 +81,7 @@ pub fn open(a: &ElectionArgs) -> anyhow::Result<Review> {
                     "--state-db is for a replayed log; an election directory already holds its state"
                 );
             }
-            let (_, election) = crate::electioncmd::open(path)?;
+            let (_, election) = crate::logdir::open_election(path)?;
             Review::of_election(election, dir).map_err(fail)
         }
         (None, None) => bail!("give the election: a directory, a published log, or --state-db"),
@@ -99,13 +99,13 @@ fn replay(a: &ElectionArgs, source: &str, state_db: Option<&Path>) -> anyhow::Re
             db.display()
         );
     }
-    let policy = crate::verifycmd::build_policy(
+    let policy = crate::trust::build_policy(
         a.policy.as_deref(),
         a.vkey.as_deref(),
         &a.witnesses,
         a.quorum,
     )?;
-    let (replayed, published) = crate::electioncmd::replay_published(source, &policy, state_db)?;
+    let (replayed, published) = crate::trust::replay_published(source, &policy, state_db)?;
     // A digest that cannot be fetched or opened is treated as none published.
     let published = published.and_then(Result::ok);
     if !replayed.refusals.is_empty() {
@@ -260,7 +260,7 @@ impl DrawSeed {
         Ok(match (&s.audit_id, &s.record, &s.key) {
             (Some(id), Some(dir), Some(key)) => {
                 let key = crate::logdir::read_key(key)?;
-                let (_, election) = crate::electioncmd::open(dir)?;
+                let (_, election) = crate::logdir::open_election(dir)?;
                 DrawSeed::Recording(Box::new(
                     review::audit::Recorder::open(
                         election,

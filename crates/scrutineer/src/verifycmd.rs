@@ -1,13 +1,12 @@
 //! `scrutineer verify`: check a published log, or one entry's proof, trusting only keys.
 
-use crate::http::HttpSource;
 use crate::progress;
-use anyhow::{Context, bail};
+use crate::trust::{TrustArgs, open_source};
+use anyhow::Context;
 use std::path::PathBuf;
 use tlog::Policy;
-use tlog::note::Vkey;
 use tlog::proof_file::InclusionProof;
-use tlog::verify::{DirSource, TileSource, TrustedState, verify_log};
+use tlog::verify::{TrustedState, verify_log};
 
 /// Verify a published log, trusting nothing but the keys you give.
 ///
@@ -46,73 +45,6 @@ pub struct Args {
     /// Check this tlog-proof for the entry in SOURCE, offline.
     #[arg(long)]
     proof: Option<PathBuf>,
-}
-
-/// Whom a reader trusts: the log's key and the witnesses that must have cosigned, or a policy
-/// file. `verify` and `replay` take the same flags.
-#[derive(clap::Args)]
-pub struct TrustArgs {
-    /// The log's checkpoint-signing verifier key, as published.
-    #[arg(long, required_unless_present = "policy")]
-    vkey: Option<String>,
-    /// A witness's cosignature verifier key; repeat for each witness.
-    #[arg(long = "witness")]
-    witnesses: Vec<String>,
-    /// How many of the witnesses must have cosigned (default: all given).
-    #[arg(long)]
-    quorum: Option<usize>,
-    /// A C2SP tlog-policy file, instead of --vkey, --witness and --quorum.
-    #[arg(long, conflicts_with_all = ["vkey", "witnesses", "quorum"])]
-    policy: Option<PathBuf>,
-    /// Every command that trusts a published log also fetches it, so the network limits
-    /// travel with the trust flags.
-    #[command(flatten)]
-    net: crate::http::NetArgs,
-}
-
-impl TrustArgs {
-    /// The trust policy; also puts the network limits in force for the run.
-    pub fn policy(&self) -> anyhow::Result<Policy> {
-        self.net.install();
-        build_policy(
-            self.policy.as_deref(),
-            self.vkey.as_deref(),
-            &self.witnesses,
-            self.quorum,
-        )
-    }
-}
-
-pub fn build_policy(
-    policy: Option<&std::path::Path>,
-    vkey: Option<&str>,
-    witnesses: &[String],
-    quorum: Option<usize>,
-) -> anyhow::Result<Policy> {
-    if let Some(path) = policy {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        return Policy::parse(&text).with_context(|| format!("{}", path.display()));
-    }
-    let log = Vkey::parse(vkey.context("--vkey is needed")?).context("--vkey")?;
-    let witnesses = witnesses
-        .iter()
-        .map(|w| Vkey::parse(w).with_context(|| format!("--witness {w}")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let k = quorum.unwrap_or(witnesses.len());
-    Ok(Policy::k_of_n(log, witnesses, k)?)
-}
-
-/// A published directory, or an http(s) URL.
-pub fn open_source(source: &str) -> anyhow::Result<Box<dyn TileSource>> {
-    if source.starts_with("http://") || source.starts_with("https://") {
-        return Ok(Box::new(HttpSource::new(source)));
-    }
-    let dir = PathBuf::from(source);
-    if !dir.is_dir() {
-        bail!("{source} is neither a directory nor an http(s) URL");
-    }
-    Ok(Box::new(DirSource::new(dir)))
 }
 
 fn state_path(args: &Args, policy: &Policy) -> Option<PathBuf> {

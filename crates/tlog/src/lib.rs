@@ -12,6 +12,7 @@
 //!
 //! This crate never knows about elections: an entry is an opaque byte string.
 
+pub mod entries;
 pub mod log;
 pub mod merkle;
 pub mod note;

@@ -4,7 +4,7 @@ use crate::logdir::read_key;
 use anyhow::bail;
 use interchange::cdf;
 use ledger::SubmitError;
-use ledger::event::{Content, Event, ResultForm, build_batch};
+use ledger::event::{Content, build_batch};
 use std::path::PathBuf;
 
 /// Record result forms from a NIST SP 1500-100 JSON (CDF) results file, all or none.
@@ -41,34 +41,15 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let (_, mut election) = crate::electioncmd::open(&a.dir)?;
+    let (_, mut election) = crate::logdir::open_election(&a.dir)?;
     let key = read_key(&a.key)?;
     let bytes = interchange::read_capped(&a.file, interchange::MAX_CDF_FILE, "a NIST CDF file")?;
     let file = a.file.display();
     let report = cdf::parse(&bytes).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-    let target = crate::exportcmd::tally(election.conn())?;
+    let target = import::tally(&election)?;
     let imported =
         cdf::import(&report, &target, &a.from).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-    let events: Vec<Event> = imported
-        .forms
-        .iter()
-        .map(|f| {
-            Event::ResultForm(ResultForm {
-                ballots_issued: None,
-                ballots_received: None,
-                contest: f.contest.clone(),
-                invalid: f.counts.invalid,
-                photos: Vec::new(),
-                registered: None,
-                source: a.source.clone(),
-                spoiled: None,
-                station: f.station.clone(),
-                unused: None,
-                valid: f.counts.valid,
-                votes: f.counts.votes.clone(),
-            })
-        })
-        .collect();
+    let events = import::cdf_forms(&imported, &a.source);
     let entries = build_batch(&key, Content::ResultForms, events, None);
     match election.submit(&entries) {
         Ok(receipt) => {

@@ -1,0 +1,67 @@
+//! A refused or failed submission, and what a receipt says happened, in the user's terms:
+//! shared by every command that submits to an election.
+
+use ledger::{Applied, SubmitError};
+use std::path::Path;
+
+/// Explains a refused submission in the user's terms.
+pub fn explain(e: SubmitError) -> anyhow::Error {
+    match e {
+        SubmitError::Refused { position, refusal } => anyhow::anyhow!(
+            "refused, nothing was recorded: entry {} of the submission, at {}: {}",
+            position + 1,
+            refusal.path,
+            refusal.message
+        ),
+        other => other.into(),
+    }
+}
+
+/// A submission's failure in the user's terms; a failure of the store itself (another writer
+/// got there first, a damaged file) names the election's log.db.
+pub fn explain_in(dir: &Path, e: SubmitError) -> anyhow::Error {
+    match e {
+        SubmitError::Log(e) => anyhow::anyhow!(
+            "{}: {e}; nothing was recorded{}",
+            dir.join("log.db").display(),
+            if matches!(
+                e,
+                tlog::LogError::Storage(tlog::StorageError::AnotherWriter { .. })
+            ) {
+                ": another command wrote to this election at the same time; run this one again"
+            } else {
+                ""
+            }
+        ),
+        other => explain(other),
+    }
+}
+
+/// Prints what a receipt says happened.
+pub fn report_applied(applied: &[Applied], first: u64) {
+    for (i, a) in applied.iter().enumerate() {
+        let index = first + i as u64;
+        match a {
+            Applied::Proposed(id) => println!(
+                "entry {index}: proposal {id} recorded; it takes effect once the approval rule is met"
+            ),
+            Applied::Approved { proposal } => {
+                println!("entry {index}: decision recorded; proposal {proposal} is still pending")
+            }
+            Applied::Decided {
+                proposal,
+                outcome: Ok(()),
+            } => {
+                println!("entry {index}: the approval rule is met: proposal {proposal} took effect")
+            }
+            Applied::Decided {
+                proposal,
+                outcome: Err(why),
+            } => println!("entry {index}: proposal {proposal} closed without effect: {why}"),
+            Applied::BatchOpened { id, count } => {
+                println!("entry {index}: batch {id} of {count} entries")
+            }
+            Applied::Done | Applied::InBatch => {}
+        }
+    }
+}

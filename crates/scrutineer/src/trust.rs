@@ -1,0 +1,113 @@
+//! Whom a reader of a published log trusts (the log's key, the witnesses, a policy file),
+//! where the published log is (a directory or a URL), and its replay with a progress bar:
+//! shared by `verify`, `replay` and the review commands.
+
+use crate::http::HttpSource;
+use crate::progress;
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use tlog::Policy;
+use tlog::note::Vkey;
+use tlog::verify::{DirSource, TileSource};
+
+/// Whom a reader trusts: the log's key and the witnesses that must have cosigned, or a policy
+/// file. `verify` and `replay` take the same flags.
+#[derive(clap::Args)]
+pub struct TrustArgs {
+    /// The log's checkpoint-signing verifier key, as published.
+    #[arg(long, required_unless_present = "policy")]
+    vkey: Option<String>,
+    /// A witness's cosignature verifier key; repeat for each witness.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    /// How many of the witnesses must have cosigned (default: all given).
+    #[arg(long)]
+    quorum: Option<usize>,
+    /// A C2SP tlog-policy file, instead of --vkey, --witness and --quorum.
+    #[arg(long, conflicts_with_all = ["vkey", "witnesses", "quorum"])]
+    policy: Option<PathBuf>,
+    /// Every command that trusts a published log also fetches it, so the network limits
+    /// travel with the trust flags.
+    #[command(flatten)]
+    net: crate::http::NetArgs,
+}
+
+impl TrustArgs {
+    /// The trust policy; also puts the network limits in force for the run.
+    pub fn policy(&self) -> anyhow::Result<Policy> {
+        self.net.install();
+        build_policy(
+            self.policy.as_deref(),
+            self.vkey.as_deref(),
+            &self.witnesses,
+            self.quorum,
+        )
+    }
+}
+
+pub fn build_policy(
+    policy: Option<&std::path::Path>,
+    vkey: Option<&str>,
+    witnesses: &[String],
+    quorum: Option<usize>,
+) -> anyhow::Result<Policy> {
+    if let Some(path) = policy {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return Policy::parse(&text).with_context(|| format!("{}", path.display()));
+    }
+    let log = Vkey::parse(vkey.context("--vkey is needed")?).context("--vkey")?;
+    let witnesses = witnesses
+        .iter()
+        .map(|w| Vkey::parse(w).with_context(|| format!("--witness {w}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let k = quorum.unwrap_or(witnesses.len());
+    Ok(Policy::k_of_n(log, witnesses, k)?)
+}
+
+/// A published directory, or an http(s) URL.
+pub fn open_source(source: &str) -> anyhow::Result<Box<dyn TileSource>> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        return Ok(Box::new(HttpSource::new(source)));
+    }
+    let dir = PathBuf::from(source);
+    if !dir.is_dir() {
+        bail!("{source} is neither a directory nor an http(s) URL");
+    }
+    Ok(Box::new(DirSource::new(dir)))
+}
+
+/// The state digest published beside a log: its size and digest, if there is one.
+pub type PublishedDigest = Option<anyhow::Result<(u64, String)>>;
+
+/// Replays a published log (directory or URL) with a progress bar, and reads the state digest
+/// the commission published beside it: `None` if there is none, an error if it cannot be
+/// fetched or its signature is not the log's.
+pub fn replay_published(
+    source: &str,
+    policy: &tlog::Policy,
+    state_db: Option<&Path>,
+) -> anyhow::Result<(ledger::replay::Replay, PublishedDigest)> {
+    let tiles: Box<dyn TileSource> = open_source(source)?;
+    let bar = progress::bar(0, "replaying entries");
+    let replayed = ledger::replay::replay(
+        tiles.as_ref(),
+        policy,
+        None,
+        state_db,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
+    bar.finish_and_clear();
+    let replayed = replayed.with_context(|| format!("replaying {}", tiles.describe()))?;
+    let published = match tiles.fetch(ledger::replay::DIGEST_FILE) {
+        Ok(Some(note)) => {
+            Some(ledger::replay::open_digest(&note, &policy.logs[0]).map_err(anyhow::Error::msg))
+        }
+        Ok(None) => None,
+        Err(e) => Some(Err(anyhow::anyhow!("fetching the state digest: {e}"))),
+    };
+    Ok((replayed, published))
+}
