@@ -417,6 +417,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .join(", ")
     );
 
+    // The observers' own review of what they rebuilt, with the library the server will use.
+    let replay_checkpoint = replayed.verified.checkpoint.clone();
+    let review = review::Review::of_replay(replayed, Some((size, digest.clone())), &url)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    observers_review(&review)?;
+
     step(
         9,
         "A citizen checks their station's official result form offline",
@@ -460,8 +466,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         11,
         "The operator rewrites history and re-signs it with the commission's key",
     );
-    TrustedState::from_checkpoint(&replayed.verified.checkpoint)
-        .save(&dir.join("observer.json"))?;
+    TrustedState::from_checkpoint(&replay_checkpoint).save(&dir.join("observer.json"))?;
     let fork_dir = dir.join("rewritten");
     std::fs::create_dir_all(&fork_dir)?;
     let mut fork = Log::open(SqliteStorage::create(
@@ -533,6 +538,99 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// The log index of a station's official result form: one whose form was altered if any,
 /// searching back from `last`.
+/// What an observer group runs on the rebuilt record: a PVT from its own copies of the forms,
+/// judged against the official result; the red flags of the forensics; the size of a
+/// risk-limiting audit of the official count.
+fn observers_review(review: &review::Review) -> anyhow::Result<()> {
+    use review::pvt::{Figures, Frame, FrameSpec, Sample};
+    let lift = |e: review::Error| anyhow::anyhow!("{e}");
+    let frame = Frame::read(
+        review,
+        &FrameSpec {
+            contest: None,
+            area: None,
+            level: Some("none".into()),
+        },
+    )
+    .map_err(lift)?;
+    let take = (frame.stations.len() / 3).clamp(1, 600);
+    let sample = Sample {
+        seed: "35216452316254163524".into(),
+        take,
+        audit: None,
+    };
+    let pvt = frame
+        .estimate(
+            &review.provenance,
+            &sample,
+            &Figures::Source("observer:COMFREL".into()),
+            stats::pvt::MissingFigures::NonResponse,
+        )
+        .map_err(lift)?;
+    let shares: Vec<String> = pvt
+        .estimate
+        .choices
+        .iter()
+        .filter(|c| c.share.estimate > 0.05)
+        .map(|c| {
+            format!(
+                "{} {:.1}% ± {:.1}",
+                c.choice,
+                100.0 * c.share.estimate,
+                100.0 * c.share.margin_95
+            )
+        })
+        .collect();
+    println!(
+        "   PVT of {take} stations drawn from public dice, from COMFREL's copies, shares of the valid votes: {}",
+        shares.join(", ")
+    );
+    if let Some(v) = &pvt.verdict {
+        println!(
+            "   the official shares are {} the PVT's 95% intervals",
+            if v.all_inside_95 {
+                "inside"
+            } else {
+                "NOT all inside"
+            }
+        );
+    }
+    let stations =
+        review::forensics::Stations::from_election(review, None, None, None).map_err(lift)?;
+    let options = review::forensics::Options {
+        replicates: 200,
+        bootstrap: 100,
+        ..Default::default()
+    };
+    let (forensics, _) =
+        review::forensics::run(&stations, &options, &review::forensics::Quiet).map_err(lift)?;
+    println!(
+        "   forensics of the official forms: leader {} with {:.1}%; integer-percentage excess p = {:.2}",
+        forensics.leader.name,
+        100.0 * forensics.leader.share,
+        forensics.integer_percentages.p_value
+    );
+    let audit = review::rla::Audit::build(
+        review,
+        &review::rla::Spec {
+            method: review::rla::Method::Macro,
+            contest: None,
+            area: None,
+            winners: 1,
+            risk_limit: 0.05,
+        },
+    )
+    .map_err(lift)?;
+    let plan = audit.plan(&review.provenance).map_err(lift)?;
+    if let Some(m) = &plan.macro_plan {
+        println!(
+            "   a risk-limiting audit of the official count (MACRO, 5% risk) starts with {} station draws",
+            m.draws
+        );
+    }
+    Ok(())
+}
+
 fn find_official_form(
     log: &Log<SqliteStorage>,
     stations: &[String],

@@ -23,6 +23,8 @@ fn the_demo_governs_publishes_replays_and_catches_tampering() {
         "0 entries refused",
         "matches the commission's published digest",
         "seats by D'Hondt in each constituency: CNRP 55, CPP 68",
+        "the official shares are inside the PVT's 95% intervals",
+        "a risk-limiting audit of the official count (MACRO, 5% risk) starts with",
         "verify refuses it: entry",
         "the CPP's own witness refuses to cosign it",
         "the log forked",
