@@ -116,12 +116,7 @@ impl Import<'_> {
                     return Err(Error::Refused(format!(
                         "{mapping_path}: key `contest.choices[{i}]`: {name:?} is not a choice of contest {:?}; its choices are {}",
                         contest.id,
-                        contest
-                            .choices
-                            .iter()
-                            .map(|c| format!("{} ({})", c.id, c.name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        contest.choice_list()
                     )));
                 }
             }

@@ -171,6 +171,17 @@ pub struct Contest {
     pub seats: BTreeMap<String, u32>,
 }
 
+impl Contest {
+    /// "CPP (Cambodian People's Party), CNRP (…)", for messages that list the choices.
+    pub fn choice_list(&self) -> String {
+        self.choices
+            .iter()
+            .map(|c| format!("{} ({})", c.id, c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The first entry of every election's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

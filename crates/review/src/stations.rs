@@ -96,13 +96,3 @@ pub fn file_contest(contest: &Contest) -> interchange::ballots::Contest {
             .collect(),
     }
 }
-
-/// "CPP (Cambodian People's Party), CNRP (…)".
-pub fn choice_list(contest: &Contest) -> String {
-    contest
-        .choices
-        .iter()
-        .map(|c| format!("{} ({})", c.id, c.name))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
