@@ -75,14 +75,14 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-struct ChildUsage {
-    success: bool,
-    cpu: Duration,
-    max_rss: u64,
+pub(crate) struct ChildUsage {
+    pub success: bool,
+    pub cpu: Duration,
+    pub max_rss: u64,
 }
 
 /// Waits for the child `pid` and returns its resource usage (`wait4`).
-fn wait(pid: i32) -> anyhow::Result<ChildUsage> {
+pub(crate) fn wait(pid: i32) -> anyhow::Result<ChildUsage> {
     let mut status = 0;
     // SAFETY: `rusage` is plain old data that wait4 fills in; `status` is a valid pointer.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

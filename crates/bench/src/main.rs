@@ -7,6 +7,7 @@
 //! `SCRUTINEER_BENCH_NATIONAL=1`.
 
 mod append;
+mod bravo_draw;
 mod demo_national;
 mod electiondata;
 mod forensics_mc;
@@ -66,6 +67,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         replay::run,
     ),
     (
+        "bravo-draw",
+        "a BRAVO draw of 1,000 over a 10M-ballot manifest: `scrutineer rla draw`, beside the materialised manifest",
+        bravo_draw::run,
+    ),
+    (
         "demo-national",
         "wall time and peak memory of `scrutineer demo --scale national`",
         demo_national::run,
@@ -74,6 +80,9 @@ const BENCHES: &[(&str, &str, Bench)] = &[
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(bravo_draw::MATERIALISED) {
+        return bravo_draw::materialised_child(&args[1..]);
+    }
     if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
         eprintln!("usage: bench NAME... | all\n\nbenchmarks:");
         for (name, what, _) in BENCHES {
