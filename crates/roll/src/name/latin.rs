@@ -17,7 +17,7 @@ pub fn normalise(text: &str) -> String {
             continue;
         }
         let folded: &str = match c {
-            'ß' => "ss",
+            'ß' | 'ẞ' => "ss",
             'æ' | 'Æ' => "ae",
             'œ' | 'Œ' => "oe",
             'ø' | 'Ø' => "o",
@@ -133,10 +133,15 @@ fn push(key: &mut String, c: char) {
 
 /// A phonetic key for Latin names in general: the primary Double Metaphone code (Lawrence
 /// Philips, 2000, as implemented by the `rphonetic` crate, a port of Apache commons-codec) of
-/// the [`normalise`]d text with spaces removed, at most 8 characters. Double Metaphone knows
+/// the ASCII letters of the [`normalise`]d text (accents are already folded; other scripts
+/// give nothing), at most 8 characters. Double Metaphone knows
 /// English spellings and many European ones (Smith = Smyth, Catherine = Kathryn).
 pub fn phonetic_key(text: &str) -> String {
-    let joined: String = normalise(text).chars().filter(|&c| c != ' ').collect();
+    // Only ASCII letters: the algorithm knows no others (and rphonetic slices the text by bytes).
+    let joined: String = normalise(text)
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect();
     DoubleMetaphone::new(Some(8))
         .double_metaphone(&joined)
         .primary()
