@@ -109,6 +109,9 @@ fn normalise_is_idempotent() {
     let once = |s: &str| {
         let n = normalise(s);
         assert_eq!(normalise(&n), n, "{}", codepoints(s));
+        let key = matching_key(s);
+        assert_eq!(matching_key(&key), key, "{}", codepoints(s));
+        assert_eq!(matching_key(&n), key, "{}", codepoints(s));
     };
     for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
         once(&c.to_string());
@@ -139,6 +142,7 @@ fn normalise_is_idempotent() {
         state ^= state << 17;
         once(&s);
     }
+    once("ស\u{17C9}\u{17CA}ី");
     for (typed, canonical) in pairs() {
         once(&typed);
         once(&canonical);

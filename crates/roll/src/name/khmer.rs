@@ -246,11 +246,13 @@ fn dedup(marks: &mut Vec<Mark>) {
 /// Wikimedia's merges them) and spaces removed (syllables are spaced inconsistently). Two names
 /// with the same key are candidates for the same person, not proof of it.
 pub fn matching_key(text: &str) -> String {
-    normalise(text)
+    let merged: String = normalise(text)
         .chars()
         .filter(|&c| c != ' ')
         .map(|c| if c == MUUSIKATOAN { TRIISAP } else { c })
-        .collect()
+        .collect();
+    // Again: merging can make a shifter appear twice in one syllable.
+    normalise(&merged)
 }
 
 /// Whether the text holds any Khmer letter.
