@@ -61,7 +61,9 @@ pub fn normalise(text: &str) -> String {
 ///
 /// Other consonants stay apart: d from t, s from ch, k from g, m from n, l from r. So the key
 /// joins the variants of one name, and also different names that differ only by a vowel (Sok,
-/// Sak): it is for finding candidates, to be scored by a finer comparison.
+/// Sak): it is for finding candidates, to be scored by a finer comparison. In the kname lists
+/// (../shared/data/khmer/names) the family names Chea and Chhay, Heng and Heoun, Sen, Saen and
+/// Seng, and Van, Vann and Vong share keys in this way.
 pub fn khmer_key(text: &str) -> String {
     let letters: Vec<char> = normalise(text)
         .chars()
