@@ -115,11 +115,12 @@ impl Mark {
 ///
 /// Steps: Unicode NFC; invisible characters dropped (zero-width space, joiners, byte order
 /// mark, soft hyphen, bidi controls, U+17B4 and U+17B5); whitespace collapsed to single spaces
-/// and trimmed; non-Khmer combining marks attached to Khmer dropped; U+17A3 → អ and U+17A4 → អា;
-/// then in each syllable: subscript ដ → subscript ត (they are drawn alike), ទ with subscript ប →
-/// ឡ, a coeng not followed by a letter dropped, marks with no letter before them dropped, repeated marks kept once, split vowels composed
-/// (េ + ី → ើ, េ + ា → ោ), ុ with a vowel above (or with ាំ) turned into the shifter of the
-/// base's series, and the marks sorted into the canonical order. Idempotent.
+/// and trimmed; non-Khmer combining marks attached to Khmer dropped; U+17A3 → អ and U+17A4 → អា.
+/// Then in each syllable: subscript ដ → subscript ត (they are drawn alike); ទ with subscript ប →
+/// ឡ; a coeng not followed by a letter dropped; repeated marks kept once; split vowels composed
+/// (េ + ី → ើ, េ + ា → ោ); ុ with a vowel above (or with ាំ) turned into the shifter of the
+/// base's series; the marks sorted into the canonical order. Marks with no letter before them
+/// are dropped. Idempotent.
 pub fn normalise(text: &str) -> String {
     let mut chars: Vec<char> = Vec::with_capacity(text.len());
     let mut space = false;
