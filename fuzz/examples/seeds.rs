@@ -461,4 +461,29 @@ fn interchange_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
         "stations-mapped",
         b"\x02uik,c,blue,a\nS1,5,6,7\nS2,0,0,1\n",
     );
+
+    // Names: Khmer script typed in several orders, with invisibles, romanised and Latin names.
+    for (i, name) in [
+        "ស៊ី",
+        "សុី",
+        "ស្រ្តី",
+        "ខែ្មរ",
+        "សំុា",
+        "ទ្ប",
+        "ស៉េីប",
+        "សុខ\u{200B}ជា",
+        "\u{17A4}\u{17B4}",
+        "Sam Rainsy",
+        "Sâm Rôngsi",
+        "Sam Raṅs′ī",
+        "CHEA SYHA",
+        "Chhan-Norng",
+        "O'Neil  Müller",
+        "ជា សីហា Chea Seiha",
+    ]
+    .iter()
+    .enumerate()
+    {
+        put("names", &format!("name-{i}"), name.as_bytes());
+    }
 }

@@ -1,4 +1,11 @@
 //! The voter roll: name normalisation (Khmer and Latin), record linkage and deduplication,
 //! the fuzzy "find my name" index and roll diffs.
 //!
-//! Not yet built. It will never know about HTTP.
+//! Built so far: [`name`], the normal forms and matching keys of names in Khmer script,
+//! romanised Khmer and Latin names in general, and a person's family and given names kept
+//! apart. Deduplication, the index and diffs are still to come.
+//!
+//! It is a library of pure functions over records: it never knows about HTTP, the log or the
+//! command line.
+
+pub mod name;
