@@ -5,9 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use review::rla::{
-    self, Audit, BravoAssessment, ComparisonReport, Drawn, MacroAssessment, Method, Recounts, Spec,
-};
+use review::rla::{self, Audit, Drawn, Method, Recounts, Spec};
 use serde::Serialize;
 use stats::rla::batch::BatchDecision;
 use stats::rla::comparison::ComparisonDecision;
@@ -496,18 +494,38 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
         mapping: x.mapping.clone(),
         from: x.from.clone(),
     };
+    let names = files.names();
+    // The command of the next round, when the decision is to continue with `count` draws
+    // from draw `first`.
+    let next = |round: Option<(u64, u64)>| {
+        round.map(|(first, count)| {
+            format!("{} {}", a.command("draw"), next_draw(&source, first, count))
+        })
+    };
     match audit.spec.method {
         Method::Macro => {
             let report = audit
                 .assess_macro(&opened.provenance, &source, &files, x.escalate_after)
                 .lift()?;
-            render_macro(&x, &audit, &source, &files, &report)
+            let next = next(match report.decision {
+                BatchDecision::Continue {
+                    further_draws,
+                    next_first,
+                } => Some((next_first, further_draws)),
+                _ => None,
+            });
+            show(a.json, &report, next, |n| {
+                render::macro_assessment(&audit, &report, &names, n)
+            })
         }
         Method::Bravo => {
             let report = audit
                 .assess_bravo(&opened.provenance, &source, &files, x.escalate_after)
                 .lift()?;
-            render_bravo(&x, &audit, &source, &files, &report)
+            let next = next(report.next_round.map(|q90| (source.draws + 1, q90)));
+            show(a.json, &report, next, |n| {
+                render::bravo_assessment(&audit, &report, &names, n)
+            })
         }
         Method::Comparison => {
             let Some(cvrs) = &x.cvrs else {
@@ -518,93 +536,29 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
             let report = audit
                 .assess_comparison(&opened.provenance, &source, &files, cvrs, x.escalate_after)
                 .lift()?;
-            render_comparison(&x, &audit, &source, &files, &report)
+            let next = next(match report.assessment.decision {
+                ComparisonDecision::Continue {
+                    further_draws,
+                    next_first,
+                } => Some((next_first, further_draws)),
+                _ => None,
+            });
+            show(a.json, &report, next, |n| {
+                render::comparison_assessment(&audit, &report, &names, n)
+            })
         }
     }
 }
 
-fn render_macro(
-    x: &AssessArgs,
-    audit: &Audit,
-    source: &Drawn,
-    files: &Recounts,
-    report: &MacroAssessment,
+/// Prints an assessment as JSON (with the next command as `next`) or as text.
+fn show<T: Serialize>(
+    json: bool,
+    report: &T,
+    next: Option<String>,
+    text: impl FnOnce(Option<&str>) -> String,
 ) -> anyhow::Result<()> {
-    let a = &x.audit;
-    let next = match &report.decision {
-        BatchDecision::Continue {
-            further_draws,
-            next_first,
-        } => Some(format!(
-            "{} {}",
-            a.command("draw"),
-            next_draw(source, *next_first, *further_draws)
-        )),
-        _ => None,
-    };
-    if a.json {
+    if json {
         return reviewing::print_json(&WithNext { report, next });
     }
-    reviewing::write_stdout(&render::macro_assessment(
-        audit,
-        report,
-        &files.names(),
-        next.as_deref(),
-    ))
-}
-
-fn render_bravo(
-    x: &AssessArgs,
-    audit: &Audit,
-    source: &Drawn,
-    files: &Recounts,
-    report: &BravoAssessment,
-) -> anyhow::Result<()> {
-    let a = &x.audit;
-    let next = report.next_round.map(|q90| {
-        format!(
-            "{} {}",
-            a.command("draw"),
-            next_draw(source, source.draws + 1, q90)
-        )
-    });
-    if a.json {
-        return reviewing::print_json(&WithNext { report, next });
-    }
-    reviewing::write_stdout(&render::bravo_assessment(
-        audit,
-        report,
-        &files.names(),
-        next.as_deref(),
-    ))
-}
-
-fn render_comparison(
-    x: &AssessArgs,
-    audit: &Audit,
-    source: &Drawn,
-    files: &Recounts,
-    report: &ComparisonReport,
-) -> anyhow::Result<()> {
-    let a = &x.audit;
-    let next = match &report.assessment.decision {
-        ComparisonDecision::Continue {
-            further_draws,
-            next_first,
-        } => Some(format!(
-            "{} {}",
-            a.command("draw"),
-            next_draw(source, *next_first, *further_draws)
-        )),
-        _ => None,
-    };
-    if a.json {
-        return reviewing::print_json(&WithNext { report, next });
-    }
-    reviewing::write_stdout(&render::comparison_assessment(
-        audit,
-        report,
-        &files.names(),
-        next.as_deref(),
-    ))
+    reviewing::write_stdout(&text(next.as_deref()))
 }

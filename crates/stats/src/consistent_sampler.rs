@@ -146,14 +146,7 @@ where
     S: AsRef<str>,
 {
     let tickets = SeededTickets::new(seed);
-    let wanted = options
-        .drop
-        .checked_add(options.take)
-        .ok_or(StatsError::OutOfRange {
-            name: "drop + take",
-            value: f64::INFINITY,
-            expected: "a number of draws that fits in memory",
-        })?;
+    let wanted = wanted(options)?;
     // The `wanted` smallest first keys (a max-heap), and the ids that tie the largest of them
     // but did not fit: `sample_keyed` keeps every id whose key ties the cut-off.
     let mut heap: BinaryHeap<(u64, String)> = BinaryHeap::with_capacity(wanted.min(1 << 20) + 1);
@@ -206,6 +199,18 @@ where
     sample_keyed(&tickets, &kept, keys, options)
 }
 
+/// How many draws a sample makes: the dropped ones and the ones taken.
+fn wanted(options: &SampleOptions) -> Result<usize, StatsError> {
+    options
+        .drop
+        .checked_add(options.take)
+        .ok_or(StatsError::OutOfRange {
+            name: "drop + take",
+            value: f64::INFINITY,
+            expected: "a number of draws that fits in memory",
+        })
+}
+
 /// Draws from `ids` whose first-ticket keys are already computed (`keys` holds (key, index into
 /// `ids`) for the ids taking part). Shared by `sample` and the stratified PVT draw.
 pub(crate) fn sample_keyed<S: AsRef<str>>(
@@ -217,14 +222,7 @@ pub(crate) fn sample_keyed<S: AsRef<str>>(
     if keys.is_empty() {
         return Err(StatsError::NoIds);
     }
-    let wanted = options
-        .drop
-        .checked_add(options.take)
-        .ok_or(StatsError::OutOfRange {
-            name: "drop + take",
-            value: f64::INFINITY,
-            expected: "a number of draws that fits in memory",
-        })?;
+    let wanted = wanted(options)?;
     if !options.with_replacement && wanted > keys.len() {
         return Err(StatsError::TakeExceedsIds {
             wanted,

@@ -14,6 +14,15 @@ use crate::rla::{
 };
 use crate::text::{group, list};
 
+const CONFIRMED: &str = "Decision: CONFIRMED. The reported outcome stands.";
+
+fn full_hand_count(o: &mut String, reason: &str) {
+    outln!(
+        o,
+        "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
+    );
+}
+
 /// The lines every RLA report starts with: the method, the election and the contest.
 pub fn header(o: &mut String, audit: &Audit, what: &str, provenance: &Provenance) {
     let c = &audit.contest;
@@ -335,7 +344,7 @@ pub fn macro_assessment(
         report.total_error_bound
     );
     match &report.decision {
-        BatchDecision::Confirmed => outln!(o, "Decision: CONFIRMED. The reported outcome stands."),
+        BatchDecision::Confirmed => outln!(o, "{CONFIRMED}"),
         BatchDecision::Continue { further_draws, .. } => {
             outln!(
                 o,
@@ -356,12 +365,7 @@ pub fn macro_assessment(
                 ),
             }
         }
-        BatchDecision::FullHandCount { reason } => {
-            outln!(
-                o,
-                "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
-            )
-        }
+        BatchDecision::FullHandCount { reason } => full_hand_count(&mut o, reason),
     }
     o
 }
@@ -411,7 +415,7 @@ pub fn bravo_assessment(
     );
     match &report.decision {
         bravo::Decision::Confirmed => {
-            outln!(o, "Decision: CONFIRMED. The reported outcome stands.")
+            outln!(o, "{CONFIRMED}")
         }
         bravo::Decision::Continue { next_round } => {
             outln!(
@@ -433,12 +437,7 @@ pub fn bravo_assessment(
                 outln!(o, "  {n}");
             }
         }
-        bravo::Decision::FullHandCount { reason } => {
-            outln!(
-                o,
-                "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
-            )
-        }
+        bravo::Decision::FullHandCount { reason } => full_hand_count(&mut o, reason),
     }
     o
 }
@@ -501,7 +500,7 @@ pub fn comparison_assessment(
     );
     match &report.assessment.decision {
         ComparisonDecision::Confirmed => {
-            outln!(o, "Decision: CONFIRMED. The reported outcome stands.")
+            outln!(o, "{CONFIRMED}")
         }
         ComparisonDecision::Continue { further_draws, .. } => {
             outln!(
@@ -512,12 +511,7 @@ pub fn comparison_assessment(
                 outln!(o, "  {n}");
             }
         }
-        ComparisonDecision::FullHandCount { reason } => {
-            outln!(
-                o,
-                "Decision: FULL HAND COUNT. {reason}. The hand count decides the outcome."
-            )
-        }
+        ComparisonDecision::FullHandCount { reason } => full_hand_count(&mut o, reason),
     }
     o
 }
