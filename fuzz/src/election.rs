@@ -153,6 +153,7 @@ pub fn signed_genesis() -> Vec<u8> {
 
 pub fn register(voter: &str, station: &str, year: u16) -> Event {
     Event::Register(Register {
+        names: None,
         birth_year: year,
         commitment: None,
         name: format!("Voter {voter}"),
@@ -562,8 +563,18 @@ fn gen_station(input: &mut Input) -> Station {
     }
 }
 
+fn gen_names(input: &mut Input) -> VoterNames {
+    VoterNames {
+        family: pick(input, &["Sok", "សុខ", ""]),
+        family_latin: opt(input, fuzz_string),
+        given: pick(input, &["Chan", "ចាន់", ""]),
+        given_latin: opt(input, fuzz_string),
+    }
+}
+
 fn gen_register(input: &mut Input) -> Register {
     Register {
+        names: opt(input, gen_names),
         birth_year: 1900 + u16::from(input.u8()),
         commitment: opt(input, fuzz_string),
         name: pick(input, &["Sok Chan", "សុខ ចាន់", ""]),
@@ -748,6 +759,7 @@ pub fn gen_event(input: &mut Input, ctx: &Ctx) -> Event {
         4 => Event::Station(gen_station(input)),
         5 => Event::Register(gen_register(input)),
         6 => Event::UpdateVoter(UpdateVoter {
+            names: None,
             birth_year: opt(input, |i| 1900 + u16::from(i.u8())),
             commitment: opt(input, fuzz_string),
             name: opt(input, fuzz_string),
@@ -814,6 +826,7 @@ pub fn gen_batch_event(input: &mut Input, content: Content, ctx: &Ctx) -> Event 
         Content::Stations => Event::Station(gen_station(input)),
         Content::Registrations => match input.u8() % 4 {
             0 => Event::UpdateVoter(UpdateVoter {
+                names: None,
                 birth_year: None,
                 commitment: None,
                 name: Some(fuzz_string(input)),
@@ -862,6 +875,7 @@ pub fn samples() -> Vec<Vec<u8>> {
     ));
     out.push(signed(
         Event::Register(Register {
+            names: None,
             birth_year: 1961,
             commitment: Some(commitment(
                 &[9; 32],
@@ -876,6 +890,7 @@ pub fn samples() -> Vec<Vec<u8>> {
     ));
     out.push(signed(
         Event::UpdateVoter(UpdateVoter {
+            names: None,
             birth_year: Some(1962),
             commitment: None,
             name: Some("Sok Chan".into()),

@@ -53,6 +53,7 @@ struct Workload {
 fn register(e: &Cambodia2013, prefix: &str, n: usize) -> Event {
     let s = &e.stations[n % e.stations.len()];
     Event::Register(Register {
+        names: None,
         birth_year: 1940 + (n % 56) as u16,
         commitment: None,
         name: format!("Voter {n}"),

@@ -52,6 +52,7 @@ impl Import<'_> {
             };
             staged.push(
                 Event::Register(Register {
+                    names: None,
                     birth_year: row.birth_year,
                     commitment,
                     name: row.name.clone(),

@@ -271,11 +271,30 @@ pub struct Register {
     pub birth_year: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitment: Option<String>,
+    /// The full name as the roll prints it.
     pub name: String,
+    /// The family and given names apart, and their romanisation, where the roll has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<VoterNames>,
     pub sex: Sex,
     pub station: String,
     /// The voter's id on the roll.
     pub voter: String,
+}
+
+/// A voter's family and given names kept apart, as written (in Khmer script on a Cambodian
+/// roll), and their romanisation where the roll or ID card carries one. Matching uses both:
+/// `{"family":"សុខ","given":"ដារ៉ា","family_latin":"Sok","given_latin":"Dara"}`. Either name may be
+/// empty (one-word names), not both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoterNames {
+    pub family: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_latin: Option<String>,
+    pub given: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_latin: Option<String>,
 }
 
 /// The commitment to a voter's private fields: base64 SHA-256 of the 32-byte `salt` followed by
@@ -300,6 +319,9 @@ pub struct UpdateVoter {
     pub commitment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Replaces all four parts of the names at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<VoterNames>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
     pub voter: String,

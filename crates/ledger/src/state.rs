@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS station(
 CREATE TABLE IF NOT EXISTS voter(
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
+    family TEXT,
+    given TEXT,
+    family_latin TEXT,
+    given_latin TEXT,
     sex TEXT NOT NULL,
     birth_year INTEGER NOT NULL,
     station TEXT NOT NULL,

@@ -27,6 +27,7 @@ fn our_canonical_form_is_rfc_8785() {
     samples.push(
         Entry::signed(
             Event::Register(Register {
+                names: None,
                 birth_year: 1961,
                 commitment: Some("c29tZSBjb21taXRtZW50".into()),
                 name: "សុខ ចាន់ \"quote\" \\ tab\t".into(),

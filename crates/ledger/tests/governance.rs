@@ -158,6 +158,7 @@ fn a_revoked_key_can_no_longer_act() {
     let officer = f.officer.clone();
     let register = |i: u32| {
         Event::Register(Register {
+            names: None,
             birth_year: 1990,
             commitment: None,
             name: format!("New {i}"),
@@ -277,6 +278,7 @@ fn rejection_by_enough_members_closes_a_proposal_and_drops_its_batch() {
     let voters: Vec<Event> = (0..150)
         .map(|i| {
             Event::Register(Register {
+                names: None,
                 birth_year: 1970,
                 commitment: None,
                 name: format!("Bulk {i}"),
@@ -377,6 +379,7 @@ fn keys_enrolled_or_revoked_inside_a_large_submission_count_from_their_entry() {
     let clerk = f.clerk.clone();
     let register = |i: u32| {
         Event::Register(Register {
+            names: None,
             birth_year: 1990,
             commitment: None,
             name: format!("New {i}"),

@@ -24,6 +24,7 @@ fn a_batch_refused_in_replay_leaves_none_of_its_rows() {
         .enumerate()
         .map(|(i, station)| {
             Event::Register(Register {
+                names: None,
                 birth_year: 1990,
                 commitment: None,
                 name: format!("Late {i}"),

@@ -563,6 +563,7 @@ impl Cambodia2013 {
             for _ in 0..s.registered {
                 n += 1;
                 events.push(Event::Register(Register {
+                    names: None,
                     birth_year: 1940 + rng.below(56) as u16,
                     commitment: None,
                     name: names(&mut rng),

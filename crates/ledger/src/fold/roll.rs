@@ -96,10 +96,13 @@ impl Fold {
         if r.voter.is_empty() {
             return refuse(format!("{path}.voter"), "empty voter id");
         }
+        check_names(r.names.as_ref(), &format!("{path}.names"))?;
+        let n = r.names.as_ref();
         let inserted = conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO voter(id, name, sex, birth_year, station, commitment, registered_at, proposal)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR IGNORE INTO voter(id, name, sex, birth_year, station, commitment, registered_at, proposal,
+                 family, given, family_latin, given_latin)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .map_err(sql)?
             .execute(params![
@@ -110,7 +113,11 @@ impl Fold {
                 r.station,
                 r.commitment,
                 index as i64,
-                proposal
+                proposal,
+                n.map(|n| &n.family),
+                n.map(|n| &n.given),
+                n.and_then(|n| n.family_latin.as_ref()),
+                n.and_then(|n| n.given_latin.as_ref()),
             ])
             .map_err(sql)?;
         if inserted == 0 {
@@ -154,15 +161,28 @@ impl Fold {
     ) -> Check<()> {
         let station = self.voter_station(conn, &u.voter, &format!("{path}.voter"))?;
         self.check_station_scope(conn, author, &station, &format!("{path}.voter"))?;
-        if u.name.is_none() && u.sex.is_none() && u.birth_year.is_none() && u.commitment.is_none() {
+        if u.name.is_none()
+            && u.names.is_none()
+            && u.sex.is_none()
+            && u.birth_year.is_none()
+            && u.commitment.is_none()
+        {
             return refuse(path, "the update changes nothing");
         }
+        check_names(u.names.as_ref(), &format!("{path}.names"))?;
         conn.execute(
             "UPDATE voter SET name = coalesce(?2, name), sex = coalesce(?3, sex),
              birth_year = coalesce(?4, birth_year), commitment = coalesce(?5, commitment) WHERE id = ?1",
             params![u.voter, u.name, u.sex.map(sex), u.birth_year, u.commitment],
         )
         .map_err(sql)?;
+        if let Some(n) = &u.names {
+            conn.execute(
+                "UPDATE voter SET family = ?2, given = ?3, family_latin = ?4, given_latin = ?5 WHERE id = ?1",
+                params![u.voter, n.family, n.given, n.family_latin, n.given_latin],
+            )
+            .map_err(sql)?;
+        }
         Ok(())
     }
 
@@ -188,6 +208,15 @@ impl Fold {
         )
         .map_err(sql)?;
         Ok(())
+    }
+}
+
+fn check_names(names: Option<&VoterNames>, path: &str) -> Check<()> {
+    match names {
+        Some(n) if n.family.trim().is_empty() && n.given.trim().is_empty() => {
+            refuse(path, "both the family and the given name are empty")
+        }
+        _ => Ok(()),
     }
 }
 

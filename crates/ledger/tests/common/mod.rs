@@ -190,6 +190,7 @@ impl Fixture {
         let voters = (0..10)
             .map(|i| {
                 Event::Register(Register {
+                    names: None,
                     birth_year: 1980 + i as u16,
                     commitment: None,
                     name: format!("Voter {i}"),
