@@ -124,6 +124,62 @@ pub fn roll_by_area(conn: &Connection) -> Result<Vec<AreaRoll>, Error> {
     q(rows.collect())
 }
 
+/// One voter of the public roll: what the log publishes, never the committed private fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RollEntry {
+    pub voter: String,
+    /// The full name as the roll prints it.
+    pub name: String,
+    /// The family and given names apart, and their romanisation, where the roll has them.
+    pub names: Option<crate::event::VoterNames>,
+    pub sex: crate::event::Sex,
+    pub birth_year: u16,
+    pub station: String,
+    /// The log index of the registration.
+    pub registered_at: u64,
+}
+
+/// Calls `each` for every voter on the effective roll (registered, approved, not removed), in
+/// voter id order, without holding the roll in memory; stops at the first error `each` returns.
+pub fn each_voter<E: From<Error>>(
+    conn: &Connection,
+    mut each: impl FnMut(RollEntry) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut stmt = q(conn.prepare(
+        "SELECT id, name, family, given, family_latin, given_latin, sex, birth_year, station, registered_at
+         FROM voter WHERE proposal IS NULL AND removed_at IS NULL ORDER BY id",
+    ))?;
+    let mut rows = q(stmt.query([]))?;
+    while let Some(r) = q(rows.next())? {
+        let family: Option<String> = q(r.get(2))?;
+        let given: Option<String> = q(r.get(3))?;
+        let names = match (family, given) {
+            (None, None) => None,
+            (f, g) => Some(crate::event::VoterNames {
+                family: f.unwrap_or_default(),
+                family_latin: q(r.get(4))?,
+                given: g.unwrap_or_default(),
+                given_latin: q(r.get(5))?,
+            }),
+        };
+        let sex = match q(r.get::<_, String>(6))?.as_str() {
+            "F" => crate::event::Sex::F,
+            "M" => crate::event::Sex::M,
+            _ => crate::event::Sex::X,
+        };
+        each(RollEntry {
+            voter: q(r.get(0))?,
+            name: q(r.get(1))?,
+            names,
+            sex,
+            birth_year: q(r.get::<_, i64>(7))? as u16,
+            station: q(r.get(8))?,
+            registered_at: q(r.get::<_, i64>(9))? as u64,
+        })?;
+    }
+    Ok(())
+}
+
 /// Result totals per contest and source: nationally, and per constituency when `by_area`.
 pub fn totals(conn: &Connection, by_area: bool) -> Result<Vec<Totals>, Error> {
     let group = if by_area { "s.top" } else { "NULL" };
