@@ -7,7 +7,7 @@
 //! [`StationListReader`]; or a voter roll (public fields and private ones), read by
 //! [`VoterRollReader`]. Results also go out as CSV and NIST CDF ([`tally`], [`cdf`]).
 //! Recount files (a ballot-polling audit's ballots and marks, station-level recounts) are read
-//! by [`ballots`]. The crate
+//! by [`ballots`]; field sheets (a voter-list audit's results) by [`fieldsheet`]. The crate
 //! never knows about the log, signatures or statistics: it turns bytes into typed rows, or
 //! into an error that names the file, the line and the column (or the mapping file's key).
 //!
@@ -115,6 +115,7 @@
 pub mod ballots;
 pub mod cdf;
 mod error;
+pub mod fieldsheet;
 pub mod mapping;
 mod open;
 pub mod reader;

@@ -490,13 +490,36 @@ pub struct AuditCommitment {
     pub draw: Option<DrawPlan>,
 }
 
-/// The parameters of an audit's draw, as `{"tool":"rla",…}` or `{"tool":"pvt",…}`.
+/// The parameters of an audit's draw, as `{"tool":"rla",…}`, `{"tool":"pvt",…}` or
+/// `{"tool":"list",…}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "tool", rename_all = "lowercase")]
 pub enum DrawPlan {
     Rla(RlaPlan),
     Pvt(PvtPlan),
+    List(ListPlan),
 }
+
+/// A voter-list audit's draw: `clusters` clusters (stations, or the areas of one level) from
+/// the seed, then in each either `per_cluster` names from the roll (list to people) or, once
+/// the field teams have listed the households of each drawn area, `per_cluster` household
+/// numbers (people to list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListPlan {
+    /// `list_to_people` or `people_to_list`.
+    pub test: String,
+    /// The area audited (its code); absent for the whole election.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// What a cluster is: `station`, or the name of an area level (`commune`, `village`).
+    pub level: String,
+    pub clusters: usize,
+    pub per_cluster: usize,
+}
+
+/// The tests a list audit's plan may name.
+pub const LIST_TESTS: [&str; 2] = ["list_to_people", "people_to_list"];
 
 /// A risk-limiting audit's draw.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -531,6 +554,15 @@ pub struct PvtPlan {
 pub const RLA_METHODS: [&str; 3] = ["macro", "bravo", "comparison"];
 
 impl DrawPlan {
+    /// The contest the draw is about; None for a list audit (it draws from the roll).
+    pub fn contest(&self) -> Option<&str> {
+        match self {
+            DrawPlan::Rla(p) => Some(&p.contest),
+            DrawPlan::Pvt(p) => Some(&p.contest),
+            DrawPlan::List(_) => None,
+        }
+    }
+
     /// Why the plan cannot be drawn, with the JSON path under the plan, or None.
     pub fn check(&self) -> Option<(&'static str, String)> {
         match self {
@@ -562,6 +594,31 @@ impl DrawPlan {
                 }
                 if p.take == 0 {
                     return Some(("take", "draw at least one station".into()));
+                }
+                None
+            }
+            DrawPlan::List(p) => {
+                if !LIST_TESTS.contains(&p.test.as_str()) {
+                    return Some((
+                        "test",
+                        format!(
+                            "{:?} is not a list audit test; use one of {}",
+                            p.test,
+                            LIST_TESTS.join(", ")
+                        ),
+                    ));
+                }
+                if p.level.trim().is_empty() {
+                    return Some((
+                        "level",
+                        "name what a cluster is (station or a level)".into(),
+                    ));
+                }
+                if p.clusters == 0 {
+                    return Some(("clusters", "draw at least one cluster".into()));
+                }
+                if p.per_cluster == 0 {
+                    return Some(("per_cluster", "draw at least one per cluster".into()));
                 }
                 None
             }
@@ -597,6 +654,24 @@ impl std::fmt::Display for DrawPlan {
                     l => write!(f, ", strata by {l}")?,
                 }
                 write!(f, ", {} stations", p.take)
+            }
+            DrawPlan::List(p) => {
+                write!(f, "list audit, {}", p.test.replace('_', " "))?;
+                if let Some(a) = &p.area {
+                    write!(f, ": area {a},")?;
+                } else {
+                    write!(f, ":")?;
+                }
+                let what = if p.test == "people_to_list" {
+                    "households"
+                } else {
+                    "names"
+                };
+                write!(
+                    f,
+                    " {} {}s, {} {what} in each",
+                    p.clusters, p.level, p.per_cluster
+                )
             }
         }
     }

@@ -242,7 +242,7 @@ fn the_draw_plan_is_part_of_the_commitment() {
         method: "dice".into(),
         ..match &plan {
             DrawPlan::Rla(p) => p.clone(),
-            DrawPlan::Pvt(_) => unreachable!(),
+            _ => unreachable!(),
         }
     });
     let err = refused(f.sign(&a1, commit("rla-2", Some(bad_method))));
@@ -251,7 +251,7 @@ fn the_draw_plan_is_part_of_the_commitment() {
         risk_limit: 1.0,
         ..match &plan {
             DrawPlan::Rla(p) => p.clone(),
-            DrawPlan::Pvt(_) => unreachable!(),
+            _ => unreachable!(),
         }
     });
     let err = refused(f.sign(&a1, commit("rla-3", Some(bad_limit))));

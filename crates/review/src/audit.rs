@@ -192,8 +192,8 @@ pub fn round_difference(r: &AuditRound, first: u64, fresh: &[String]) -> Option<
     None
 }
 
-/// Draws 1..`total` of a committed plan afresh from `seed`, as they are recorded (a PVT
-/// draws its whole sample at once).
+/// Draws 1..`total` of a committed plan afresh from `seed`, as they are recorded (a PVT and a
+/// list audit draw their whole sample at once).
 pub fn redo(review: &Review, plan: &DrawPlan, seed: &str, total: u64) -> Result<Vec<String>> {
     match plan {
         DrawPlan::Rla(p) => {
@@ -209,6 +209,7 @@ pub fn redo(review: &Review, plan: &DrawPlan, seed: &str, total: u64) -> Result<
                 .flat_map(|h| h.draws.into_iter().map(|t| t.id))
                 .collect())
         }
+        DrawPlan::List(p) => crate::list_audit::redo(review, p, seed),
     }
 }
 
@@ -397,6 +398,7 @@ pub fn check_id(id: &str) -> Result<()> {
 pub enum Commit {
     Rla(rla::Spec),
     Pvt(pvt::FrameSpec, usize),
+    List(crate::list_audit::Spec),
     /// A seed for a draw scrutineer does not redo.
     Other,
 }
@@ -412,6 +414,9 @@ pub fn plan_for(review: &Review, what: &Commit) -> Result<Option<DrawPlan>> {
             let frame = pvt::Frame::read(review, spec)?;
             Some(DrawPlan::Pvt(frame.committed_plan(*take)?))
         }
+        Commit::List(spec) => Some(DrawPlan::List(
+            crate::list_audit::Frame::read(review, spec)?.committed_plan(),
+        )),
         Commit::Other => None,
     })
 }
@@ -635,11 +640,7 @@ pub fn show(review: &Review, id: &str) -> Result<ShowReport> {
         }
         _ => None,
     };
-    let contest = match &plan {
-        Some(DrawPlan::Rla(p)) => Some(p.contest.as_str()),
-        Some(DrawPlan::Pvt(p)) => Some(p.contest.as_str()),
-        None => None,
-    };
+    let contest = plan.as_ref().and_then(DrawPlan::contest);
     let after = |index: Option<u64>| -> Result<Option<u64>> {
         match (contest, index) {
             (Some(c), Some(i)) => Ok(Some(state(ledger::report::forms_recorded_after(
@@ -676,7 +677,7 @@ pub fn show(review: &Review, id: &str) -> Result<ShowReport> {
         match fresh {
             Err(e) => problems.push(format!("the draw cannot be redone: {e}")),
             Ok(fresh) => {
-                let single = matches!(plan, DrawPlan::Pvt(_));
+                let single = matches!(plan, DrawPlan::Pvt(_) | DrawPlan::List(_));
                 for r in &mut rounds {
                     let recorded = AuditRound {
                         round: r.round,
@@ -684,9 +685,14 @@ pub fn show(review: &Review, id: &str) -> Result<ShowReport> {
                         draws: r.draws.clone(),
                     };
                     let diff = match r.first {
-                        _ if single && r.round != 1 => {
-                            Some("a PVT draws its sample once, in round 1".to_string())
-                        }
+                        _ if single && r.round != 1 => Some(format!(
+                            "a {} draws its sample once, in round 1",
+                            if matches!(plan, DrawPlan::Pvt(_)) {
+                                "PVT"
+                            } else {
+                                "list audit"
+                            }
+                        )),
                         // A PVT's one round is the whole draw, every station of it.
                         Some(_) if single => first_difference(&[recorded], &fresh),
                         Some(first) => round_difference(&recorded, first, &fresh),

@@ -34,6 +34,12 @@ pub enum Param {
     EscalateAfter,
     From,
     Record,
+    /// A voter-list audit's test.
+    Test,
+    /// What a list audit's cluster is.
+    Cluster,
+    Clusters,
+    PerCluster,
 }
 
 impl Param {
@@ -63,6 +69,10 @@ impl Param {
             Param::EscalateAfter => "the escalation limit",
             Param::From => "the mapping's source",
             Param::Record => "the election to record in",
+            Param::Test => "the list audit's test",
+            Param::Cluster => "what a cluster is",
+            Param::Clusters => "the number of clusters",
+            Param::PerCluster => "the number drawn per cluster",
         }
     }
 }
@@ -145,6 +155,12 @@ fn committed_text(
 }
 
 /// Turns a `ledger::report` failure into a state error.
+impl From<ledger::report::Error> for Error {
+    fn from(e: ledger::report::Error) -> Error {
+        Error::State(e.to_string())
+    }
+}
+
 pub(crate) fn state<T, E: fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
     r.map_err(|e| Error::State(e.to_string()))
 }

@@ -17,12 +17,14 @@
 //! - [`pvt`]: parallel vote tabulation: plan, draw, estimate.
 //! - [`audit`]: public-seed audits in the log: the revealed seed, redrawing and checking.
 //! - [`forensics`]: station-level forensics over a file or the recorded election.
+//! - [`list_audit`]: voter-list audits (list to people, people to list) of the recorded roll.
 //! - [`render`]: every report as plain text.
 
 pub mod audit;
 pub mod election;
 mod error;
 pub mod forensics;
+pub mod list_audit;
 pub mod pvt;
 pub mod render;
 pub mod rla;

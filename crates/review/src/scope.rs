@@ -37,6 +37,94 @@ pub struct Scope {
     conn_forms: Vec<ResultForm>,
 }
 
+/// The areas and the stations in effect in one area (or all), without any contest: what a
+/// roll review needs.
+pub struct Geography {
+    /// The area reviewed (code, name), or None for the whole election.
+    pub area: Option<(String, String)>,
+    pub levels: Vec<String>,
+    /// Area code → (name, level index).
+    pub areas: HashMap<String, (String, usize)>,
+    /// Stations in effect in the area, sorted by code.
+    pub stations: Vec<ScopeStation>,
+    /// Every station code in effect, in the area or not.
+    pub all_codes: HashSet<String>,
+}
+
+impl Geography {
+    /// Reads the levels, the areas, and the stations in `area` (or all).
+    pub fn read(conn: &Connection, area: Option<&str>) -> Result<Geography> {
+        let levels = state(ledger::report::levels(conn))?;
+        let area_rows = state(ledger::report::areas(conn))?;
+        let mut areas = HashMap::new();
+        let mut parent: HashMap<String, Option<String>> = HashMap::new();
+        for a in &area_rows {
+            let level = levels.iter().position(|l| *l == a.level).unwrap_or(0);
+            areas.insert(a.code.clone(), (a.name.clone(), level));
+            parent.insert(a.code.clone(), a.parent.clone());
+        }
+        let chosen = match area {
+            Some(code) => {
+                let Some((name, _)) = areas.get(code) else {
+                    return Err(Error::param(
+                        Param::Area,
+                        format!(
+                            "{{}} {code:?}: the election has no area with that code \
+                                 (codes are as in `scrutineer export --format csv --level LEVEL`)"
+                        ),
+                    ));
+                };
+                Some((code.to_string(), name.clone()))
+            }
+            None => None,
+        };
+        let mut stations = Vec::new();
+        let mut all_codes = HashSet::new();
+        for s in state(ledger::report::stations(conn))? {
+            all_codes.insert(s.code.clone());
+            let mut path = vec![s.area.clone()];
+            let mut at = s.area.clone();
+            while let Some(Some(p)) = parent.get(&at) {
+                if path.len() > levels.len() + 1 {
+                    break; // a cycle cannot happen through the fold; never loop on one
+                }
+                path.push(p.clone());
+                at = p.clone();
+            }
+            path.reverse();
+            if let Some((code, _)) = &chosen
+                && !path.contains(code)
+            {
+                continue;
+            }
+            stations.push(ScopeStation {
+                code: s.code,
+                name: s.name,
+                area: s.area,
+                path,
+                registered: s.registered,
+            });
+        }
+        stations.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(Geography {
+            area: chosen,
+            levels,
+            areas,
+            stations,
+            all_codes,
+        })
+    }
+
+    /// The area of `station` at `level` (index into `levels`), if it has one.
+    pub fn area_at<'a>(&self, station: &'a ScopeStation, level: usize) -> Option<&'a str> {
+        station
+            .path
+            .iter()
+            .find(|a| self.areas.get(*a).is_some_and(|(_, l)| *l == level))
+            .map(String::as_str)
+    }
+}
+
 /// A station-level figure set from one source, in the contest's choice order.
 #[derive(Debug, Clone)]
 pub struct Figures {
@@ -79,69 +167,18 @@ impl Scope {
                 ));
             }
         };
-        let levels = state(ledger::report::levels(conn))?;
-        let area_rows = state(ledger::report::areas(conn))?;
-        let mut areas = HashMap::new();
-        let mut parent: HashMap<String, Option<String>> = HashMap::new();
-        for a in &area_rows {
-            let level = levels.iter().position(|l| *l == a.level).unwrap_or(0);
-            areas.insert(a.code.clone(), (a.name.clone(), level));
-            parent.insert(a.code.clone(), a.parent.clone());
-        }
-        let chosen = match area {
-            Some(code) => {
-                let Some((name, _)) = areas.get(code) else {
-                    return Err(Error::param(
-                        Param::Area,
-                        format!(
-                            "{{}} {code:?}: the election has no area with that code \
-                             (codes are as in `scrutineer export --format csv --level LEVEL`)"
-                        ),
-                    ));
-                };
-                Some((code.to_string(), name.clone()))
-            }
-            None => None,
-        };
-        let mut stations = Vec::new();
-        let mut all_codes = HashSet::new();
-        for s in state(ledger::report::stations(conn))? {
-            all_codes.insert(s.code.clone());
-            let mut path = vec![s.area.clone()];
-            let mut at = s.area.clone();
-            while let Some(Some(p)) = parent.get(&at) {
-                if path.len() > levels.len() + 1 {
-                    break; // a cycle cannot happen through the fold; never loop on one
-                }
-                path.push(p.clone());
-                at = p.clone();
-            }
-            path.reverse();
-            if let Some((code, _)) = &chosen
-                && !path.contains(code)
-            {
-                continue;
-            }
-            stations.push(ScopeStation {
-                code: s.code,
-                name: s.name,
-                area: s.area,
-                path,
-                registered: s.registered,
-            });
-        }
-        stations.sort_by(|a, b| a.code.cmp(&b.code));
+        let geo = Geography::read(conn, area)?;
         let conn_forms = state(ledger::report::result_forms(conn))?
             .into_iter()
             .filter(|f| f.contest == contest.id)
             .collect();
         Ok(Scope {
             contest,
-            area: chosen,
-            levels,
-            areas,
-            stations,
-            all_codes,
+            area: geo.area,
+            levels: geo.levels,
+            areas: geo.areas,
+            stations: geo.stations,
+            all_codes: geo.all_codes,
             conn_forms,
         })
     }

@@ -24,17 +24,18 @@ An audit in the log makes a public-seed draw checkable by anyone, step by step:
   1. commit   Whoever runs the audit (a commission member or clerk, a party agent or an
               observer group) rolls at least 20 dice and records a commitment to them:
               SHA-256 of the dice and a random 32-byte salt. The same entry fixes what the
-              seed will draw: the tool (rla or pvt), the contest, the area, and the method,
-              winners and risk limit (rla) or the strata and the number of stations (pvt).
+              seed will draw: the tool (rla, pvt or list), the contest, the area, and the
+              method, winners and risk limit (rla), the strata and the number of stations
+              (pvt), or the test, clusters and names per cluster (list, a voter-list audit).
               The dice and the salt stay in a private file in the election directory.
   2. reveal   Later, the seed and salt are recorded. The log refuses them unless they match
               the commitment, and only the key that committed may reveal.
-  3. draw     `rla draw` or `pvt draw` with --audit ID --record DIR --as KEY reads the
-              revealed seed from the log, draws with the committed parameters, and records the
-              sample, in draw order, as the audit's next round.
-  4. assess   `rla assess --audit ID` or `pvt estimate --audit ID` reads the seed and the
-              recorded sample from the log, and refuses to go on if a fresh draw from the seed
-              differs from what was recorded.
+  3. draw     `rla draw`, `pvt draw` or `list-audit draw` with --audit ID --record DIR
+              --as KEY reads the revealed seed from the log, draws with the committed
+              parameters, and records the sample, in draw order, as the audit's next round.
+  4. assess   `rla assess`, `pvt estimate` or `list-audit estimate` with --audit ID reads the
+              seed and the recorded sample from the log, and refuses to go on if a fresh draw
+              from the seed differs from what was recorded.
   5. show     `audit show` prints the commitment, the seed and every round, and checks that
               the seed matches the commitment and that every recorded sample is the one the
               seed draws. It works on the election directory or on the published log, replayed.
@@ -95,8 +96,10 @@ enum For {
     Rla,
     /// A parallel vote tabulation (`scrutineer pvt`).
     Pvt,
-    /// Anything else (a list audit, `scrutineer sample`): the purpose text says what; the log
-    /// records the seed and the samples, but cannot redo the draw.
+    /// A voter-list audit of the roll (`scrutineer list-audit`).
+    List,
+    /// Anything else (`scrutineer sample`): the purpose text says what; the log records the
+    /// seed and the samples, but cannot redo the draw.
     Other,
 }
 
@@ -140,8 +143,19 @@ struct CommitArgs {
     #[arg(long, value_name = "ALPHA")]
     risk_limit: Option<f64>,
     /// pvt: the strata, the areas of this level (its name), or none; default the top level.
+    /// list: what a cluster is, station or an area level (default station).
     #[arg(long)]
     level: Option<String>,
+    /// list: list-to-people (names drawn from the roll, looked for in the field) or
+    /// people-to-list (people met in drawn areas, looked up on the roll).
+    #[arg(long, value_enum)]
+    test: Option<ListTestArg>,
+    /// list: how many clusters to draw.
+    #[arg(long, value_name = "K")]
+    clusters: Option<usize>,
+    /// list: names (list-to-people) or households (people-to-list) per cluster.
+    #[arg(long, value_name = "N")]
+    per_cluster: Option<usize>,
     /// pvt: how many stations to draw.
     #[arg(long, value_name = "K")]
     take: Option<usize>,
@@ -190,6 +204,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         Step::Reveal(r) => reveal(r),
         Step::Show(s) => show(s),
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ListTestArg {
+    ListToPeople,
+    PeopleToList,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -308,9 +328,19 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
         }
         Ok(())
     };
+    let list_only = [
+        ("--test", c.test.is_some()),
+        ("--clusters", c.clusters.is_some()),
+        ("--per-cluster", c.per_cluster.is_some()),
+    ];
+    if c.tool != For::List {
+        for (what, given) in list_only {
+            only(what, given, "list")?;
+        }
+    }
     let what = match c.tool {
         For::Rla => {
-            only("--level", c.level.is_some(), "pvt")?;
+            only("--level", c.level.is_some(), "pvt or list")?;
             only("--take", c.take.is_some(), "pvt")?;
             let Some(method) = c.method else {
                 bail!("--for rla needs --method macro, bravo or comparison");
@@ -325,6 +355,36 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
                 area: c.area.clone(),
                 winners: c.winners.unwrap_or(1),
                 risk_limit: c.risk_limit.unwrap_or(0.05),
+            })
+        }
+        For::List => {
+            for (what, given) in [
+                ("--contest", c.contest.is_some()),
+                ("--method", c.method.is_some()),
+                ("--winners", c.winners.is_some()),
+                ("--risk-limit", c.risk_limit.is_some()),
+                ("--take", c.take.is_some()),
+            ] {
+                if given {
+                    bail!("{what} is not for --for list");
+                }
+            }
+            let (Some(test), Some(clusters), Some(per_cluster)) =
+                (c.test, c.clusters, c.per_cluster)
+            else {
+                bail!(
+                    "--for list needs --test, --clusters K and --per-cluster N (see `scrutineer list-audit plan`)"
+                );
+            };
+            Commit::List(review::list_audit::Spec {
+                test: match test {
+                    ListTestArg::ListToPeople => stats::list_audit::ListTest::ListToPeople,
+                    ListTestArg::PeopleToList => stats::list_audit::ListTest::PeopleToList,
+                },
+                area: c.area.clone(),
+                level: c.level.clone(),
+                clusters,
+                per_cluster,
             })
         }
         For::Pvt => {
@@ -447,6 +507,10 @@ fn draw_command(plan: &DrawPlan, dir: &Path, id: &str, key: &Path) -> String {
             w.push("--template round1.csv".into());
             w.join(" ")
         }
+        DrawPlan::List(_) => format!(
+            "scrutineer list-audit draw {d} --audit {} --record {d} --as {k} --out sheet.csv",
+            shell(id)
+        ),
         DrawPlan::Pvt(p) => {
             let mut w = vec![format!(
                 "scrutineer pvt draw {d} --contest {}",

@@ -11,6 +11,7 @@ mod forensics;
 mod http;
 mod importcmd;
 mod keygen;
+mod listauditcmd;
 mod logcmd;
 mod logdir;
 mod numbers;
@@ -63,6 +64,7 @@ enum Command {
     Rla(rlacmd::Args),
     Pvt(pvtcmd::Args),
     Audit(auditcmd::Args),
+    ListAudit(listauditcmd::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -145,5 +147,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rla(args) => rlacmd::run(args),
         Command::Pvt(args) => pvtcmd::run(args),
         Command::Audit(args) => auditcmd::run(args),
+        Command::ListAudit(args) => listauditcmd::run(args),
     }
 }

@@ -150,6 +150,10 @@ pub fn flag(p: Param) -> String {
         Param::EscalateAfter => "--escalate-after",
         Param::From => "--from",
         Param::Record => "--record",
+        Param::Test => "--test",
+        Param::Cluster => "--level",
+        Param::Clusters => "--clusters",
+        Param::PerCluster => "--per-cluster",
     }
     .to_string()
 }
@@ -209,6 +213,15 @@ pub fn plan_flags(plan: &DrawPlan) -> String {
             }
             w.push(format!("--level {}", shell(&p.level)));
             w.push(format!("--take {}", p.take));
+        }
+        DrawPlan::List(p) => {
+            w.push(format!("list-audit --test {}", p.test.replace('_', "-")));
+            if let Some(a) = &p.area {
+                w.push(format!("--area {}", shell(a)));
+            }
+            w.push(format!("--level {}", shell(&p.level)));
+            w.push(format!("--clusters {}", p.clusters));
+            w.push(format!("--per-cluster {}", p.per_cluster));
         }
     }
     w.join(" ")

@@ -1058,3 +1058,406 @@ fn what_the_log_and_the_commands_refuse() {
     );
     assert!(err.contains("nowhere"), "{err}");
 }
+
+// ---------------------------------------------------------------- voter-list audits
+
+/// Commits and reveals a list audit `id` by the observer group; returns the key file.
+fn list_audit(c: &Copy, id: &str, test: &str, clusters: &str, per_cluster: &str) -> String {
+    let observer = c.key("observers.comfrel");
+    ok(
+        &[
+            "audit",
+            "commit",
+            "election",
+            "--audit",
+            id,
+            "--for",
+            "list",
+            "--test",
+            test,
+            "--level",
+            "commune",
+            "--clusters",
+            clusters,
+            "--per-cluster",
+            per_cluster,
+            "--purpose",
+            "COMFREL's voter-list audit",
+            "--seed",
+            "52316254163524352164",
+            "--as",
+            &observer,
+        ],
+        &c.dir,
+    );
+    ok(
+        &[
+            "audit", "reveal", "election", "--audit", id, "--as", &observer,
+        ],
+        &c.dir,
+    );
+    observer
+}
+
+#[test]
+fn a_list_to_people_audit_is_drawn_recorded_checked_and_estimated() {
+    let c = Copy::new();
+    let dir = &c.dir;
+    let frame = json(
+        &[
+            "list-audit",
+            "plan",
+            "election",
+            "--level",
+            "commune",
+            "--clusters",
+            "5",
+        ],
+        dir,
+    );
+    let voters = frame["voters"].as_u64().unwrap();
+    assert!(frame["clusters"].as_u64().unwrap() > 5, "{frame}");
+    let status = ok(&["status", "election"], dir);
+    assert!(
+        status.contains(&format!("roll: {voters} voters")),
+        "the frame holds every voter on the roll ({voters}):\n{status}"
+    );
+    let observer = list_audit(&c, "roll-1", "list-to-people", "5", "4");
+    let sheet = json(
+        &[
+            "list-audit",
+            "draw",
+            "election",
+            "--audit",
+            "roll-1",
+            "--record",
+            "election",
+            "--as",
+            &observer,
+            "--out",
+            "sheet.csv",
+        ],
+        dir,
+    );
+    let clusters = sheet["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 5);
+    assert!(
+        clusters
+            .iter()
+            .all(|c| c["names"].as_array().unwrap().len() == 4)
+    );
+    // The draw is in the log, and a fresh draw from the seed is the same.
+    let shown = json(&["audit", "show", "election", "--audit", "roll-1"], dir);
+    assert_eq!(shown["rounds"][0]["draws"].as_array().unwrap().len(), 20);
+    assert_eq!(shown["rounds"][0]["matches_fresh_draw"], true, "{shown}");
+    assert_eq!(shown["problems"].as_array().unwrap().len(), 0, "{shown}");
+    // A second draw is refused.
+    let e = fails(
+        &[
+            "list-audit",
+            "draw",
+            "election",
+            "--audit",
+            "roll-1",
+            "--record",
+            "election",
+            "--as",
+            &observer,
+        ],
+        dir,
+    );
+    assert!(e.contains("draws once"), "{e}");
+
+    // The teams fill in the sheet: the first name of the first two clusters is not found.
+    let text = std::fs::read_to_string(dir.join("sheet.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let mut filled = String::from("voter,found\n");
+    let mut expected: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let missing = rec[1] == *"1" && expected.len() < 2 && !expected.contains_key(&rec[0]);
+        let e = expected.entry(rec[0].to_string()).or_default();
+        e.0 += 1;
+        e.1 += u64::from(missing);
+        filled.push_str(&format!(
+            "{},{}\n",
+            &rec[2],
+            if missing { "no" } else { "yes" }
+        ));
+    }
+    std::fs::write(dir.join("found.csv"), &filled).unwrap();
+    let est = json(
+        &[
+            "list-audit",
+            "estimate",
+            "election",
+            "--audit",
+            "roll-1",
+            "--results",
+            "found.csv",
+        ],
+        dir,
+    );
+    assert_eq!(est["estimate"]["checked"], 20);
+    assert_eq!(est["estimate"]["failed"], 2);
+    // Each cluster's names weigh by its size: p = Σ (size/checked)·failed / Σ size.
+    let size = |code: &str| {
+        clusters.iter().find(|c| c["cluster"] == code).unwrap()["voters"]
+            .as_u64()
+            .unwrap() as f64
+    };
+    let (num, den) = expected.iter().fold((0.0, 0.0), |(n, d), (code, (k, f))| {
+        (n + size(code) / *k as f64 * *f as f64, d + size(code))
+    });
+    let share = est["estimate"]["share"].as_f64().unwrap();
+    assert!(
+        (share - num / den).abs() < 1e-12,
+        "{share} against {}",
+        num / den
+    );
+    let text = ok(
+        &[
+            "list-audit",
+            "estimate",
+            "election",
+            "--audit",
+            "roll-1",
+            "--results",
+            "found.csv",
+        ],
+        dir,
+    );
+    assert!(text.contains("Share of listed names not found"), "{text}");
+
+    // Results that do not belong to the draw are refused with the place.
+    std::fs::write(dir.join("bad.csv"), "voter,found\nNOBODY,yes\n").unwrap();
+    let e = fails(
+        &[
+            "list-audit",
+            "estimate",
+            "election",
+            "--audit",
+            "roll-1",
+            "--results",
+            "bad.csv",
+        ],
+        dir,
+    );
+    assert!(
+        e.contains("bad.csv:2: column 0 (\"voter\")") && e.contains("not drawn"),
+        "{e}"
+    );
+    let first = filled.lines().nth(1).unwrap().split(',').next().unwrap();
+    std::fs::write(
+        dir.join("bad.csv"),
+        format!("found,voter\nperhaps,{first}\n"),
+    )
+    .unwrap();
+    let e = fails(
+        &[
+            "list-audit",
+            "estimate",
+            "election",
+            "--audit",
+            "roll-1",
+            "--results",
+            "bad.csv",
+        ],
+        dir,
+    );
+    assert!(
+        e.contains("bad.csv:2: column 0 (\"found\")") && e.contains("yes or no"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_people_to_list_audit_draws_areas_then_households() {
+    let c = Copy::new();
+    let dir = &c.dir;
+    let observer = list_audit(&c, "roll-2", "people-to-list", "3", "5");
+    let sheet = json(
+        &[
+            "list-audit",
+            "draw",
+            "election",
+            "--audit",
+            "roll-2",
+            "--record",
+            "election",
+            "--as",
+            &observer,
+            "--out",
+            "areas.csv",
+        ],
+        dir,
+    );
+    let areas: Vec<String> = sheet["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cluster"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(areas.len(), 3);
+    let listing = format!(
+        "cluster,households\n{},40\n{},3\n{},120\n",
+        areas[0], areas[1], areas[2]
+    );
+    std::fs::write(dir.join("listing.csv"), listing).unwrap();
+    let h = json(
+        &[
+            "list-audit",
+            "households",
+            "election",
+            "--audit",
+            "roll-2",
+            "--listing",
+            "listing.csv",
+        ],
+        dir,
+    );
+    let visits: Vec<Vec<u64>> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            d["visit"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(visits[0].len(), 5);
+    assert!(visits[0].iter().all(|v| (1..=40).contains(v)));
+    assert_eq!(
+        {
+            let mut v = visits[1].clone();
+            v.sort();
+            v
+        },
+        [1, 2, 3],
+        "a smaller area is visited whole"
+    );
+    let mut distinct = visits[2].clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 5);
+    // The same listing draws the same households again.
+    let again = json(
+        &[
+            "list-audit",
+            "households",
+            "election",
+            "--audit",
+            "roll-2",
+            "--listing",
+            "listing.csv",
+        ],
+        dir,
+    );
+    assert_eq!(again, h);
+    // An area that was not drawn is refused.
+    std::fs::write(dir.join("listing.csv"), "cluster,households\nNOWHERE,5\n").unwrap();
+    let e = fails(
+        &[
+            "list-audit",
+            "households",
+            "election",
+            "--audit",
+            "roll-2",
+            "--listing",
+            "listing.csv",
+        ],
+        dir,
+    );
+    assert!(e.contains("NOWHERE") && e.contains("not drawn"), "{e}");
+
+    // Each person met: listed or not. 3 of 12 are missing from the roll.
+    let mut met = String::from("cluster,listed\n");
+    for (i, a) in areas.iter().enumerate() {
+        for j in 0..4 {
+            met.push_str(&format!("{a},{}\n", if j == i { "no" } else { "yes" }));
+        }
+    }
+    std::fs::write(dir.join("met.csv"), met).unwrap();
+    let est = json(
+        &[
+            "list-audit",
+            "estimate",
+            "election",
+            "--audit",
+            "roll-2",
+            "--results",
+            "met.csv",
+        ],
+        dir,
+    );
+    assert_eq!(est["estimate"]["checked"], 12);
+    assert_eq!(est["estimate"]["failed"], 3);
+    assert!((est["estimate"]["share"].as_f64().unwrap() - 0.25).abs() < 1e-12);
+    assert_eq!(est["estimate"]["test"], "people_to_list");
+}
+
+#[test]
+fn a_list_audit_commitment_is_checked_before_it_is_recorded() {
+    let c = Copy::new();
+    let observer = c.key("observers.comfrel");
+    let base = [
+        "audit",
+        "commit",
+        "election",
+        "--audit",
+        "roll-x",
+        "--for",
+        "list",
+        "--purpose",
+        "x",
+        "--seed",
+        "52316254163524352164",
+        "--as",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.push(&observer);
+        a.extend_from_slice(extra);
+        fails(&a, &c.dir)
+    };
+    let e = with(&["--test", "list-to-people", "--clusters", "3"]);
+    assert!(e.contains("--per-cluster"), "{e}");
+    let e = with(&[
+        "--test",
+        "list-to-people",
+        "--clusters",
+        "3",
+        "--per-cluster",
+        "4",
+        "--level",
+        "galaxy",
+    ]);
+    assert!(
+        e.contains("--level") && e.contains("galaxy") && e.contains("commune"),
+        "{e}"
+    );
+    let e = with(&[
+        "--test",
+        "list-to-people",
+        "--clusters",
+        "0",
+        "--per-cluster",
+        "4",
+    ]);
+    assert!(e.contains("--clusters"), "{e}");
+    let e = with(&[
+        "--test",
+        "list-to-people",
+        "--clusters",
+        "3",
+        "--per-cluster",
+        "4",
+        "--take",
+        "5",
+    ]);
+    assert!(e.contains("--take"), "{e}");
+}

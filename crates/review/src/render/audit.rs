@@ -88,11 +88,10 @@ pub fn show(r: &ShowReport, draw_options: Option<&str>) -> String {
         }
         _ => outln!(o, "Seed: not revealed yet"),
     }
-    if let (Some(c), Some(n)) = (&r.draw, r.official_forms_after_commitment) {
-        let contest = match c {
-            DrawPlan::Rla(p) => &p.contest,
-            DrawPlan::Pvt(p) => &p.contest,
-        };
+    if let (Some(contest), Some(n)) = (
+        r.draw.as_ref().and_then(DrawPlan::contest),
+        r.official_forms_after_commitment,
+    ) {
         if n == 0 {
             outln!(
                 o,

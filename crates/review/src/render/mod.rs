@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod forensics;
+pub mod list_audit;
 pub mod pvt;
 pub mod rla;
 
