@@ -312,6 +312,119 @@ impl Election {
         }
     }
 
+    /// Group commit: several independent submissions (from concurrent clients) in one durable
+    /// step. Each is taken or refused on its own, as [`Election::submit`] would take or refuse
+    /// it alone after the ones before it: a refused submission changes nothing and never takes
+    /// the others down. The taken ones get consecutive indexes in the order given. The outer
+    /// error is for the store alone (a full disk, another writer): then nothing was taken.
+    ///
+    /// Each submission is folded inside its own savepoint. When one is refused, the step is
+    /// redone without it, so that the log holds exactly the taken entries; a group of honest
+    /// submissions is folded once.
+    pub fn submit_group(
+        &mut self,
+        submissions: &[Vec<Vec<u8>>],
+    ) -> Result<Vec<Result<Receipt, SubmitError>>, SubmitError> {
+        let mut outcome: Vec<Option<Result<Receipt, SubmitError>>> =
+            (0..submissions.len()).map(|_| None).collect();
+        for (i, s) in submissions.iter().enumerate() {
+            if s.is_empty() {
+                outcome[i] = Some(Err(SubmitError::Setup(
+                    "the submission holds no entry".into(),
+                )));
+            } else if let Some(position) =
+                s.iter().position(|e| e.len() > tlog::tile::MAX_ENTRY_SIZE)
+            {
+                outcome[i] = Some(Err(SubmitError::Log(LogError::EntryTooLarge {
+                    position,
+                    size: s[position].len(),
+                })));
+            }
+        }
+        loop {
+            let taking: Vec<usize> = (0..submissions.len())
+                .filter(|&i| outcome[i].is_none())
+                .collect();
+            let entries: Vec<&[u8]> = taking
+                .iter()
+                .flat_map(|&i| submissions[i].iter().map(Vec::as_slice))
+                .collect();
+            let mut refused: Vec<(usize, usize, Refusal)> = Vec::new();
+            let mut applied: Vec<Vec<Applied>> = Vec::with_capacity(taking.len());
+            let fold = &mut self.fold;
+            let result = self.log.append_with(&entries, |conn, first| {
+                let mut index = first;
+                for &i in &taking {
+                    let entries = &submissions[i];
+                    let savepoint = |sql: &str| {
+                        conn.execute_batch(sql)
+                            .map_err(|e| -> tlog::storage::ApplyError { e.to_string().into() })
+                    };
+                    savepoint("SAVEPOINT submission")?;
+                    let mut done = Vec::with_capacity(entries.len());
+                    let mut failed = None;
+                    for (p, e) in entries.iter().enumerate() {
+                        match fold.apply(conn, index + p as u64, e) {
+                            Ok(a) => done.push(a),
+                            Err(r) => {
+                                failed = Some((p, r));
+                                break;
+                            }
+                        }
+                    }
+                    if failed.is_none()
+                        && let Err(r) = fold.finish(conn, index + entries.len() as u64)
+                    {
+                        failed = Some((entries.len().saturating_sub(1), r));
+                    }
+                    match failed {
+                        Some((p, r)) => {
+                            savepoint("ROLLBACK TO submission; RELEASE submission")?;
+                            fold.reset();
+                            refused.push((i, p, r));
+                        }
+                        None => {
+                            savepoint("RELEASE submission")?;
+                            applied.push(done);
+                        }
+                    }
+                    index += entries.len() as u64;
+                }
+                if refused.is_empty() {
+                    Ok(())
+                } else {
+                    Err("a submission was refused; the step is redone without it".into())
+                }
+            });
+            match result {
+                Ok(first) => {
+                    let mut at = first;
+                    for (&i, done) in taking.iter().zip(applied) {
+                        outcome[i] = Some(Ok(Receipt {
+                            first: at,
+                            applied: done,
+                        }));
+                        at += submissions[i].len() as u64;
+                    }
+                    return Ok(outcome
+                        .into_iter()
+                        .map(|o| o.expect("every submission decided"))
+                        .collect());
+                }
+                Err(_) if !refused.is_empty() => {
+                    self.fold.reset();
+                    for (i, position, refusal) in refused {
+                        outcome[i] = Some(Err(SubmitError::Refused { position, refusal }));
+                    }
+                }
+                Err(e) => {
+                    self.fold.reset();
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+
     /// Checks `entries` as [`Election::submit`] would, records nothing, and returns every
     /// refusal with the entry's position in `entries`, not only the first: a refused entry of a
     /// batch is set aside and the rest of the batch is still checked. An importer uses this to

@@ -1,0 +1,120 @@
+//! Group commit: submissions from concurrent clients taken together in one durable step, each
+//! taken or refused on its own.
+
+mod common;
+
+use common::*;
+use ledger::SubmitError;
+use ledger::event::*;
+
+fn register(voter: &str, station: &str) -> Event {
+    Event::Register(Register {
+        names: None,
+        birth_year: 1980,
+        commitment: None,
+        name: format!("Voter {voter}"),
+        sex: Sex::M,
+        station: station.into(),
+        voter: voter.into(),
+    })
+}
+
+fn voters(f: &Fixture) -> Vec<String> {
+    let mut out = Vec::new();
+    ledger::report::each_voter::<ledger::report::Error>(f.election.conn(), |v| {
+        out.push(v.voter);
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn a_refused_submission_never_takes_the_others_down() {
+    let mut f = Fixture::new();
+    let size = f.election.log().size();
+    let officer = f.officer.clone();
+    let official = f.official.clone();
+    let one = |e: Event, k: &tlog::PrivateKey| vec![Entry::signed(e, k).to_bytes()];
+    let batch = build_batch(
+        &officer,
+        Content::Registrations,
+        vec![register("G3", "S-D21"), register("G4", "S-D22")],
+        None,
+    );
+    let mut short_batch = build_batch(
+        &officer,
+        Content::Registrations,
+        vec![register("G5", "S-D21"), register("G6", "S-D22")],
+        None,
+    );
+    short_batch.pop();
+    let submissions = vec![
+        one(register("G1", "S-D11"), &officer),
+        one(register("X1", "S-NOWHERE"), &officer),
+        batch,
+        one(register("G1", "S-D12"), &officer), // the same voter again
+        short_batch,
+        vec![b"not json".to_vec()],
+        Vec::new(),
+        one(register("G2", "S-D12"), &officer),
+        // A polling official may not register voters.
+        one(register("X2", "S-D11"), &official),
+    ];
+    let out = f.election.submit_group(&submissions).unwrap();
+    let taken: Vec<u64> = out
+        .iter()
+        .filter_map(|r| r.as_ref().ok().map(|r| r.first))
+        .collect();
+    // Consecutive indexes, in the order given: G1, the batch of three entries, G2.
+    assert_eq!(taken, [size, size + 1, size + 4]);
+    assert_eq!(f.election.log().size(), size + 5);
+    for (i, why) in [
+        (1, "station"),
+        (3, "already registered"),
+        (4, "missing its last"),
+        (5, ""),
+        (6, "no entry"),
+        (8, ""),
+    ] {
+        let e = out[i].as_ref().err().unwrap_or_else(|| panic!("{i} taken"));
+        assert!(e.to_string().contains(why), "{i}: {e}");
+    }
+    assert!(matches!(
+        &out[1],
+        Err(SubmitError::Refused { position: 0, refusal }) if refusal.path == "body.station"
+    ));
+    let v = voters(&f);
+    for id in ["G1", "G2", "G3", "G4"] {
+        assert!(v.contains(&id.to_string()), "{id} missing from {v:?}");
+    }
+    for id in ["X1", "X2", "G5", "G6"] {
+        assert!(!v.contains(&id.to_string()), "{id} must not be on the roll");
+    }
+    // The log holds exactly what was taken: a replay of it gives the same state.
+    let (replayed, operator, refusals) = f.replay();
+    assert_eq!((replayed, refusals), (operator, 0));
+}
+
+#[test]
+fn a_group_of_honest_submissions_is_one_step_and_equals_submitting_them_one_by_one() {
+    let mut grouped = Fixture::new();
+    let mut single = Fixture::new();
+    let officer = grouped.officer.clone();
+    let submissions: Vec<Vec<Vec<u8>>> = (0..50)
+        .map(|i| {
+            let station = ["S-D11", "S-D12", "S-D21", "S-D22"][i % 4];
+            vec![Entry::signed(register(&format!("H{i}"), station), &officer).to_bytes()]
+        })
+        .collect();
+    let out = grouped.election.submit_group(&submissions).unwrap();
+    assert!(out.iter().all(Result::is_ok));
+    for s in &submissions {
+        single.election.submit(s).unwrap();
+    }
+    assert_eq!(
+        grouped.election.digest().unwrap(),
+        single.election.digest().unwrap()
+    );
+    assert_eq!(grouped.election.log().size(), single.election.log().size());
+}
