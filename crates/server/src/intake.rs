@@ -1,0 +1,275 @@
+//! Signed submissions over HTTP, through the election's one intake path, with group commit
+//! across concurrent submitters: `POST <prefix>/submit`.
+//!
+//! The body is a submission: its entries (canonical JSON, as `Entry::to_bytes` writes them,
+//! which holds no newline), one per line. One writer thread owns the [`Election`]; handlers queue
+//! their submissions, and the writer takes whatever has queued up while the previous step was
+//! on its way to disk and gives it to [`Election::submit_group`], so many submitters share one
+//! fsync and a refused submission never takes the others down.
+//!
+//! Answers, as JSON:
+//! - 200 `{"first":N,"count":K}`: taken and durable; its entries are `N … N+K−1`;
+//! - 422 `{"position":P,"index":I,"path":"body.station","message":"…"}`: refused, nothing
+//!   recorded (`position` is the entry's line in the body, from 0);
+//! - 400 for a body that is not entries (empty, or not UTF-8 lines), 413 above the size limit,
+//!   408 for a body that does not arrive in time, 503 when the queue is full or the writer has
+//!   stopped, 500 when the store failed (nothing taken).
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use ledger::{Election, SubmitError};
+use serde::Serialize;
+
+/// Limits of the intake.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest body accepted, in bytes.
+    pub max_body: usize,
+    /// Submissions waiting for the writer before new ones are turned away with 503.
+    pub queue: usize,
+    /// The most entries folded in one durable step.
+    pub max_step_entries: usize,
+    /// How long a client may take to send its body.
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: 4 << 20,
+            queue: 4096,
+            max_step_entries: 16_384,
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A taken submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Taken {
+    pub first: u64,
+    pub count: usize,
+}
+
+/// A refused submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refused {
+    pub position: usize,
+    pub index: u64,
+    pub path: String,
+    pub message: String,
+}
+
+type Reply = Result<Taken, (StatusCode, String)>;
+
+struct Job {
+    entries: Vec<Vec<u8>>,
+    reply: tokio::sync::oneshot::Sender<Reply>,
+}
+
+/// The writer's queue; cloned into every handler.
+#[derive(Clone)]
+pub struct Intake {
+    queue: mpsc::SyncSender<Job>,
+    limits: Limits,
+}
+
+impl Intake {
+    /// Starts the writer thread that owns `election`. It stops when every [`Intake`] clone
+    /// is dropped; joining the handle waits for its last step and gives the election back.
+    pub fn start(
+        election: Election,
+        limits: Limits,
+    ) -> (Intake, std::thread::JoinHandle<Election>) {
+        let (queue, jobs) = mpsc::sync_channel(limits.queue);
+        let writer = std::thread::Builder::new()
+            .name("intake".into())
+            .spawn(move || write(election, jobs, limits.max_step_entries))
+            .expect("a thread can be started");
+        (Intake { queue, limits }, writer)
+    }
+
+    /// Queues `entries` as one submission and waits until it is durable or refused.
+    pub async fn submit(&self, entries: Vec<Vec<u8>>) -> Reply {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        match self.queue.try_send(Job { entries, reply }) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(_)) => {
+                return Err((
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the intake queue is full; send again shortly".into(),
+                ));
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                return Err((
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the intake has stopped".into(),
+                ));
+            }
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the intake has stopped".into(),
+            ))
+        })
+    }
+
+    /// The routes under `prefix` (empty, or a path starting with `/`).
+    pub fn router(self, prefix: &str) -> Router {
+        let max = self.limits.max_body;
+        Router::new()
+            .route(&format!("{prefix}/submit"), post(submit))
+            .layer(DefaultBodyLimit::max(max))
+            .with_state(self)
+    }
+}
+
+fn write(mut election: Election, jobs: mpsc::Receiver<Job>, max_step_entries: usize) -> Election {
+    while let Ok(first) = jobs.recv() {
+        // Whatever queued up while the last step was being made joins this one.
+        let mut step = vec![first];
+        let mut entries = step[0].entries.len();
+        while entries < max_step_entries {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    entries += job.entries.len();
+                    step.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let submissions: Vec<Vec<Vec<u8>>> = step
+            .iter_mut()
+            .map(|j| std::mem::take(&mut j.entries))
+            .collect();
+        let counts: Vec<usize> = submissions.iter().map(Vec::len).collect();
+        match election.submit_group(&submissions) {
+            Ok(outcomes) => {
+                for ((job, outcome), count) in step.into_iter().zip(outcomes).zip(counts) {
+                    let _ = job.reply.send(match outcome {
+                        Ok(r) => Ok(Taken {
+                            first: r.first,
+                            count,
+                        }),
+                        Err(e) => Err(refusal(e)),
+                    });
+                }
+            }
+            Err(e) => {
+                tracing::error!("intake step failed, nothing taken: {e}");
+                for job in step {
+                    let _ = job.reply.send(Err((
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        error_json(&format!("the store failed; nothing was taken: {e}")),
+                    )));
+                }
+            }
+        }
+    }
+    election
+}
+
+fn error_json(message: &str) -> String {
+    serde_json::json!({ "message": message }).to_string()
+}
+
+fn refusal(e: SubmitError) -> (StatusCode, String) {
+    match e {
+        SubmitError::Refused { position, refusal } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            serde_json::to_string(&Refused {
+                position,
+                index: refusal.index,
+                path: refusal.path,
+                message: refusal.message,
+            })
+            .expect("strings serialise"),
+        ),
+        SubmitError::Log(e) => (StatusCode::UNPROCESSABLE_ENTITY, error_json(&e.to_string())),
+        SubmitError::Setup(m) => (StatusCode::BAD_REQUEST, error_json(&m)),
+    }
+}
+
+/// The entries of a body: one per line; a last newline and CR line ends are allowed.
+pub fn split_entries(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    for (n, line) in body.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        if std::str::from_utf8(line).is_err() {
+            return Err(format!("line {}: not UTF-8", n + 1));
+        }
+        out.push(line.to_vec());
+    }
+    if out.is_empty() {
+        return Err("the body holds no entry; send one entry per line".into());
+    }
+    Ok(out)
+}
+
+async fn submit(State(intake): State<Intake>, body: Body) -> Response {
+    let limits = intake.limits;
+    let body = match tokio::time::timeout(
+        limits.body_timeout,
+        axum::body::to_bytes(body, limits.max_body),
+    )
+    .await
+    {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                error_json(&format!(
+                    "a submission is at most {} bytes",
+                    limits.max_body
+                )),
+            );
+        }
+        Err(_) => {
+            return json(
+                StatusCode::REQUEST_TIMEOUT,
+                error_json(&format!(
+                    "the body did not arrive within {:?}",
+                    limits.body_timeout
+                )),
+            );
+        }
+    };
+    let entries = match split_entries(&body) {
+        Ok(e) => e,
+        Err(m) => return json(StatusCode::BAD_REQUEST, error_json(&m)),
+    };
+    match intake.submit(entries).await {
+        Ok(t) => json(
+            StatusCode::OK,
+            serde_json::to_string(&t).expect("numbers serialise"),
+        ),
+        Err((status, body)) => {
+            let body = if body.starts_with('{') {
+                body
+            } else {
+                error_json(&body)
+            };
+            json(status, body)
+        }
+    }
+}
+
+fn json(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{body}\n"),
+    )
+        .into_response()
+}
