@@ -103,6 +103,9 @@ pub enum Error {
     /// Recording an audit's sample in the log failed.
     #[error("{0}")]
     Record(String),
+    /// Building or reading a roll's name index failed; the message names the file.
+    #[error(transparent)]
+    Index(#[from] roll::index::Error),
 }
 
 impl Error {
@@ -142,6 +145,12 @@ fn committed_text(
          revealed cannot change. The committed draw: {plan}",
         list.join(", ")
     )
+}
+
+impl From<ledger::report::Error> for Error {
+    fn from(e: ledger::report::Error) -> Error {
+        Error::State(e.to_string())
+    }
 }
 
 /// Turns a `ledger::report` failure into a state error.

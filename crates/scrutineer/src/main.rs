@@ -19,6 +19,7 @@ mod pvtcmd;
 mod refusal;
 mod reviewing;
 mod rlacmd;
+mod rollcmd;
 mod sample;
 mod trust;
 mod verifycmd;
@@ -63,6 +64,8 @@ enum Command {
     Rla(rlacmd::Args),
     Pvt(pvtcmd::Args),
     Audit(auditcmd::Args),
+    /// The voter roll: a "find my name" index and its search.
+    Roll(rollcmd::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -145,5 +148,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rla(args) => rlacmd::run(args),
         Command::Pvt(args) => pvtcmd::run(args),
         Command::Audit(args) => auditcmd::run(args),
+        Command::Roll(args) => rollcmd::run(args),
     }
 }
