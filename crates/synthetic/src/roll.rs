@@ -324,7 +324,7 @@ impl Roll {
             while v.variants.iter().count() < n {
                 let kind = Variant::ALL[rng.below(Variant::ALL.len() as u64) as usize];
                 if !v.variants.contains(kind) {
-                    apply(&mut v, kind, &mut rng);
+                    vary(&mut v, kind, &mut rng);
                     v.variants.insert(kind);
                 }
             }
@@ -386,7 +386,8 @@ pub fn person_name(rng: &mut Rng, sex: Sex) -> (Element, (String, String)) {
     (family, given)
 }
 
-fn apply(v: &mut Voter, kind: Variant, rng: &mut Rng) {
+/// Makes `v` differ from itself in the way `kind` says (the truth is the caller's to record).
+pub fn vary(v: &mut Voter, kind: Variant, rng: &mut Rng) {
     match kind {
         Variant::Typo => {
             let family = rng.unit() < 0.5;

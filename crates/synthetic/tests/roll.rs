@@ -134,3 +134,44 @@ fn the_csv_has_the_roll_and_its_truth() {
             .starts_with(&format!("KH0000000000,{},{},", first.family, first.given))
     );
 }
+
+#[test]
+fn the_demo_roll_has_khmer_names_and_planted_duplicates_with_their_truth() {
+    use synthetic::{Cambodia2013, Scale};
+    let e = Cambodia2013::new(Scale { divisor: 100 }, 2013);
+    let voters = e.roll_voters(2);
+    let registered: u64 = e
+        .stations
+        .iter()
+        .filter(|s| s.province == 2)
+        .map(|s| u64::from(s.registered))
+        .sum();
+    assert_eq!(voters.len() as u64, registered);
+    let ids: HashMap<&str, &ledger::event::Register> =
+        voters.iter().map(|(r, _)| (r.voter.as_str(), r)).collect();
+    let mut duplicates = 0;
+    for (r, truth) in &voters {
+        let names = r.names.as_ref().expect("names apart");
+        assert!(
+            roll_has_khmer(&names.family) && roll_has_khmer(&names.given),
+            "{r:?}"
+        );
+        assert!(names.family_latin.as_deref().is_some_and(|l| l.is_ascii()));
+        assert_eq!(r.name, format!("{} {}", names.family, names.given));
+        if let Some((first, variants)) = truth {
+            duplicates += 1;
+            let first = ids[first.as_str()];
+            assert!(first.voter < r.voter && !variants.is_empty());
+            assert_eq!(
+                first.station != r.station,
+                variants.contains(Variant::MovedVillage)
+            );
+        }
+    }
+    let share = f64::from(duplicates) / voters.len() as f64;
+    assert!((0.005..0.02).contains(&share), "{share}");
+}
+
+fn roll_has_khmer(s: &str) -> bool {
+    s.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c))
+}
