@@ -175,3 +175,28 @@ fn the_demo_roll_has_khmer_names_and_planted_duplicates_with_their_truth() {
 fn roll_has_khmer(s: &str) -> bool {
     s.chars().any(|c| ('\u{1780}'..='\u{17FF}').contains(&c))
 }
+
+#[test]
+fn the_committed_mapping_reads_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let roll = Roll::new(Config::new(8, 300));
+    let path = dir.path().join("roll.csv");
+    let file = std::fs::File::create(&path).unwrap();
+    synthetic::roll::write_csv(&roll, file, std::io::sink()).unwrap();
+    let mapping = interchange::Mapping::from_path(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../mappings/synthetic-khmer-roll.toml"),
+    )
+    .unwrap();
+    let rows: Vec<_> = interchange::VoterRollReader::open(&path, &mapping)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 300);
+    for (row, v) in rows.iter().zip(roll.iter()) {
+        assert_eq!(row.voter, v.voter);
+        assert_eq!(row.name, v.printed_name());
+        assert_eq!(row.station, v.station());
+        assert_eq!(row.birth_year, v.birth_year);
+    }
+}
