@@ -121,7 +121,13 @@ pub struct Builder {
     /// Area string number → area number in order of first appearance.
     areas: HashMap<u32, u32>,
     area_strings: Vec<u32>,
+    /// The keys of names seen before: a roll repeats a few thousand names, and normalising is
+    /// most of the cost of a build.
+    keys: HashMap<String, [String; 4]>,
 }
+
+/// How many distinct names' keys the builder remembers.
+const KEY_CACHE: usize = 1 << 20;
 
 /// What a build made.
 #[derive(Debug, Clone, Serialize)]
@@ -195,19 +201,35 @@ impl Builder {
             .push(if e.sex.is_ascii() { e.sex as u8 } else { b'X' });
         self.voters.push(0);
         let posting = (u64::from(area) << 40) | (year_code(e.birth_year) << 32);
-        let mut keys = [
-            (khmer_key(e.family, e.given), 0),
-            (khmer_key(e.given, e.family), 1),
-            (latin_key(e.family_latin, e.given_latin), 0),
-            (latin_key(e.given_latin, e.family_latin), 1),
-        ];
-        // A one-name voter has the same key both ways round: one posting, in the written order.
-        if keys[1].0 == keys[0].0 {
-            keys[1].0.clear();
-        }
-        if keys[3].0 == keys[2].0 {
-            keys[3].0.clear();
-        }
+        let names = format!(
+            "{}\0{}\0{}\0{}",
+            e.family, e.given, e.family_latin, e.given_latin
+        );
+        let keys = match self.keys.get(&names) {
+            Some(k) => k.clone(),
+            None => {
+                let mut k = [
+                    khmer_key(e.family, e.given),
+                    khmer_key(e.given, e.family),
+                    latin_key(e.family_latin, e.given_latin),
+                    latin_key(e.given_latin, e.family_latin),
+                ];
+                // A one-name voter has the same key both ways round: one posting, in the
+                // written order.
+                if k[1] == k[0] {
+                    k[1].clear();
+                }
+                if k[3] == k[2] {
+                    k[3].clear();
+                }
+                if self.keys.len() >= KEY_CACHE {
+                    self.keys.clear();
+                }
+                self.keys.insert(names, k.clone());
+                k
+            }
+        };
+        let keys = keys.into_iter().zip([0, 1, 0, 1]);
         for (key, swapped) in keys {
             if key.is_empty() {
                 continue;
