@@ -62,7 +62,7 @@ pub fn build_index(review: &Review, out: &Path, tick: &mut dyn FnMut(u64)) -> Re
             },
         })?;
         n += 1;
-        if n % 10_000 == 0 {
+        if n.is_multiple_of(10_000) {
             tick(n);
         }
         Ok(())
