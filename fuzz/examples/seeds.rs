@@ -486,4 +486,29 @@ fn interchange_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
     {
         put("names", &format!("name-{i}"), name.as_bytes());
     }
+
+    // Find my name: queries (first byte even: the filters), and the real index (odd).
+    for (i, (choice, query)) in [
+        (0u8, "Sok Dara"),
+        (6, "Dara Sok 0101"),
+        (0, "ដារា សុខ"),
+        (2, "សុខដារ"),
+        (4, "Chhan Sophia 01"),
+        (0, "Sok ដារា"),
+        (0, "  \u{7} "),
+    ]
+    .iter()
+    .enumerate()
+    {
+        put(
+            "roll_find",
+            &format!("query-{i}"),
+            &[&[*choice][..], query.as_bytes()].concat(),
+        );
+    }
+    put(
+        "roll_find",
+        "index",
+        &[&[1u8][..], tlog_fuzz::rollindex::bytes()].concat(),
+    );
 }

@@ -10,6 +10,7 @@
 pub mod cdf;
 pub mod election;
 pub mod json;
+pub mod rollindex;
 pub mod rows;
 
 use std::collections::BTreeMap;

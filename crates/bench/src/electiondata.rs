@@ -23,7 +23,7 @@ use tlog::{Log, LogMeta, Policy, SqliteStorage};
 pub const SEED: u64 = 2013;
 
 /// Bumped whenever what the builder records changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A published election log.
 pub struct ElectionLog {

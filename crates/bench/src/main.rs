@@ -10,6 +10,7 @@ mod append;
 mod bravo_draw;
 mod demo_national;
 mod electiondata;
+mod find;
 mod forensics_mc;
 mod intake;
 mod logdata;
@@ -70,6 +71,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         "bravo-draw",
         "a BRAVO draw of 1,000 over a 10M-ballot manifest: `scrutineer rla draw`, beside the materialised manifest",
         bravo_draw::run,
+    ),
+    (
+        "find",
+        "find my name over 10M synthetic Khmer names: build, p50/p99 per query kind, top-5 recall",
+        find::run,
     ),
     (
         "demo-national",

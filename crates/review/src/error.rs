@@ -113,6 +113,9 @@ pub enum Error {
     /// Recording an audit's sample in the log failed.
     #[error("{0}")]
     Record(String),
+    /// Building or reading a roll's name index failed; the message names the file.
+    #[error(transparent)]
+    Index(#[from] roll::index::Error),
 }
 
 impl Error {

@@ -18,6 +18,7 @@
 //! - [`audit`]: public-seed audits in the log: the revealed seed, redrawing and checking.
 //! - [`forensics`]: station-level forensics over a file or the recorded election.
 //! - [`list_audit`]: voter-list audits (list to people, people to list) of the recorded roll.
+//! - [`roll`]: the public roll fed to the `roll` crate (the find-my-name index).
 //! - [`render`]: every report as plain text.
 
 pub mod audit;
@@ -28,6 +29,7 @@ pub mod list_audit;
 pub mod pvt;
 pub mod render;
 pub mod rla;
+pub mod roll;
 pub mod scope;
 pub mod seed;
 pub mod stations;

@@ -3,9 +3,12 @@
 //!
 //! Built so far: [`name`], the normal forms and matching keys of names in Khmer script,
 //! romanised Khmer and Latin names in general, and a person's family and given names kept
-//! apart. Deduplication, the index and diffs are still to come.
+//! apart; [`index`], the fuzzy "find my name" index over a roll; [`render`], the text of its
+//! answers. Deduplication and diffs are still to come.
 //!
 //! It is a library of pure functions over records: it never knows about HTTP, the log or the
 //! command line.
 
+pub mod index;
 pub mod name;
+pub mod render;

@@ -20,6 +20,7 @@ mod pvtcmd;
 mod refusal;
 mod reviewing;
 mod rlacmd;
+mod rollcmd;
 mod sample;
 mod trust;
 mod verifycmd;
@@ -65,6 +66,8 @@ enum Command {
     Pvt(pvtcmd::Args),
     Audit(auditcmd::Args),
     ListAudit(listauditcmd::Args),
+    /// The voter roll: a "find my name" index and its search.
+    Roll(rollcmd::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -148,5 +151,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pvt(args) => pvtcmd::run(args),
         Command::Audit(args) => auditcmd::run(args),
         Command::ListAudit(args) => listauditcmd::run(args),
+        Command::Roll(args) => rollcmd::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! A synthetic election with the shape of Cambodia's 2013 National Assembly election.
 
 use crate::Rng;
+use crate::roll::{Variant, Variants};
 use ledger::event::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -157,21 +158,59 @@ fn province_code(p: usize) -> String {
     format!("{:02}", p + 1)
 }
 
-fn names(rng: &mut Rng) -> String {
-    const FAMILY: [&str; 20] = [
-        "Sok", "Chan", "Kim", "Heng", "Ly", "Meas", "Chea", "Keo", "Pich", "Sam", "Chhay", "Sar",
-        "Nhem", "Ouk", "Prak", "Ros", "Seng", "Tep", "Vong", "Mao",
-    ];
-    const GIVEN: [&str; 24] = [
-        "Dara", "Sophea", "Sokha", "Vanna", "Rithy", "Sreymom", "Bopha", "Chanthou", "Kosal",
-        "Piseth", "Sothea", "Vuthy", "Channary", "Maly", "Rachana", "Sovann", "Thida", "Veasna",
-        "Kunthea", "Narith", "Sophal", "Chenda", "Pheap", "Samnang",
-    ];
-    format!(
-        "{} {}",
-        FAMILY[rng.below(FAMILY.len() as u64) as usize],
-        GIVEN[rng.below(GIVEN.len() as u64) as usize]
-    )
+/// The share of a constituency's registrations that are a second registration of a voter.
+pub const DUPLICATE_SHARE: f64 = 0.01;
+
+/// A second registration of `earlier` at `station`, with one or two variants (a move when the
+/// station is not the earlier one's).
+fn duplicate(earlier: &Register, station: &str, rng: &mut Rng) -> (Register, Variants) {
+    let names = earlier.names.clone().unwrap_or(VoterNames {
+        family: String::new(),
+        family_latin: None,
+        given: String::new(),
+        given_latin: None,
+    });
+    let mut v = crate::roll::Voter {
+        index: 0,
+        voter: String::new(),
+        family: names.family,
+        given: names.given,
+        family_latin: names.family_latin.unwrap_or_default(),
+        given_latin: names.given_latin.unwrap_or_default(),
+        sex: earlier.sex,
+        birth_year: earlier.birth_year,
+        village: crate::roll::Village(0),
+        person: 0,
+        variants: Variants::default(),
+        removed: false,
+    };
+    let n = if rng.unit() < 0.3 { 2 } else { 1 };
+    if earlier.station != station {
+        v.variants.insert(Variant::MovedVillage);
+    }
+    while v.variants.iter().count() < n {
+        let kind = Variant::ALL[rng.below(Variant::ALL.len() as u64) as usize];
+        if v.variants.contains(kind) || kind == Variant::MovedVillage {
+            continue;
+        }
+        crate::roll::vary(&mut v, kind, rng);
+        v.variants.insert(kind);
+    }
+    let register = Register {
+        name: format!("{} {}", v.family, v.given),
+        names: Some(VoterNames {
+            family: v.family,
+            family_latin: Some(v.family_latin),
+            given: v.given,
+            given_latin: Some(v.given_latin),
+        }),
+        birth_year: v.birth_year,
+        commitment: None,
+        sex: v.sex,
+        station: station.to_owned(),
+        voter: String::new(),
+    };
+    (register, v.variants)
 }
 
 /// Splits `total` into `weights.len()` whole parts proportional to `weights` (largest remainder).
@@ -554,25 +593,70 @@ impl Cambodia2013 {
         .collect()
     }
 
-    /// The registration officer's governed batch of one constituency's voters.
-    pub fn roll_submission(&self, province: usize) -> Vec<Vec<u8>> {
+    /// One constituency's voters as registered, with Khmer names and their romanisation
+    /// ([`crate::roll::person_name`]); about 1% are a second registration of an earlier voter of
+    /// the constituency, with a [`Variant`] (a typo, a romanisation variant, the names swapped,
+    /// a birth-year slip, or a move from another station of the constituency). Each duplicate comes with
+    /// the truth: the first registration's voter id and how it differs.
+    pub fn roll_voters(&self, province: usize) -> Vec<(Register, Option<(String, Variants)>)> {
         let mut rng = Rng::new(self.seed ^ ((province as u64 + 1) * 0x1000_0001));
-        let mut events = Vec::new();
-        let mut n = 0u64;
-        for s in self.stations.iter().filter(|s| s.province == province) {
+        let stations: Vec<&StationPlan> = self
+            .stations
+            .iter()
+            .filter(|s| s.province == province)
+            .collect();
+        let mut out: Vec<(Register, Option<(String, Variants)>)> = Vec::new();
+        let mut originals: Vec<usize> = Vec::new();
+        for s in &stations {
+            let here = originals.len();
             for _ in 0..s.registered {
-                n += 1;
-                events.push(Event::Register(Register {
-                    names: None,
-                    birth_year: 1940 + rng.below(56) as u16,
-                    commitment: None,
-                    name: names(&mut rng),
-                    sex: if rng.unit() < 0.52 { Sex::F } else { Sex::M },
-                    station: s.code.clone(),
-                    voter: format!("KH{}{:07}", province_code(province), n),
-                }));
+                let voter = format!("KH{}{:07}", province_code(province), out.len() + 1);
+                if !originals.is_empty() && rng.unit() < DUPLICATE_SHARE {
+                    // Mostly registered twice at the same station; otherwise moved here.
+                    let from = if originals.len() > here && rng.unit() < 0.8 {
+                        here
+                    } else {
+                        0
+                    };
+                    let pick = from + rng.below((originals.len() - from) as u64) as usize;
+                    let earlier = out[originals[pick]].0.clone();
+                    let (mut r, variants) = duplicate(&earlier, &s.code, &mut rng);
+                    r.voter = voter;
+                    out.push((r, Some((earlier.voter, variants))));
+                    continue;
+                }
+                originals.push(out.len());
+                let sex = if rng.unit() < 0.52 { Sex::F } else { Sex::M };
+                let (family, (given, given_latin)) = crate::roll::person_name(&mut rng, sex);
+                out.push((
+                    Register {
+                        names: Some(VoterNames {
+                            family: family.khmer.to_owned(),
+                            family_latin: Some(family.latin.to_owned()),
+                            given: given.clone(),
+                            given_latin: Some(given_latin),
+                        }),
+                        birth_year: 1940 + rng.below(56) as u16,
+                        commitment: None,
+                        name: format!("{} {given}", family.khmer),
+                        sex,
+                        station: s.code.clone(),
+                        voter,
+                    },
+                    None,
+                ));
             }
         }
+        out
+    }
+
+    /// The registration officer's governed batch of one constituency's voters.
+    pub fn roll_submission(&self, province: usize) -> Vec<Vec<u8>> {
+        let events: Vec<Event> = self
+            .roll_voters(province)
+            .into_iter()
+            .map(|(r, _)| Event::Register(r))
+            .collect();
         if events.is_empty() {
             return Vec::new();
         }

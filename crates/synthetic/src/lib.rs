@@ -8,9 +8,14 @@
 //! constituency (CPP 68, CNRP 55). A few stations' official forms differ from the copies, as
 //! a manipulated count would.
 //!
-//! Everything is deterministic for a given seed, keys included. This crate never reads files.
+//! [`roll`] is a synthetic Cambodian voter roll in Khmer script and romanised, with planted
+//! duplicates and a deletion wave, and the truth kept beside it.
+//!
+//! Everything is deterministic for a given seed, keys included. This crate never reads files:
+//! the Khmer name lists are compiled in from ../shared/data/khmer/names by the build script.
 
 pub mod cambodia;
+pub mod roll;
 
 pub use cambodia::{Cambodia2013, Keys, Scale};
 
