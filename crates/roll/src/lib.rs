@@ -8,4 +8,5 @@
 //! It is a library of pure functions over records: it never knows about HTTP, the log or the
 //! command line.
 
+pub mod dedup;
 pub mod name;
