@@ -294,11 +294,7 @@ impl RollPlan {
 type YearMonthDay = (u16, Option<(u8, u8)>);
 
 /// The birth year, and the month and day where the column holds a full date.
-fn read_birth(
-    t: &Table,
-    line: u64,
-    birth: &BirthPlan,
-) -> Result<Option<YearMonthDay>, Error> {
+fn read_birth(t: &Table, line: u64, birth: &BirthPlan) -> Result<Option<YearMonthDay>, Error> {
     match birth {
         BirthPlan::Year(c) => {
             let cell = t.label(line, c, "")?;

@@ -96,6 +96,24 @@ fn score(dataset: &str, ssn: bool) -> (f64, f64, f64) {
         .iter()
         .filter(|p| person[p.a as usize] == person[p.b as usize])
         .count() as f64;
+    // FEBRL_MISSED=1 lists the true pairs not found.
+    if std::env::var_os("FEBRL_MISSED").is_some() {
+        let found: std::collections::HashSet<(String, String)> = d
+            .pairs
+            .iter()
+            .map(|p| (d.id(p.a).to_string(), d.id(p.b).to_string()))
+            .collect();
+        let (records, _, _) = read(dataset, ssn);
+        for i in 0..records.len() {
+            for j in i + 1..records.len() {
+                if person[i] == person[j]
+                    && !found.contains(&(records[i].id.clone(), records[j].id.clone()))
+                {
+                    eprintln!("missed {:?}\n       {:?}", records[i], records[j]);
+                }
+            }
+        }
+    }
     let (p, r) = (tp / d.pairs.len() as f64, tp / truth as f64);
     let f1 = 2.0 * p * r / (p + r);
     eprintln!(
@@ -105,9 +123,10 @@ fn score(dataset: &str, ssn: bool) -> (f64, f64, f64) {
     (p, r, f1)
 }
 
+// Splink 5.0 on the same files (pairwise F1 at p >= 0.5): 1.0, 0.999, 0.9995, 0.998.
 #[test]
 fn dataset2_with_ssn() {
-    assert!(score("dataset2", true).2 >= 0.9995);
+    assert!(score("dataset2", true).2 >= 1.0 - 1e-9);
 }
 #[test]
 fn dataset2_without_ssn() {

@@ -165,7 +165,10 @@ pub(crate) fn candidates(
         skipped_blocks: 0,
         skipped_pairs: 0,
     };
+    // The keys of each rule's skipped blocks: a pair sharing one was not compared there.
+    let mut skipped: Vec<std::collections::HashSet<u64>> = Vec::with_capacity(r);
     for k in 0..r {
+        let mut skipped_here = std::collections::HashSet::new();
         let mut keyed: Vec<(u64, u32)> = (0..n)
             .filter(|&i| keys[i * r + k] != 0)
             .map(|i| (keys[i * r + k], i as u32))
@@ -175,6 +178,7 @@ pub(crate) fn candidates(
         for block in keyed.chunk_by(|x, y| x.0 == y.0) {
             let size = block.len();
             if size > settings.max_block {
+                skipped_here.insert(block[0].0);
                 out.skipped_blocks += 1;
                 out.skipped_pairs += (size * (size - 1) / 2) as u64;
             } else if size > 1 {
@@ -186,9 +190,13 @@ pub(crate) fn candidates(
             .map(|b| (b.len() * (b.len() - 1) / 2) as u64)
             .sum();
         progress.stage(&format!("comparing pairs (rule {} of {r})", k + 1), total);
-        // Whether an earlier rule already found this pair.
+        skipped.push(skipped_here);
+        // Whether an earlier rule already compared this pair.
         let earlier = |a: usize, b: usize| -> bool {
-            (0..k).any(|j| keys[a * r + j] != 0 && keys[a * r + j] == keys[b * r + j])
+            (0..k).any(|j| {
+                let key = keys[a * r + j];
+                key != 0 && key == keys[b * r + j] && !skipped[j].contains(&key)
+            })
         };
         let found: Vec<Candidate> = blocks
             .par_iter()
