@@ -17,6 +17,7 @@
 //! - [`pvt`]: parallel vote tabulation: plan, draw, estimate.
 //! - [`audit`]: public-seed audits in the log: the revealed seed, redrawing and checking.
 //! - [`forensics`]: station-level forensics over a file or the recorded election.
+//! - [`roll`]: deduplication of a voter roll, from a mapped file or the recorded roll.
 //! - [`render`]: every report as plain text.
 
 pub mod audit;
@@ -26,6 +27,7 @@ pub mod forensics;
 pub mod pvt;
 pub mod render;
 pub mod rla;
+pub mod roll;
 pub mod scope;
 pub mod seed;
 pub mod stations;

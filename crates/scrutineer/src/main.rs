@@ -19,6 +19,7 @@ mod pvtcmd;
 mod refusal;
 mod reviewing;
 mod rlacmd;
+mod rollcmd;
 mod sample;
 mod trust;
 mod verifycmd;
@@ -63,6 +64,7 @@ enum Command {
     Rla(rlacmd::Args),
     Pvt(pvtcmd::Args),
     Audit(auditcmd::Args),
+    Roll(rollcmd::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -138,6 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => exportcmd::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Log(args) => logcmd::run(args),
+        Command::Roll(args) => rollcmd::run(args),
         Command::Witness(args) => witnesscmd::run(args),
         Command::Verify(args) => verifycmd::run(args),
         Command::Forensics(args) => forensics::run(args),
