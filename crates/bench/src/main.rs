@@ -8,6 +8,7 @@
 
 mod append;
 mod bravo_draw;
+mod dedup_febrl;
 mod demo_national;
 mod electiondata;
 mod forensics_mc;
@@ -70,6 +71,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         "bravo-draw",
         "a BRAVO draw of 1,000 over a 10M-ballot manifest: `scrutineer rla draw`, beside the materialised manifest",
         bravo_draw::run,
+    ),
+    (
+        "dedup-febrl",
+        "roll dedup on FEBRL dataset2/3 with and without soc_sec_id, beside Splink 5.0 on the same files",
+        dedup_febrl::run,
     ),
     (
         "demo-national",
