@@ -3,7 +3,8 @@
 //!
 //! Built so far: [`name`], the normal forms and matching keys of names in Khmer script,
 //! romanised Khmer and Latin names in general, and a person's family and given names kept
-//! apart. Deduplication, the index and diffs are still to come.
+//! apart; [`dedup`], Fellegi–Sunter deduplication with EM, term frequencies and clusters. The
+//! index and diffs are still to come.
 //!
 //! It is a library of pure functions over records: it never knows about HTTP, the log or the
 //! command line.

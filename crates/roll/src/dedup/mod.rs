@@ -5,7 +5,7 @@
 //! (term frequency adjustment), and each pair gets a match probability and an explanation.
 //! Pairs at or above the threshold are joined into clusters (connected components).
 //!
-//! Memory is bounded by the records (compact, prepared once) and the candidate pairs (16 bytes
+//! Memory is bounded by the records (compact, prepared once) and the candidate pairs (24 bytes
 //! each, capped by `Settings::max_pairs`); blocks larger than `Settings::max_block` are skipped
 //! and counted, so a loose rule cannot make the work quadratic.
 
