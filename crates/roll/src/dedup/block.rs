@@ -128,13 +128,16 @@ impl Rule {
     }
 }
 
-/// A candidate pair and its comparison vector.
+/// A candidate pair and its comparison vector, with the top bit set when the names agree
+/// only crosswise: 16 bytes.
 pub(crate) struct Candidate {
     pub(crate) a: u32,
     pub(crate) b: u32,
     pub(crate) gamma: u64,
-    pub(crate) swapped: bool,
 }
+
+/// The top bit of a candidate's vector: names swapped.
+pub(crate) const SWAPPED: u64 = 1 << 63;
 
 pub(crate) struct Candidates {
     pub(crate) pairs: Vec<Candidate>,
@@ -212,8 +215,7 @@ pub(crate) fn candidates(
                         found.push(Candidate {
                             a,
                             b,
-                            gamma,
-                            swapped,
+                            gamma: if swapped { gamma | SWAPPED } else { gamma },
                         });
                     }
                 }

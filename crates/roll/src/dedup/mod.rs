@@ -5,7 +5,7 @@
 //! (term frequency adjustment), and each pair gets a match probability and an explanation.
 //! Pairs at or above the threshold are joined into clusters (connected components).
 //!
-//! Memory is bounded by the records (compact, prepared once) and the candidate pairs (24 bytes
+//! Memory is bounded by the records (compact, prepared once) and the candidate pairs (16 bytes
 //! each, capped by `Settings::max_pairs`); blocks larger than `Settings::max_block` are skipped
 //! and counted, so a loose rule cannot make the work quadratic.
 
@@ -67,7 +67,8 @@ pub struct Settings {
 impl Settings {
     /// The default settings for records with these other fields: blocking on the names (in
     /// either order), on each name with the birth year, on the names' sounds, on the full date
-    /// of birth, on each other field, and on each name alone.
+    /// of birth, on the birth year with the station, on each other field, and on each name
+    /// alone.
     pub fn new(fields: Vec<String>, latin: LatinKey) -> Settings {
         let mut rules: Vec<Rule> = [
             vec![Key::Names],
@@ -75,6 +76,9 @@ impl Settings {
             vec![Key::Given, Key::BirthYear],
             vec![Key::FamilyKey, Key::GivenKey],
             vec![Key::BirthDate],
+            // Apart from the names, so that EM sees pairs whose names differ: without them,
+            // agreeing on a name would look like the mark of a duplicate.
+            vec![Key::BirthYear, Key::Station],
         ]
         .into_iter()
         .map(Rule)
@@ -237,7 +241,7 @@ impl Dedup {
         drop(ready);
         let mut counts: HashMap<u64, u64> = HashMap::new();
         for c in &candidates.pairs {
-            *counts.entry(c.gamma).or_default() += 1;
+            *counts.entry(c.gamma & !block::SWAPPED).or_default() += 1;
         }
         let mut patterns: Vec<(u64, u64)> = counts.into_iter().collect();
         patterns.sort_unstable();
@@ -306,16 +310,17 @@ impl Dedup {
                 let out: Vec<Pair> = chunk
                     .iter()
                     .filter_map(|c| {
+                        let gamma = c.gamma & !block::SWAPPED;
                         let weight =
-                            prior_weight + weights[&c.gamma] + dedup.tf_weight(c.a, c.b, c.gamma);
+                            prior_weight + weights[&gamma] + dedup.tf_weight(c.a, c.b, gamma);
                         let probability = model::probability(weight);
                         (probability >= threshold).then_some(Pair {
                             a: c.a,
                             b: c.b,
                             probability,
                             weight,
-                            swapped: c.swapped,
-                            gamma: c.gamma,
+                            swapped: c.gamma & block::SWAPPED != 0,
+                            gamma,
                         })
                     })
                     .collect();
