@@ -32,7 +32,8 @@ fn main() {
     );
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("names");
     std::fs::create_dir_all(&out).expect("OUT_DIR is writable");
-    let header = "# A few common names, used when the shared lists are missing.\nkhmer\tromanised\n";
+    let header =
+        "# A few common names, used when the shared lists are missing.\nkhmer\tromanised\n";
     let family = "សុខ\tSok\nចាន់\tChan\nកែវ\tKeo\nលី\tLy\nម៉ៅ\tMao\nសេង\tSeng\n";
     let given = "ដារ៉ា\tDara\nសុភា\tSophea\nវណ្ណា\tVanna\nរតនា\tRatana\nពិសិដ្ឋ\tPiseth\nធីតា\tThida\n";
     for (file, names) in FILES.iter().zip([family, given]) {

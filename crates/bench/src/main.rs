@@ -8,6 +8,7 @@
 
 mod append;
 mod bravo_draw;
+mod dedup_febrl;
 mod demo_national;
 mod electiondata;
 mod find;
@@ -76,6 +77,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         "find",
         "find my name over 10M synthetic Khmer names: build, p50/p99 per query kind, top-5 recall",
         find::run,
+    ),
+    (
+        "dedup-febrl",
+        "roll dedup on FEBRL dataset2/3 with and without soc_sec_id, beside Splink 5.0 on the same files",
+        dedup_febrl::run,
     ),
     (
         "demo-national",

@@ -4,7 +4,7 @@
 
 use crate::{BadRow, Import, Result, Span, Staged};
 use ledger::Applied;
-use ledger::event::{Content, Event, Register, Sex, batch_id, commitment};
+use ledger::event::{Content, Event, Register, Sex, VoterNames, batch_id, commitment};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -50,18 +50,30 @@ impl Import<'_> {
                 private.insert(row.voter.clone(), &row.private);
                 Some(commitment(&salt, &row.private))
             };
+            // Strict reading (the default) refuses a row without these, so they are here.
+            let (Some(sex), Some(birth_year), Some(station)) =
+                (row.sex, row.birth_year, row.station.clone())
+            else {
+                unreachable!("a strictly read row has its sex, birth year and station");
+            };
+            let names = (row.family.is_some() || row.given.is_some()).then(|| VoterNames {
+                family: row.family.clone().unwrap_or_default(),
+                family_latin: row.family_latin.clone(),
+                given: row.given.clone().unwrap_or_default(),
+                given_latin: row.given_latin.clone(),
+            });
             staged.push(
                 Event::Register(Register {
-                    names: None,
-                    birth_year: row.birth_year,
+                    names,
+                    birth_year,
                     commitment,
                     name: row.name.clone(),
-                    sex: match row.sex {
+                    sex: match sex {
                         interchange::Sex::F => Sex::F,
                         interchange::Sex::M => Sex::M,
                         interchange::Sex::X => Sex::X,
                     },
-                    station: row.station.clone(),
+                    station,
                     voter: row.voter.clone(),
                 }),
                 row.line,
@@ -72,7 +84,7 @@ impl Import<'_> {
             match field {
                 "voter" => Some("voter.id".into()),
                 "station" => Some("station.id".into()),
-                "name" => Some("voter.name".into()),
+                "name" | "names" => Some("voter.name".into()),
                 _ => None,
             }
         };

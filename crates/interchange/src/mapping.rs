@@ -260,19 +260,27 @@ impl DateFormat {
     }
 }
 
-/// The columns of a voter roll.
+/// The columns of a voter roll. Only the id is required; a registration also needs a name,
+/// the sex, the birth and the station, which `import roll` checks.
 #[derive(Debug, Clone)]
 pub struct VoterSpec {
     /// The voter's id on the roll; several columns are joined with `id_separator`.
     pub id: ColumnSpec,
     pub id_separator: String,
     /// The name as published; several columns (given name, family name) are joined with a
-    /// space, skipping empty ones.
-    pub name: ColumnSpec,
-    pub sex: ColumnSpec,
+    /// space, skipping empty ones. Without it, the name is the family and given names.
+    pub name: Option<ColumnSpec>,
+    /// The full name's romanisation, beside a name in Khmer script.
+    pub name_latin: Option<ColumnSpec>,
+    /// The family and given names apart, and their romanisations.
+    pub family: Option<ColumnSpec>,
+    pub given: Option<ColumnSpec>,
+    pub family_latin: Option<ColumnSpec>,
+    pub given_latin: Option<ColumnSpec>,
+    pub sex: Option<ColumnSpec>,
     /// Cell values (compared without case) for each sex.
     pub sex_values: Vec<(Sex, Vec<String>)>,
-    pub birth: BirthSpec,
+    pub birth: Option<BirthSpec>,
     /// Private fields by name: committed to, never published. Several columns are joined with
     /// a space, skipping empty ones.
     pub private: Vec<(String, ColumnSpec)>,
@@ -519,7 +527,20 @@ impl Parser {
             },
             Some(_) => self.csv(self.table(t, "", "csv")?)?,
         };
-        let station = self.station(self.table(t, "", "station")?, record)?;
+        // A voter's station is optional: a people file such as FEBRL has none.
+        let station = match (record, t.get("station")) {
+            (RecordKind::VoterRoll, None) => StationSpec {
+                id: ColumnSpec {
+                    parts: Vec::new(),
+                    key: "station.id".into(),
+                },
+                id_separator: "/".into(),
+                areas: Vec::new(),
+                name: None,
+                registered: None,
+            },
+            _ => self.station(self.table(t, "", "station")?, record)?,
+        };
         let mut mapping = Mapping {
             path: self.file.clone(),
             record,
@@ -603,6 +624,11 @@ impl Parser {
                 "id",
                 "id_separator",
                 "name",
+                "name_latin",
+                "family",
+                "given",
+                "family_latin",
+                "given_latin",
                 "sex",
                 "sex_values",
                 "birth_year",
@@ -623,9 +649,34 @@ impl Parser {
         let id_separator = self
             .opt_str(v, "voter", "id_separator")?
             .unwrap_or_else(|| "/".to_string());
-        let name = required("name", "holding the voter's name")?;
-        let sex = required("sex", "holding the voter's sex")?;
-        if sex.parts.len() != 1 {
+        let optional = |key: &str| -> Result<Option<ColumnSpec>, Error> {
+            v.get(key)
+                .map(|value| self.column_spec(value, &join("voter", key)))
+                .transpose()
+        };
+        let name = optional("name")?;
+        let name_latin = optional("name_latin")?;
+        let family = optional("family")?;
+        let given = optional("given")?;
+        let family_latin = optional("family_latin")?;
+        let given_latin = optional("given_latin")?;
+        if family_latin.is_some() && family.is_none() {
+            return Err(self.err("voter.family_latin", "goes with voter.family"));
+        }
+        if given_latin.is_some() && given.is_none() {
+            return Err(self.err("voter.given_latin", "goes with voter.given"));
+        }
+        if name_latin.is_some() && name.is_none() {
+            return Err(self.err("voter.name_latin", "goes with voter.name"));
+        }
+        if name.is_none() && family.is_none() && given.is_none() {
+            return Err(self.err(
+                "voter.name",
+                "missing: name the column(s) holding the voter's name (name, or family and given)",
+            ));
+        }
+        let sex = optional("sex")?;
+        if sex.as_ref().is_some_and(|s| s.parts.len() != 1) {
             return Err(self.err("voter.sex", "the sex is one column"));
         }
         let sex_values = match v.get("sex_values") {
@@ -685,7 +736,7 @@ impl Parser {
                 if spec.parts.len() != 1 {
                     return Err(self.err("voter.birth_year", "the birth year is one column"));
                 }
-                BirthSpec::Year(spec)
+                Some(BirthSpec::Year(spec))
             }
             (None, Some(date)) => {
                 let spec = self.column_spec(date, "voter.birth_date")?;
@@ -702,7 +753,7 @@ impl Parser {
                     })?;
                 let format =
                     DateFormat::parse(&text).map_err(|m| self.err("voter.birth_date_format", m))?;
-                BirthSpec::Date(spec, format)
+                Some(BirthSpec::Date(spec, format))
             }
             (Some(_), Some(_)) => {
                 return Err(self.err(
@@ -711,10 +762,13 @@ impl Parser {
                 ));
             }
             (None, None) => {
-                return Err(self.err(
-                    "voter.birth_year",
-                    "missing: name the column holding the birth year (or give birth_date and birth_date_format)",
-                ));
+                if v.contains_key("birth_date_format") {
+                    return Err(self.err(
+                        "voter.birth_date_format",
+                        "goes with birth_date, which is missing",
+                    ));
+                }
+                None
             }
         };
         let mut private = Vec::new();
@@ -751,6 +805,11 @@ impl Parser {
             id,
             id_separator,
             name,
+            name_latin,
+            family,
+            given,
+            family_latin,
+            given_latin,
             sex,
             sex_values,
             birth,

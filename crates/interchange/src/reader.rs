@@ -83,6 +83,10 @@ impl<R: Record> Reader<R> {
         self
     }
 
+    pub(crate) fn record_mut(&mut self) -> &mut R {
+        &mut self.record
+    }
+
     /// The header row's names (empty if the mapping says the file has no header).
     pub fn header(&self) -> &[String] {
         &self.table.header

@@ -141,9 +141,9 @@ fn a_roll_gives_public_fields_and_keeps_private_ones_apart() {
     let a = &rows[0];
     assert_eq!(
         (a.voter.as_str(), a.name.as_str(), a.sex, a.birth_year),
-        ("K1", "Siti Aminah", Sex::F, 1961)
+        ("K1", "Siti Aminah", Some(Sex::F), Some(1961))
     );
-    assert_eq!(a.station, "D1/1");
+    assert_eq!(a.station.as_deref(), Some("D1/1"));
     let private: Vec<(&str, &str)> = a
         .private
         .iter()
@@ -161,7 +161,7 @@ fn a_roll_gives_public_fields_and_keeps_private_ones_apart() {
     let b = &rows[1];
     assert_eq!(
         (b.name.as_str(), b.sex, b.birth_year),
-        ("Budi", Sex::M, 2000)
+        ("Budi", Some(Sex::M), Some(2000))
     );
     assert_eq!(
         b.private.keys().collect::<Vec<_>>(),
@@ -228,7 +228,7 @@ fn bad_roll_cells_are_errors_that_say_where() {
             .to_string()
             .contains("four-digit year")
     );
-    assert_eq!(rows[1].as_ref().unwrap().birth_year, 1961);
+    assert_eq!(rows[1].as_ref().unwrap().birth_year, Some(1961));
 }
 
 #[test]
@@ -372,4 +372,81 @@ fn the_real_station_lists_read_with_the_published_totals() {
     let (stations, _, missing, levels) = tally(r);
     assert_eq!((stations, missing), (68_846, 64));
     assert_eq!(levels, [4, 43, 468, 7_918]);
+}
+
+/// FEBRL through mappings/febrl.toml: no station, no sex; family and given names apart; the
+/// SSN, date of birth and address are private; an impossible date is missing when reading
+/// leniently (for deduplication) and an error naming file, line and column when strict.
+#[test]
+fn a_people_file_without_stations_or_sex_reads_through_a_mapping() {
+    let m = mapping("febrl.toml");
+    let path = shared().join("data/febrl/dataset2.csv");
+    let rows: Vec<_> = VoterRollReader::open(&path, &m)
+        .unwrap()
+        .lenient()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 5000);
+    let a = &rows[0];
+    assert_eq!(a.voter, "rec-2778-org");
+    assert_eq!(
+        (a.family.as_deref(), a.given.as_deref()),
+        (Some("bruhn"), Some("sarah"))
+    );
+    assert_eq!(a.name, "bruhn sarah");
+    assert_eq!((a.sex, a.station.as_deref()), (None, None));
+    assert_eq!(
+        (a.birth_year, a.birth_month_day),
+        (Some(1930), Some((2, 13)))
+    );
+    assert_eq!(a.private["soc_sec_id"], "7535316");
+    assert_eq!(a.private["address_1"], "forbes street");
+    let unreadable: Vec<&String> = rows.iter().flat_map(|r| &r.unreadable).collect();
+    assert!(
+        !unreadable.is_empty() && unreadable.len() < 20,
+        "{unreadable:?}"
+    );
+    assert!(unreadable[0].contains("dataset2.csv") && unreadable[0].contains("date_of_birth"));
+    // Strict reading (registration) refuses the same file: it has no station.
+    let err = VoterRollReader::open(&path, &m)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.key(), Some("station.id"), "{err}");
+}
+
+#[test]
+fn names_in_khmer_and_their_romanisation_read_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "record = \"voter-roll\"\n[station]\nid = \"station\"\n[voter]\nid = \"id\"\n\
+                family = \"family\"\ngiven = \"given\"\nfamily_latin = \"family_latin\"\n\
+                given_latin = \"given_latin\"\nsex = \"sex\"\nbirth_year = \"year\"\n";
+    let m = Mapping::parse(text, "k.toml").unwrap();
+    let path = write(
+        dir.path(),
+        "k.csv",
+        "id,family,given,family_latin,given_latin,sex,year,station\n\
+         1,សុខ,ដារ៉ា,Sok,Dara,m,1980,S1\n\
+         2,,ចាន់,,Chan,f,1990,S1\n",
+    );
+    let rows: Vec<_> = VoterRollReader::open(&path, &m)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows[0].name, "សុខ ដារ៉ា");
+    assert_eq!(
+        (
+            rows[0].family_latin.as_deref(),
+            rows[0].given_latin.as_deref()
+        ),
+        (Some("Sok"), Some("Dara"))
+    );
+    assert_eq!(
+        (rows[1].family.as_deref(), rows[1].name.as_str()),
+        (None, "ចាន់")
+    );
+    // A romanisation needs the name it romanises.
+    let bad = Mapping::parse(&text.replace("family = \"family\"\n", ""), "k.toml").unwrap_err();
+    assert_eq!(bad.key(), Some("voter.family_latin"), "{bad}");
 }

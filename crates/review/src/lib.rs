@@ -18,7 +18,8 @@
 //! - [`audit`]: public-seed audits in the log: the revealed seed, redrawing and checking.
 //! - [`forensics`]: station-level forensics over a file or the recorded election.
 //! - [`list_audit`]: voter-list audits (list to people, people to list) of the recorded roll.
-//! - [`roll`]: the public roll fed to the `roll` crate (the find-my-name index).
+//! - [`roll`]: deduplication of a voter roll, from a mapped file or the recorded roll, and the
+//!   find-my-name index of a recorded roll.
 //! - [`render`]: every report as plain text.
 
 pub mod audit;

@@ -3,12 +3,13 @@
 //!
 //! Built so far: [`name`], the normal forms and matching keys of names in Khmer script,
 //! romanised Khmer and Latin names in general, and a person's family and given names kept
-//! apart; [`index`], the fuzzy "find my name" index over a roll; [`render`], the text of its
-//! answers. Deduplication and diffs are still to come.
+//! apart; [`dedup`], Fellegi–Sunter deduplication with EM, term frequencies and clusters;
+//! [`index`], the fuzzy "find my name" index over a roll; [`render`], the text of its answers.
 //!
 //! It is a library of pure functions over records: it never knows about HTTP, the log or the
 //! command line.
 
+pub mod dedup;
 pub mod index;
 pub mod name;
 pub mod render;

@@ -143,6 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => exportcmd::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Log(args) => logcmd::run(args),
+        Command::Roll(args) => rollcmd::run(args),
         Command::Witness(args) => witnesscmd::run(args),
         Command::Verify(args) => verifycmd::run(args),
         Command::Forensics(args) => forensics::run(args),
@@ -151,6 +152,5 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pvt(args) => pvtcmd::run(args),
         Command::Audit(args) => auditcmd::run(args),
         Command::ListAudit(args) => listauditcmd::run(args),
-        Command::Roll(args) => rollcmd::run(args),
     }
 }
