@@ -4,13 +4,13 @@
 //! Everything runs on loopback in one process: the commission's log, two party witnesses, a
 //! web server for the published files, and an observer who trusts only public keys.
 
-use crate::http::{HttpSource, HttpWitness};
 use crate::logdir::LogDir;
 use crate::progress;
 use crate::reviewing::group;
 use anyhow::{Context, bail};
 use ledger::event::{Approval, Entry, Event, Proposal, RemovalReason, RemoveVoter};
 use ledger::{Applied, Election};
+use net::{HttpSource, HttpWitness};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -307,7 +307,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             servers.start(server::witness::router(Arc::new(w), ""))?
         ));
     }
-    let transports: Vec<HttpWitness> = urls.iter().map(|u| HttpWitness::new(u)).collect();
+    let limits = net::Limits::defaults(crate::trust::NET_FLAGS);
+    let transports: Vec<HttpWitness> = urls.iter().map(|u| HttpWitness::new(u, &limits)).collect();
     let witnesses: Vec<(Vkey, &dyn WitnessTransport)> = vec![
         (k.witness_cpp.vkey(), &transports[0]),
         (k.witness_cnrp.vkey(), &transports[1]),
@@ -352,11 +353,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         2,
     )?;
     let bar = progress::bar(0, "replaying");
-    let replayed =
-        ledger::replay::replay(&HttpSource::new(&url), &policy, None, None, &mut |d, t| {
+    let replayed = ledger::replay::replay(
+        &HttpSource::new(&url, &limits),
+        &policy,
+        None,
+        None,
+        &mut |d, t| {
             bar.set_length(t);
             bar.set_position(d);
-        })?;
+        },
+    )?;
     bar.finish_and_clear();
     println!(
         "   verified the commission's signature, both witnesses' cosignatures and all {} entries' hashes",

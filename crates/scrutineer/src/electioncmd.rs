@@ -684,8 +684,12 @@ pub struct ReplayArgs {
 
 pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
     let policy = a.trust.policy()?;
-    let (replayed, published) =
-        crate::trust::replay_published(&a.source, &policy, a.state_db.as_deref())?;
+    let (replayed, published) = crate::trust::replay_published(
+        &a.source,
+        &policy,
+        a.state_db.as_deref(),
+        &a.trust.limits(),
+    )?;
     let conn = &replayed.state;
     let roll = ledger::report::roll_by_area(conn)?;
     let national = ledger::report::totals(conn, false)?;

@@ -1,9 +1,9 @@
 //! `scrutineer log …`: run a transparency log by hand.
 
-use crate::http::HttpWitness;
 use crate::logdir::{LogDir, WitnessConfig};
 use crate::progress;
 use anyhow::{Context, bail};
+use net::HttpWitness;
 use std::io::Read;
 use std::path::PathBuf;
 use tlog::note::{Vkey, open_checkpoint};
@@ -309,7 +309,13 @@ fn witness(a: WitnessArgs) -> anyhow::Result<()> {
         );
     }
     let note = current_checkpoint(&dir, &mut log)?;
-    let transports: Vec<HttpWitness> = chosen.iter().map(|(_, u)| HttpWitness::new(u)).collect();
+    let transports: Vec<HttpWitness> = {
+        let limits = net::Limits::defaults(crate::trust::NET_FLAGS);
+        chosen
+            .iter()
+            .map(|(_, u)| HttpWitness::new(u, &limits))
+            .collect()
+    };
     let witnesses: Vec<(Vkey, &dyn WitnessTransport)> = chosen
         .iter()
         .zip(&transports)

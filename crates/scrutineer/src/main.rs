@@ -8,7 +8,6 @@ mod demo;
 mod electioncmd;
 mod exportcmd;
 mod forensics;
-mod http;
 mod importcmd;
 mod keygen;
 mod logcmd;

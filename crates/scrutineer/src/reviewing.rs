@@ -105,7 +105,8 @@ fn replay(a: &ElectionArgs, source: &str, state_db: Option<&Path>) -> anyhow::Re
         &a.witnesses,
         a.quorum,
     )?;
-    let (replayed, published) = crate::trust::replay_published(source, &policy, state_db)?;
+    let limits = net::Limits::defaults(crate::trust::NET_FLAGS);
+    let (replayed, published) = crate::trust::replay_published(source, &policy, state_db, &limits)?;
     // A digest that cannot be fetched or opened is treated as none published.
     let published = published.and_then(Result::ok);
     if !replayed.refusals.is_empty() {

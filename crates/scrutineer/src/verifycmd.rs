@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let source = open_source(&args.source)?;
+    let source = open_source(&args.source, &args.trust.limits())?;
     let state_file = state_path(&args, &policy);
     let previous = match &state_file {
         Some(p) => TrustedState::load(p)?,
