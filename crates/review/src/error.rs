@@ -103,6 +103,9 @@ pub enum Error {
     /// Recording an audit's sample in the log failed.
     #[error("{0}")]
     Record(String),
+    /// A question about the state could not be answered, in `ledger::report`'s words.
+    #[error(transparent)]
+    Report(#[from] ledger::report::Error),
 }
 
 impl Error {

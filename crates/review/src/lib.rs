@@ -17,6 +17,8 @@
 //! - [`pvt`]: parallel vote tabulation: plan, draw, estimate.
 //! - [`audit`]: public-seed audits in the log: the revealed seed, redrawing and checking.
 //! - [`forensics`]: station-level forensics over a file or the recorded election.
+//! - [`summary`]: an election at a glance: its status, and the headline numbers a replay
+//!   of its published log rebuilds (the roll, totals by source, seats).
 //! - [`render`]: every report as plain text.
 
 pub mod audit;
@@ -29,6 +31,7 @@ pub mod rla;
 pub mod scope;
 pub mod seed;
 pub mod stations;
+pub mod summary;
 mod text;
 
 pub use election::{Provenance, Review};

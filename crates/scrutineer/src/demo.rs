@@ -404,7 +404,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let by_area = ledger::report::totals(conn, true)?;
     let contests = ledger::report::contests(conn)?;
-    for table in crate::numbers::seats(&contests, &by_area)? {
+    for table in review::summary::seats(&contests, &by_area).map_err(|e| anyhow::anyhow!("{e}"))? {
         println!(
             "   seats by D'Hondt in each constituency: {} (the official 2013 split was CPP 68, CNRP 55)",
             table.split()

@@ -534,86 +534,11 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let (_, election) = open(&a.dir)?;
-    let conn = election.conn();
-    let name = ledger::report::election_name(conn)?;
-    let rule = ledger::report::rule(conn)?;
-    let members = ledger::report::members(conn)?;
-    let pending = ledger::report::pending(conn)?;
-    let roll = ledger::report::roll_by_area(conn)?;
+    let report = review::summary::Status::read(&election)?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "election": name,
-                "entries": election.log().size(),
-                "digest": election.digest()?,
-                "rule": rule,
-                "pending": pending,
-                "roll": roll,
-            }))?
-        );
-        return Ok(());
+        return crate::reviewing::print_json(&serde_json::to_value(&report)?);
     }
-    println!("{name} ({} entries in the log)", election.log().size());
-    println!(
-        "rule: {} approvals from at least {} parties{}",
-        rule.min_approvals,
-        rule.min_parties,
-        if rule.every_party_asked {
-            ", every party asked"
-        } else {
-            ""
-        }
-    );
-    println!("commission:");
-    for (name, person, party, revoked) in &members {
-        println!(
-            "  {name:<24} {:<28} {}{}",
-            person.as_deref().unwrap_or(""),
-            party.as_deref().unwrap_or("(consensus)"),
-            if *revoked { "  REVOKED" } else { "" }
-        );
-    }
-    let voters: u64 = roll.iter().map(|r| r.voters).sum();
-    let stations: u64 = roll.iter().map(|r| r.stations).sum();
-    println!(
-        "roll: {voters} voters at {stations} stations in {} areas",
-        roll.len()
-    );
-    if pending.is_empty() {
-        println!("nothing is pending approval");
-    }
-    for p in &pending {
-        println!(
-            "pending {} ({}, by {}, entry {}): {}",
-            &p.id[..16],
-            p.action,
-            p.author,
-            p.index,
-            p.reason
-        );
-        if p.staged > 0 {
-            println!("  stages {} entries", p.staged);
-        }
-        println!(
-            "  approved by {} of {} needed ({}), from {} of {} parties needed{}",
-            p.approvals.len(),
-            rule.min_approvals,
-            if p.approvals.is_empty() {
-                "nobody yet".to_string()
-            } else {
-                p.approvals.join(", ")
-            },
-            p.parties.len(),
-            rule.min_parties,
-            if p.rejections.is_empty() {
-                String::new()
-            } else {
-                format!("; rejected by {}", p.rejections.join(", "))
-            }
-        );
-    }
-    Ok(())
+    crate::reviewing::write_stdout(&review::render::summary::status(&report))
 }
 
 // ---------------------------------------------------------------- publish
@@ -684,75 +609,17 @@ pub struct ReplayArgs {
 
 pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
     let policy = a.trust.policy()?;
-    let (replayed, published) = crate::trust::replay_published(
-        &a.source,
-        &policy,
-        a.state_db.as_deref(),
-        &a.trust.limits(),
-    )?;
-    let conn = &replayed.state;
-    let roll = ledger::report::roll_by_area(conn)?;
-    let national = ledger::report::totals(conn, false)?;
-    let by_area = ledger::report::totals(conn, true)?;
-    let contests = ledger::report::contests(conn)?;
-    let seats = crate::numbers::seats(&contests, &by_area)?;
-    let size = replayed.verified.checkpoint.size;
-    let matches = match &published {
-        Some(Ok((s, d))) => Some(*s == size && *d == replayed.digest),
-        _ => None,
-    };
+    let limits = a.trust.limits();
+    let (replayed, published) =
+        crate::trust::replay_published(&a.source, &policy, a.state_db.as_deref(), &limits)?;
+    let report = review::summary::Replayed::read(&replayed, published)?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "origin": replayed.verified.checkpoint.origin,
-                "entries": size,
-                "digest": replayed.digest,
-                "matches_published_digest": matches,
-                "refused": replayed.refusals.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-                "roll": roll,
-                "totals": national,
-                "seats": seats,
-            }))?
-        );
+        crate::reviewing::print_json(&serde_json::to_value(&report)?)?;
     } else {
-        let cp = &replayed.verified.checkpoint;
-        println!(
-            "replayed {} entries of {} (checkpoint cosigned by {} witness(es))",
-            size,
-            cp.origin,
-            cp.cosigned_by.len()
-        );
-        println!("state digest {}", replayed.digest);
-        match &published {
-            Some(Ok((s, d))) if *s == size && *d == replayed.digest => {
-                println!("  matches the digest the commission published for this size")
-            }
-            Some(Ok((s, d))) if *s == size => {
-                println!("  DIFFERS from the digest the commission published: {d}")
-            }
-            Some(Ok((s, _))) => println!(
-                "  the commission's published digest is for size {s}, not {size}; nothing to compare"
-            ),
-            Some(Err(e)) => println!("  the published digest cannot be read: {e}"),
-            None => println!("  no digest was published beside the checkpoint"),
-        }
-        if replayed.refusals.is_empty() {
-            println!("every entry passed every check");
-        } else {
-            println!(
-                "{} entries were refused (and not applied):",
-                replayed.refusals.len()
-            );
-            for r in replayed.refusals.iter().take(20) {
-                println!("  {r}");
-            }
-        }
-        crate::numbers::print(&roll, &national, &seats);
+        crate::reviewing::write_stdout(&review::render::summary::replayed(&report))?;
     }
-    if replayed.refusals.is_empty() && matches != Some(false) {
-        Ok(())
-    } else {
+    if !report.agrees() {
         bail!("the replayed election differs from what was published")
     }
+    Ok(())
 }

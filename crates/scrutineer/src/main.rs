@@ -12,7 +12,6 @@ mod importcmd;
 mod keygen;
 mod logcmd;
 mod logdir;
-mod numbers;
 mod progress;
 mod pvtcmd;
 mod refusal;

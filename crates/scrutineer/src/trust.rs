@@ -108,38 +108,21 @@ pub fn open_source(source: &str, limits: &net::Limits) -> anyhow::Result<Box<dyn
     net::open_source(source, limits).map_err(anyhow::Error::msg)
 }
 
-/// The state digest published beside a log: its size and digest, if there is one.
-pub type PublishedDigest = Option<anyhow::Result<(u64, String)>>;
-
 /// Replays a published log (directory or URL) with a progress bar, and reads the state digest
-/// the commission published beside it: `None` if there is none, an error if it cannot be
-/// fetched or its signature is not the log's.
+/// the commission published beside it (`review::summary::replay_published`).
 pub fn replay_published(
     source: &str,
     policy: &tlog::Policy,
     state_db: Option<&Path>,
     limits: &net::Limits,
-) -> anyhow::Result<(ledger::replay::Replay, PublishedDigest)> {
+) -> anyhow::Result<(ledger::replay::Replay, review::summary::Published)> {
     let tiles: Box<dyn TileSource> = open_source(source, limits)?;
     let bar = progress::bar(0, "replaying entries");
-    let replayed = ledger::replay::replay(
-        tiles.as_ref(),
-        policy,
-        None,
-        state_db,
-        &mut |done, total| {
+    let replayed =
+        review::summary::replay_published(tiles.as_ref(), policy, state_db, &mut |done, total| {
             bar.set_length(total);
             bar.set_position(done);
-        },
-    );
+        });
     bar.finish_and_clear();
-    let replayed = replayed.with_context(|| format!("replaying {}", tiles.describe()))?;
-    let published = match tiles.fetch(ledger::replay::DIGEST_FILE) {
-        Ok(Some(note)) => {
-            Some(ledger::replay::open_digest(&note, &policy.logs[0]).map_err(anyhow::Error::msg))
-        }
-        Ok(None) => None,
-        Err(e) => Some(Err(anyhow::anyhow!("fetching the state digest: {e}"))),
-    };
-    Ok((replayed, published))
+    Ok(replayed.with_context(|| format!("replaying {}", tiles.describe()))?)
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod forensics;
 pub mod pvt;
 pub mod rla;
+pub mod summary;
 
 use crate::seed::SeedRecord;
 pub use crate::text::group;
