@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod cdf;
+pub mod export;
 pub mod render;
 mod results;
 mod roll;
