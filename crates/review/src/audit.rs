@@ -434,6 +434,48 @@ impl Secret {
     }
 }
 
+/// Where a draw takes its seed: dice given by the caller (with their commitment record), an
+/// audit in the log whose sample is being recorded, or an audit in the log read only.
+pub enum DrawSeed {
+    Given(SeedRecord, AuditSeed),
+    Recording(Box<Recorder>),
+    Read(Box<Revealed>),
+}
+
+impl DrawSeed {
+    /// Dice given by the caller, checked against `commitment` when there is one (`salt`
+    /// default: a new random one).
+    pub fn given(seed: &str, salt: Option<&str>, commitment: Option<&str>) -> Result<DrawSeed> {
+        let seed = parse_seed(seed)?;
+        Ok(DrawSeed::Given(commit(&seed, salt, commitment)?, seed))
+    }
+
+    /// The audit in the log, if the seed is one's.
+    pub fn revealed(&self) -> Option<&Revealed> {
+        match self {
+            DrawSeed::Given(..) => None,
+            DrawSeed::Recording(r) => Some(&r.revealed),
+            DrawSeed::Read(r) => Some(r),
+        }
+    }
+
+    pub fn recorder(&mut self) -> Option<&mut Recorder> {
+        match self {
+            DrawSeed::Recording(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The seed and its commitment record.
+    pub fn seed(&self) -> Result<(String, SeedRecord)> {
+        match self {
+            DrawSeed::Given(record, seed) => Ok((seed.to_string(), record.clone())),
+            DrawSeed::Recording(r) => Ok((r.revealed.seed.to_string(), r.revealed.seed_record()?)),
+            DrawSeed::Read(r) => Ok((r.seed.to_string(), r.seed_record()?)),
+        }
+    }
+}
+
 /// Audit ids are also file names: 1 to 64 letters, digits, '-', '_' or '.'.
 pub fn check_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
