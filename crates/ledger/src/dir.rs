@@ -176,6 +176,25 @@ impl LogDir {
         Ok(key)
     }
 
+    /// The checkpoint to publish or witness: the latest stored one if it covers every entry,
+    /// otherwise a new one for the current size, signed with the log's key.
+    pub fn current_checkpoint(&self, log: &mut Log<SqliteStorage>) -> Result<Vec<u8>> {
+        let db = || self.dir.join("log.db").display().to_string();
+        if let Some(note) = log
+            .latest_checkpoint()
+            .map_err(|e| DirError::with(db(), e))?
+        {
+            let (cp, _, _) =
+                tlog::note::open_checkpoint(&note).map_err(|e| DirError::with(db(), e))?;
+            if cp.size() == log.size() {
+                return Ok(note);
+            }
+        }
+        let key = self.key(log)?;
+        log.sign_checkpoint(&key)
+            .map_err(|e| DirError::with(db(), e))
+    }
+
     pub fn witness_vkeys(&self) -> Result<Vec<(Vkey, String)>> {
         self.config
             .witnesses
@@ -230,6 +249,14 @@ mod tests {
         let log = opened.log().unwrap();
         assert_eq!(log.origin(), "example.org/log");
         assert!(opened.key(&log).is_ok());
+        let mut log = log;
+        let first = opened.current_checkpoint(&mut log).unwrap();
+        assert_eq!(opened.current_checkpoint(&mut log).unwrap(), first);
+        log.append(&[b"entry".to_vec()]).unwrap();
+        let second = opened.current_checkpoint(&mut log).unwrap();
+        assert_ne!(second, first);
+        let (cp, _, _) = tlog::note::open_checkpoint(&second).unwrap();
+        assert_eq!(cp.size(), 1);
         let again = LogDir::init(&dir, None, &key).err().unwrap().to_string();
         assert_eq!(again, format!("{} already holds a log", dir.display()));
     }
