@@ -1225,13 +1225,13 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
     }
 }
 
+/// Signed entries, each with the line (from 1) it was written on.
+pub type SignedLines = Vec<(usize, Vec<u8>)>;
+
 /// Events written by hand, one JSON object `{"kind": KIND, "body": {...}}` a line (blank lines
 /// skipped), each signed by `key`: the entries with their line numbers (from 1). The first line
 /// that is not such an event is refused with its number and why.
-pub fn sign_lines(
-    text: &str,
-    key: &tlog::PrivateKey,
-) -> Result<Vec<(usize, Vec<u8>)>, (usize, String)> {
+pub fn sign_lines(text: &str, key: &tlog::PrivateKey) -> Result<SignedLines, (usize, String)> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Unsigned {
