@@ -6,7 +6,7 @@
 //! A row the reader cannot read, or that the election's checks refuse, is a bad row: by default
 //! one bad row refuses the file and every bad row is listed ([`Error::BadRows`]); with
 //! `skip_invalid` the bad rows are left out and listed in the report. Each import returns a
-//! report value; the caller renders it. Progress and warnings go through [`Progress`].
+//! report value; the caller renders it ([`render`] has the command line's words). Progress and warnings go through [`Progress`].
 //!
 //! This crate never knows the command line, the terminal or HTTP, and never names a state
 //! table: it reads the state through `ledger::report`.
@@ -20,6 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod cdf;
+pub mod export;
+pub mod render;
 mod results;
 mod roll;
 mod stations;

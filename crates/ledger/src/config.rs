@@ -90,3 +90,59 @@ pub fn parse(text: &str) -> Result<Genesis, String> {
     })?;
     Ok(g)
 }
+
+/// The unsigned genesis entry of a configuration: authored by the first member listed.
+pub fn genesis_entry(g: &Genesis) -> crate::event::Entry {
+    crate::event::Entry {
+        author: Some(g.members[0].name.clone()),
+        batch: None,
+        event: crate::event::Event::Genesis(g.clone()),
+        cosigs: Vec::new(),
+        sig: None,
+    }
+}
+
+/// A founding member's signature of the genesis: the member's name and the signature, or
+/// None when `key` is no member's.
+pub fn sign_genesis(g: &Genesis, key: &tlog::PrivateKey) -> Option<(String, String)> {
+    let m = g
+        .members
+        .iter()
+        .find(|m| m.vkey == key.vkey().to_string())?;
+    let sig = crate::event::sign(&genesis_entry(g).signed_message(), key);
+    Some((m.name.clone(), sig))
+}
+
+/// The genesis signed by every founding member, from their signatures by name. Refused, in
+/// words, when a member has not signed or someone else has.
+pub fn signed_genesis(
+    g: &Genesis,
+    mut sigs: std::collections::BTreeMap<String, String>,
+) -> Result<crate::event::Entry, String> {
+    let missing: Vec<&str> = g
+        .members
+        .iter()
+        .map(|m| m.name.as_str())
+        .filter(|n| !sigs.contains_key(*n))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "every founding member must sign the genesis; missing: {}",
+            missing.join(", ")
+        ));
+    }
+    let mut entry = genesis_entry(g);
+    entry.sig = sigs.remove(&g.members[0].name);
+    for m in &g.members[1..] {
+        if let Some(sig) = sigs.remove(&m.name) {
+            entry.cosigs.push(crate::event::Cosig {
+                author: m.name.clone(),
+                sig,
+            });
+        }
+    }
+    if let Some(stranger) = sigs.keys().next() {
+        return Err(format!("{stranger:?} signed but is not a founding member"));
+    }
+    Ok(entry)
+}

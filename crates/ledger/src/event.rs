@@ -1299,3 +1299,41 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
         _ => Ok(()),
     }
 }
+
+/// Signed entries, each with the line (from 1) it was written on.
+pub type SignedLines = Vec<(usize, Vec<u8>)>;
+
+/// Events written by hand, one JSON object `{"kind": KIND, "body": {...}}` a line (blank lines
+/// skipped), each signed by `key`: the entries with their line numbers (from 1). The first line
+/// that is not such an event is refused with its number and why.
+pub fn sign_lines(text: &str, key: &tlog::PrivateKey) -> Result<SignedLines, (usize, String)> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Unsigned {
+        kind: String,
+        body: Box<RawValue>,
+    }
+    let mut entries = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let refuse = |e: &dyn std::fmt::Display| (i + 1, e.to_string());
+        let u: Unsigned = serde_json::from_str(line).map_err(|e| refuse(&e))?;
+        // The canonical re-encoding below would keep the last of two equal keys silently.
+        no_duplicate_keys(u.body.get(), "body").map_err(|e| refuse(&e))?;
+        // Build the envelope, then let the entry parser type-check the body.
+        let quoted = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        let raw = format!(
+            "{{\"author\":{},\"body\":{},\"kind\":{},\"v\":1}}",
+            quoted(key.name()),
+            u.body.get(),
+            quoted(&u.kind)
+        );
+        let value: serde_json::Value = serde_json::from_str(&raw).map_err(|e| refuse(&e))?;
+        let canonical = serde_json::to_vec(&value).map_err(|e| refuse(&e))?;
+        let entry = Entry::parse(&canonical).map_err(|e| refuse(&e))?;
+        entries.push((i + 1, Entry::signed(entry.event, key).to_bytes()));
+    }
+    Ok(entries)
+}

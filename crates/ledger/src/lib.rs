@@ -6,6 +6,7 @@
 //! - [`state`]: the tables and the state digest;
 //! - [`election`]: intake (validate → sequence into the log → apply, in one transaction);
 //! - [`config`]: the human-written election configuration that becomes the genesis;
+//! - [`dir`]: an election's working directory (`log.db`, `log.toml`, `private/`);
 //! - [`replay`]: rebuilding the state from a published log alone;
 //! - [`private`]: the commission's private file of a voter-roll batch, durable before the
 //!   batch is submitted, and the settling of what a killed import left.
@@ -14,6 +15,7 @@
 
 pub mod audit;
 pub mod config;
+pub mod dir;
 pub mod election;
 pub mod event;
 pub mod fold;

@@ -85,3 +85,28 @@ fn what_an_entry_cannot_carry_is_refused() {
     );
     assert!(e.starts_with("contests[0].seats."), "{e}");
 }
+
+#[test]
+fn every_founding_member_signs_the_genesis_and_nobody_else() {
+    let g = config::parse(&config_text("")).unwrap();
+    let (a, b) = (key("m.a", 40), key("m.b", 41));
+    assert!(config::sign_genesis(&g, &key("stranger", 43)).is_none());
+    let mut sigs: std::collections::BTreeMap<String, String> = [&a, &b]
+        .iter()
+        .map(|k| config::sign_genesis(&g, k).unwrap())
+        .collect();
+    let mut only_a = sigs.clone();
+    only_a.remove("m.b");
+    assert_eq!(
+        config::signed_genesis(&g, only_a).unwrap_err(),
+        "every founding member must sign the genesis; missing: m.b"
+    );
+    let entry = config::signed_genesis(&g, sigs.clone()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    Election::create(new_log(tmp.path(), &key(ORIGIN, 1)), &entry.to_bytes()).unwrap();
+    sigs.insert("intruder".into(), "c2ln".into());
+    assert_eq!(
+        config::signed_genesis(&g, sigs).unwrap_err(),
+        "\"intruder\" signed but is not a founding member"
+    );
+}

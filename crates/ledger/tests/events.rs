@@ -432,3 +432,53 @@ fn a_repeated_key_is_refused_with_its_path() {
     let e = no_duplicate_keys(r#"{"x y":{"k":1,"k":1}}"#, "").unwrap_err();
     assert_eq!(e.path, "\"x y\".k", "{e}");
 }
+
+#[test]
+fn hand_written_lines_are_signed_or_refused_by_line() {
+    let k = key("clerk", 42);
+    let text = "{\"kind\":\"approval\",\"body\":{\"proposal\":\"ab\"}}\n\n\
+                {\"body\":{\"proposal\":\"cd\"},\"kind\":\"approval\"}\n";
+    let signed = ledger::event::sign_lines(text, &k).unwrap();
+    assert_eq!(signed.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [1, 3]);
+    let entry = Entry::parse(&signed[1].1).unwrap();
+    assert_eq!(entry.author.as_deref(), Some("clerk"));
+    assert!(entry.sig.is_some());
+    let (line, why) = ledger::event::sign_lines(
+        "{\"kind\":\"approval\",\"body\":{\"proposal\":\"ab\"}}\n{\"kind\":\"approval\",\"body\":{\"proposal\":\"a\",\"proposal\":\"b\"}}",
+        &k,
+    )
+    .unwrap_err();
+    assert_eq!(line, 2);
+    assert!(why.contains("proposal"), "{why}");
+    let (line, why) =
+        ledger::event::sign_lines("{\"kind\":\"nonsense\",\"body\":{}}", &k).unwrap_err();
+    assert_eq!(line, 1);
+    assert!(why.contains("nonsense"), "{why}");
+}
+
+#[test]
+fn a_receipt_says_what_each_entry_did() {
+    let said = |a: Applied| a.describe(7);
+    assert_eq!(said(Applied::Done), None);
+    assert_eq!(said(Applied::InBatch), None);
+    assert_eq!(
+        said(Applied::Proposed("ab12".into())).unwrap(),
+        "entry 7: proposal ab12 recorded; it takes effect once the approval rule is met"
+    );
+    assert_eq!(
+        said(Applied::Decided {
+            proposal: "ab12".into(),
+            outcome: Err("the station exists".into())
+        })
+        .unwrap(),
+        "entry 7: proposal ab12 closed without effect: the station exists"
+    );
+    assert_eq!(
+        said(Applied::BatchOpened {
+            id: "b1".into(),
+            count: 3
+        })
+        .unwrap(),
+        "entry 7: batch b1 of 3 entries"
+    );
+}

@@ -373,6 +373,110 @@ pub fn secret_path(dir: &Path, id: &str) -> PathBuf {
     dir.join(SECRETS).join(format!("{id}.json"))
 }
 
+impl Secret {
+    /// Writes the secret file at `path`, readable by its owner only, in a folder only its
+    /// owner can open; refuses to overwrite one (it would lose an earlier commitment's dice).
+    pub fn keep(&self, path: &Path) -> Result<()> {
+        use std::io::Write;
+        let io = |what: &str, e: std::io::Error| Error::Refused(format!("{what}: {e}"));
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .map_err(|e| io(&format!("creating {}", dir.display()), e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| io(&format!("making {} private", dir.display()), e))?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Refused(format!(
+                    "{} already exists: it holds the dice of an earlier commitment to audit {:?}. \
+                     Nothing was recorded; choose another audit id (or, if that commitment was never \
+                     recorded, remove the file)",
+                    path.display(),
+                    self.audit
+                ))
+            } else {
+                io(&format!("creating {}", path.display()), e)
+            }
+        })?;
+        let text = serde_json::to_string_pretty(self).expect("a secret serialises") + "\n";
+        file.write_all(text.as_bytes())
+            .and_then(|_| file.sync_all())
+            .map_err(|e| io(&format!("writing {}", path.display()), e))
+    }
+
+    /// Reads the secret file kept at `path` by [`Secret::keep`].
+    pub fn read(path: &Path) -> Result<Secret> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Refused(if e.kind() == std::io::ErrorKind::NotFound {
+                format!(
+                    "{} does not exist: the dice are kept in the election directory where \
+                     `scrutineer audit commit` ran; reveal from there",
+                    path.display()
+                )
+            } else {
+                format!("reading {}: {e}", path.display())
+            })
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::Refused(format!("{} is not a kept audit seed: {e}", path.display()))
+        })
+    }
+}
+
+/// Where a draw takes its seed: dice given by the caller (with their commitment record), an
+/// audit in the log whose sample is being recorded, or an audit in the log read only.
+pub enum DrawSeed {
+    Given(SeedRecord, AuditSeed),
+    Recording(Box<Recorder>),
+    Read(Box<Revealed>),
+}
+
+impl DrawSeed {
+    /// Dice given by the caller, checked against `commitment` when there is one (`salt`
+    /// default: a new random one).
+    pub fn given(seed: &str, salt: Option<&str>, commitment: Option<&str>) -> Result<DrawSeed> {
+        let seed = parse_seed(seed)?;
+        Ok(DrawSeed::Given(commit(&seed, salt, commitment)?, seed))
+    }
+
+    /// The audit in the log, if the seed is one's.
+    pub fn revealed(&self) -> Option<&Revealed> {
+        match self {
+            DrawSeed::Given(..) => None,
+            DrawSeed::Recording(r) => Some(&r.revealed),
+            DrawSeed::Read(r) => Some(r),
+        }
+    }
+
+    pub fn recorder(&mut self) -> Option<&mut Recorder> {
+        match self {
+            DrawSeed::Recording(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The seed and its commitment record.
+    pub fn seed(&self) -> Result<(String, SeedRecord)> {
+        match self {
+            DrawSeed::Given(record, seed) => Ok((seed.to_string(), record.clone())),
+            DrawSeed::Recording(r) => Ok((r.revealed.seed.to_string(), r.revealed.seed_record()?)),
+            DrawSeed::Read(r) => Ok((r.seed.to_string(), r.seed_record()?)),
+        }
+    }
+}
+
 /// Audit ids are also file names: 1 to 64 letters, digits, '-', '_' or '.'.
 pub fn check_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
@@ -782,5 +886,39 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn the_dice_are_kept_once_privately_and_read_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = secret_path(tmp.path(), "na-1");
+        let secret = Secret {
+            audit: "na-1".into(),
+            origin: "o".into(),
+            author: "a".into(),
+            commitment: "c".into(),
+            salt: "s".into(),
+            seed: "35216452316254163524".into(),
+        };
+        let missing = Secret::read(&path).unwrap_err().to_string();
+        assert!(missing.ends_with("reveal from there"), "{missing}");
+        secret.keep(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(Secret::read(&path).unwrap().seed, secret.seed);
+        let again = secret.keep(&path).unwrap_err().to_string();
+        assert!(again.contains("already exists"), "{again}");
+        std::fs::write(&path, "{").unwrap();
+        let bad = Secret::read(&path).unwrap_err().to_string();
+        assert!(bad.contains("is not a kept audit seed: "), "{bad}");
     }
 }

@@ -116,6 +116,9 @@ pub enum Error {
     /// Building or reading a roll's name index failed; the message names the file.
     #[error(transparent)]
     Index(#[from] roll::index::Error),
+    /// A question about the state could not be answered, in `ledger::report`'s words.
+    #[error(transparent)]
+    Report(#[from] ledger::report::Error),
 }
 
 impl Error {
@@ -155,13 +158,6 @@ fn committed_text(
          revealed cannot change. The committed draw: {plan}",
         list.join(", ")
     )
-}
-
-/// Turns a `ledger::report` failure into a state error.
-impl From<ledger::report::Error> for Error {
-    fn from(e: ledger::report::Error) -> Error {
-        Error::State(e.to_string())
-    }
 }
 
 pub(crate) fn state<T, E: fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {

@@ -20,6 +20,8 @@
 //! - [`list_audit`]: voter-list audits (list to people, people to list) of the recorded roll.
 //! - [`roll`]: deduplication of a voter roll, from a mapped file or the recorded roll, and the
 //!   find-my-name index of a recorded roll.
+//! - [`summary`]: an election at a glance: its status, and the headline numbers a replay
+//!   of its published log rebuilds (the roll, totals by source, seats).
 //! - [`render`]: every report as plain text.
 
 pub mod audit;
@@ -34,6 +36,7 @@ pub mod roll;
 pub mod scope;
 pub mod seed;
 pub mod stations;
+pub mod summary;
 mod text;
 
 pub use election::{Provenance, Review};

@@ -261,47 +261,6 @@ fn read_dice(given: Option<&str>) -> anyhow::Result<AuditSeed> {
     })
 }
 
-/// Writes the secret file, readable by its owner only; refuses to overwrite one.
-fn write_secret(path: &Path, secret: &Secret) -> anyhow::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().expect("a secret file is in a directory");
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("making {} private", dir.display()))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!(
-                "{} already exists: it holds the dice of an earlier commitment to audit {:?}. \
-                 Nothing was recorded; choose another audit id (or, if that commitment was never \
-                 recorded, remove the file)",
-                path.display(),
-                secret.audit
-            )
-        } else {
-            anyhow::anyhow!("creating {}: {e}", path.display())
-        }
-    })?;
-    let text = serde_json::to_string_pretty(secret)? + "\n";
-    file.write_all(text.as_bytes())
-        .and_then(|_| file.sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
-}
-
 fn commit(c: CommitArgs) -> anyhow::Result<()> {
     review::audit::check_id(&c.id).lift()?;
     if c.purpose.trim().is_empty() {
@@ -428,7 +387,7 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
         review::audit::commitment(&opened, &c.id, &c.purpose, plan.clone(), &seed, &key).lift()?;
     let mut election = opened.into_election().expect("opened from the directory");
     let path = review::audit::secret_path(&c.dir, &c.id);
-    write_secret(&path, &secret)?;
+    secret.keep(&path).lift()?;
     let receipt = match election.submit(&[entry]) {
         Ok(r) => r,
         Err(e) => {
@@ -544,19 +503,7 @@ fn reveal(r: RevealArgs) -> anyhow::Result<()> {
         );
     }
     let path = review::audit::secret_path(&r.dir, &r.id);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            anyhow::anyhow!(
-                "{} does not exist: the dice are kept in the election directory where \
-                 `scrutineer audit commit` ran; reveal from there",
-                path.display()
-            )
-        } else {
-            anyhow::anyhow!("reading {}: {e}", path.display())
-        }
-    })?;
-    let secret: Secret = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a kept audit seed", path.display()))?;
+    let secret = Secret::read(&path).lift()?;
     let (entry, record) = review::audit::reveal(&opened, &r.id, &secret, &path, &key).lift()?;
     let mut election = opened.into_election().expect("opened from the directory");
     let receipt = election.submit(&[entry]).map_err(crate::refusal::explain)?;

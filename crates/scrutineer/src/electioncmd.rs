@@ -47,17 +47,6 @@ fn read_config(path: &Path) -> anyhow::Result<Genesis> {
     ledger::config::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// The unsigned genesis entry: authored by the first member listed.
-fn genesis_entry(g: &Genesis) -> Entry {
-    Entry {
-        author: Some(g.members[0].name.clone()),
-        batch: None,
-        event: Event::Genesis(g.clone()),
-        cosigs: Vec::new(),
-        sig: None,
-    }
-}
-
 pub fn init(a: InitArgs) -> anyhow::Result<()> {
     let g = read_config(&a.config)?;
     let log_key = read_key(&a.key)?;
@@ -69,19 +58,16 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
             g.origin
         );
     }
-    let mut entry = genesis_entry(&g);
-    let message = entry.signed_message();
     let mut sigs: BTreeMap<String, String> = BTreeMap::new();
     for path in &a.member_keys {
-        let key = read_key(path)?;
-        let Some(m) = g.members.iter().find(|m| m.vkey == key.vkey().to_string()) else {
+        let Some((name, sig)) = ledger::config::sign_genesis(&g, &read_key(path)?) else {
             bail!(
                 "{} is not the key of any member in {}",
                 path.display(),
                 a.config.display()
             );
         };
-        sigs.insert(m.name.clone(), ledger::event::sign(&message, &key));
+        sigs.insert(name, sig);
     }
     for path in &a.signatures {
         let text =
@@ -94,28 +80,7 @@ pub fn init(a: InitArgs) -> anyhow::Result<()> {
         })?;
         sigs.insert(name.to_string(), sig.to_string());
     }
-    let missing: Vec<&str> = g
-        .members
-        .iter()
-        .map(|m| m.name.as_str())
-        .filter(|n| !sigs.contains_key(*n))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "every founding member must sign the genesis; missing: {}",
-            missing.join(", ")
-        );
-    }
-    entry.sig = sigs.remove(&g.members[0].name);
-    for m in &g.members[1..] {
-        entry.cosigs.push(Cosig {
-            author: m.name.clone(),
-            sig: sigs.remove(&m.name).expect("checked above"),
-        });
-    }
-    if let Some(stranger) = sigs.keys().next() {
-        bail!("{stranger:?} signed but is not a founding member");
-    }
+    let entry = ledger::config::signed_genesis(&g, sigs).map_err(anyhow::Error::msg)?;
     let log_dir = LogDir::init(&a.dir, Some(&g.origin), &a.key)?;
     let election = match Election::create(log_dir.log()?, &entry.to_bytes()) {
         Ok(e) => e,
@@ -150,16 +115,14 @@ pub struct SignGenesisArgs {
 
 pub fn sign_genesis(a: SignGenesisArgs) -> anyhow::Result<()> {
     let g = read_config(&a.config)?;
-    let key = read_key(&a.key)?;
-    let Some(m) = g.members.iter().find(|m| m.vkey == key.vkey().to_string()) else {
+    let Some((name, sig)) = ledger::config::sign_genesis(&g, &read_key(&a.key)?) else {
         bail!(
             "{} is not the key of any member in {}",
             a.key.display(),
             a.config.display()
         );
     };
-    let sig = ledger::event::sign(&genesis_entry(&g).signed_message(), &key);
-    println!("{} {sig}", m.name);
+    println!("{name} {sig}");
     Ok(())
 }
 
@@ -184,13 +147,6 @@ pub struct SubmitArgs {
     key: PathBuf,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Unsigned {
-    kind: String,
-    body: Box<serde_json::value::RawValue>,
-}
-
 pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
     let (_, mut election) = open(&a.dir)?;
     let key = read_key(&a.key)?;
@@ -203,34 +159,10 @@ pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
             e.utf8_error().valid_up_to()
         )
     })?;
-    let mut entries = Vec::new();
-    let mut lines = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let u: Unsigned = serde_json::from_str(line)
-            .with_context(|| format!("{}: line {}", a.file.display(), i + 1))?;
-        // The canonical re-encoding below would keep the last of two equal keys silently.
-        if let Err(e) = ledger::event::no_duplicate_keys(u.body.get(), "body") {
-            bail!("{}: line {}: {e}", a.file.display(), i + 1);
-        }
-        // Build the envelope, then let the entry parser type-check the body.
-        let raw = format!(
-            "{{\"author\":{},\"body\":{},\"kind\":{},\"v\":1}}",
-            serde_json::to_string(key.name())?,
-            u.body.get(),
-            serde_json::to_string(&u.kind)?
-        );
-        let value: serde_json::Value = serde_json::from_str(&raw)?;
-        let canonical = serde_json::to_vec(&value)?;
-        let entry = match Entry::parse(&canonical) {
-            Ok(e) => e,
-            Err(e) => bail!("{}: line {}: {e}", a.file.display(), i + 1),
-        };
-        entries.push(Entry::signed(entry.event, &key).to_bytes());
-        lines.push(i + 1);
-    }
+    let (lines, entries): (Vec<usize>, Vec<Vec<u8>>) = ledger::event::sign_lines(&text, &key)
+        .map_err(|(line, e)| anyhow::anyhow!("{}: line {line}: {e}", a.file.display()))?
+        .into_iter()
+        .unzip();
     if entries.is_empty() {
         bail!("{} holds no events", a.file.display());
     }
@@ -534,86 +466,11 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let (_, election) = open(&a.dir)?;
-    let conn = election.conn();
-    let name = ledger::report::election_name(conn)?;
-    let rule = ledger::report::rule(conn)?;
-    let members = ledger::report::members(conn)?;
-    let pending = ledger::report::pending(conn)?;
-    let roll = ledger::report::roll_by_area(conn)?;
+    let report = review::summary::Status::read(&election)?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "election": name,
-                "entries": election.log().size(),
-                "digest": election.digest()?,
-                "rule": rule,
-                "pending": pending,
-                "roll": roll,
-            }))?
-        );
-        return Ok(());
+        return crate::reviewing::print_json(&serde_json::to_value(&report)?);
     }
-    println!("{name} ({} entries in the log)", election.log().size());
-    println!(
-        "rule: {} approvals from at least {} parties{}",
-        rule.min_approvals,
-        rule.min_parties,
-        if rule.every_party_asked {
-            ", every party asked"
-        } else {
-            ""
-        }
-    );
-    println!("commission:");
-    for (name, person, party, revoked) in &members {
-        println!(
-            "  {name:<24} {:<28} {}{}",
-            person.as_deref().unwrap_or(""),
-            party.as_deref().unwrap_or("(consensus)"),
-            if *revoked { "  REVOKED" } else { "" }
-        );
-    }
-    let voters: u64 = roll.iter().map(|r| r.voters).sum();
-    let stations: u64 = roll.iter().map(|r| r.stations).sum();
-    println!(
-        "roll: {voters} voters at {stations} stations in {} areas",
-        roll.len()
-    );
-    if pending.is_empty() {
-        println!("nothing is pending approval");
-    }
-    for p in &pending {
-        println!(
-            "pending {} ({}, by {}, entry {}): {}",
-            &p.id[..16],
-            p.action,
-            p.author,
-            p.index,
-            p.reason
-        );
-        if p.staged > 0 {
-            println!("  stages {} entries", p.staged);
-        }
-        println!(
-            "  approved by {} of {} needed ({}), from {} of {} parties needed{}",
-            p.approvals.len(),
-            rule.min_approvals,
-            if p.approvals.is_empty() {
-                "nobody yet".to_string()
-            } else {
-                p.approvals.join(", ")
-            },
-            p.parties.len(),
-            rule.min_parties,
-            if p.rejections.is_empty() {
-                String::new()
-            } else {
-                format!("; rejected by {}", p.rejections.join(", "))
-            }
-        );
-    }
-    Ok(())
+    crate::reviewing::write_stdout(&review::render::summary::status(&report))
 }
 
 // ---------------------------------------------------------------- publish
@@ -684,71 +541,17 @@ pub struct ReplayArgs {
 
 pub fn replay(a: ReplayArgs) -> anyhow::Result<()> {
     let policy = a.trust.policy()?;
+    let limits = a.trust.limits();
     let (replayed, published) =
-        crate::trust::replay_published(&a.source, &policy, a.state_db.as_deref())?;
-    let conn = &replayed.state;
-    let roll = ledger::report::roll_by_area(conn)?;
-    let national = ledger::report::totals(conn, false)?;
-    let by_area = ledger::report::totals(conn, true)?;
-    let contests = ledger::report::contests(conn)?;
-    let seats = crate::numbers::seats(&contests, &by_area)?;
-    let size = replayed.verified.checkpoint.size;
-    let matches = match &published {
-        Some(Ok((s, d))) => Some(*s == size && *d == replayed.digest),
-        _ => None,
-    };
+        crate::trust::replay_published(&a.source, &policy, a.state_db.as_deref(), &limits)?;
+    let report = review::summary::Replayed::read(&replayed, published)?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "origin": replayed.verified.checkpoint.origin,
-                "entries": size,
-                "digest": replayed.digest,
-                "matches_published_digest": matches,
-                "refused": replayed.refusals.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-                "roll": roll,
-                "totals": national,
-                "seats": seats,
-            }))?
-        );
+        crate::reviewing::print_json(&serde_json::to_value(&report)?)?;
     } else {
-        let cp = &replayed.verified.checkpoint;
-        println!(
-            "replayed {} entries of {} (checkpoint cosigned by {} witness(es))",
-            size,
-            cp.origin,
-            cp.cosigned_by.len()
-        );
-        println!("state digest {}", replayed.digest);
-        match &published {
-            Some(Ok((s, d))) if *s == size && *d == replayed.digest => {
-                println!("  matches the digest the commission published for this size")
-            }
-            Some(Ok((s, d))) if *s == size => {
-                println!("  DIFFERS from the digest the commission published: {d}")
-            }
-            Some(Ok((s, _))) => println!(
-                "  the commission's published digest is for size {s}, not {size}; nothing to compare"
-            ),
-            Some(Err(e)) => println!("  the published digest cannot be read: {e}"),
-            None => println!("  no digest was published beside the checkpoint"),
-        }
-        if replayed.refusals.is_empty() {
-            println!("every entry passed every check");
-        } else {
-            println!(
-                "{} entries were refused (and not applied):",
-                replayed.refusals.len()
-            );
-            for r in replayed.refusals.iter().take(20) {
-                println!("  {r}");
-            }
-        }
-        crate::numbers::print(&roll, &national, &seats);
+        crate::reviewing::write_stdout(&review::render::summary::replayed(&report))?;
     }
-    if replayed.refusals.is_empty() && matches != Some(false) {
-        Ok(())
-    } else {
+    if !report.agrees() {
         bail!("the replayed election differs from what was published")
     }
+    Ok(())
 }

@@ -1,7 +1,6 @@
 //! `scrutineer export`: an election's results as NIST SP 1500-100 JSON (CDF) or as CSV.
 
-use anyhow::{Context, bail};
-use interchange::cdf;
+use anyhow::Context;
 use std::path::PathBuf;
 
 /// Write the election's results as NIST SP 1500-100 JSON (CDF) or CSV.
@@ -63,86 +62,35 @@ enum Format {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
+    use import::export::{Export, ExportError};
     let (_, election) = crate::logdir::open_election(&a.dir)?;
-    let t = import::tally(&election)?;
-    let level = t.level(&a.level).map_err(anyhow::Error::msg)?;
-    if let Some(s) = &a.source
-        && !t.forms.iter().any(|f| &f.source == s)
-    {
-        let mut sources: Vec<&str> = t.forms.iter().map(|f| f.source.as_str()).collect();
-        sources.sort();
-        sources.dedup();
-        bail!(
-            "no result forms from source {s:?} in {}; its sources are: {}",
-            a.dir.display(),
-            if sources.is_empty() {
-                "none yet".to_string()
-            } else {
-                sources.join(", ")
-            }
-        );
-    }
-    if let Some(c) = &a.contest
-        && !t.contests.iter().any(|x| &x.id == c)
-    {
-        let known: Vec<&str> = t.contests.iter().map(|c| c.id.as_str()).collect();
-        bail!(
-            "unknown contest {c:?}; the contests are {}",
-            known.join(", ")
-        );
-    }
-    let bytes = match a.format {
-        Format::Cdf => {
-            let Some(date) = &a.date else {
-                bail!(
-                    "the NIST format needs the election day: give it with --date YYYY-MM-DD (the election record does not hold it)"
-                );
-            };
-            let origin = ledger::report::origin(election.conn())?;
-            let issuer = a.issuer.clone().unwrap_or_else(|| origin.clone());
-            let mut o = cdf::ExportOptions::new(
-                date,
-                &cdf::utc_timestamp(
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs()),
-                ),
-                &issuer,
-                &format!("scrutineer {}", env!("CARGO_PKG_VERSION")),
-            );
-            o.finest = level;
-            o.contest = a.contest.clone();
-            o.source = a.source.clone();
-            o.notes = Some(format!(
-                "Results from the log {origin} at size {} (state digest {}), as replayed by anyone with `scrutineer replay`. \
-                 Official counts have Type \"total\"; other copies of the result forms have Type \"other\" and \
-                 OtherType \"party:<id>\" or \"observer:<organisation>\".",
-                election.log().size(),
-                election.digest()?
-            ));
-            let report = cdf::export(&t, &o).map_err(anyhow::Error::msg)?;
-            let mut out = serde_json::to_vec_pretty(&report)?;
-            out.push(b'\n');
-            out
-        }
-        Format::Csv => {
-            let contest = match (&a.contest, t.contests.as_slice()) {
-                (Some(c), _) => c.clone(),
-                (None, [one]) => one.id.clone(),
-                (None, many) => {
-                    let known: Vec<&str> = many.iter().map(|c| c.id.as_str()).collect();
-                    bail!(
-                        "a CSV file holds one contest: choose one with --contest ({})",
-                        known.join(", ")
-                    );
-                }
-            };
-            let mut out = Vec::new();
-            t.write_csv(&mut out, level, &contest, a.source.as_deref())
-                .map_err(anyhow::Error::msg)?;
-            out
-        }
+    let name = a.dir.display().to_string();
+    let ask = Export {
+        format: match a.format {
+            Format::Cdf => import::export::Format::Cdf,
+            Format::Csv => import::export::Format::Csv,
+        },
+        source: a.source.as_deref(),
+        level: &a.level,
+        contest: a.contest.as_deref(),
+        date: a.date.as_deref(),
+        issuer: a.issuer.as_deref(),
+        generator: &format!("scrutineer {}", env!("CARGO_PKG_VERSION")),
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        name: &name,
     };
+    let bytes = import::export::export(&election, &ask).map_err(|e| match e {
+        ExportError::DateNeeded => anyhow::anyhow!(
+            "the NIST format needs the election day: give it with --date YYYY-MM-DD (the election record does not hold it)"
+        ),
+        ExportError::ChooseContest(known) => anyhow::anyhow!(
+            "a CSV file holds one contest: choose one with --contest ({})",
+            known.join(", ")
+        ),
+        other => other.into(),
+    })?;
     match &a.output {
         Some(path) => {
             tlog::publish::write_atomic(path, &bytes)

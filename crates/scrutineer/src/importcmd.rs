@@ -244,8 +244,7 @@ fn with_import<T>(
 }
 
 fn bad_lines(file: &Path, bad: &[BadRow]) -> impl Iterator<Item = String> {
-    bad.iter()
-        .map(move |b| format!("  {}:{}: {}: {}", file.display(), b.line, b.field, b.reason))
+    import::render::bad_lines(file, bad).into_iter()
 }
 
 /// An import's error in the command's terms: the bad rows listed, the flags named.
@@ -289,44 +288,23 @@ fn fail(e: Error, c: &Common) -> anyhow::Error {
     }
 }
 
-/// Lists the rows left out, after the batch was recorded.
-fn print_left_out(file: &Path, bad: &[BadRow]) {
-    if !bad.is_empty() {
-        println!("left out {} rows that cannot be taken:", bad.len());
-        bad_lines(file, bad).for_each(|l| println!("{l}"));
-    }
-}
-
-fn left_out_note(bad: &[BadRow]) {
-    if !bad.is_empty() {
-        println!("left out {} rows (listed above)", bad.len());
-    }
-}
-
 /// What members must do about a proposal.
-fn explain_proposal(election: &ledger::Election, dir: &Path, id: &str) -> anyhow::Result<()> {
+fn explain_proposal(election: &ledger::Election, dir: &Path, id: &str) -> anyhow::Result<String> {
     let rule = ledger::report::rule(election.conn())?;
-    println!(
-        "it takes effect once {} commission members from at least {} parties approve it; each runs:",
-        rule.min_approvals, rule.min_parties
-    );
-    println!(
-        "  scrutineer approve {} {id} --as MEMBER.key",
+    Ok(format!(
+        "it takes effect once {} commission members from at least {} parties approve it; each runs:\n  scrutineer approve {} {id} --as MEMBER.key\n",
+        rule.min_approvals,
+        rule.min_parties,
         dir.display()
-    );
-    Ok(())
+    ))
 }
 
 fn stations(a: StationsArgs) -> anyhow::Result<()> {
     let c = &a.common;
     let (r, election) = with_import(c, RecordKind::Stations, |im| im.stations(&a.reason))?;
-    print_left_out(&c.file, &r.left_out);
-    println!(
-        "proposed {} new areas and {} stations ({} registered voters) as proposal {} (log entries {})",
-        r.areas, r.stations, r.registered, r.proposal, r.span
-    );
-    left_out_note(&r.left_out);
-    explain_proposal(&election, &c.dir, &r.proposal)
+    let next = explain_proposal(&election, &c.dir, &r.proposal)?;
+    print!("{}", import::render::stations(&r, &c.file, &next));
+    Ok(())
 }
 
 fn roll(a: RollArgs) -> anyhow::Result<()> {
@@ -334,28 +312,11 @@ fn roll(a: RollArgs) -> anyhow::Result<()> {
     let (r, election) = with_import(c, RecordKind::VoterRoll, |im| {
         im.roll(&a.reason, a.private_out.as_deref())
     })?;
-    print_left_out(&c.file, &r.left_out);
-    match &r.proposal {
-        Some(id) => {
-            println!(
-                "proposed the registration of {} voters as proposal {id} (log entries {}): above the bulk threshold of {}",
-                r.voters, r.span, r.threshold
-            );
-            left_out_note(&r.left_out);
-            explain_proposal(&election, &c.dir, id)?;
-        }
-        None => {
-            println!("registered {} voters (log entries {})", r.voters, r.span);
-            left_out_note(&r.left_out);
-        }
-    }
-    if r.with_private > 0 {
-        println!(
-            "the salts and private fields of {} voters are in {}: the commission keeps this file; it is never published, and without it the commitments cannot be opened",
-            r.with_private,
-            r.private_file.display()
-        );
-    }
+    let next = match &r.proposal {
+        Some(id) => explain_proposal(&election, &c.dir, id)?,
+        None => String::new(),
+    };
+    print!("{}", import::render::roll(&r, &c.file, &next));
     Ok(())
 }
 
@@ -367,38 +328,6 @@ fn results(a: ResultsArgs) -> anyhow::Result<()> {
         contest: a.contest.as_deref(),
     };
     let (r, _) = with_import(c, RecordKind::StationResults, |im| im.results(&want))?;
-    print_left_out(&c.file, &r.left_out);
-    println!(
-        "recorded {} {} result forms for contest {} from the {:?} copy in {} (log entries {})",
-        r.forms,
-        r.source,
-        r.contest,
-        r.from,
-        c.file.display(),
-        r.span
-    );
-    left_out_note(&r.left_out);
-    if r.no_copy > 0 {
-        println!(
-            "{} rows have no votes in this copy: no form for those stations",
-            r.no_copy
-        );
-    }
-    if r.total_differs > 0 {
-        println!(
-            "{} forms give a total that is not valid + invalid; valid and invalid were recorded as given",
-            r.total_differs
-        );
-    }
-    println!("  valid {}, invalid {}", r.valid, r.invalid);
-    let cast = r.valid + r.invalid;
-    for (c, n) in &r.votes {
-        let share = if cast > 0 {
-            100.0 * *n as f64 / cast as f64
-        } else {
-            0.0
-        };
-        println!("  {c:<24} {n:>12} ({share:.2}% of valid + invalid)");
-    }
+    print!("{}", import::render::results(&r, &c.file));
     Ok(())
 }

@@ -8,7 +8,7 @@ use anyhow::bail;
 use review::list_audit::{self, Frame, Spec};
 use review::render::list_audit as render;
 
-use crate::reviewing::{self, DrawSeed, ElectionArgs, Lift, SeedArgs, shell};
+use crate::reviewing::{self, ElectionArgs, Lift, SeedArgs, shell};
 
 const LONG_ABOUT: &str = "\
 A voter-list audit checks the roll against the people it should list (NDI's method, used in \
@@ -167,7 +167,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         bail!("{} already exists; --out writes a new file", out.display());
     }
     let opened = reviewing::open(&d.election)?;
-    let mut source = DrawSeed::open(&d.seed, &opened, None)?;
+    let mut source = reviewing::draw_seed(&d.seed, &opened, None)?;
     let revealed = source.revealed().expect("an audit's seed").clone();
     let ledger::event::DrawPlan::List(plan) = &revealed.plan else {
         bail!(
@@ -176,7 +176,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
             revealed.plan
         );
     };
-    let frame = Frame::read(&opened, &Spec::of(plan).lift()?).lift()?;
+    let frame = Frame::read(&opened, &Spec::of(&plan).lift()?).lift()?;
     let sheet = list_audit::draw(&opened, &frame, revealed.seed.as_str()).lift()?;
     if let Some(r) = source.recorder() {
         if r.round != 1 {

@@ -1,9 +1,9 @@
 //! `scrutineer log …`: run a transparency log by hand.
 
-use crate::http::HttpWitness;
 use crate::logdir::{LogDir, WitnessConfig};
 use crate::progress;
 use anyhow::{Context, bail};
+use net::HttpWitness;
 use std::io::Read;
 use std::path::PathBuf;
 use tlog::note::{Vkey, open_checkpoint};
@@ -217,26 +217,10 @@ fn append(a: AppendArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The checkpoint to publish or witness: the latest stored one if it covers every entry,
-/// otherwise a new one for the current size.
-pub fn current_checkpoint(
-    dir: &LogDir,
-    log: &mut tlog::Log<tlog::SqliteStorage>,
-) -> anyhow::Result<Vec<u8>> {
-    if let Some(note) = log.latest_checkpoint()? {
-        let (cp, _, _) = open_checkpoint(&note)?;
-        if cp.size() == log.size() {
-            return Ok(note);
-        }
-    }
-    let key = dir.key(log)?;
-    Ok(log.sign_checkpoint(&key)?)
-}
-
 fn publish(a: PublishArgs) -> anyhow::Result<()> {
     let dir = LogDir::open(&a.dir)?;
     let mut log = dir.log()?;
-    let note = current_checkpoint(&dir, &mut log)?;
+    let note = dir.current_checkpoint(&mut log)?;
     let cosignatures = open_checkpoint(&note)?.2.len().saturating_sub(1);
     let bar = progress::bar(0, "publishing tiles");
     let published = tlog::publish::publish(&log, &note, &a.out, &mut |done, total| {
@@ -263,7 +247,7 @@ fn publish(a: PublishArgs) -> anyhow::Result<()> {
 fn prove(a: ProveArgs) -> anyhow::Result<()> {
     let dir = LogDir::open(&a.dir)?;
     let mut log = dir.log()?;
-    let note = current_checkpoint(&dir, &mut log)?;
+    let note = dir.current_checkpoint(&mut log)?;
     let (cp, _, _) = open_checkpoint(&note)?;
     if a.index >= cp.size() {
         bail!(
@@ -308,8 +292,14 @@ fn witness(a: WitnessArgs) -> anyhow::Result<()> {
             a.dir.display()
         );
     }
-    let note = current_checkpoint(&dir, &mut log)?;
-    let transports: Vec<HttpWitness> = chosen.iter().map(|(_, u)| HttpWitness::new(u)).collect();
+    let note = dir.current_checkpoint(&mut log)?;
+    let transports: Vec<HttpWitness> = {
+        let limits = net::Limits::defaults(crate::trust::NET_FLAGS);
+        chosen
+            .iter()
+            .map(|(_, u)| HttpWitness::new(u, &limits))
+            .collect()
+    };
     let witnesses: Vec<(Vkey, &dyn WitnessTransport)> = chosen
         .iter()
         .zip(&transports)

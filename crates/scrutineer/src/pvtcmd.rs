@@ -286,7 +286,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     }
     let opened = reviewing::open(&a.election)?;
     let frame = Frame::read(&opened, &a.spec()).lift()?;
-    let mut source = DrawSeed::open(&d.seed, &opened, None)?;
+    let mut source = reviewing::draw_seed(&d.seed, &opened, None)?;
     if let DrawSeed::Recording(r) = &source
         && r.round != 1
     {
@@ -301,7 +301,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         (None, Some(take)) => take,
         (None, None) => bail!("--take K: how many stations to draw"),
     };
-    let (seed, seed_record) = source.seed()?;
+    let (seed, seed_record) = source.seed().lift()?;
     let mut report = frame
         .draw_report(&opened.provenance, &seed, seed_record, take)
         .lift()?;

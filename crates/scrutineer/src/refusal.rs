@@ -40,28 +40,8 @@ pub fn explain_in(dir: &Path, e: SubmitError) -> anyhow::Error {
 /// Prints what a receipt says happened.
 pub fn report_applied(applied: &[Applied], first: u64) {
     for (i, a) in applied.iter().enumerate() {
-        let index = first + i as u64;
-        match a {
-            Applied::Proposed(id) => println!(
-                "entry {index}: proposal {id} recorded; it takes effect once the approval rule is met"
-            ),
-            Applied::Approved { proposal } => {
-                println!("entry {index}: decision recorded; proposal {proposal} is still pending")
-            }
-            Applied::Decided {
-                proposal,
-                outcome: Ok(()),
-            } => {
-                println!("entry {index}: the approval rule is met: proposal {proposal} took effect")
-            }
-            Applied::Decided {
-                proposal,
-                outcome: Err(why),
-            } => println!("entry {index}: proposal {proposal} closed without effect: {why}"),
-            Applied::BatchOpened { id, count } => {
-                println!("entry {index}: batch {id} of {count} entries")
-            }
-            Applied::Done | Applied::InBatch => {}
+        if let Some(line) = a.describe(first + i as u64) {
+            println!("{line}");
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use ledger::event::DrawPlan;
-use review::{Param, Review, seed::SeedRecord};
+use review::{Param, Review};
 use serde::Serialize;
 
 /// `writeln!` into a String, which cannot fail. Output is collected and written once, so a
@@ -105,7 +105,8 @@ fn replay(a: &ElectionArgs, source: &str, state_db: Option<&Path>) -> anyhow::Re
         &a.witnesses,
         a.quorum,
     )?;
-    let (replayed, published) = crate::trust::replay_published(source, &policy, state_db)?;
+    let limits = net::Limits::defaults(crate::trust::NET_FLAGS);
+    let (replayed, published) = crate::trust::replay_published(source, &policy, state_db, &limits)?;
     // A digest that cannot be fetched or opened is treated as none published.
     let published = published.and_then(Result::ok);
     if !replayed.refusals.is_empty() {
@@ -259,75 +260,39 @@ pub struct SeedArgs {
     pub key: Option<PathBuf>,
 }
 
+pub use review::audit::DrawSeed;
+
 /// The audit a draw takes its seed from, if any: with --record a recorder (whose `revealed` is
 /// the audit as the election recorded into holds it), otherwise the audit read from the
 /// reviewed election.
-pub enum DrawSeed {
-    Given(review::seed::SeedRecord, stats::seed::AuditSeed),
-    Recording(Box<review::audit::Recorder>),
-    Read(Box<review::audit::Revealed>),
-}
-
-impl DrawSeed {
-    pub fn open(s: &SeedArgs, reviewed: &Review, round: Option<u32>) -> anyhow::Result<DrawSeed> {
-        Ok(match (&s.audit_id, &s.record, &s.key) {
-            (Some(id), Some(dir), Some(key)) => {
-                let key = crate::logdir::read_key(key)?;
-                let (_, election) = crate::logdir::open_election(dir)?;
-                DrawSeed::Recording(Box::new(
-                    review::audit::Recorder::open(
-                        election,
-                        &dir.display().to_string(),
-                        id,
-                        key,
-                        round,
-                        &reviewed.provenance.origin,
-                    )
-                    .lift()?,
-                ))
-            }
-            (_, Some(_), _) => bail!("--record needs --audit ID and --as KEY"),
-            (Some(id), None, _) => DrawSeed::Read(Box::new(
-                review::audit::Revealed::read(reviewed, id).lift()?,
-            )),
-            (None, None, _) => {
-                let Some(seed) = &s.seed else {
-                    bail!("give the seed: --seed DICE, or --audit ID for an audit in the log");
-                };
-                let seed = review::seed::parse_seed(seed).lift()?;
-                let record =
-                    review::seed::commit(&seed, s.salt.as_deref(), s.commitment.as_deref())
-                        .lift()?;
-                DrawSeed::Given(record, seed)
-            }
-        })
-    }
-
-    pub fn revealed(&self) -> Option<&review::audit::Revealed> {
-        match self {
-            DrawSeed::Given(..) => None,
-            DrawSeed::Recording(r) => Some(&r.revealed),
-            DrawSeed::Read(r) => Some(r),
+pub fn draw_seed(s: &SeedArgs, reviewed: &Review, round: Option<u32>) -> anyhow::Result<DrawSeed> {
+    Ok(match (&s.audit_id, &s.record, &s.key) {
+        (Some(id), Some(dir), Some(key)) => {
+            let key = crate::logdir::read_key(key)?;
+            let (_, election) = crate::logdir::open_election(dir)?;
+            DrawSeed::Recording(Box::new(
+                review::audit::Recorder::open(
+                    election,
+                    &dir.display().to_string(),
+                    id,
+                    key,
+                    round,
+                    &reviewed.provenance.origin,
+                )
+                .lift()?,
+            ))
         }
-    }
-
-    pub fn recorder(&mut self) -> Option<&mut review::audit::Recorder> {
-        match self {
-            DrawSeed::Recording(r) => Some(r),
-            _ => None,
+        (_, Some(_), _) => bail!("--record needs --audit ID and --as KEY"),
+        (Some(id), None, _) => DrawSeed::Read(Box::new(
+            review::audit::Revealed::read(reviewed, id).lift()?,
+        )),
+        (None, None, _) => {
+            let Some(seed) = &s.seed else {
+                bail!("give the seed: --seed DICE, or --audit ID for an audit in the log");
+            };
+            DrawSeed::given(seed, s.salt.as_deref(), s.commitment.as_deref()).lift()?
         }
-    }
-
-    /// The seed and its commitment record.
-    pub fn seed(&self) -> anyhow::Result<(String, SeedRecord)> {
-        match self {
-            DrawSeed::Given(record, seed) => Ok((seed.to_string(), record.clone())),
-            _ => {
-                let r = self.revealed().expect("an audit's seed");
-                Ok((r.seed.to_string(), r.seed_record().lift()?))
-            }
-        }
-    }
+    })
 }
 
 // ---------------------------------------------------------------- output

@@ -351,7 +351,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     }
     let opened = reviewing::open(&a.election)?;
     let audit = Audit::build(&opened, &a.spec()).lift()?;
-    let mut source = DrawSeed::open(&d.seed, &opened, d.round)?;
+    let mut source = reviewing::draw_seed(&d.seed, &opened, d.round)?;
     let first = match &source {
         DrawSeed::Recording(r) => {
             audit.check_committed(&r.revealed).lift()?;
@@ -373,7 +373,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         }
         DrawSeed::Given(..) => d.first.unwrap_or(1),
     };
-    let (seed, seed_record) = source.seed()?;
+    let (seed, seed_record) = source.seed().lift()?;
     let count = match (d.count, first) {
         (Some(0), _) => bail!("--count must be at least 1"),
         (Some(n), _) => n,

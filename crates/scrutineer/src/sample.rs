@@ -1,9 +1,9 @@
 //! `scrutineer sample`: draw a reproducible sample of ids from a public seed.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use stats::StatsError;
 use stats::consistent_sampler::{SampleOptions, sample};
 use stats::seed::AuditSeed;
@@ -65,7 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let name = args.ids_file.display().to_string();
     let text = read_input(&args.ids_file).with_context(|| format!("reading {name}"))?;
-    let ids = parse_ids(&text, &name)?;
+    let ids = stats::consistent_sampler::parse_ids(&text, &name).map_err(anyhow::Error::msg)?;
     let options = SampleOptions {
         with_replacement: args.with_replacement,
         drop: 0,
@@ -80,22 +80,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         other => anyhow::Error::new(other).context(format!("sampling {name}")),
     })?;
 
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let written = (|| -> std::io::Result<()> {
-        writeln!(out, "ticket,id,generation")?;
-        for t in &drawn {
-            writeln!(
-                out,
-                "{},{},{}",
-                t.ticket_number,
-                csv_field(&t.id),
-                t.generation
-            )?;
-        }
-        out.flush()
-    })();
-    match written {
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(stats::consistent_sampler::to_csv(&drawn).as_bytes())
+        .and_then(|_| out.flush())
+    {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing the sample"),
@@ -110,39 +99,4 @@ fn read_input(path: &PathBuf) -> std::io::Result<Vec<u8>> {
         bytes = std::fs::read(path)?;
     }
     Ok(bytes)
-}
-
-/// One id per line, verbatim; errors name the file and the line.
-fn parse_ids(bytes: &[u8], name: &str) -> anyhow::Result<Vec<String>> {
-    let mut ids = Vec::new();
-    let mut first_line: std::collections::HashMap<String, usize> = Default::default();
-    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = i + 1;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.is_empty() {
-            if line == bytes.split(|&b| b == b'\n').count() {
-                break; // the newline at the end of the last line
-            }
-            bail!("{name}:{line}: empty line; every line must hold one id");
-        }
-        let id = std::str::from_utf8(raw)
-            .with_context(|| format!("{name}:{line}: the id is not valid UTF-8"))?;
-        if let Some(earlier) = first_line.insert(id.to_string(), line) {
-            bail!("{name}:{line}: id {id:?} is already on line {earlier}; ids must be distinct");
-        }
-        ids.push(id.to_string());
-    }
-    if ids.is_empty() {
-        bail!("{name} has no ids");
-    }
-    Ok(ids)
-}
-
-/// Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
 }

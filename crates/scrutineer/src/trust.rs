@@ -1,14 +1,41 @@
 //! Whom a reader of a published log trusts (the log's key, the witnesses, a policy file),
-//! where the published log is (a directory or a URL), and its replay with a progress bar:
+//! the network limits that travel with it, and a published log's replay with a progress bar:
 //! shared by `verify`, `replay` and the review commands.
 
-use crate::http::HttpSource;
 use crate::progress;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tlog::Policy;
 use tlog::note::Vkey;
-use tlog::verify::{DirSource, TileSource};
+use tlog::verify::TileSource;
+
+/// The flags that set the network limits, as errors name them.
+pub const NET_FLAGS: net::Flags = net::Flags {
+    connect_timeout: "--connect-timeout",
+    read_timeout: "--read-timeout",
+    request_timeout: "--request-timeout",
+    deadline: "--deadline",
+};
+
+/// How long the network may take: each connection, each silence, each request, and the whole
+/// run. `verify`, `replay` and the review commands take them as flags.
+#[derive(clap::Args, Clone, Debug)]
+#[command(next_help_heading = "Network")]
+pub struct NetArgs {
+    /// Give up connecting to a server after this long (seconds, or with a unit: 500ms, 2m).
+    #[arg(long, value_name = "TIME", default_value = "10s", value_parser = net::parse_duration)]
+    pub connect_timeout: Duration,
+    /// Give up on a request when the server sends nothing for this long.
+    #[arg(long, value_name = "TIME", default_value = "30s", value_parser = net::parse_duration)]
+    pub read_timeout: Duration,
+    /// Give up on one request (one tile, headers and body) after this long.
+    #[arg(long, value_name = "TIME", default_value = "5m", value_parser = net::parse_duration)]
+    pub request_timeout: Duration,
+    /// Give up on the whole run after this long (a national log takes minutes).
+    #[arg(long, value_name = "TIME", default_value = "4h", value_parser = net::parse_duration)]
+    pub deadline: Duration,
+}
 
 /// Whom a reader trusts: the log's key and the witnesses that must have cosigned, or a policy
 /// file. `verify` and `replay` take the same flags.
@@ -29,13 +56,24 @@ pub struct TrustArgs {
     /// Every command that trusts a published log also fetches it, so the network limits
     /// travel with the trust flags.
     #[command(flatten)]
-    net: crate::http::NetArgs,
+    net: NetArgs,
 }
 
 impl TrustArgs {
-    /// The trust policy; also puts the network limits in force for the run.
+    /// The network limits, whose deadline counts from now.
+    pub fn limits(&self) -> net::Limits {
+        let n = &self.net;
+        net::Limits::new(
+            n.connect_timeout,
+            n.read_timeout,
+            n.request_timeout,
+            n.deadline,
+            NET_FLAGS,
+        )
+    }
+
+    /// The trust policy.
     pub fn policy(&self) -> anyhow::Result<Policy> {
-        self.net.install();
         build_policy(
             self.policy.as_deref(),
             self.vkey.as_deref(),
@@ -66,48 +104,25 @@ pub fn build_policy(
 }
 
 /// A published directory, or an http(s) URL.
-pub fn open_source(source: &str) -> anyhow::Result<Box<dyn TileSource>> {
-    if source.starts_with("http://") || source.starts_with("https://") {
-        return Ok(Box::new(HttpSource::new(source)));
-    }
-    let dir = PathBuf::from(source);
-    if !dir.is_dir() {
-        bail!("{source} is neither a directory nor an http(s) URL");
-    }
-    Ok(Box::new(DirSource::new(dir)))
+pub fn open_source(source: &str, limits: &net::Limits) -> anyhow::Result<Box<dyn TileSource>> {
+    net::open_source(source, limits).map_err(anyhow::Error::msg)
 }
 
-/// The state digest published beside a log: its size and digest, if there is one.
-pub type PublishedDigest = Option<anyhow::Result<(u64, String)>>;
-
 /// Replays a published log (directory or URL) with a progress bar, and reads the state digest
-/// the commission published beside it: `None` if there is none, an error if it cannot be
-/// fetched or its signature is not the log's.
+/// the commission published beside it (`review::summary::replay_published`).
 pub fn replay_published(
     source: &str,
     policy: &tlog::Policy,
     state_db: Option<&Path>,
-) -> anyhow::Result<(ledger::replay::Replay, PublishedDigest)> {
-    let tiles: Box<dyn TileSource> = open_source(source)?;
+    limits: &net::Limits,
+) -> anyhow::Result<(ledger::replay::Replay, review::summary::Published)> {
+    let tiles: Box<dyn TileSource> = open_source(source, limits)?;
     let bar = progress::bar(0, "replaying entries");
-    let replayed = ledger::replay::replay(
-        tiles.as_ref(),
-        policy,
-        None,
-        state_db,
-        &mut |done, total| {
+    let replayed =
+        review::summary::replay_published(tiles.as_ref(), policy, state_db, &mut |done, total| {
             bar.set_length(total);
             bar.set_position(done);
-        },
-    );
+        });
     bar.finish_and_clear();
-    let replayed = replayed.with_context(|| format!("replaying {}", tiles.describe()))?;
-    let published = match tiles.fetch(ledger::replay::DIGEST_FILE) {
-        Ok(Some(note)) => {
-            Some(ledger::replay::open_digest(&note, &policy.logs[0]).map_err(anyhow::Error::msg))
-        }
-        Ok(None) => None,
-        Err(e) => Some(Err(anyhow::anyhow!("fetching the state digest: {e}"))),
-    };
-    Ok((replayed, published))
+    replayed.with_context(|| format!("replaying {}", tiles.describe()))
 }

@@ -58,20 +58,10 @@ fn state_path(args: &Args, policy: &Policy) -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
     let log = policy.logs.first()?;
-    let name: String = format!("{}-{:08x}", log.name, log.id)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Some(
-        base.join("scrutineer/verified")
-            .join(format!("{name}.json")),
-    )
+    Some(tlog::verify::trusted_state_file(
+        &base.join("scrutineer/verified"),
+        log,
+    ))
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -97,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let source = open_source(&args.source)?;
+    let source = open_source(&args.source, &args.trust.limits())?;
     let state_file = state_path(&args, &policy);
     let previous = match &state_file {
         Some(p) => TrustedState::load(p)?,

@@ -40,7 +40,7 @@ struct ServeArgs {
     key: PathBuf,
     /// Drop a connection that sends no request headers (or no body) for this long: idle
     /// and slow clients must not hold connections (seconds, or 500ms, 1m).
-    #[arg(long, value_name = "TIME", default_value = "10s", value_parser = crate::http::parse_duration)]
+    #[arg(long, value_name = "TIME", default_value = "10s", value_parser = net::parse_duration)]
     idle_timeout: std::time::Duration,
 }
 

@@ -661,3 +661,89 @@ mod tests {
         assert_eq!(trim("0.", 2).unwrap(), "0.");
     }
 }
+
+/// A file of ids, one per line, exactly as written (a trailing CR is dropped): the ids, or why
+/// not, naming `name` and the line. Ids must be distinct; only the last line may lack its
+/// newline.
+pub fn parse_ids(bytes: &[u8], name: &str) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    let mut first_line: std::collections::HashMap<String, usize> = Default::default();
+    let lines = bytes.split(|&b| b == b'\n').count();
+    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = i + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.is_empty() {
+            if line == lines {
+                break; // the newline at the end of the last line
+            }
+            return Err(format!(
+                "{name}:{line}: empty line; every line must hold one id"
+            ));
+        }
+        let id = std::str::from_utf8(raw)
+            .map_err(|e| format!("{name}:{line}: the id is not valid UTF-8: {e}"))?;
+        if let Some(earlier) = first_line.insert(id.to_string(), line) {
+            return Err(format!(
+                "{name}:{line}: id {id:?} is already on line {earlier}; ids must be distinct"
+            ));
+        }
+        ids.push(id.to_string());
+    }
+    if ids.is_empty() {
+        return Err(format!("{name} has no ids"));
+    }
+    Ok(ids)
+}
+
+/// A sample as the Python `sampler` writes it: `ticket,id,generation`, one line per ticket,
+/// an id quoted when it holds a comma, a quote or a line break (RFC 4180).
+pub fn to_csv(tickets: &[Ticket]) -> String {
+    let mut out = String::from("ticket,id,generation\n");
+    for t in tickets {
+        let id = if t.id.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", t.id.replace('"', "\"\""))
+        } else {
+            t.id.clone()
+        };
+        out.push_str(&format!("{},{id},{}\n", t.ticket_number, t.generation));
+    }
+    out
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn id_files_are_read_by_line_and_refused_by_line() {
+        assert_eq!(parse_ids(b"a\r\nb\n", "f").unwrap(), ["a", "b"]);
+        assert_eq!(parse_ids(b"a\nb", "f").unwrap(), ["a", "b"]);
+        assert_eq!(
+            parse_ids(b"a\n\nb\n", "f").unwrap_err(),
+            "f:2: empty line; every line must hold one id"
+        );
+        assert_eq!(
+            parse_ids(b"a\nb\na\n", "f").unwrap_err(),
+            "f:3: id \"a\" is already on line 1; ids must be distinct"
+        );
+        assert!(
+            parse_ids(b"\xff\n", "f")
+                .unwrap_err()
+                .starts_with("f:1: the id is not valid UTF-8")
+        );
+        assert_eq!(parse_ids(b"", "f").unwrap_err(), "f has no ids");
+    }
+
+    #[test]
+    fn a_sample_is_written_as_csv_with_ids_quoted_when_needed() {
+        let t = |id: &str| Ticket {
+            ticket_number: "0.1".into(),
+            id: id.into(),
+            generation: 1,
+        };
+        assert_eq!(
+            to_csv(&[t("plain"), t("a,b"), t("say \"hi\"")]),
+            "ticket,id,generation\n0.1,plain,1\n0.1,\"a,b\",1\n0.1,\"say \"\"hi\"\"\",1\n"
+        );
+    }
+}

@@ -52,6 +52,22 @@ impl TileSource for DirSource {
     }
 }
 
+/// Where a verifier keeps the checkpoint it accepted last for the log signed by `log`, under
+/// its folder `base`: one file per log key, named after the key's name and id.
+pub fn trusted_state_file(base: &std::path::Path, log: &crate::note::Vkey) -> std::path::PathBuf {
+    let name: String = format!("{}-{:08x}", log.name, log.id)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    base.join(format!("{name}.json"))
+}
+
 /// The last checkpoint a verifier accepted for a log, kept between runs.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TrustedState {
@@ -376,5 +392,27 @@ impl TileStore for SourceTiles<'_> {
         }
         self.source
             .fetch(&TileId::hashes(level, index, width).path())
+    }
+}
+
+#[cfg(test)]
+mod state_file_tests {
+    use super::*;
+
+    #[test]
+    fn a_trusted_state_file_is_named_after_the_log_key_safely() {
+        let key = crate::note::PrivateKey::generate(
+            "elections.example/kh-2013",
+            crate::note::TYPE_ED25519,
+        )
+        .unwrap();
+        let vkey = crate::note::Vkey::parse(&key.vkey().to_string()).unwrap();
+        let path = trusted_state_file(std::path::Path::new("/base"), &vkey);
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert_eq!(path.parent().unwrap(), std::path::Path::new("/base"));
+        assert_eq!(
+            name,
+            format!("elections.example_kh-2013-{:08x}.json", vkey.id)
+        );
     }
 }

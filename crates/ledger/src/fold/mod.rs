@@ -90,6 +90,32 @@ impl Applied {
             }
         )
     }
+
+    /// What a receipt says the entry at `index` did, in words; None when it only took effect.
+    pub fn describe(&self, index: u64) -> Option<String> {
+        Some(match self {
+            Applied::Proposed(id) => format!(
+                "entry {index}: proposal {id} recorded; it takes effect once the approval rule is met"
+            ),
+            Applied::Approved { proposal } => {
+                format!("entry {index}: decision recorded; proposal {proposal} is still pending")
+            }
+            Applied::Decided {
+                proposal,
+                outcome: Ok(()),
+            } => {
+                format!("entry {index}: the approval rule is met: proposal {proposal} took effect")
+            }
+            Applied::Decided {
+                proposal,
+                outcome: Err(why),
+            } => format!("entry {index}: proposal {proposal} closed without effect: {why}"),
+            Applied::BatchOpened { id, count } => {
+                format!("entry {index}: batch {id} of {count} entries")
+            }
+            Applied::Done | Applied::InBatch => return None,
+        })
+    }
 }
 
 struct OpenBatch {

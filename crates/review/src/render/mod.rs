@@ -8,6 +8,7 @@ pub mod forensics;
 pub mod list_audit;
 pub mod pvt;
 pub mod rla;
+pub mod summary;
 pub mod roll;
 
 use crate::seed::SeedRecord;

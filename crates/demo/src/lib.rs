@@ -1,0 +1,787 @@
+//! The demo: a synthetic election shaped like Cambodia's in 2013 recorded, governed,
+//! witnessed, published and checked, each step told to a [`Narrator`]. Everything runs on
+//! loopback in one process: the commission's log, two party witnesses, a web server for the
+//! published files, and an observer who trusts only public keys. Each check is made for real
+//! (a tampered copy, a rewritten history, one party alone approving a removal), and the run
+//! fails if one of them does not catch what it should.
+//!
+//! It writes an election directory (`ledger::dir`) that the other commands can review.
+
+use anyhow::{Context, bail};
+use ledger::dir::LogDir;
+use ledger::event::{Approval, Entry, Event, Proposal, RemovalReason, RemoveVoter};
+use ledger::{Applied, Election};
+use net::{HttpSource, HttpWitness};
+use review::render::group;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use synthetic::cambodia::{CONSTITUENCIES, ORIGIN};
+use synthetic::{Cambodia2013, Scale};
+use tlog::note::{Vkey, open_checkpoint};
+use tlog::proof_file::InclusionProof;
+use tlog::verify::{DirSource, TrustedState, VerifyError, verify_log};
+use tlog::witness::{WitnessTransport, witness_checkpoint};
+use tlog::{Log, Policy, SqliteStorage, Storage};
+
+/// Where each step of the demo is told: a terminal, a test, a web page.
+pub trait Narrator {
+    /// Step `n` begins.
+    fn step(&mut self, n: u32, title: &str);
+    /// One line of the story, as it is to be printed.
+    fn say(&mut self, line: &str);
+    /// A long task (`what`) has done `done` of `total`.
+    fn progress(&mut self, what: &str, done: u64, total: u64);
+    /// The long task is over.
+    fn progress_done(&mut self);
+}
+
+macro_rules! say {
+    ($n:expr, $($arg:tt)*) => {
+        $n.say(&format!($($arg)*))
+    };
+}
+
+/// What to build, and where.
+pub struct Options {
+    /// An empty or new directory.
+    pub dir: PathBuf,
+    pub scale: Scale,
+    /// The same seed builds the same election.
+    pub seed: u64,
+    /// The limits of the observer's and the log's HTTP clients.
+    pub limits: net::Limits,
+}
+
+/// `tenth`, `national`, or `1/N` with N from 1 to 1000.
+pub fn parse_scale(text: &str) -> Result<Scale, String> {
+    match text {
+        "tenth" => Ok(Scale::TENTH),
+        "national" => Ok(Scale::NATIONAL),
+        other => match other.strip_prefix("1/").and_then(|n| n.parse::<u32>().ok()) {
+            Some(divisor) if (1..=1000).contains(&divisor) => Ok(Scale { divisor }),
+            _ => Err(format!(
+                "{other:?}: use tenth, national or 1/N with N from 1 to 1000"
+            )),
+        },
+    }
+}
+
+/// Runs the axum apps on a background runtime.
+struct Servers {
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Servers {
+    fn new() -> anyhow::Result<Servers> {
+        Ok(Servers {
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?,
+        })
+    }
+
+    fn start(&self, app: axum::Router) -> anyhow::Result<SocketAddr> {
+        let listener = self
+            .runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        self.runtime.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(addr)
+    }
+}
+
+fn proposal_of(applied: &[Applied]) -> anyhow::Result<String> {
+    match applied.first().and_then(Applied::proposal) {
+        Some(id) => Ok(id.to_string()),
+        None => bail!("expected a proposal, got {:?}", applied.first()),
+    }
+}
+
+fn decided(applied: &[Applied]) -> bool {
+    applied.last().is_some_and(Applied::took_effect)
+}
+
+fn submit(election: &mut Election, entries: &[Vec<u8>]) -> anyhow::Result<Vec<Applied>> {
+    Ok(election.submit(entries)?.applied)
+}
+
+/// Builds, records, witnesses, publishes and checks the demo election in `options.dir` (empty
+/// or new), telling each step to `n`. An error is a check that did not catch what it should.
+pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let dir = &options.dir;
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        bail!("{} is not empty; give an empty or new --dir", dir.display());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    say!(
+        n,
+        "scrutineer demo: an election shaped like Cambodia's in 2013, recorded in a transparency log"
+    );
+    say!(n, "working in {}", dir.display());
+
+    n.step(1, "The election and its commission");
+    let e = Cambodia2013::new(options.scale, options.seed);
+    let k = &e.keys;
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys)?;
+    for key in [
+        &k.log,
+        &k.clerk,
+        &k.officer,
+        &k.cpp_agent,
+        &k.cnrp_agent,
+        &k.observer,
+    ]
+    .into_iter()
+    .chain(&k.members)
+    {
+        std::fs::write(
+            keys.join(format!("{}.key", key.name().replace(['/', ':'], "_"))),
+            format!("{}\n", key.to_skey()),
+        )?;
+    }
+    say!(
+        n,
+        "   {} constituencies electing 123 seats; {} communes; {} polling stations; {} voters",
+        CONSTITUENCIES.len(),
+        e.areas.iter().filter(|a| a.level == "commune").count(),
+        group(e.stations.len() as u64),
+        group(e.voters())
+    );
+    say!(
+        n,
+        "   the commission: four members appointed by the CPP, four by the CNRP, one by consensus"
+    );
+    say!(
+        n,
+        "   its rule: a sensitive change needs 5 of the 9 members, from at least 2 parties, with every party asked"
+    );
+    say!(n, "   keys for every signer are in {}", keys.display());
+
+    n.step(2, "The genesis, signed by all nine members, starts the log");
+    let log_dir = LogDir::init(
+        &dir.join("election"),
+        Some(ORIGIN),
+        &keys.join("elections.demo_kh-2013.key"),
+    )?;
+    let mut election = Election::create(log_dir.log()?, &e.genesis_entry())?;
+    say!(
+        n,
+        "   log {} started; checkpoints signed by {}",
+        ORIGIN,
+        k.log.vkey()
+    );
+
+    n.step(3, "Areas and polling stations, approved by both parties");
+    let applied = submit(&mut election, &e.stations_submission())?;
+    let stations_proposal = proposal_of(&applied)?;
+    say!(
+        n,
+        "   the clerk proposes {} areas and {} stations as one signed batch (proposal {}…)",
+        e.areas.len(),
+        e.stations.len(),
+        &stations_proposal[..12]
+    );
+    let approvals = e.approvals(&stations_proposal);
+    let applied = submit(&mut election, &approvals[..3])?;
+    say!(
+        n,
+        "   after 3 approvals: {}",
+        if decided(&applied) {
+            "in effect"
+        } else {
+            "still pending (the rule needs 5, from 2 parties)"
+        }
+    );
+    let applied = submit(&mut election, &approvals[3..])?;
+    if !decided(&applied) {
+        bail!("the stations proposal did not take effect");
+    }
+    say!(
+        n,
+        "   after 5 approvals (CPP, CPP, CNRP, CNRP, consensus): in effect"
+    );
+
+    n.step(4, "The voter roll, one approved batch per constituency");
+    let mut voters = 0u64;
+    for (p, constituency) in CONSTITUENCIES.iter().enumerate() {
+        let batch = e.roll_submission(p);
+        voters += batch.len() as u64 - 1;
+        let applied = submit(&mut election, &batch)?;
+        let id = proposal_of(&applied)?;
+        if !decided(&submit(&mut election, &e.approvals(&id))?) {
+            bail!("the roll of {} did not take effect", constituency.0);
+        }
+        n.progress("voter lists", p as u64 + 1, CONSTITUENCIES.len() as u64);
+    }
+    n.progress_done();
+    say!(
+        n,
+        "   {} registrations in 24 signed batches (one signature each, not one per voter), each approved by both parties",
+        group(voters)
+    );
+
+    n.step(
+        5,
+        "Result forms: the official count, the parties' copies and an observer group's",
+    );
+    submit(&mut election, &e.enrolments())?;
+    let official = e.official_forms();
+    submit(&mut election, &official)?;
+    let cpp = e.party_forms("CPP");
+    submit(&mut election, &cpp)?;
+    let cnrp = e.party_forms("CNRP");
+    submit(&mut election, &cnrp)?;
+    let observer = e.observer_forms();
+    submit(&mut election, &observer)?;
+    say!(
+        n,
+        "   official forms for {} stations; CPP copies {}; CNRP copies {}; COMFREL copies {}",
+        group(official.len() as u64 - 1),
+        group(cpp.len() as u64 - 1),
+        group(cnrp.len() as u64 - 1),
+        group(observer.len() as u64 - 1)
+    );
+    let mut certified = 0;
+    for p in 0..CONSTITUENCIES.len() {
+        let id = proposal_of(&submit(&mut election, &[e.certification(p)])?)?;
+        if decided(&submit(&mut election, &e.approvals(&id))?) {
+            certified += 1;
+        }
+    }
+    say!(
+        n,
+        "   the commission certified {certified} of 24 constituencies' totals, each approved by both parties"
+    );
+
+    n.step(6, "One party alone cannot remove a voter");
+    let voter = format!("KH{:02}{:07}", 12, 42);
+    let removal = Entry::signed(
+        Event::Proposal(Proposal {
+            action: ledger::event::Action::RemoveVoter(RemoveVoter {
+                reason: RemovalReason::Duplicate,
+                voter: voter.clone(),
+            }),
+            asked: vec![k.members[0].name().into(), k.members[4].name().into()],
+            reason: "registered twice".into(),
+        }),
+        &k.members[0],
+    );
+    let id = proposal_of(&submit(&mut election, &[removal.to_bytes()])?)?;
+    let approve = |i: usize| {
+        Entry::signed(
+            Event::Approval(Approval {
+                proposal: id.clone(),
+            }),
+            &k.members[i],
+        )
+        .to_bytes()
+    };
+    let cpp_only: Vec<Vec<u8>> = [0, 1, 2, 3, 8].iter().map(|&i| approve(i)).collect();
+    let applied = submit(&mut election, &cpp_only)?;
+    say!(
+        n,
+        "   removal of voter {voter} approved by the four CPP members and the consensus member: {}",
+        if decided(&applied) {
+            "in effect (wrong!)"
+        } else {
+            "still pending"
+        }
+    );
+    let applied = submit(&mut election, &[approve(4)])?;
+    say!(
+        n,
+        "   a CNRP member approves too: {}",
+        if decided(&applied) {
+            "in effect"
+        } else {
+            "still pending"
+        }
+    );
+
+    n.step(7, "Each party's witness cosigns; the commission publishes");
+    let mut log_key = log_dir.key(election.log())?;
+    let note = election.sign_checkpoint(&log_key)?;
+    let servers = Servers::new()?;
+    let mut urls = Vec::new();
+    for (key, name) in [(&k.witness_cpp, "cpp"), (&k.witness_cnrp, "cnrp")] {
+        let wdir = dir.join(format!("witness-{name}"));
+        std::fs::create_dir_all(&wdir)?;
+        let db = wdir.join("witness.db");
+        tlog::witness::add_log(&db, ORIGIN, &k.log.vkey().to_string())
+            .map_err(anyhow::Error::msg)?;
+        let w = tlog::witness::Witness::open(&db, key.clone()).map_err(anyhow::Error::msg)?;
+        urls.push(format!(
+            "http://{}",
+            servers.start(server::witness::router(Arc::new(w), ""))?
+        ));
+    }
+    let transports: Vec<HttpWitness> = urls
+        .iter()
+        .map(|u| HttpWitness::new(u, &options.limits))
+        .collect();
+    let witnesses: Vec<(Vkey, &dyn WitnessTransport)> = vec![
+        (k.witness_cpp.vkey(), &transports[0]),
+        (k.witness_cnrp.vkey(), &transports[1]),
+    ];
+    let (cosigned, results) = election.witness_checkpoint(&note, &witnesses)?;
+    if let Some(Err(err)) = results.iter().find(|r| r.is_err()) {
+        bail!("a witness did not cosign: {err}");
+    }
+    let size = election.log().size();
+    say!(
+        n,
+        "   the CPP's and the CNRP's witnesses cosigned the checkpoint for {} entries",
+        group(size)
+    );
+    let public = dir.join("public");
+    tlog::publish::publish(election.log(), &cosigned, &public, &mut |d, t| {
+        n.progress("publishing", d as u64, t as u64)
+    })?;
+    n.progress_done();
+    let digest = election.digest()?;
+    tlog::publish::write_atomic(
+        &public.join(ledger::replay::DIGEST_FILE),
+        &ledger::replay::sign_digest(&log_key, size, &digest),
+    )?;
+    let url = format!(
+        "http://{}",
+        servers.start(server::tiles::router(public.clone(), ""))?
+    );
+    say!(
+        n,
+        "   tiles, checkpoint and signed state digest in {}, served at {url}/",
+        public.display()
+    );
+
+    n.step(
+        8,
+        "An observer replays the published log over HTTP, trusting only public keys",
+    );
+    let policy = Policy::k_of_n(
+        k.log.vkey(),
+        vec![k.witness_cpp.vkey(), k.witness_cnrp.vkey()],
+        2,
+    )?;
+    let replayed = ledger::replay::replay(
+        &HttpSource::new(&url, &options.limits),
+        &policy,
+        None,
+        None,
+        &mut |d, t| n.progress("replaying", d, t),
+    )?;
+    n.progress_done();
+    say!(
+        n,
+        "   verified the commission's signature, both witnesses' cosignatures and all {} entries' hashes",
+        group(replayed.verified.checkpoint.size)
+    );
+    say!(
+        n,
+        "   re-checked every signature, role and approval: {} entries refused",
+        replayed.refusals.len()
+    );
+    say!(
+        n,
+        "   rebuilt state digest {}…: {} the commission's published digest",
+        &replayed.digest[..16],
+        if replayed.digest == digest {
+            "matches"
+        } else {
+            "DIFFERS FROM"
+        }
+    );
+    let conn = &replayed.state;
+    let roll = ledger::report::roll_by_area(conn)?;
+    let on_roll: u64 = roll.iter().map(|r| r.voters).sum();
+    say!(
+        n,
+        "   {} voters on the roll in {} constituencies",
+        group(on_roll),
+        roll.len()
+    );
+    let mut totals = ledger::report::totals(conn, false)?;
+    totals.sort_by_key(|t| (t.source != "official", t.source.clone()));
+    for t in &totals {
+        let cast = t.valid + t.invalid;
+        say!(
+            n,
+            "   {:<18} {:>6} forms: CPP {:>5.2}%  CNRP {:>5.2}%  of {} ballots counted",
+            t.source,
+            t.forms,
+            100.0 * *t.votes.get("CPP").unwrap_or(&0) as f64 / cast.max(1) as f64,
+            100.0 * *t.votes.get("CNRP").unwrap_or(&0) as f64 / cast.max(1) as f64,
+            group(cast)
+        );
+    }
+    let by_area = ledger::report::totals(conn, true)?;
+    let contests = ledger::report::contests(conn)?;
+    for table in review::summary::seats(&contests, &by_area)? {
+        say!(
+            n,
+            "   seats by D'Hondt in each constituency: {} (the official 2013 split was CPP 68, CNRP 55)",
+            table.split()
+        );
+    }
+    let differ =
+        ledger::report::stations_where_sources_differ(conn, "official", "observer:COMFREL")?;
+    say!(
+        n,
+        "   the official form differs from the observers' copy at {} stations ({}…): a recount is called for there",
+        differ.len(),
+        differ
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    // The observers' own review of what they rebuilt, with the library the server will use.
+    let replay_checkpoint = replayed.verified.checkpoint.clone();
+    let review = review::Review::of_replay(replayed, Some((size, digest.clone())), &url)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    observers_review(&review, n)?;
+
+    n.step(
+        9,
+        "A citizen checks their station's official result form offline",
+    );
+    let first_form = election.log().size() - 1;
+    let index = find_official_form(election.log(), &differ, first_form)?;
+    let entry = election.log().entry(index)?;
+    let proof = InclusionProof {
+        extra: None,
+        index,
+        proof: election.log().prove_inclusion(index, size)?,
+        checkpoint: cosigned.clone(),
+    };
+    std::fs::write(dir.join("result-form.tlog-proof"), proof.to_bytes())?;
+    std::fs::write(dir.join("result-form.json"), &entry)?;
+    let cp = proof.verify(&entry, &policy)?;
+    let shown = String::from_utf8_lossy(&entry);
+    say!(n, "   {}…", &shown[..shown.len().min(150)]);
+    say!(
+        n,
+        "   entry {} is in the log of {} entries cosigned by both parties' witnesses ({} proof hashes)",
+        group(index),
+        group(cp.size),
+        proof.proof.len()
+    );
+
+    n.step(10, "Someone edits a result form in a published copy");
+    let copy = dir.join("tampered-copy");
+    copy_dir(&public, &copy)?;
+    let width = (size - index / 256 * 256).min(256) as u16;
+    let bundle = copy.join(tlog::tile::TileId::entries(index / 256, width).path());
+    let mut bytes = std::fs::read(&bundle)?;
+    let at = find(&bytes, &entry).context("entry in its bundle")? + entry.len() / 2;
+    bytes[at] = if bytes[at] == b'9' { b'8' } else { b'9' };
+    std::fs::write(&bundle, &bytes)?;
+    match verify_log(&DirSource::new(&copy), &policy, None, &mut |_, _| {}) {
+        Ok(_) => bail!("the tampered copy verified"),
+        Err(err) => say!(n, "   verify refuses it: {err}"),
+    }
+
+    n.step(
+        11,
+        "The operator rewrites history and re-signs it with the commission's key",
+    );
+    TrustedState::from_checkpoint(&replay_checkpoint).save(&dir.join("observer.json"))?;
+    let fork_dir = dir.join("rewritten");
+    std::fs::create_dir_all(&fork_dir)?;
+    let mut fork = Log::open(SqliteStorage::create(
+        &fork_dir.join("log.db"),
+        &tlog::LogMeta {
+            origin: ORIGIN.into(),
+            vkey: k.log.vkey().to_string(),
+        },
+    )?)?;
+    let mut copied = Vec::with_capacity(size as usize);
+    election.log().for_each_entry(0, size, |i, e| {
+        copied.push(if i == index {
+            e.iter()
+                .map(|b| if *b == b'1' { b'2' } else { *b })
+                .collect()
+        } else {
+            e.to_vec()
+        })
+    })?;
+    fork.append(&copied)?;
+    let fork_note = fork.sign_checkpoint(&log_key)?;
+    fork.storage_mut()
+        .set_witness_size(k.witness_cpp.name(), size)?;
+    let cpp_only: Vec<(Vkey, &dyn WitnessTransport)> = vec![(k.witness_cpp.vkey(), &transports[0])];
+    let (_, results) = witness_checkpoint(&mut fork, &fork_note, &cpp_only)?;
+    match &results[0] {
+        Ok(()) => bail!("a witness cosigned a rewritten history"),
+        Err(err) => say!(n, "   the CPP's own witness refuses to cosign it: {err}"),
+    }
+    let fork_public = dir.join("rewritten-public");
+    tlog::publish::publish(&fork, &fork_note, &fork_public, &mut |_, _| {})?;
+    let remembered = TrustedState::load(&dir.join("observer.json"))?;
+    let lenient = Policy::k_of_n(k.log.vkey(), vec![], 0)?;
+    match verify_log(
+        &DirSource::new(&fork_public),
+        &lenient,
+        remembered.as_ref(),
+        &mut |_, _| {},
+    ) {
+        Err(err @ VerifyError::Fork { .. }) => {
+            say!(
+                n,
+                "   even without witnesses, the observer who replayed before refuses it: {err}"
+            )
+        }
+        Err(err) => say!(n, "   the observer refuses it: {err}"),
+        Ok(_) => bail!("the observer accepted a rewritten history"),
+    }
+    log_key = log_dir.key(election.log())?;
+    let _ = log_key;
+
+    let (cp, _, sigs) = open_checkpoint(&cosigned)?;
+    say!(
+        n,
+        "\nDone in {:.0} s. The published election ({} entries, {} signatures on its checkpoint) is in {}.",
+        started.elapsed().as_secs_f64(),
+        group(cp.size()),
+        sigs.len(),
+        public.display()
+    );
+    say!(
+        n,
+        "Replay it yourself:\n  scrutineer replay {} --vkey '{}' --witness '{}' --witness '{}'",
+        public.display(),
+        k.log.vkey(),
+        k.witness_cpp.vkey(),
+        k.witness_cnrp.vkey()
+    );
+    drop(servers);
+    Ok(())
+}
+
+/// The log index of a station's official result form: one whose form was altered if any,
+/// searching back from `last`.
+/// What an observer group runs on the rebuilt record: a PVT from its own copies of the forms,
+/// judged against the official result; the red flags of the forensics; the size of a
+/// risk-limiting audit of the official count.
+fn observers_review(review: &review::Review, n: &mut dyn Narrator) -> anyhow::Result<()> {
+    use review::pvt::{Figures, Frame, FrameSpec, Sample};
+    let lift = |e: review::Error| anyhow::anyhow!("{e}");
+    let frame = Frame::read(
+        review,
+        &FrameSpec {
+            contest: None,
+            area: None,
+            level: Some("none".into()),
+        },
+    )
+    .map_err(lift)?;
+    let take = (frame.stations.len() / 3).clamp(1, 600);
+    let sample = Sample {
+        seed: "35216452316254163524".into(),
+        take,
+        audit: None,
+    };
+    let pvt = frame
+        .estimate(
+            &review.provenance,
+            &sample,
+            &Figures::Source("observer:COMFREL".into()),
+            stats::pvt::MissingFigures::NonResponse,
+        )
+        .map_err(lift)?;
+    let shares: Vec<String> = pvt
+        .estimate
+        .choices
+        .iter()
+        .filter(|c| c.share.estimate > 0.05)
+        .map(|c| {
+            format!(
+                "{} {:.1}% ± {:.1}",
+                c.choice,
+                100.0 * c.share.estimate,
+                100.0 * c.share.margin_95
+            )
+        })
+        .collect();
+    say!(
+        n,
+        "   PVT of {take} stations drawn from public dice, from COMFREL's copies, shares of the valid votes: {}",
+        shares.join(", ")
+    );
+    if let Some(v) = &pvt.verdict {
+        say!(
+            n,
+            "   the official shares are {} the PVT's 95% intervals",
+            if v.all_inside_95 {
+                "inside"
+            } else {
+                "NOT all inside"
+            }
+        );
+    }
+    let stations =
+        review::forensics::Stations::from_election(review, None, None, None).map_err(lift)?;
+    let options = review::forensics::Options {
+        replicates: 200,
+        bootstrap: 100,
+        ..Default::default()
+    };
+    let (forensics, _) =
+        review::forensics::run(&stations, &options, &review::forensics::Quiet).map_err(lift)?;
+    say!(
+        n,
+        "   forensics of the official forms: leader {} with {:.1}%; integer-percentage excess p = {:.2}",
+        forensics.leader.name,
+        100.0 * forensics.leader.share,
+        forensics.integer_percentages.p_value
+    );
+    let audit = review::rla::Audit::build(
+        review,
+        &review::rla::Spec {
+            method: review::rla::Method::Macro,
+            contest: None,
+            area: None,
+            winners: 1,
+            risk_limit: 0.05,
+        },
+    )
+    .map_err(lift)?;
+    let plan = audit.plan(&review.provenance).map_err(lift)?;
+    if let Some(m) = &plan.macro_plan {
+        say!(
+            n,
+            "   a risk-limiting audit of the official count (MACRO, 5% risk) starts with {} station draws",
+            m.draws
+        );
+    }
+    Ok(())
+}
+
+fn find_official_form(
+    log: &Log<SqliteStorage>,
+    stations: &[String],
+    last: u64,
+) -> anyhow::Result<u64> {
+    let wanted = stations.first().map(|s| format!("\"station\":\"{s}\""));
+    let mut found = None;
+    let start = last.saturating_sub(200_000);
+    log.for_each_entry(start, last + 1, |i, e| {
+        let text = String::from_utf8_lossy(e);
+        if text.contains("\"source\":\"official\"")
+            && wanted.as_ref().is_none_or(|w| text.contains(w.as_str()))
+        {
+            found = Some(i);
+        }
+    })?;
+    found.context("no official result form in the log")
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Story {
+        lines: Vec<String>,
+        steps: Vec<u32>,
+        progressed: bool,
+    }
+
+    impl Narrator for Story {
+        fn step(&mut self, n: u32, _: &str) {
+            self.steps.push(n);
+        }
+        fn say(&mut self, line: &str) {
+            self.lines.push(line.to_string());
+        }
+        fn progress(&mut self, _: &str, done: u64, total: u64) {
+            assert!(done <= total);
+            self.progressed = true;
+        }
+        fn progress_done(&mut self) {}
+    }
+
+    const FLAGS: net::Flags = net::Flags {
+        connect_timeout: "connect",
+        read_timeout: "read",
+        request_timeout: "request",
+        deadline: "deadline",
+    };
+
+    #[test]
+    fn scales_are_named_or_a_fraction() {
+        assert_eq!(parse_scale("tenth").unwrap().divisor, Scale::TENTH.divisor);
+        assert_eq!(parse_scale("national").unwrap().divisor, 1);
+        assert_eq!(parse_scale("1/250").unwrap().divisor, 250);
+        for bad in ["1/0", "1/1001", "half", "2/3"] {
+            assert!(
+                parse_scale(bad)
+                    .unwrap_err()
+                    .starts_with(&format!("{bad:?}: "))
+            );
+        }
+    }
+
+    #[test]
+    fn every_check_catches_what_it_should_on_a_small_election() {
+        let tmp = tempfile::tempdir().unwrap();
+        let options = Options {
+            dir: tmp.path().join("demo"),
+            scale: Scale { divisor: 1000 },
+            seed: 2013,
+            limits: net::Limits::defaults(FLAGS),
+        };
+        let mut story = Story::default();
+        run(&options, &mut story).unwrap();
+        assert_eq!(story.steps, (1..=11).collect::<Vec<_>>());
+        assert!(story.progressed);
+        let text = story.lines.join("\n");
+        for want in [
+            "after 3 approvals: still pending",
+            "approved by the four CPP members and the consensus member: still pending",
+            "a CNRP member approves too: in effect",
+            "0 entries refused",
+            "matches the commission's published digest",
+            "verify refuses it: entry",
+            "the CPP's own witness refuses to cosign it",
+            "the log forked",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in:\n{text}");
+        }
+        // What it leaves is an election directory the other commands open.
+        let (_, election, _) = ledger::dir::open_election(&options.dir.join("election")).unwrap();
+        assert!(election.log().size() > 100);
+        // It refuses to build over anything.
+        let err = run(&options, &mut Story::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("is not empty; give an empty or new --dir")
+        );
+    }
+}
