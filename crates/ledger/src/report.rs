@@ -8,6 +8,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod history;
+pub use history::{
+    Approver, ChangeKind, RollChange, VoterSpan, each_voter_between, last_roll_change,
+    voter_history,
+};
+
 /// Registered voters and stations in one top-level area.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AreaRoll {
