@@ -3,9 +3,13 @@
 //!
 //! Built so far: [`name`], the normal forms and matching keys of names in Khmer script,
 //! romanised Khmer and Latin names in general, and a person's family and given names kept
-//! apart. Deduplication, the index and diffs are still to come.
+//! apart; [`diff`], what changed between two points of a roll, by area, with the areas whose
+//! removal rate stands far above the rest flagged, and [`render`], its text. Deduplication
+//! and the index are still to come.
 //!
 //! It is a library of pure functions over records: it never knows about HTTP, the log or the
 //! command line.
 
+pub mod diff;
 pub mod name;
+pub mod render;
