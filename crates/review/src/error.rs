@@ -34,6 +34,8 @@ pub enum Param {
     EscalateAfter,
     From,
     Record,
+    FromSize,
+    ToSize,
 }
 
 impl Param {
@@ -63,6 +65,8 @@ impl Param {
             Param::EscalateAfter => "the escalation limit",
             Param::From => "the mapping's source",
             Param::Record => "the election to record in",
+            Param::FromSize => "the first log size",
+            Param::ToSize => "the second log size",
         }
     }
 }

@@ -17,6 +17,8 @@
 //! - [`pvt`]: parallel vote tabulation: plan, draw, estimate.
 //! - [`audit`]: public-seed audits in the log: the revealed seed, redrawing and checking.
 //! - [`forensics`]: station-level forensics over a file or the recorded election.
+//! - [`roll`]: roll diffs between two log sizes or two CSV snapshots, by area, with the
+//!   areas whose removal rate stands far above the rest flagged.
 //! - [`render`]: every report as plain text.
 
 pub mod audit;
@@ -26,6 +28,7 @@ pub mod forensics;
 pub mod pvt;
 pub mod render;
 pub mod rla;
+pub mod roll;
 pub mod scope;
 pub mod seed;
 pub mod stations;

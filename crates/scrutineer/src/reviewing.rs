@@ -150,6 +150,8 @@ pub fn flag(p: Param) -> String {
         Param::EscalateAfter => "--escalate-after",
         Param::From => "--from",
         Param::Record => "--record",
+        Param::FromSize => "--from",
+        Param::ToSize => "--to",
     }
     .to_string()
 }
