@@ -1,5 +1,6 @@
 //! Importing files into an election: rows read by `interchange` (stations, a voter roll,
-//! result forms) become signed `ledger` events, submitted as one batch that the election takes
+//! result forms), and a file of proposed voter removals ([`propose_removals`]), become signed
+//! `ledger` events, submitted as one batch that the election takes
 //! whole or not at all; and the election as `interchange` sees it ([`tally()`]), which export
 //! writes and a CDF import matches against.
 //!
@@ -20,12 +21,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod cdf;
+mod removals;
 mod results;
 mod roll;
 mod stations;
 mod tally;
 
 pub use cdf::cdf_forms;
+pub use removals::{RemovalsReport, evidence_hash, propose_removals, read_removals};
 pub use results::{ResultsImport, ResultsReport, result_form};
 pub use roll::RollReport;
 pub use stations::StationsReport;

@@ -53,7 +53,7 @@ pub fn diff(title: &str, r: &RollDiff) -> String {
     let mut weight: std::collections::BTreeMap<&str, f64> = Default::default();
     for a in &r.areas {
         for (c, s) in &a.shares {
-            *weight.entry(c).or_default() += s * a.before as f64;
+            *weight.entry(c).or_default() += s * (a.before + a.after) as f64;
         }
     }
     let mut choices: Vec<(&str, f64)> = weight.into_iter().collect();

@@ -19,6 +19,7 @@ mod pvtcmd;
 mod refusal;
 mod reviewing;
 mod rlacmd;
+mod rollcmd;
 mod sample;
 mod trust;
 mod verifycmd;
@@ -63,6 +64,7 @@ enum Command {
     Rla(rlacmd::Args),
     Pvt(pvtcmd::Args),
     Audit(auditcmd::Args),
+    Roll(rollcmd::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -144,6 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sample(args) => sample::run(args),
         Command::Rla(args) => rlacmd::run(args),
         Command::Pvt(args) => pvtcmd::run(args),
+        Command::Roll(args) => rollcmd::run(args),
         Command::Audit(args) => auditcmd::run(args),
     }
 }
