@@ -25,6 +25,8 @@ pub struct DiffSpec {
 /// A diff and what it was between, for rendering and JSON.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RollDiffReport {
+    /// Where the reviewed state came from (named `election` like every review's).
+    #[serde(rename = "election")]
     pub provenance: Option<crate::Provenance>,
     /// `log sizes 120 to 480`, or `snapshots a.csv and b.csv`.
     pub between: String,

@@ -65,10 +65,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
     let voters: Vec<String> = (1..=30).map(|n| format!("KH01{n:07}")).collect();
 
     let before = json(&["roll", "diff", "demo/election", "--from", "1"], dir);
-    let from = before["provenance"]["entries"]
-        .as_u64()
-        .unwrap()
-        .to_string();
+    let from = before["election"]["entries"].as_u64().unwrap().to_string();
 
     // Bad rows are all listed by line and field, and nothing is recorded.
     std::fs::write(
