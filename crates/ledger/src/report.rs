@@ -293,7 +293,14 @@ pub fn pending(conn: &Connection) -> Result<Vec<Pending>, Error> {
 
 fn staged(conn: &Connection, proposal: &str) -> Result<u64, Error> {
     let mut n = 0;
-    for table in ["area", "station", "voter", "result_form", "signer"] {
+    for table in [
+        "area",
+        "station",
+        "voter",
+        "result_form",
+        "signer",
+        "removal",
+    ] {
         n += q(conn.query_row(
             &format!("SELECT count(*) FROM {table} WHERE proposal = ?1"),
             params![proposal],

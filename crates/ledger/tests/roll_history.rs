@@ -210,6 +210,8 @@ fn a_removal_batch_approved_by_one_party_never_takes_effect() {
         }
     );
     assert_eq!(f.status(&p), "pending");
+    let pending = report::pending(f.election.conn()).unwrap();
+    assert_eq!(pending[0].staged, 3, "status shows the staged removals");
     for v in ["V002", "V003", "V004"] {
         assert!(!f.voter_removed(v));
         assert_eq!(

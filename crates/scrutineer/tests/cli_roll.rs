@@ -235,6 +235,57 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
     assert!(text.contains("FLAGGED: 1 area(s)"), "{text}");
     assert!(text.contains("approved by nec."), "{text}");
 
+    // One of them was removed in error: reinstated by a governed action with a reason. The
+    // members asked must include both parties (the demo's rule).
+    let out = ok(
+        &[
+            "propose",
+            "demo/election",
+            "--as",
+            &members[0],
+            "--reason",
+            "the death record was a namesake's",
+            "--ask",
+            e.keys.members[0].name(),
+            "--ask",
+            e.keys.members[4].name(),
+            "reinstate-voter",
+            &voters[25],
+        ],
+        dir,
+    );
+    let p: String = out
+        .split_whitespace()
+        .skip_while(|w| *w != "proposal")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no proposal id in {out:?}"))
+        .chars()
+        .take(16)
+        .collect();
+    for i in [0, 1, 4, 5, 8] {
+        ok(&["approve", "demo/election", &p, "--as", &members[i]], dir);
+    }
+    let d = json(&["roll", "diff", "demo/election", "--from", &from], dir);
+    assert_eq!(d["totals"]["removals"], 29);
+    let err = fails(
+        &[
+            "propose",
+            "demo/election",
+            "--as",
+            &members[0],
+            "--reason",
+            "again",
+            "--ask",
+            e.keys.members[0].name(),
+            "--ask",
+            e.keys.members[4].name(),
+            "reinstate-voter",
+            &voters[25],
+        ],
+        dir,
+    );
+    assert!(err.contains("is on the roll"), "{err}");
+
     // The same removals seen in two CSV snapshots of the roll.
     let mapping = "record = \"voter-roll\"\n[station]\nid = \"station\"\n[voter]\nid = \"voter\"\nname = \"name\"\nsex = \"sex\"\nbirth_year = \"year\"\n";
     std::fs::write(dir.join("roll.toml"), mapping).unwrap();
