@@ -26,7 +26,8 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(&path, bytes).unwrap();
     let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
     match import::read_removals(&path, given.as_deref()) {
-        Ok((rows, bad)) => {
+        Ok(file) => {
+            let (rows, bad) = (file.removals, file.bad);
             for (line, r) in &rows {
                 assert!((1..=lines).contains(line), "line {line} of {lines}");
                 assert!(!r.voter.trim().is_empty());

@@ -28,7 +28,7 @@ mod stations;
 mod tally;
 
 pub use cdf::cdf_forms;
-pub use removals::{RemovalsReport, evidence_hash, propose_removals, read_removals};
+pub use removals::{RemovalsFile, RemovalsReport, evidence_hash, propose_removals, read_removals};
 pub use results::{ResultsImport, ResultsReport, result_form};
 pub use roll::RollReport;
 pub use stations::StationsReport;

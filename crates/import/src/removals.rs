@@ -70,11 +70,15 @@ fn reason(s: &str) -> Option<RemovalReason> {
     serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
 }
 
-/// Reads a removals file: each row's removal and line, and the rows that cannot be taken.
-pub fn read_removals(
-    path: &Path,
-    evidence: Option<&str>,
-) -> Result<(Vec<(u64, Removal)>, Vec<BadRow>)> {
+/// A removals file as read: each row's line and removal, and the rows that cannot be taken.
+#[derive(Debug, Clone, Default)]
+pub struct RemovalsFile {
+    pub removals: Vec<(u64, Removal)>,
+    pub bad: Vec<BadRow>,
+}
+
+/// Reads a removals file.
+pub fn read_removals(path: &Path, evidence: Option<&str>) -> Result<RemovalsFile> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -205,7 +209,7 @@ pub fn read_removals(
             },
         ));
     }
-    Ok((out, bad))
+    Ok(RemovalsFile { removals: out, bad })
 }
 
 /// Proposes the file's removals as one governed batch signed by `key`, with `reason` as the
@@ -220,7 +224,10 @@ pub fn propose_removals(
     evidence_file: Option<&Path>,
 ) -> Result<RemovalsReport> {
     let evidence = evidence_file.map(evidence_hash).transpose()?;
-    let (rows, mut bad) = read_removals(file, evidence.as_deref())?;
+    let RemovalsFile {
+        removals: rows,
+        mut bad,
+    } = read_removals(file, evidence.as_deref())?;
     if rows.is_empty() && bad.is_empty() {
         return Err(Error::Refused(format!(
             "nothing to propose: {} lists no voter",

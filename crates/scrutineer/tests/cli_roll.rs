@@ -54,7 +54,18 @@ fn key(name: &str) -> String {
 fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_commune() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    ok(&["demo", "--scale", "1/1000", "--dir", "demo"], dir);
+    let out = ok(&["demo", "--scale", "1/1000", "--dir", "demo"], dir);
+    // The last line: scrutineer replay DIR --vkey 'V' --witness 'W1' --witness 'W2'.
+    let quoted: Vec<String> = out
+        .lines()
+        .last()
+        .unwrap()
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect();
+    assert_eq!(quoted.len(), 3);
     let e = Cambodia2013::new(Scale { divisor: 1000 }, 2013);
     let officer = key(e.keys.officer.name());
     let members: Vec<String> = e.keys.members.iter().map(|m| key(m.name())).collect();
@@ -66,6 +77,25 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
 
     let before = json(&["roll", "diff", "demo/election", "--from", "1"], dir);
     let from = before["election"]["entries"].as_u64().unwrap().to_string();
+    // The published log, replayed here, gives the same roll.
+    let replayed = json(
+        &[
+            "roll",
+            "diff",
+            "demo/public",
+            "--vkey",
+            &quoted[0],
+            "--witness",
+            &quoted[1],
+            "--witness",
+            &quoted[2],
+            "--from",
+            "1",
+        ],
+        dir,
+    );
+    assert_eq!(replayed["election"]["kind"], "replayed log");
+    assert_eq!(replayed["areas"], before["areas"]);
 
     // Bad rows are all listed by line and field, and nothing is recorded.
     std::fs::write(
