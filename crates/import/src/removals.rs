@@ -139,7 +139,14 @@ pub fn read_removals(path: &Path, evidence: Option<&str>) -> Result<RemovalsFile
             return Err(Error::Refused(format!(
                 "{}:1: the header must name the columns voter and reason (and optionally evidence); it has {}",
                 path.display(),
-                header.iter().collect::<Vec<_>>().join(",")
+                // Quoted, so that a header with a line break or a control character in a
+                // quoted field still makes one line.
+                header
+                    .iter()
+                    .take(20)
+                    .map(|h| format!("{h:?}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
             )));
         };
         let evidence_col = column("evidence");

@@ -167,9 +167,31 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
         dir,
     );
     assert!(
-        err.contains("nohead.csv:1: the header must name the columns voter and reason"),
+        err.contains("nohead.csv:1: the header must name the columns voter and reason (and optionally evidence); it has \"id\",\"why\""),
         "{err}"
     );
+    // A header whose quoted field holds a line break is still refused on one line.
+    std::fs::write(
+        dir.join("broken.csv"),
+        "\"vo\nter\",reason\nKH010000001,deceased\n",
+    )
+    .unwrap();
+    let err = fails(
+        &[
+            "roll",
+            "remove",
+            "demo/election",
+            "--file",
+            "broken.csv",
+            "--reason",
+            "r",
+            "--as",
+            &officer,
+        ],
+        dir,
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("it has \"vo\\nter\",\"reason\""), "{err}");
     std::fs::write(
         dir.join("bad.jsonl"),
         "{\"voter\":\"KH010000001\",\"reason\":\"deceased\"}\nnot json\n",
