@@ -511,4 +511,36 @@ fn interchange_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
         "index",
         &[&[1u8][..], tlog_fuzz::rollindex::bytes()].concat(),
     );
+
+    // `removals`: CSV (first byte even) and JSON lines (odd), with and without evidence given.
+    for (i, (kind, text)) in [
+        (
+            0u8,
+            "voter,reason,evidence\nKH1,deceased,\nKH2,duplicate,abab\n",
+        ),
+        (
+            0,
+            "voter,reason,kept,score\nKH1,duplicate,KH9,0.97\n\"KH,3\",own_request,,\n",
+        ),
+        (0, "id,why\nKH1,gone\n"),
+        (
+            1,
+            "{\"voter\":\"KH1\",\"reason\":\"deceased\"}\n\nnot json\n",
+        ),
+        (
+            1,
+            "{\"voter\":\"KH2\",\"reason\":\"court_order\",\"evidence\":\"00\",\"x\":[1]}\n",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        for given in [0u8, 1] {
+            put(
+                "removals",
+                &format!("removals-{i}-{given}"),
+                &[&[*kind, given][..], text.as_bytes()].concat(),
+            );
+        }
+    }
 }

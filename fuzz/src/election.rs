@@ -501,7 +501,8 @@ fn content(input: &mut Input) -> Content {
         Content::Registrations,
         Content::ResultForms,
         Content::Enrolments,
-    ][usize::from(input.u8() % 5)]
+        Content::Removals,
+    ][usize::from(input.u8() % 6)]
 }
 
 fn scope(input: &mut Input) -> Scope {
@@ -783,17 +784,25 @@ pub fn gen_event(input: &mut Input, ctx: &Ctx) -> Event {
     }
 }
 
+fn gen_removal_reason(input: &mut Input) -> RemovalReason {
+    [
+        RemovalReason::Deceased,
+        RemovalReason::Duplicate,
+        RemovalReason::NotEligible,
+        RemovalReason::MovedAway,
+        RemovalReason::CourtOrder,
+        RemovalReason::OwnRequest,
+    ][usize::from(input.u8() % 6)]
+}
+
 pub fn gen_proposal(input: &mut Input) -> Proposal {
-    let action = match input.u8() % 8 {
+    let action = match input.u8() % 9 {
         0 => Action::RemoveVoter(RemoveVoter {
-            reason: [
-                RemovalReason::Deceased,
-                RemovalReason::Duplicate,
-                RemovalReason::NotEligible,
-                RemovalReason::MovedAway,
-                RemovalReason::CourtOrder,
-                RemovalReason::OwnRequest,
-            ][usize::from(input.u8() % 6)],
+            reason: gen_removal_reason(input),
+            voter: pick(input, VOTERS),
+        }),
+        8 => Action::ReinstateVoter(ReinstateVoter {
+            reason: pick(input, REASONS),
             voter: pick(input, VOTERS),
         }),
         1 => Action::Enrol(gen_enrol(input)),
@@ -841,6 +850,15 @@ pub fn gen_batch_event(input: &mut Input, content: Content, ctx: &Ctx) -> Event 
         },
         Content::ResultForms => Event::ResultForm(gen_form(input)),
         Content::Enrolments => Event::Enrol(gen_enrol(input)),
+        Content::Removals => Event::Removal(Removal {
+            evidence: if input.u8() & 7 == 0 {
+                "not a hash".into()
+            } else {
+                "ab".repeat(32)
+            },
+            reason: gen_removal_reason(input),
+            voter: pick(input, VOTERS),
+        }),
     }
 }
 

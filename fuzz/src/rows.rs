@@ -218,7 +218,8 @@ fn collect(
             VoterRollReader::from_reader(data, name, mapping)
                 .map(|r| if keep_going { r.keep_going() } else { r }),
             |r| {
-                assert!(!r.voter.is_empty() && !r.station.is_empty() && !r.name.is_empty());
+                assert!(!r.voter.is_empty() && !r.name.is_empty());
+                assert!(r.station.as_ref().is_none_or(|s| !s.is_empty()));
                 let v = mapping.voter.as_ref().unwrap();
                 for (k, value) in &r.private {
                     assert!(v.private.iter().any(|(name, _)| name == k), "{k}");

@@ -1,5 +1,6 @@
 //! Importing files into an election: rows read by `interchange` (stations, a voter roll,
-//! result forms) become signed `ledger` events, submitted as one batch that the election takes
+//! result forms), and a file of proposed voter removals ([`propose_removals`]), become signed
+//! `ledger` events, submitted as one batch that the election takes
 //! whole or not at all; and the election as `interchange` sees it ([`tally()`]), which export
 //! writes and a CDF import matches against.
 //!
@@ -21,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 mod cdf;
 pub mod export;
+mod removals;
 pub mod render;
 mod results;
 mod roll;
@@ -28,6 +30,7 @@ mod stations;
 mod tally;
 
 pub use cdf::cdf_forms;
+pub use removals::{RemovalsFile, RemovalsReport, evidence_hash, propose_removals, read_removals};
 pub use results::{ResultsImport, ResultsReport, result_form};
 pub use roll::RollReport;
 pub use stations::StationsReport;

@@ -353,6 +353,26 @@ pub struct RemoveVoter {
     pub voter: String,
 }
 
+/// One voter of a governed batch of removals (`content: removals`): why, and the lowercase hex
+/// SHA-256 of the evidence document (a death register extract, a court order, a duplicate
+/// finding), which is kept outside the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Removal {
+    pub evidence: String,
+    pub reason: RemovalReason,
+    pub voter: String,
+}
+
+/// Puts a removed voter back on the roll, at the station they were removed from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReinstateVoter {
+    /// Why the removal was wrong, in words.
+    pub reason: String,
+    pub voter: String,
+}
+
 /// What a signed batch manifest commits to: the RFC 6962 Merkle root and the number of the
 /// entries that follow it in the log, and what they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -376,6 +396,8 @@ pub enum Content {
     Registrations,
     ResultForms,
     Enrolments,
+    /// Voter removals ([`Removal`]); always governed.
+    Removals,
 }
 
 /// A station's result form for one contest, from one source.
@@ -422,6 +444,7 @@ pub struct Certify {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     RemoveVoter(RemoveVoter),
+    ReinstateVoter(ReinstateVoter),
     Enrol(Enrol),
     Revoke(Revoke),
     ChangeRule(Rule),
@@ -436,6 +459,7 @@ impl Action {
     pub fn name(&self) -> &'static str {
         match self {
             Action::RemoveVoter(_) => "remove_voter",
+            Action::ReinstateVoter(_) => "reinstate_voter",
             Action::Enrol(_) => "enrol",
             Action::Revoke(_) => "revoke",
             Action::ChangeRule(_) => "change_rule",
@@ -717,6 +741,7 @@ pub enum Event {
     AuditSample(AuditSample),
     Batch(Manifest),
     ResultForm(ResultForm),
+    Removal(Removal),
 }
 
 /// Every kind string, for messages.
@@ -737,6 +762,7 @@ pub const KINDS: &[&str] = &[
     "audit_sample",
     "batch",
     "result_form",
+    "removal",
 ];
 
 impl Event {
@@ -758,6 +784,7 @@ impl Event {
             Event::AuditSample(_) => "audit_sample",
             Event::Batch(_) => "batch",
             Event::ResultForm(_) => "result_form",
+            Event::Removal(_) => "removal",
         }
     }
 
@@ -804,6 +831,7 @@ impl Event {
             "audit_sample" => Event::AuditSample(typed(body)?),
             "batch" => Event::Batch(typed(body)?),
             "result_form" => Event::ResultForm(typed(body)?),
+            "removal" => Event::Removal(typed(body)?),
             other => {
                 return Err(EventError::new(
                     "kind",
@@ -836,6 +864,7 @@ impl Serialize for Body<'_> {
             Event::AuditSample(b) => b.serialize(serializer),
             Event::Batch(b) => b.serialize(serializer),
             Event::ResultForm(b) => b.serialize(serializer),
+            Event::Removal(b) => b.serialize(serializer),
         }
     }
 }

@@ -8,6 +8,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod history;
+pub use history::{
+    Approver, ChangeKind, RollChange, VoterSpan, each_voter_between, last_roll_change,
+    voter_history,
+};
+
 /// Registered voters and stations in one top-level area.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AreaRoll {
@@ -287,7 +293,14 @@ pub fn pending(conn: &Connection) -> Result<Vec<Pending>, Error> {
 
 fn staged(conn: &Connection, proposal: &str) -> Result<u64, Error> {
     let mut n = 0;
-    for table in ["area", "station", "voter", "result_form", "signer"] {
+    for table in [
+        "area",
+        "station",
+        "voter",
+        "result_form",
+        "signer",
+        "removal",
+    ] {
         n += q(conn.query_row(
             &format!("SELECT count(*) FROM {table} WHERE proposal = ?1"),
             params![proposal],

@@ -6,6 +6,15 @@
 //! becomes NULL) when the approval rule is met. Queries of effective state filter on
 //! `proposal IS NULL`.
 //!
+//! `voter` holds each voter as they stand; `voter_event` keeps every change to the roll that
+//! took effect, one row per voter and change: `idx` is the log index at which it took effect
+//! (the entry itself, or the approval that met the rule), `entry` the entry that carried it,
+//! `kind` one of `register`, `update`, `transfer`, `remove`, `reinstate`, the station before
+//! and after, the fields an update changed (comma-separated), the reason and evidence hash of
+//! a removal, and the governing proposal (whose approvers are in `decision`). The roll at any
+//! log size N is the last change before N of each voter. `removal` holds the removals of a
+//! governed batch while it awaits approval.
+//!
 //! The state digest is SHA-256 over every table in a fixed order, each row in primary-key
 //! order, each row written as the canonical JSON array of its values. Replaying the published
 //! log must give the operator's digest exactly.
@@ -64,6 +73,25 @@ CREATE TABLE IF NOT EXISTS voter(
     removed_at INTEGER,
     removal_reason TEXT,
     proposal TEXT);
+CREATE TABLE IF NOT EXISTS voter_event(
+    voter TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    entry INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    station_before TEXT,
+    station_after TEXT,
+    fields TEXT,
+    reason TEXT,
+    evidence TEXT,
+    proposal TEXT,
+    PRIMARY KEY (voter, idx));
+CREATE TABLE IF NOT EXISTS removal(
+    proposal TEXT NOT NULL,
+    voter TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    PRIMARY KEY (proposal, voter));
 CREATE TABLE IF NOT EXISTS proposal(
     id TEXT PRIMARY KEY,
     idx INTEGER NOT NULL,
@@ -140,6 +168,7 @@ CREATE TABLE IF NOT EXISTS refusal(
     idx INTEGER PRIMARY KEY,
     reason TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
+CREATE INDEX IF NOT EXISTS voter_event_idx ON voter_event(idx);
 CREATE INDEX IF NOT EXISTS station_top ON station(top);
 CREATE INDEX IF NOT EXISTS pending_voter ON voter(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS pending_station ON station(proposal) WHERE proposal IS NOT NULL;
@@ -157,6 +186,8 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("area", "code"),
     ("station", "code"),
     ("voter", "id"),
+    ("voter_event", "voter, idx"),
+    ("removal", "proposal, voter"),
     ("proposal", "id"),
     ("decision", "proposal, member"),
     ("batch", "id"),

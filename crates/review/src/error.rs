@@ -40,6 +40,8 @@ pub enum Param {
     Cluster,
     Clusters,
     PerCluster,
+    FromSize,
+    ToSize,
 }
 
 impl Param {
@@ -73,6 +75,8 @@ impl Param {
             Param::Cluster => "what a cluster is",
             Param::Clusters => "the number of clusters",
             Param::PerCluster => "the number drawn per cluster",
+            Param::FromSize => "the first log size",
+            Param::ToSize => "the second log size",
         }
     }
 }

@@ -19,7 +19,8 @@
 //! - [`forensics`]: station-level forensics over a file or the recorded election.
 //! - [`list_audit`]: voter-list audits (list to people, people to list) of the recorded roll.
 //! - [`roll`]: deduplication of a voter roll, from a mapped file or the recorded roll, and the
-//!   find-my-name index of a recorded roll.
+//!   find-my-name index of a recorded roll, and roll diffs between two log sizes or two CSV
+//!   snapshots, by area, with the areas whose removal rate stands far above the rest flagged.
 //! - [`summary`]: an election at a glance: its status, and the headline numbers a replay
 //!   of its published log rebuilds (the roll, totals by source, seats).
 //! - [`render`]: every report as plain text.

@@ -2,7 +2,8 @@
 //! every field but the id may be missing) or from a recorded election's public roll
 //! (`ledger::report::each_voter`), fed to `roll::dedup`, and the result as a report, CSV
 //! files and a proposal to remove the duplicates found in an election. [`index`] builds the
-//! "find my name" index of a recorded roll.
+//! "find my name" index of a recorded roll; [`diff`] what changed on the roll between two points
+//! of the log or two snapshots.
 
 use std::path::Path;
 
@@ -14,7 +15,9 @@ use serde::Serialize;
 
 use crate::{Error, Result, Review};
 
+pub mod diff;
 pub mod index;
+pub use diff::{DiffSpec, RollDiffReport, diff_log, diff_snapshots, render};
 pub use index::build_index;
 
 /// A roll ready to deduplicate.

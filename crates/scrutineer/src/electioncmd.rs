@@ -220,6 +220,8 @@ enum ProposedAction {
         #[arg(long = "because")]
         because: String,
     },
+    /// Put a wrongly removed voter back on the roll (the proposal's --reason says why).
+    ReinstateVoter { voter: String },
     /// Enrol a key.
     Enrol {
         /// The key's verifier key (its name becomes the signer's name).
@@ -289,6 +291,10 @@ pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
     let action = match a.action {
         ProposedAction::RemoveVoter { voter, because } => Action::RemoveVoter(RemoveVoter {
             reason: parse_enum("removal reason", &because)?,
+            voter,
+        }),
+        ProposedAction::ReinstateVoter { voter } => Action::ReinstateVoter(ReinstateVoter {
+            reason: a.reason.clone(),
             voter,
         }),
         ProposedAction::Enrol {

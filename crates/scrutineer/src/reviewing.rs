@@ -155,6 +155,8 @@ pub fn flag(p: Param) -> String {
         Param::Cluster => "--level",
         Param::Clusters => "--clusters",
         Param::PerCluster => "--per-cluster",
+        Param::FromSize => "--from",
+        Param::ToSize => "--to",
     }
     .to_string()
 }

@@ -62,6 +62,12 @@ impl Fold {
                         "areas and stations change only with the commission's approval: propose the batch",
                     );
                 }
+                Content::Removals => {
+                    return refuse(
+                        format!("{path}.content"),
+                        "voters are removed only with the commission's approval: propose the batch",
+                    );
+                }
             };
             if !ok {
                 return refuse(
@@ -174,14 +180,18 @@ impl Fold {
                 self.register(conn, author, &r, index, proposal, "body")
             }
             (Content::Registrations, Event::UpdateVoter(u)) if proposal.is_none() => {
-                self.update_voter(conn, author, &u, "body")
+                self.update_voter(conn, author, &u, index, "body")
             }
             (Content::Registrations, Event::Transfer(t)) if proposal.is_none() => {
-                self.transfer(conn, author, &t, "body")
+                self.transfer(conn, author, &t, index, "body")
             }
             (Content::ResultForms, Event::ResultForm(f)) => {
                 self.result_form(conn, author, &f, index, proposal, "body")
             }
+            (Content::Removals, Event::Removal(r)) => match proposal {
+                Some(p) => self.stage_removal(conn, author, &r, index, p),
+                None => wrong("removal"),
+            },
             (Content::Areas, Event::Area(a)) => insert_area(conn, &a, proposal, "body"),
             (Content::Stations, Event::Station(s)) => {
                 upsert_station(conn, &s, proposal, "body", true).map(|_| ())
@@ -210,6 +220,7 @@ pub(super) fn content_name(c: Content) -> &'static str {
         Content::Registrations => "registrations",
         Content::ResultForms => "result_forms",
         Content::Enrolments => "enrolments",
+        Content::Removals => "removals",
     }
 }
 

@@ -4,7 +4,8 @@
 use super::keys::{describe_role, signer};
 use super::results::{certify, contest};
 use super::roll::{
-    area_exists, check_area, check_station, insert_area, removal_reason, upsert_station,
+    Change, area_exists, check_area, check_station, insert_area, record_change, removal_reason,
+    upsert_station,
 };
 use super::*;
 
@@ -18,11 +19,13 @@ impl Fold {
         p: Proposal,
     ) -> Check<Applied> {
         let allowed = match &p.action {
-            Action::Batch(m) if m.content == Content::Registrations => matches!(
-                author.role,
-                Role::CommissionMember | Role::CommissionClerk | Role::RegistrationOfficer
-            ),
-            Action::RemoveVoter(_) => matches!(
+            Action::Batch(m) if matches!(m.content, Content::Registrations | Content::Removals) => {
+                matches!(
+                    author.role,
+                    Role::CommissionMember | Role::CommissionClerk | Role::RegistrationOfficer
+                )
+            }
+            Action::RemoveVoter(_) | Action::ReinstateVoter(_) => matches!(
                 author.role,
                 Role::CommissionMember | Role::CommissionClerk | Role::RegistrationOfficer
             ),
@@ -91,6 +94,18 @@ impl Fold {
                     &station,
                     &format!("{p}.remove_voter.voter"),
                 )?;
+                Ok(Some(self.station_area(conn, &station, p)?))
+            }
+            Action::ReinstateVoter(r) => {
+                let path = format!("{p}.reinstate_voter.voter");
+                let station = self.removed_voter_station(conn, &r.voter, &path)?;
+                self.check_station_scope(conn, author, &station, &path)?;
+                if r.reason.trim().is_empty() {
+                    return refuse(
+                        format!("{p}.reinstate_voter.reason"),
+                        "say why the removal was wrong",
+                    );
+                }
                 Ok(Some(self.station_area(conn, &station, p)?))
             }
             Action::Enrol(e) => {
@@ -269,12 +284,35 @@ impl Fold {
         let p = "body.action";
         match action {
             Action::RemoveVoter(r) => {
-                self.voter_station(conn, &r.voter, &format!("{p}.remove_voter.voter"))?;
+                let entry = proposal_index(conn, proposal)?;
+                self.remove_voter(
+                    conn,
+                    Change {
+                        reason: Some(removal_reason(r.reason)),
+                        proposal: Some(proposal),
+                        ..Change::new(&r.voter, index, entry, "remove")
+                    },
+                    &format!("{p}.remove_voter.voter"),
+                )?;
+            }
+            Action::ReinstateVoter(r) => {
+                let path = format!("{p}.reinstate_voter.voter");
+                let station = self.removed_voter_station(conn, &r.voter, &path)?;
                 conn.execute(
-                    "UPDATE voter SET removed_at = ?2, removal_reason = ?3 WHERE id = ?1",
-                    params![r.voter, index as i64, removal_reason(r.reason)],
+                    "UPDATE voter SET removed_at = NULL, removal_reason = NULL WHERE id = ?1",
+                    [&r.voter],
                 )
                 .map_err(sql)?;
+                let entry = proposal_index(conn, proposal)?;
+                record_change(
+                    conn,
+                    &Change {
+                        after: Some(&station),
+                        reason: Some(&r.reason),
+                        proposal: Some(proposal),
+                        ..Change::new(&r.voter, index, entry, "reinstate")
+                    },
+                )?;
             }
             Action::Enrol(e) => {
                 validate_enrol(conn, e, &format!("{p}.enrol"), false)?;
@@ -295,7 +333,12 @@ impl Fold {
                 upsert_station(conn, s, None, &format!("{p}.station"), false)?;
             }
             Action::Certify(c) => certify(conn, c, index, proposal)?,
-            Action::Batch(_) => {
+            Action::Batch(m) => {
+                match m.content {
+                    Content::Registrations => register_staged(conn, index, proposal)?,
+                    Content::Removals => self.remove_staged(conn, index, proposal)?,
+                    _ => {}
+                }
                 for table in STAGED_TABLES {
                     conn.execute(
                         &format!("UPDATE {table} SET proposal = NULL WHERE proposal = ?1"),
@@ -323,7 +366,7 @@ impl Fold {
                 [proposal],
             )
             .map_err(sql)?;
-            for table in STAGED_TABLES {
+            for table in STAGED_TABLES.iter().chain(&["removal"]) {
                 conn.execute(
                     &format!("DELETE FROM {table} WHERE proposal = ?1"),
                     [proposal],
@@ -334,6 +377,55 @@ impl Fold {
         }
         Ok(())
     }
+}
+
+impl Fold {
+    /// Applies the removals a batch staged, in the batch's order; one voter no longer on the
+    /// roll fails the whole batch.
+    fn remove_staged(&mut self, conn: &Connection, index: u64, proposal: &str) -> Check<()> {
+        let entry = proposal_index(conn, proposal)?;
+        let staged: Vec<(String, String, String)> = conn
+            .prepare("SELECT voter, reason, evidence FROM removal WHERE proposal = ?1 ORDER BY idx")
+            .map_err(sql)?
+            .query_map([proposal], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(sql)?
+            .collect::<Result<_, _>>()
+            .map_err(sql)?;
+        for (voter, reason, evidence) in &staged {
+            self.remove_voter(
+                conn,
+                Change {
+                    reason: Some(reason),
+                    evidence: Some(evidence),
+                    proposal: Some(proposal),
+                    ..Change::new(voter, index, entry, "remove")
+                },
+                "body.action.batch",
+            )?;
+        }
+        conn.execute("DELETE FROM removal WHERE proposal = ?1", [proposal])
+            .map_err(sql)?;
+        Ok(())
+    }
+}
+
+/// A governed batch's registrations enter the history when the batch takes effect.
+fn register_staged(conn: &Connection, index: u64, proposal: &str) -> Check<()> {
+    conn.execute(
+        "INSERT INTO voter_event(voter, idx, entry, kind, station_after, proposal)
+         SELECT id, ?1, registered_at, 'register', station, ?2 FROM voter WHERE proposal = ?2",
+        params![index as i64, proposal],
+    )
+    .map_err(sql)?;
+    Ok(())
+}
+
+fn proposal_index(conn: &Connection, proposal: &str) -> Check<u64> {
+    conn.query_row("SELECT idx FROM proposal WHERE id = ?1", [proposal], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|i| i as u64)
+    .map_err(sql)
 }
 
 /// Tables whose rows a governed batch stages until it is approved.

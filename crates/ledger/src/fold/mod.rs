@@ -348,18 +348,22 @@ impl Fold {
             }
             Event::UpdateVoter(u) => {
                 require_role(&author, &[Role::RegistrationOfficer])?;
-                self.update_voter(conn, &author, &u, "body")?;
+                self.update_voter(conn, &author, &u, index, "body")?;
                 Ok(Applied::Done)
             }
             Event::Transfer(t) => {
                 require_role(&author, &[Role::RegistrationOfficer])?;
-                self.transfer(conn, &author, &t, "body")?;
+                self.transfer(conn, &author, &t, index, "body")?;
                 Ok(Applied::Done)
             }
             Event::ResultForm(f) => {
                 self.result_form(conn, &author, &f, index, None, "body")?;
                 Ok(Applied::Done)
             }
+            Event::Removal(_) => refuse(
+                "kind",
+                "a removal is an entry of a governed batch of removals: propose the batch",
+            ),
             Event::Batch(m) => {
                 let (batch, count) = (m.id.clone(), m.count);
                 self.open_batch(conn, index, author, m, None, "body")?;

@@ -126,6 +126,16 @@ impl Fold {
                 format!("voter {:?} is already registered", r.voter),
             );
         }
+        // A governed batch's registrations enter the history when they take effect.
+        if proposal.is_none() {
+            record_change(
+                conn,
+                &Change {
+                    after: Some(&r.station),
+                    ..Change::new(&r.voter, index, index, "register")
+                },
+            )?;
+        }
         Ok(())
     }
 
@@ -157,6 +167,7 @@ impl Fold {
         conn: &Connection,
         author: &Signer,
         u: &UpdateVoter,
+        index: u64,
         path: &str,
     ) -> Check<()> {
         let station = self.voter_station(conn, &u.voter, &format!("{path}.voter"))?;
@@ -183,7 +194,26 @@ impl Fold {
             )
             .map_err(sql)?;
         }
-        Ok(())
+        let fields: Vec<&str> = [
+            ("name", u.name.is_some()),
+            ("names", u.names.is_some()),
+            ("sex", u.sex.is_some()),
+            ("birth_year", u.birth_year.is_some()),
+            ("commitment", u.commitment.is_some()),
+        ]
+        .iter()
+        .filter(|f| f.1)
+        .map(|f| f.0)
+        .collect();
+        record_change_fields(
+            conn,
+            &Change {
+                before: Some(&station),
+                after: Some(&station),
+                ..Change::new(&u.voter, index, index, "update")
+            },
+            Some(&fields.join(",")),
+        )
     }
 
     pub(super) fn transfer(
@@ -191,6 +221,7 @@ impl Fold {
         conn: &Connection,
         author: &Signer,
         t: &Transfer,
+        index: u64,
         path: &str,
     ) -> Check<()> {
         let from = self.voter_station(conn, &t.voter, &format!("{path}.voter"))?;
@@ -207,8 +238,162 @@ impl Fold {
             params![t.voter, t.station],
         )
         .map_err(sql)?;
+        record_change(
+            conn,
+            &Change {
+                before: Some(&from),
+                after: Some(&t.station),
+                ..Change::new(&t.voter, index, index, "transfer")
+            },
+        )
+    }
+
+    /// Stages one removal of a governed batch: the voter must be on the roll, in the author's
+    /// scope, and listed once.
+    pub(super) fn stage_removal(
+        &mut self,
+        conn: &Connection,
+        author: &Signer,
+        r: &Removal,
+        index: u64,
+        proposal: &str,
+    ) -> Check<()> {
+        let station = self.voter_station(conn, &r.voter, "body.voter")?;
+        self.check_station_scope(conn, author, &station, "body.voter")?;
+        if !is_sha256_hex(&r.evidence) {
+            return refuse(
+                "body.evidence",
+                "the evidence is the lowercase hex SHA-256 of the evidence document (64 digits)",
+            );
+        }
+        let inserted = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO removal(proposal, voter, idx, reason, evidence) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(sql)?
+            .execute(params![
+                proposal,
+                r.voter,
+                index as i64,
+                removal_reason(r.reason),
+                r.evidence
+            ])
+            .map_err(sql)?;
+        if inserted == 0 {
+            return refuse(
+                "body.voter",
+                format!("voter {:?} is listed twice in this batch", r.voter),
+            );
+        }
         Ok(())
     }
+
+    /// Takes a voter off the roll: the row stays, marked removed, and the history gains the
+    /// removal.
+    pub(super) fn remove_voter(
+        &mut self,
+        conn: &Connection,
+        removal: Change<'_>,
+        path: &str,
+    ) -> Check<()> {
+        let station = self.voter_station(conn, removal.voter, path)?;
+        conn.prepare_cached("UPDATE voter SET removed_at = ?2, removal_reason = ?3 WHERE id = ?1")
+            .map_err(sql)?
+            .execute(params![removal.voter, removal.idx as i64, removal.reason])
+            .map_err(sql)?;
+        record_change(
+            conn,
+            &Change {
+                before: Some(&station),
+                ..removal
+            },
+        )
+    }
+
+    /// A removed voter's station, or why they cannot be reinstated.
+    pub(super) fn removed_voter_station(
+        &mut self,
+        conn: &Connection,
+        voter: &str,
+        path: &str,
+    ) -> Check<String> {
+        let row: Option<(String, Option<i64>, Option<String>)> = conn
+            .query_row(
+                "SELECT station, removed_at, proposal FROM voter WHERE id = ?1",
+                [voter],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(sql)?;
+        match row {
+            None => refuse(path, format!("unknown voter {voter:?}")),
+            Some((_, None, _)) => refuse(path, format!("voter {voter:?} is on the roll")),
+            Some((station, Some(_), _)) => {
+                self.station_area(conn, &station, path)?;
+                Ok(station)
+            }
+        }
+    }
+}
+
+/// One change to the roll, as `voter_event` keeps it (see [`crate::state`]).
+#[derive(Clone, Copy)]
+pub(super) struct Change<'a> {
+    pub voter: &'a str,
+    pub idx: u64,
+    pub entry: u64,
+    pub kind: &'static str,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub evidence: Option<&'a str>,
+    pub proposal: Option<&'a str>,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(voter: &'a str, idx: u64, entry: u64, kind: &'static str) -> Change<'a> {
+        Change {
+            voter,
+            idx,
+            entry,
+            kind,
+            before: None,
+            after: None,
+            reason: None,
+            evidence: None,
+            proposal: None,
+        }
+    }
+}
+
+pub(super) fn record_change(conn: &Connection, c: &Change<'_>) -> Check<()> {
+    record_change_fields(conn, c, None)
+}
+
+fn record_change_fields(conn: &Connection, c: &Change<'_>, fields: Option<&str>) -> Check<()> {
+    conn.prepare_cached(
+        "INSERT INTO voter_event(voter, idx, entry, kind, station_before, station_after, fields, reason, evidence, proposal)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .map_err(sql)?
+    .execute(params![
+        c.voter,
+        c.idx as i64,
+        c.entry as i64,
+        c.kind,
+        c.before,
+        c.after,
+        fields,
+        c.reason,
+        c.evidence,
+        c.proposal
+    ])
+    .map_err(sql)?;
+    Ok(())
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn check_names(names: Option<&VoterNames>, path: &str) -> Check<()> {

@@ -8,8 +8,8 @@ pub mod forensics;
 pub mod list_audit;
 pub mod pvt;
 pub mod rla;
-pub mod summary;
 pub mod roll;
+pub mod summary;
 
 use crate::seed::SeedRecord;
 pub use crate::text::group;

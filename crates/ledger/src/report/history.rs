@@ -1,0 +1,220 @@
+//! The roll's history: every change to a voter that took effect, with its log index, and the
+//! roll between two points of the log (two log sizes) derived from it.
+
+use super::{Error, q};
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What a change did to a voter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Register,
+    Update,
+    Transfer,
+    Remove,
+    Reinstate,
+}
+
+impl ChangeKind {
+    fn parse(s: &str) -> Option<ChangeKind> {
+        Some(match s {
+            "register" => ChangeKind::Register,
+            "update" => ChangeKind::Update,
+            "transfer" => ChangeKind::Transfer,
+            "remove" => ChangeKind::Remove,
+            "reinstate" => ChangeKind::Reinstate,
+            _ => return None,
+        })
+    }
+}
+
+/// A commission member who approved the proposal behind a change, and their party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approver {
+    pub member: String,
+    pub party: Option<String>,
+}
+
+/// One change to one voter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RollChange {
+    pub voter: String,
+    /// The log index at which the change took effect (for a governed change, the approval
+    /// that met the rule).
+    pub index: u64,
+    /// The log index of the entry that carried it (the registration, the proposal).
+    pub entry: u64,
+    pub kind: ChangeKind,
+    pub station_before: Option<String>,
+    pub station_after: Option<String>,
+    /// The fields an update changed.
+    pub fields: Vec<String>,
+    /// A removal's reason (`deceased`, `duplicate`, …) or a reinstatement's, in words.
+    pub reason: Option<String>,
+    /// A batch removal's evidence (hex SHA-256 of the document).
+    pub evidence: Option<String>,
+    /// The governing proposal, if the change was governed.
+    pub proposal: Option<String>,
+    /// Who approved that proposal by the time it took effect.
+    pub approvers: Vec<Approver>,
+}
+
+/// One voter between two log sizes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoterSpan {
+    pub voter: String,
+    /// The voter's station on the roll at the first size (None: not on the roll).
+    pub before: Option<String>,
+    /// The voter's station on the roll at the second size.
+    pub after: Option<String>,
+    /// The changes that took effect between the two sizes, in log order.
+    pub changes: Vec<RollChange>,
+}
+
+struct Approvals<'c> {
+    conn: &'c Connection,
+    known: HashMap<String, Vec<(u64, Approver)>>,
+}
+
+impl Approvals<'_> {
+    fn by(&mut self, proposal: &str, until: u64) -> Result<Vec<Approver>, Error> {
+        if !self.known.contains_key(proposal) {
+            let mut stmt = q(self.conn.prepare_cached(
+                "SELECT d.idx, d.member, s.party FROM decision d LEFT JOIN signer s ON s.name = d.member
+                 WHERE d.proposal = ?1 AND d.verdict = 'approve' ORDER BY d.idx",
+            ))?;
+            let rows = q(stmt.query_map([proposal], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    Approver {
+                        member: r.get(1)?,
+                        party: r.get(2)?,
+                    },
+                ))
+            }))?;
+            let rows = q(rows.collect::<Result<Vec<_>, _>>())?;
+            self.known.insert(proposal.to_string(), rows);
+        }
+        Ok(self.known[proposal]
+            .iter()
+            .filter(|(i, _)| *i <= until)
+            .map(|(_, a)| a.clone())
+            .collect())
+    }
+}
+
+const CHANGE_COLUMNS: &str =
+    "voter, idx, entry, kind, station_before, station_after, fields, reason, evidence, proposal";
+
+fn change(r: &rusqlite::Row<'_>, approvals: &mut Approvals<'_>) -> Result<RollChange, Error> {
+    let kind: String = q(r.get(3))?;
+    let index = q(r.get::<_, i64>(1))? as u64;
+    let proposal: Option<String> = q(r.get(9))?;
+    let approvers = match &proposal {
+        Some(p) => approvals.by(p, index)?,
+        None => Vec::new(),
+    };
+    Ok(RollChange {
+        voter: q(r.get(0))?,
+        index,
+        entry: q(r.get::<_, i64>(2))? as u64,
+        kind: ChangeKind::parse(&kind).ok_or_else(|| {
+            Error::Sql(rusqlite::Error::InvalidColumnType(
+                3,
+                format!("kind {kind:?}"),
+                rusqlite::types::Type::Text,
+            ))
+        })?,
+        station_before: q(r.get(4))?,
+        station_after: q(r.get(5))?,
+        fields: q(r.get::<_, Option<String>>(6))?
+            .map(|f| {
+                f.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        reason: q(r.get(7))?,
+        evidence: q(r.get(8))?,
+        proposal,
+        approvers,
+    })
+}
+
+/// Every change to one voter, in log order; empty for a voter the roll never had.
+pub fn voter_history(conn: &Connection, voter: &str) -> Result<Vec<RollChange>, Error> {
+    let mut approvals = Approvals {
+        conn,
+        known: HashMap::new(),
+    };
+    let mut stmt = q(conn.prepare(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM voter_event WHERE voter = ?1 ORDER BY idx"
+    )))?;
+    let mut rows = q(stmt.query([voter]))?;
+    let mut out = Vec::new();
+    while let Some(r) = q(rows.next())? {
+        out.push(change(r, &mut approvals)?);
+    }
+    Ok(out)
+}
+
+/// The highest log index at which the roll changed, if it ever did.
+pub fn last_roll_change(conn: &Connection) -> Result<Option<u64>, Error> {
+    q(conn
+        .query_row("SELECT max(idx) FROM voter_event", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional())
+    .map(|v| v.flatten().map(|i| i as u64))
+}
+
+/// Calls `each` for every voter on the roll at log size `from` or changed between `from` and
+/// `to` (changes at indexes `from..to`), in voter id order, without holding the roll in memory;
+/// stops at the first error `each` returns. The roll at size N is each voter's last change
+/// before index N.
+pub fn each_voter_between<E: From<Error>>(
+    conn: &Connection,
+    from: u64,
+    to: u64,
+    mut each: impl FnMut(VoterSpan) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut approvals = Approvals {
+        conn,
+        known: HashMap::new(),
+    };
+    let mut stmt = q(conn.prepare(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM voter_event WHERE idx < ?1 ORDER BY voter, idx"
+    )))?;
+    let mut rows = q(stmt.query([to.min(i64::MAX as u64) as i64]))?;
+    let mut current: Option<VoterSpan> = None;
+    let flush =
+        |span: Option<VoterSpan>, each: &mut dyn FnMut(VoterSpan) -> Result<(), E>| match span {
+            Some(s) if s.before.is_some() || !s.changes.is_empty() => each(s),
+            _ => Ok(()),
+        };
+    while let Some(r) = q(rows.next())? {
+        let voter: String = q(r.get(0))?;
+        let index = q(r.get::<_, i64>(1))? as u64;
+        if current.as_ref().map(|s| &s.voter) != Some(&voter) {
+            flush(current.take(), &mut each)?;
+            current = Some(VoterSpan {
+                voter: voter.clone(),
+                before: None,
+                after: None,
+                changes: Vec::new(),
+            });
+        }
+        let span = current.as_mut().expect("set above");
+        let station: Option<String> = q(r.get(5))?;
+        if index < from {
+            span.before = station.clone();
+        } else {
+            span.changes.push(change(r, &mut approvals)?);
+        }
+        span.after = station;
+    }
+    flush(current.take(), &mut each)
+}
