@@ -176,7 +176,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
             revealed.plan
         );
     };
-    let frame = Frame::read(&opened, &Spec::of(&plan).lift()?).lift()?;
+    let frame = Frame::read(&opened, &Spec::of(plan).lift()?).lift()?;
     let sheet = list_audit::draw(&opened, &frame, revealed.seed.as_str()).lift()?;
     if let Some(r) = source.recorder() {
         if r.round != 1 {
