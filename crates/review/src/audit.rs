@@ -1048,3 +1048,59 @@ mod secret_tests {
         assert!(bad.contains("is not a kept audit seed: "), "{bad}");
     }
 }
+
+#[cfg(test)]
+mod commit_request_tests {
+    use super::*;
+
+    fn ask(tool: Tool) -> CommitRequest {
+        CommitRequest {
+            tool,
+            method: None,
+            test: None,
+            contest: None,
+            area: None,
+            level: None,
+            winners: None,
+            risk_limit: None,
+            clusters: None,
+            per_cluster: None,
+            take: None,
+        }
+    }
+
+    #[test]
+    fn each_tool_takes_only_its_own_flags() {
+        let refused = |r: CommitRequest| r.commit().err().expect("refused");
+        let mut r = ask(Tool::Pvt);
+        r.clusters = Some(3);
+        assert_eq!(refused(r), "--clusters is for --for list only");
+        let mut r = ask(Tool::Rla);
+        r.method = Some(rla::Method::Macro);
+        r.take = Some(5);
+        assert_eq!(refused(r), "--take is for --for pvt only");
+        let mut r = ask(Tool::List);
+        r.winners = Some(2);
+        assert_eq!(refused(r), "--winners is not for --for list");
+        let mut r = ask(Tool::Other);
+        r.level = Some("province".into());
+        assert_eq!(
+            refused(r),
+            "--level describes an rla or pvt draw; --for other records no draw"
+        );
+        assert_eq!(
+            refused(ask(Tool::List)),
+            "--for list needs --test, --clusters K and --per-cluster N (see `scrutineer \
+             list-audit plan`)"
+        );
+        let mut r = ask(Tool::Rla);
+        r.method = Some(rla::Method::Bravo);
+        match r.commit() {
+            Ok(Commit::Rla(spec)) => assert_eq!((spec.winners, spec.risk_limit), (1, 0.05)),
+            _ => panic!("an rla commit with its defaults"),
+        }
+        let mut r = ask(Tool::Pvt);
+        r.take = Some(40);
+        assert!(matches!(r.commit(), Ok(Commit::Pvt(_, 40))));
+    }
+}
