@@ -1071,7 +1071,7 @@ mod commit_request_tests {
 
     #[test]
     fn each_tool_takes_only_its_own_flags() {
-        let refused = |r: CommitRequest| r.commit().err().expect("refused");
+        let refused = |r: CommitRequest| r.commit().expect_err("refused");
         let mut r = ask(Tool::Pvt);
         r.clusters = Some(3);
         assert_eq!(refused(r), "--clusters is for --for list only");
