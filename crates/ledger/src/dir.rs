@@ -195,6 +195,44 @@ impl LogDir {
             .map_err(|e| DirError::with(db(), e))
     }
 
+    /// `log status`: the log's origin, key, size and root, its latest checkpoint, and how far
+    /// each witness has cosigned, one per line.
+    pub fn status(&self) -> Result<String> {
+        let db = || self.dir.join("log.db").display().to_string();
+        let log = self.log()?;
+        let mut o = format!(
+            "origin:  {}\nvkey:    {}\nsize:    {}\nroot:    {}\n",
+            log.origin(),
+            log.vkey(),
+            log.size(),
+            log.root()
+        );
+        match log
+            .latest_checkpoint()
+            .map_err(|e| DirError::with(db(), e))?
+        {
+            Some(note) => {
+                let (cp, _, sigs) =
+                    tlog::note::open_checkpoint(&note).map_err(|e| DirError::with(db(), e))?;
+                o.push_str(&format!(
+                    "latest checkpoint: size {}, {} cosignature(s)\n",
+                    cp.size(),
+                    sigs.len().saturating_sub(1)
+                ));
+            }
+            None => o.push_str("latest checkpoint: none yet\n"),
+        }
+        for (key, url) in self.witness_vkeys()? {
+            let size = tlog::Storage::witness_size(log.storage(), &key.name)
+                .map_err(|e| DirError::with(db(), e))?;
+            o.push_str(&format!(
+                "witness {} at {url}: last cosigned size {size}\n",
+                key.name
+            ));
+        }
+        Ok(o)
+    }
+
     pub fn witness_vkeys(&self) -> Result<Vec<(Vkey, String)>> {
         self.config
             .witnesses

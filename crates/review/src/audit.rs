@@ -507,6 +507,132 @@ pub enum Commit {
     Other,
 }
 
+/// What a committed seed will draw for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Rla,
+    Pvt,
+    List,
+    Other,
+}
+
+/// An audit commitment's parameters as the command line gives them, before they are checked
+/// to belong to the tool; the refusals name the command line's flags.
+#[derive(Debug, Clone)]
+pub struct CommitRequest {
+    pub tool: Tool,
+    pub method: Option<rla::Method>,
+    pub test: Option<stats::list_audit::ListTest>,
+    pub contest: Option<String>,
+    pub area: Option<String>,
+    pub level: Option<String>,
+    pub winners: Option<usize>,
+    pub risk_limit: Option<f64>,
+    pub clusters: Option<usize>,
+    pub per_cluster: Option<usize>,
+    pub take: Option<usize>,
+}
+
+impl CommitRequest {
+    /// What the seed will draw, or a one-line refusal naming the flag that does not belong to
+    /// the tool or is missing.
+    pub fn commit(self) -> std::result::Result<Commit, String> {
+        let only = |what: &str, given: bool, tool: &str| {
+            if given {
+                return Err(format!("{what} is for --for {tool} only"));
+            }
+            Ok(())
+        };
+        let tool = self.tool;
+        if tool != Tool::List {
+            only("--test", self.test.is_some(), "list")?;
+            only("--clusters", self.clusters.is_some(), "list")?;
+            only("--per-cluster", self.per_cluster.is_some(), "list")?;
+        }
+        let not_for = |given: &[(&str, bool)], why: &str| match given.iter().find(|g| g.1) {
+            Some((what, _)) => Err(format!("{what} {why}")),
+            None => Ok(()),
+        };
+        Ok(match tool {
+            Tool::Rla => {
+                only("--level", self.level.is_some(), "pvt or list")?;
+                only("--take", self.take.is_some(), "pvt")?;
+                let Some(method) = self.method else {
+                    return Err("--for rla needs --method macro, bravo or comparison".into());
+                };
+                Commit::Rla(rla::Spec {
+                    method,
+                    contest: self.contest,
+                    area: self.area,
+                    winners: self.winners.unwrap_or(1),
+                    risk_limit: self.risk_limit.unwrap_or(0.05),
+                })
+            }
+            Tool::List => {
+                not_for(
+                    &[
+                        ("--contest", self.contest.is_some()),
+                        ("--method", self.method.is_some()),
+                        ("--winners", self.winners.is_some()),
+                        ("--risk-limit", self.risk_limit.is_some()),
+                        ("--take", self.take.is_some()),
+                    ],
+                    "is not for --for list",
+                )?;
+                let (Some(test), Some(clusters), Some(per_cluster)) =
+                    (self.test, self.clusters, self.per_cluster)
+                else {
+                    return Err(
+                        "--for list needs --test, --clusters K and --per-cluster N (see \
+                                `scrutineer list-audit plan`)"
+                            .into(),
+                    );
+                };
+                Commit::List(crate::list_audit::Spec {
+                    test,
+                    area: self.area,
+                    level: self.level,
+                    clusters,
+                    per_cluster,
+                })
+            }
+            Tool::Pvt => {
+                only("--method", self.method.is_some(), "rla")?;
+                only("--winners", self.winners.is_some(), "rla")?;
+                only("--risk-limit", self.risk_limit.is_some(), "rla")?;
+                let Some(take) = self.take else {
+                    return Err(
+                        "--for pvt needs --take K, the number of stations to draw (see \
+                                `scrutineer pvt plan`)"
+                            .into(),
+                    );
+                };
+                let frame = pvt::FrameSpec {
+                    contest: self.contest,
+                    area: self.area,
+                    level: self.level,
+                };
+                Commit::Pvt(frame, take)
+            }
+            Tool::Other => {
+                not_for(
+                    &[
+                        ("--contest", self.contest.is_some()),
+                        ("--area", self.area.is_some()),
+                        ("--method", self.method.is_some()),
+                        ("--winners", self.winners.is_some()),
+                        ("--risk-limit", self.risk_limit.is_some()),
+                        ("--level", self.level.is_some()),
+                        ("--take", self.take.is_some()),
+                    ],
+                    "describes an rla or pvt draw; --for other records no draw",
+                )?;
+                Commit::Other
+            }
+        })
+    }
+}
+
 /// The committed plan for `what`, checked against the election: the contest resolved to its
 /// id and a draw that can be made.
 pub fn plan_for(review: &Review, what: &Commit) -> Result<Option<DrawPlan>> {
@@ -920,5 +1046,61 @@ mod secret_tests {
         std::fs::write(&path, "{").unwrap();
         let bad = Secret::read(&path).unwrap_err().to_string();
         assert!(bad.contains("is not a kept audit seed: "), "{bad}");
+    }
+}
+
+#[cfg(test)]
+mod commit_request_tests {
+    use super::*;
+
+    fn ask(tool: Tool) -> CommitRequest {
+        CommitRequest {
+            tool,
+            method: None,
+            test: None,
+            contest: None,
+            area: None,
+            level: None,
+            winners: None,
+            risk_limit: None,
+            clusters: None,
+            per_cluster: None,
+            take: None,
+        }
+    }
+
+    #[test]
+    fn each_tool_takes_only_its_own_flags() {
+        let refused = |r: CommitRequest| r.commit().expect_err("refused");
+        let mut r = ask(Tool::Pvt);
+        r.clusters = Some(3);
+        assert_eq!(refused(r), "--clusters is for --for list only");
+        let mut r = ask(Tool::Rla);
+        r.method = Some(rla::Method::Macro);
+        r.take = Some(5);
+        assert_eq!(refused(r), "--take is for --for pvt only");
+        let mut r = ask(Tool::List);
+        r.winners = Some(2);
+        assert_eq!(refused(r), "--winners is not for --for list");
+        let mut r = ask(Tool::Other);
+        r.level = Some("province".into());
+        assert_eq!(
+            refused(r),
+            "--level describes an rla or pvt draw; --for other records no draw"
+        );
+        assert_eq!(
+            refused(ask(Tool::List)),
+            "--for list needs --test, --clusters K and --per-cluster N (see `scrutineer \
+             list-audit plan`)"
+        );
+        let mut r = ask(Tool::Rla);
+        r.method = Some(rla::Method::Bravo);
+        match r.commit() {
+            Ok(Commit::Rla(spec)) => assert_eq!((spec.winners, spec.risk_limit), (1, 0.05)),
+            _ => panic!("an rla commit with its defaults"),
+        }
+        let mut r = ask(Tool::Pvt);
+        r.take = Some(40);
+        assert!(matches!(r.commit(), Ok(Commit::Pvt(_, 40))));
     }
 }

@@ -196,6 +196,33 @@ impl Replayed {
     }
 }
 
+/// `status --check`'s lines about the private files of the voter roll in `dir`: one per
+/// problem, or the count of sound files; with the one-line failure when there are problems.
+pub fn check_private(
+    election: &ledger::Election,
+    dir: &Path,
+) -> std::result::Result<(String, Option<String>), ledger::private::PrivateError> {
+    let private = dir.join(ledger::private::PRIVATE_DIR);
+    let (sound, problems) = ledger::private::check_all(election, &private)?;
+    let mut o = String::new();
+    for p in &problems {
+        o.push_str(&format!("{p}\n"));
+    }
+    if !problems.is_empty() {
+        let failed = format!(
+            "{}: {} problem(s) with the private files (listed above)",
+            private.display(),
+            problems.len()
+        );
+        return Ok((o, Some(failed)));
+    }
+    o.push_str(&format!(
+        "{}: {sound} private file(s), each opening every commitment of its batch\n",
+        private.display()
+    ));
+    Ok((o, None))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,18 +5,17 @@
 //! every draw. The checks are `review::audit`; this module wires and renders them.
 
 use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use ledger::event::DrawPlan;
-use review::audit::{Commit, Secret};
-use review::pvt::FrameSpec;
-use review::rla::{Method, Spec};
+use review::audit::{Secret, Tool};
+use review::rla::Method;
+use stats::list_audit::ListTest;
 use stats::seed::AuditSeed;
 
 use review::render::audit as render;
 
-use crate::reviewing::{self, ElectionArgs, Lift, group, outln, shell};
+use crate::reviewing::{self, ElectionArgs, Lift};
 
 const LONG_ABOUT: &str = "\
 An audit in the log makes a public-seed draw checkable by anyone, step by step:
@@ -281,106 +280,33 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
             a.committed_at
         );
     }
-    let only = |what: &str, given: bool, tool: &str| -> anyhow::Result<()> {
-        if given {
-            bail!("{what} is for --for {tool} only");
-        }
-        Ok(())
-    };
-    let list_only = [
-        ("--test", c.test.is_some()),
-        ("--clusters", c.clusters.is_some()),
-        ("--per-cluster", c.per_cluster.is_some()),
-    ];
-    if c.tool != For::List {
-        for (what, given) in list_only {
-            only(what, given, "list")?;
-        }
+    let what = review::audit::CommitRequest {
+        tool: match c.tool {
+            For::Rla => Tool::Rla,
+            For::Pvt => Tool::Pvt,
+            For::List => Tool::List,
+            For::Other => Tool::Other,
+        },
+        method: c.method.map(|m| match m {
+            MethodArg::Macro => Method::Macro,
+            MethodArg::Bravo => Method::Bravo,
+            MethodArg::Comparison => Method::Comparison,
+        }),
+        test: c.test.map(|t| match t {
+            ListTestArg::ListToPeople => ListTest::ListToPeople,
+            ListTestArg::PeopleToList => ListTest::PeopleToList,
+        }),
+        contest: c.contest,
+        area: c.area,
+        level: c.level,
+        winners: c.winners,
+        risk_limit: c.risk_limit,
+        clusters: c.clusters,
+        per_cluster: c.per_cluster,
+        take: c.take,
     }
-    let what = match c.tool {
-        For::Rla => {
-            only("--level", c.level.is_some(), "pvt or list")?;
-            only("--take", c.take.is_some(), "pvt")?;
-            let Some(method) = c.method else {
-                bail!("--for rla needs --method macro, bravo or comparison");
-            };
-            Commit::Rla(Spec {
-                method: match method {
-                    MethodArg::Macro => Method::Macro,
-                    MethodArg::Bravo => Method::Bravo,
-                    MethodArg::Comparison => Method::Comparison,
-                },
-                contest: c.contest.clone(),
-                area: c.area.clone(),
-                winners: c.winners.unwrap_or(1),
-                risk_limit: c.risk_limit.unwrap_or(0.05),
-            })
-        }
-        For::List => {
-            for (what, given) in [
-                ("--contest", c.contest.is_some()),
-                ("--method", c.method.is_some()),
-                ("--winners", c.winners.is_some()),
-                ("--risk-limit", c.risk_limit.is_some()),
-                ("--take", c.take.is_some()),
-            ] {
-                if given {
-                    bail!("{what} is not for --for list");
-                }
-            }
-            let (Some(test), Some(clusters), Some(per_cluster)) =
-                (c.test, c.clusters, c.per_cluster)
-            else {
-                bail!(
-                    "--for list needs --test, --clusters K and --per-cluster N (see `scrutineer list-audit plan`)"
-                );
-            };
-            Commit::List(review::list_audit::Spec {
-                test: match test {
-                    ListTestArg::ListToPeople => stats::list_audit::ListTest::ListToPeople,
-                    ListTestArg::PeopleToList => stats::list_audit::ListTest::PeopleToList,
-                },
-                area: c.area.clone(),
-                level: c.level.clone(),
-                clusters,
-                per_cluster,
-            })
-        }
-        For::Pvt => {
-            only("--method", c.method.is_some(), "rla")?;
-            only("--winners", c.winners.is_some(), "rla")?;
-            only("--risk-limit", c.risk_limit.is_some(), "rla")?;
-            let Some(take) = c.take else {
-                bail!(
-                    "--for pvt needs --take K, the number of stations to draw (see `scrutineer pvt plan`)"
-                );
-            };
-            Commit::Pvt(
-                FrameSpec {
-                    contest: c.contest.clone(),
-                    area: c.area.clone(),
-                    level: c.level.clone(),
-                },
-                take,
-            )
-        }
-        For::Other => {
-            for (what, given) in [
-                ("--contest", c.contest.is_some()),
-                ("--area", c.area.is_some()),
-                ("--method", c.method.is_some()),
-                ("--winners", c.winners.is_some()),
-                ("--risk-limit", c.risk_limit.is_some()),
-                ("--level", c.level.is_some()),
-                ("--take", c.take.is_some()),
-            ] {
-                if given {
-                    bail!("{what} describes an rla or pvt draw; --for other records no draw");
-                }
-            }
-            Commit::Other
-        }
-    };
+    .commit()
+    .map_err(anyhow::Error::msg)?;
     let plan = review::audit::plan_for(&opened, &what).lift()?;
     let seed = read_dice(c.seed.as_deref())?;
     let (entry, secret) =
@@ -395,95 +321,21 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
             return Err(crate::refusal::explain(e));
         }
     };
-    let commitment = &secret.commitment;
-    let mut o = String::new();
-    outln!(
-        o,
-        "Audit {} committed at entry {} by {}",
-        c.id,
-        group(receipt.first),
-        key.name()
-    );
-    outln!(o, "  commitment {commitment}");
-    outln!(o, "  purpose: {}", c.purpose.trim());
-    match &plan {
-        Some(p) => outln!(
-            o,
-            "  the seed will draw: scrutineer {}",
-            reviewing::plan_flags(p)
-        ),
-        None => outln!(
-            o,
-            "  the seed's draw is not one scrutineer can redo (--for other)"
-        ),
-    }
-    outln!(
-        o,
-        "The dice and the salt are kept in {} (readable by you only) until the reveal; do not \
-         share them.",
-        path.display()
-    );
-    outln!(o, "Next:");
-    outln!(
-        o,
-        "  1. publish the log, so that everyone holds the commitment before the reveal:\n       \
-         scrutineer publish {} PUBLIC_DIR",
-        shell(&dir_text)
-    );
-    outln!(
-        o,
-        "  2. when the time comes, reveal the seed:\n       scrutineer audit reveal {} --audit {} --as {}",
-        shell(&dir_text),
-        shell(&c.id),
-        shell(&c.key.display().to_string())
-    );
-    if let Some(p) = &plan {
-        outln!(
-            o,
-            "  3. draw and record the sample:\n       {}",
-            draw_command(p, &c.dir, &c.id, &c.key)
-        );
-    }
-    reviewing::write_stdout(&o)
-}
-
-/// The command that draws and records the first round.
-fn draw_command(plan: &DrawPlan, dir: &Path, id: &str, key: &Path) -> String {
-    let d = shell(&dir.display().to_string());
-    let k = shell(&key.display().to_string());
-    match plan {
-        DrawPlan::Rla(p) => {
-            let mut w = vec![format!("scrutineer rla draw {d} --method {}", p.method)];
-            w.push(format!("--contest {}", shell(&p.contest)));
-            if let Some(a) = &p.area {
-                w.push(format!("--area {}", shell(a)));
-            }
-            if p.winners != 1 {
-                w.push(format!("--winners {}", p.winners));
-            }
-            w.push(format!("--risk-limit {}", p.risk_limit));
-            w.push(format!("--audit {} --record {d} --as {k}", shell(id)));
-            w.push("--template round1.csv".into());
-            w.join(" ")
-        }
-        DrawPlan::List(_) => format!(
-            "scrutineer list-audit draw {d} --audit {} --record {d} --as {k} --out sheet.csv",
-            shell(id)
-        ),
-        DrawPlan::Pvt(p) => {
-            let mut w = vec![format!(
-                "scrutineer pvt draw {d} --contest {}",
-                shell(&p.contest)
-            )];
-            if let Some(a) = &p.area {
-                w.push(format!("--area {}", shell(a)));
-            }
-            w.push(format!("--level {}", shell(&p.level)));
-            w.push(format!("--audit {} --record {d} --as {k}", shell(id)));
-            w.push("--template reports.csv".into());
-            w.join(" ")
-        }
-    }
+    let (dir, key_text) = (dir_text.as_str(), c.key.display().to_string());
+    let commands = render::Commands {
+        dir,
+        id: &c.id,
+        key: &key_text,
+    };
+    reviewing::write_stdout(&render::committed(
+        &commands,
+        receipt.first,
+        key.name(),
+        &secret.commitment,
+        &c.purpose,
+        plan.as_ref(),
+        &path.display().to_string(),
+    ))
 }
 
 // ---------------------------------------------------------------- reveal
@@ -507,39 +359,19 @@ fn reveal(r: RevealArgs) -> anyhow::Result<()> {
     let (entry, record) = review::audit::reveal(&opened, &r.id, &secret, &path, &key).lift()?;
     let mut election = opened.into_election().expect("opened from the directory");
     let receipt = election.submit(&[entry]).map_err(crate::refusal::explain)?;
-    let mut o = String::new();
-    outln!(
-        o,
-        "Audit {} revealed its seed at entry {}",
-        r.id,
-        group(receipt.first)
-    );
-    outln!(o, "  seed {} ({} dice)", secret.seed, secret.seed.len());
-    outln!(o, "  salt {}", secret.salt);
-    outln!(
-        o,
-        "  matches the commitment {} recorded at entry {}",
-        record.commitment,
-        group(record.committed_at)
-    );
-    outln!(
-        o,
-        "{} is no longer secret; keep it or delete it.",
-        path.display()
-    );
-    match &record.draw {
-        Some(p) => outln!(
-            o,
-            "Next: draw and record the sample:\n  {}",
-            draw_command(p, &r.dir, &r.id, &r.key)
-        ),
-        None => outln!(
-            o,
-            "Next: draw with the seed, and record the sample with `scrutineer submit` (kind \
-             audit_sample)"
-        ),
-    }
-    reviewing::write_stdout(&o)
+    let key_text = r.key.display().to_string();
+    let commands = render::Commands {
+        dir: &dir_text,
+        id: &r.id,
+        key: &key_text,
+    };
+    reviewing::write_stdout(&render::revealed(
+        &commands,
+        receipt.first,
+        &secret,
+        &record,
+        &path.display().to_string(),
+    ))
 }
 
 // ---------------------------------------------------------------- show

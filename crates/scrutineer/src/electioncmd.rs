@@ -453,22 +453,11 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
         LogDir::open(&a.dir)?;
         crate::logdir::check_store(&a.dir)?;
         let (_, election) = open(&a.dir)?;
-        let private = a.dir.join(ledger::private::PRIVATE_DIR);
-        let (sound, problems) = ledger::private::check_all(&election, &private)?;
-        for p in &problems {
-            println!("{p}");
+        let (text, failed) = review::summary::check_private(&election, &a.dir)?;
+        crate::reviewing::write_stdout(&text)?;
+        if let Some(failed) = failed {
+            bail!(failed);
         }
-        if !problems.is_empty() {
-            bail!(
-                "{}: {} problem(s) with the private files (listed above)",
-                private.display(),
-                problems.len()
-            );
-        }
-        println!(
-            "{}: {sound} private file(s), each opening every commitment of its batch",
-            private.display()
-        );
         return Ok(());
     }
     let (_, election) = open(&a.dir)?;

@@ -8,7 +8,7 @@ use anyhow::bail;
 use review::list_audit::{self, Frame, Spec};
 use review::render::list_audit as render;
 
-use crate::reviewing::{self, ElectionArgs, Lift, SeedArgs, shell};
+use crate::reviewing::{self, ElectionArgs, Lift, SeedArgs};
 
 const LONG_ABOUT: &str = "\
 A voter-list audit checks the roll against the people it should list (NDI's method, used in \
@@ -134,8 +134,8 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
     let opened = reviewing::open(&p.election)?;
     let spec = Spec {
         test,
-        area: p.area.clone(),
-        level: Some(p.level.clone()),
+        area: p.area,
+        level: Some(p.level),
         clusters: p.clusters,
         per_cluster: p.per_cluster,
     };
@@ -144,16 +144,7 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
         return reviewing::print_json(&frame.summary());
     }
     let mut o = render::frame(&frame.summary());
-    o.push_str(&format!(
-        "Next: commit the seed before rolling it where others can watch:\n  scrutineer audit commit DIR --audit ID --for list --test {} --level {}{} --clusters {} --per-cluster {} --purpose '...' --as KEY\n",
-        p.test,
-        shell(&p.level),
-        p.area
-            .as_ref()
-            .map_or(String::new(), |a| format!(" --area {}", shell(a))),
-        p.clusters,
-        p.per_cluster
-    ));
+    o.push_str(&render::plan_next(&p.test, &spec));
     reviewing::write_stdout(&o)
 }
 
@@ -195,24 +186,12 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         return reviewing::print_json(&sheet);
     }
     let mut o = render::sheet(&sheet);
-    let id = shell(&revealed.record.id);
-    let sheet_file = d
-        .out
-        .as_ref()
-        .map_or("SHEET".to_string(), |p| shell(&p.display().to_string()));
-    o.push_str(&if plan.test == "people_to_list" {
-        format!(
-            "Next: the teams list each drawn area's households and write their number in the \
-             households column of {sheet_file}; then\n  scrutineer list-audit households ELECTION \
-             --audit {id} --listing {sheet_file}\n"
-        )
-    } else {
-        format!(
-            "Next: the teams look for every person drawn and write yes or no in the found column \
-             of {sheet_file}; then\n  scrutineer list-audit estimate ELECTION --audit {id} \
-             --results {sheet_file}\n"
-        )
-    });
+    let sheet_file = d.out.as_ref().map(|p| p.display().to_string());
+    o.push_str(&render::draw_next(
+        &plan.test,
+        &revealed.record.id,
+        sheet_file.as_deref(),
+    ));
     reviewing::write_stdout(&o)
 }
 

@@ -369,28 +369,7 @@ fn add_witness(a: AddWitnessArgs) -> anyhow::Result<()> {
 }
 
 fn status(a: StatusArgs) -> anyhow::Result<()> {
-    let dir = LogDir::open(&a.dir)?;
-    let log = dir.log()?;
-    println!("origin:  {}", log.origin());
-    println!("vkey:    {}", log.vkey());
-    println!("size:    {}", log.size());
-    println!("root:    {}", log.root());
-    match log.latest_checkpoint()? {
-        Some(note) => {
-            let (cp, _, sigs) = open_checkpoint(&note)?;
-            println!(
-                "latest checkpoint: size {}, {} cosignature(s)",
-                cp.size(),
-                sigs.len().saturating_sub(1)
-            );
-        }
-        None => println!("latest checkpoint: none yet"),
-    }
-    for (key, url) in dir.witness_vkeys()? {
-        let size = tlog::Storage::witness_size(log.storage(), &key.name)?;
-        println!("witness {} at {url}: last cosigned size {size}", key.name);
-    }
-    Ok(())
+    crate::reviewing::write_stdout(&LogDir::open(&a.dir)?.status()?)
 }
 
 fn serve(a: ServeArgs) -> anyhow::Result<()> {

@@ -395,16 +395,7 @@ fn estimate(e: EstimateArgs) -> anyhow::Result<()> {
             many => reviewing::print_json(&many),
         };
     }
-    let mut o = String::new();
-    render::header(&mut o, &frame, "Estimate", &opened.provenance);
-    if let Some(id) = &sample.audit {
-        outln!(
-            o,
-            "Audit {id} in the log: its recorded sample is the one its seed draws"
-        );
-    }
-    for report in &reports {
-        render::estimate(&mut o, &frame, report);
-    }
+    let audit = sample.audit.as_deref();
+    let o = render::estimates(&frame, &opened.provenance, audit, &reports);
     reviewing::write_stdout(&o)
 }

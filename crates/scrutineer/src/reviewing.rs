@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use ledger::event::DrawPlan;
 use review::{Param, Review};
 use serde::Serialize;
 
@@ -196,40 +195,6 @@ impl<T> Lift<T> for review::Result<T> {
     }
 }
 
-/// A committed draw as command-line options, e.g. "rla --method macro --contest na-2013 ...".
-pub fn plan_flags(plan: &DrawPlan) -> String {
-    let mut w = Vec::new();
-    match plan {
-        DrawPlan::Rla(p) => {
-            w.push(format!("rla --method {}", shell(&p.method)));
-            w.push(format!("--contest {}", shell(&p.contest)));
-            if let Some(a) = &p.area {
-                w.push(format!("--area {}", shell(a)));
-            }
-            w.push(format!("--winners {}", p.winners));
-            w.push(format!("--risk-limit {}", p.risk_limit));
-        }
-        DrawPlan::Pvt(p) => {
-            w.push(format!("pvt --contest {}", shell(&p.contest)));
-            if let Some(a) = &p.area {
-                w.push(format!("--area {}", shell(a)));
-            }
-            w.push(format!("--level {}", shell(&p.level)));
-            w.push(format!("--take {}", p.take));
-        }
-        DrawPlan::List(p) => {
-            w.push(format!("list-audit --test {}", p.test.replace('_', "-")));
-            if let Some(a) = &p.area {
-                w.push(format!("--area {}", shell(a)));
-            }
-            w.push(format!("--level {}", shell(&p.level)));
-            w.push(format!("--clusters {}", p.clusters));
-            w.push(format!("--per-cluster {}", p.per_cluster));
-        }
-    }
-    w.join(" ")
-}
-
 // ---------------------------------------------------------------- the seed of a draw
 
 /// Where a draw takes its seed: dice given here, or an audit in the log (whose sample it can
@@ -315,24 +280,11 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-pub use review::render::group;
+pub use review::render::{plan_flags, shell};
 
 /// Writes a file atomically, naming it in errors.
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tlog::publish::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
-}
-
-/// A shell-safe rendering of an argument for a printed command.
-pub fn shell(arg: &str) -> String {
-    if !arg.is_empty()
-        && arg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=+@,".contains(&b))
-    {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', "'\\''"))
-    }
 }
 
 /// The arguments that name the election again, for a printed next command.

@@ -1,10 +1,11 @@
 //! Public-seed audits' reports as text.
 
 use ledger::event::DrawPlan;
+use ledger::report::AuditRecord;
 
-use super::outln;
+use super::{outln, shell};
 use crate::Provenance;
-use crate::audit::{ListReport, ShowReport};
+use crate::audit::{ListReport, Secret, ShowReport};
 use crate::text::group;
 
 /// "Election: NAME (KIND PATH, N entries)".
@@ -158,4 +159,154 @@ pub fn show(r: &ShowReport, draw_options: Option<&str>) -> String {
         }
     }
     o
+}
+
+/// The commands of an audit's next steps, as the front end spells them.
+pub struct Commands<'a> {
+    /// The election directory.
+    pub dir: &'a str,
+    /// The audit's id.
+    pub id: &'a str,
+    /// The key that committed the audit.
+    pub key: &'a str,
+}
+
+/// What `audit commit` prints once the commitment is recorded.
+pub fn committed(
+    c: &Commands,
+    entry: u64,
+    signer: &str,
+    commitment: &str,
+    purpose: &str,
+    plan: Option<&DrawPlan>,
+    secret_path: &str,
+) -> String {
+    let mut o = String::new();
+    outln!(
+        o,
+        "Audit {} committed at entry {} by {}",
+        c.id,
+        group(entry),
+        signer
+    );
+    outln!(o, "  commitment {commitment}");
+    outln!(o, "  purpose: {}", purpose.trim());
+    match plan {
+        Some(p) => outln!(
+            o,
+            "  the seed will draw: scrutineer {}",
+            super::plan_flags(p)
+        ),
+        None => outln!(
+            o,
+            "  the seed's draw is not one scrutineer can redo (--for other)"
+        ),
+    }
+    outln!(
+        o,
+        "The dice and the salt are kept in {secret_path} (readable by you only) until the \
+         reveal; do not share them."
+    );
+    outln!(o, "Next:");
+    outln!(
+        o,
+        "  1. publish the log, so that everyone holds the commitment before the reveal:\n       \
+         scrutineer publish {} PUBLIC_DIR",
+        shell(c.dir)
+    );
+    outln!(
+        o,
+        "  2. when the time comes, reveal the seed:\n       scrutineer audit reveal {} --audit {} --as {}",
+        shell(c.dir),
+        shell(c.id),
+        shell(c.key)
+    );
+    if let Some(p) = plan {
+        outln!(
+            o,
+            "  3. draw and record the sample:\n       {}",
+            draw_command(p, c)
+        );
+    }
+    o
+}
+
+/// What `audit reveal` prints once the seed is recorded.
+pub fn revealed(
+    c: &Commands,
+    entry: u64,
+    secret: &Secret,
+    record: &AuditRecord,
+    secret_path: &str,
+) -> String {
+    let mut o = String::new();
+    outln!(
+        o,
+        "Audit {} revealed its seed at entry {}",
+        c.id,
+        group(entry)
+    );
+    outln!(o, "  seed {} ({} dice)", secret.seed, secret.seed.len());
+    outln!(o, "  salt {}", secret.salt);
+    outln!(
+        o,
+        "  matches the commitment {} recorded at entry {}",
+        record.commitment,
+        group(record.committed_at)
+    );
+    outln!(
+        o,
+        "{secret_path} is no longer secret; keep it or delete it."
+    );
+    match &record.draw {
+        Some(p) => outln!(
+            o,
+            "Next: draw and record the sample:\n  {}",
+            draw_command(p, c)
+        ),
+        None => outln!(
+            o,
+            "Next: draw with the seed, and record the sample with `scrutineer submit` (kind \
+             audit_sample)"
+        ),
+    }
+    o
+}
+
+/// The command that draws and records the first round.
+fn draw_command(plan: &DrawPlan, c: &Commands) -> String {
+    let (d, k) = (shell(c.dir), shell(c.key));
+    match plan {
+        DrawPlan::Rla(p) => {
+            let mut w = vec![format!("scrutineer rla draw {d} --method {}", p.method)];
+            w.push(format!("--contest {}", shell(&p.contest)));
+            if let Some(a) = &p.area {
+                w.push(format!("--area {}", shell(a)));
+            }
+            if p.winners != 1 {
+                w.push(format!("--winners {}", p.winners));
+            }
+            w.push(format!("--risk-limit {}", p.risk_limit));
+            w.push(format!("--audit {} --record {d} --as {k}", shell(c.id)));
+            w.push("--template round1.csv".into());
+            w.join(" ")
+        }
+        DrawPlan::List(_) => format!(
+            "scrutineer list-audit draw {d} --audit {} --record {d} --as {k} --out sheet.csv",
+            shell(c.id)
+        ),
+        DrawPlan::Pvt(p) => {
+            let mut w = vec![format!(
+                "scrutineer pvt draw {d} --contest {}",
+                shell(&p.contest)
+            )];
+            if let Some(a) = &p.area {
+                w.push(format!("--area {}", shell(a)));
+            }
+            w.push(format!("--level {}", shell(&p.level)));
+            w.push(format!("--audit {} --record {d} --as {k}", shell(c.id)));
+            w.push("--template reports.csv".into());
+            w.join(" ")
+        }
+    }
 }

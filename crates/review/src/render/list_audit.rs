@@ -1,8 +1,8 @@
 //! Voter-list audits as text: the frame, the field sheet, the households to visit, the
 //! estimate.
 
-use super::{group, outln, percent};
-use crate::list_audit::{EstimateReport, FrameSummary, HouseholdDraw, Sheet};
+use super::{group, outln, percent, shell};
+use crate::list_audit::{EstimateReport, FrameSummary, HouseholdDraw, Sheet, Spec};
 
 fn what(test: &str) -> &'static str {
     if test == "people_to_list" {
@@ -143,4 +143,37 @@ pub fn estimate(r: &EstimateReport) -> String {
         );
     }
     o
+}
+
+/// After a plan: the command that commits its seed (`test` as the command line spells it).
+pub fn plan_next(test: &str, s: &Spec) -> String {
+    format!(
+        "Next: commit the seed before rolling it where others can watch:\n  scrutineer audit commit DIR --audit ID --for list --test {} --level {}{} --clusters {} --per-cluster {} --purpose '...' --as KEY\n",
+        test,
+        shell(s.level.as_deref().unwrap_or("station")),
+        s.area
+            .as_ref()
+            .map_or(String::new(), |a| format!(" --area {}", shell(a))),
+        s.clusters,
+        s.per_cluster
+    )
+}
+
+/// After a draw of audit `id`: what the teams do with the sheet, and the command that follows.
+pub fn draw_next(test: &str, id: &str, sheet_file: Option<&str>) -> String {
+    let id = shell(id);
+    let sheet_file = sheet_file.map_or("SHEET".to_string(), shell);
+    if test == "people_to_list" {
+        format!(
+            "Next: the teams list each drawn area's households and write their number in the \
+             households column of {sheet_file}; then\n  scrutineer list-audit households ELECTION \
+             --audit {id} --listing {sheet_file}\n"
+        )
+    } else {
+        format!(
+            "Next: the teams look for every person drawn and write yes or no in the found column \
+             of {sheet_file}; then\n  scrutineer list-audit estimate ELECTION --audit {id} \
+             --results {sheet_file}\n"
+        )
+    }
 }

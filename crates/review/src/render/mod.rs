@@ -11,6 +11,8 @@ pub mod rla;
 pub mod roll;
 pub mod summary;
 
+use ledger::event::DrawPlan;
+
 use crate::seed::SeedRecord;
 pub use crate::text::group;
 
@@ -57,5 +59,52 @@ pub fn seed_lines(o: &mut String, r: &SeedRecord) {
             r.commitment,
             r.salt
         );
+    }
+}
+
+/// A committed draw as command-line options, e.g. "rla --method macro --contest na-2013 ...".
+pub fn plan_flags(plan: &DrawPlan) -> String {
+    let mut w = Vec::new();
+    match plan {
+        DrawPlan::Rla(p) => {
+            w.push(format!("rla --method {}", shell(&p.method)));
+            w.push(format!("--contest {}", shell(&p.contest)));
+            if let Some(a) = &p.area {
+                w.push(format!("--area {}", shell(a)));
+            }
+            w.push(format!("--winners {}", p.winners));
+            w.push(format!("--risk-limit {}", p.risk_limit));
+        }
+        DrawPlan::Pvt(p) => {
+            w.push(format!("pvt --contest {}", shell(&p.contest)));
+            if let Some(a) = &p.area {
+                w.push(format!("--area {}", shell(a)));
+            }
+            w.push(format!("--level {}", shell(&p.level)));
+            w.push(format!("--take {}", p.take));
+        }
+        DrawPlan::List(p) => {
+            w.push(format!("list-audit --test {}", p.test.replace('_', "-")));
+            if let Some(a) = &p.area {
+                w.push(format!("--area {}", shell(a)));
+            }
+            w.push(format!("--level {}", shell(&p.level)));
+            w.push(format!("--clusters {}", p.clusters));
+            w.push(format!("--per-cluster {}", p.per_cluster));
+        }
+    }
+    w.join(" ")
+}
+
+/// A shell-safe rendering of an argument for a printed command.
+pub fn shell(arg: &str) -> String {
+    if !arg.is_empty()
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=+@,".contains(&b))
+    {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
     }
 }

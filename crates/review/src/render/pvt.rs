@@ -151,6 +151,28 @@ pub fn draw(frame: &Frame, report: &DrawReport, audit_id: Option<&str>) -> Strin
     o
 }
 
+/// The estimates from one sample, one per source of figures; `audit` is the audit in the log
+/// whose recorded sample they use, if any.
+pub fn estimates(
+    frame: &Frame,
+    provenance: &Provenance,
+    audit: Option<&str>,
+    reports: &[EstimateReport],
+) -> String {
+    let mut o = String::new();
+    header(&mut o, frame, "Estimate", provenance);
+    if let Some(id) = audit {
+        outln!(
+            o,
+            "Audit {id} in the log: its recorded sample is the one its seed draws"
+        );
+    }
+    for report in reports {
+        estimate(&mut o, frame, report);
+    }
+    o
+}
+
 /// One estimate, with its verdict on the official figures.
 pub fn estimate(o: &mut String, frame: &Frame, report: &EstimateReport) {
     let est = &report.estimate;
