@@ -64,7 +64,7 @@ enum Command {
     Pvt(pvtcmd::Args),
     Audit(auditcmd::Args),
     ListAudit(listauditcmd::Args),
-    /// The voter roll: a "find my name" index and its search.
+    /// The voter roll: duplicates, "find my name", changes between two points, removals.
     Roll(rollcmd::Args),
 }
 
