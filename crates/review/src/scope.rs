@@ -117,12 +117,21 @@ impl Geography {
 
     /// The area of `station` at `level` (index into `levels`), if it has one.
     pub fn area_at<'a>(&self, station: &'a ScopeStation, level: usize) -> Option<&'a str> {
-        station
-            .path
-            .iter()
-            .find(|a| self.areas.get(*a).is_some_and(|(_, l)| *l == level))
-            .map(String::as_str)
+        area_at(&self.areas, station, level)
     }
+}
+
+/// The area of `station` at `level` among `areas` (code → name and level index).
+fn area_at<'a>(
+    areas: &HashMap<String, (String, usize)>,
+    station: &'a ScopeStation,
+    level: usize,
+) -> Option<&'a str> {
+    station
+        .path
+        .iter()
+        .find(|a| areas.get(*a).is_some_and(|(_, l)| *l == level))
+        .map(String::as_str)
 }
 
 /// A station-level figure set from one source, in the contest's choice order.
@@ -254,11 +263,7 @@ impl Scope {
 
     /// The area of `station` at `level` (index into `levels`), if it has one.
     pub fn area_at<'a>(&self, station: &'a ScopeStation, level: usize) -> Option<&'a str> {
-        station
-            .path
-            .iter()
-            .find(|a| self.areas.get(*a).is_some_and(|(_, l)| *l == level))
-            .map(String::as_str)
+        area_at(&self.areas, station, level)
     }
 
     pub fn area_name(&self, code: &str) -> &str {

@@ -1061,6 +1061,19 @@ fn what_the_log_and_the_commands_refuse() {
 
 // ---------------------------------------------------------------- voter-list audits
 
+/// The arguments of `list-audit estimate` of audit `id` from the sheet `results`.
+fn list_estimate<'a>(id: &'a str, results: &'a str) -> [&'a str; 7] {
+    [
+        "list-audit",
+        "estimate",
+        "election",
+        "--audit",
+        id,
+        "--results",
+        results,
+    ]
+}
+
 /// Commits and reveals a list audit `id` by the observer group; returns the key file.
 fn list_audit(c: &Copy, id: &str, test: &str, clusters: &str, per_cluster: &str) -> String {
     let observer = c.key("observers.comfrel");
@@ -1186,18 +1199,7 @@ fn a_list_to_people_audit_is_drawn_recorded_checked_and_estimated() {
         ));
     }
     std::fs::write(dir.join("found.csv"), &filled).unwrap();
-    let est = json(
-        &[
-            "list-audit",
-            "estimate",
-            "election",
-            "--audit",
-            "roll-1",
-            "--results",
-            "found.csv",
-        ],
-        dir,
-    );
+    let est = json(&list_estimate("roll-1", "found.csv"), dir);
     assert_eq!(est["estimate"]["checked"], 20);
     assert_eq!(est["estimate"]["failed"], 2);
     // Each cluster's names weigh by its size: p = Σ (size/checked)·failed / Σ size.
@@ -1215,34 +1217,12 @@ fn a_list_to_people_audit_is_drawn_recorded_checked_and_estimated() {
         "{share} against {}",
         num / den
     );
-    let text = ok(
-        &[
-            "list-audit",
-            "estimate",
-            "election",
-            "--audit",
-            "roll-1",
-            "--results",
-            "found.csv",
-        ],
-        dir,
-    );
+    let text = ok(&list_estimate("roll-1", "found.csv"), dir);
     assert!(text.contains("Share of listed names not found"), "{text}");
 
     // Results that do not belong to the draw are refused with the place.
     std::fs::write(dir.join("bad.csv"), "voter,found\nNOBODY,yes\n").unwrap();
-    let e = fails(
-        &[
-            "list-audit",
-            "estimate",
-            "election",
-            "--audit",
-            "roll-1",
-            "--results",
-            "bad.csv",
-        ],
-        dir,
-    );
+    let e = fails(&list_estimate("roll-1", "bad.csv"), dir);
     assert!(
         e.contains("bad.csv:2: column 0 (\"voter\")") && e.contains("not drawn"),
         "{e}"
@@ -1253,18 +1233,7 @@ fn a_list_to_people_audit_is_drawn_recorded_checked_and_estimated() {
         format!("found,voter\nperhaps,{first}\n"),
     )
     .unwrap();
-    let e = fails(
-        &[
-            "list-audit",
-            "estimate",
-            "election",
-            "--audit",
-            "roll-1",
-            "--results",
-            "bad.csv",
-        ],
-        dir,
-    );
+    let e = fails(&list_estimate("roll-1", "bad.csv"), dir);
     assert!(
         e.contains("bad.csv:2: column 0 (\"found\")") && e.contains("yes or no"),
         "{e}"
@@ -1382,18 +1351,7 @@ fn a_people_to_list_audit_draws_areas_then_households() {
         }
     }
     std::fs::write(dir.join("met.csv"), met).unwrap();
-    let est = json(
-        &[
-            "list-audit",
-            "estimate",
-            "election",
-            "--audit",
-            "roll-2",
-            "--results",
-            "met.csv",
-        ],
-        dir,
-    );
+    let est = json(&list_estimate("roll-2", "met.csv"), dir);
     assert_eq!(est["estimate"]["checked"], 12);
     assert_eq!(est["estimate"]["failed"], 3);
     assert!((est["estimate"]["share"].as_f64().unwrap() - 0.25).abs() < 1e-12);
