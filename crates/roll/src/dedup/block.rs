@@ -32,6 +32,30 @@ pub enum Key {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule(pub Vec<Key>);
 
+impl std::fmt::Display for Rule {
+    /// As `Rule::parse` reads it, other fields by their index (`field0`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, k) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("+")?;
+            }
+            match k {
+                Key::Family => f.write_str("family")?,
+                Key::Given => f.write_str("given")?,
+                Key::FamilyKey => f.write_str("family_key")?,
+                Key::GivenKey => f.write_str("given_key")?,
+                Key::Names => f.write_str("names")?,
+                Key::BirthDate => f.write_str("birth_date")?,
+                Key::BirthYear => f.write_str("birth_year")?,
+                Key::Sex => f.write_str("sex")?,
+                Key::Station => f.write_str("station")?,
+                Key::Field(i) => write!(f, "field{i}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Rule {
     /// Reads a rule written as keys joined with `+`, e.g. `family+birth_year` or `postcode`.
     /// The keys are `family`, `given`, `family_key`, `given_key`, `names`, `birth_date`,
@@ -229,6 +253,96 @@ pub(crate) fn candidates(
         out.pairs.extend(found);
     }
     Ok(out)
+}
+
+/// The comparison columns a rule's keys fix: pairs blocked by the rule agree on them, so a
+/// training session on the rule says nothing about how duplicates compare there.
+pub(crate) fn blocked_columns(rule: &Rule) -> Vec<usize> {
+    use super::compare::{BIRTH, FAMILY, FIXED, GIVEN, SEX, STATION};
+    let mut out = Vec::new();
+    for k in &rule.0 {
+        match k {
+            Key::Family | Key::FamilyKey => out.push(FAMILY),
+            Key::Given | Key::GivenKey => out.push(GIVEN),
+            Key::Names => out.extend([FAMILY, GIVEN]),
+            Key::BirthDate | Key::BirthYear => out.push(BIRTH),
+            Key::Sex => out.push(SEX),
+            Key::Station => out.push(STATION),
+            Key::Field(i) => out.push(FIXED + i),
+        }
+    }
+    out
+}
+
+/// For each training rule, the distinct comparison vectors (and how many pairs have each) of
+/// the candidates that agree on every key of the rule, leaving out the rule's blocks over
+/// `max_block` (their pairs were only compared when another rule found them, a biased few).
+pub(crate) fn training_patterns(
+    ready: &[Ready],
+    candidates: &[Candidate],
+    training: &[Rule],
+    max_block: usize,
+) -> Vec<Vec<(u64, u64)>> {
+    let t = training.len();
+    let n = ready.len();
+    let keys: Vec<u64> = ready
+        .par_iter()
+        .flat_map_iter(|rec| {
+            training
+                .iter()
+                .map(|rule| rule.key(rec))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut too_big: Vec<std::collections::HashSet<u64>> = Vec::with_capacity(t);
+    for k in 0..t {
+        let mut keyed: Vec<u64> = (0..n)
+            .map(|i| keys[i * t + k])
+            .filter(|&key| key != 0)
+            .collect();
+        keyed.sort_unstable();
+        too_big.push(
+            keyed
+                .chunk_by(|x, y| x == y)
+                .filter(|b| b.len() > max_block)
+                .map(|b| b[0])
+                .collect(),
+        );
+    }
+    let merged = candidates
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut counts: Vec<std::collections::HashMap<u64, u64>> = vec![Default::default(); t];
+            for c in chunk {
+                let (a, b) = (c.a as usize, c.b as usize);
+                for (k, counts) in counts.iter_mut().enumerate() {
+                    let key = keys[a * t + k];
+                    if key != 0 && key == keys[b * t + k] && !too_big[k].contains(&key) {
+                        *counts.entry(c.gamma & !SWAPPED).or_default() += 1;
+                    }
+                }
+            }
+            counts
+        })
+        .reduce(
+            || vec![Default::default(); t],
+            |mut x, y| {
+                for (into, from) in x.iter_mut().zip(y) {
+                    for (g, n) in from {
+                        *into.entry(g).or_default() += n;
+                    }
+                }
+                x
+            },
+        );
+    merged
+        .into_iter()
+        .map(|counts| {
+            let mut patterns: Vec<(u64, u64)> = counts.into_iter().collect();
+            patterns.sort_unstable();
+            patterns
+        })
+        .collect()
 }
 
 #[cfg(test)]

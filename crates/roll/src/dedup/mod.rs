@@ -52,6 +52,10 @@ pub struct Settings {
     pub latin: LatinKey,
     /// Candidate pairs are those that agree on every key of at least one rule.
     pub rules: Vec<Rule>,
+    /// m is learnt once per training rule, over the candidates that agree on it, leaving out
+    /// the columns it fixes; a training rule should also be a blocking rule, or it only sees
+    /// the pairs the blocking rules found.
+    pub training: Vec<Rule>,
     /// Pairs at or above this probability are duplicates.
     pub threshold: f64,
     /// A block (records sharing a rule's key) larger than this is skipped.
@@ -86,10 +90,21 @@ impl Settings {
         rules.extend((0..fields.len()).map(|i| Rule(vec![Key::Field(i)])));
         rules.push(Rule(vec![Key::Given]));
         rules.push(Rule(vec![Key::Family]));
+        // Names agreeing teaches how duplicates differ in birth, sex, station and the other
+        // fields; a birth date, or a birth year at one station, teaches how their names differ.
+        let training = [
+            vec![Key::Names],
+            vec![Key::BirthDate],
+            vec![Key::BirthYear, Key::Station],
+        ]
+        .into_iter()
+        .map(Rule)
+        .collect();
         Settings {
             fields,
             latin,
             rules,
+            training,
             threshold: 0.5,
             max_block: 500,
             max_pairs: 50_000_000,
@@ -238,6 +253,13 @@ impl Dedup {
         let (u, random_pairs) = estimate_u(&ready, columns, &settings, progress);
 
         let candidates = block::candidates(&ready, &settings, progress)?;
+        progress.stage("estimating m by expectation-maximisation", 0);
+        let training = block::training_patterns(
+            &ready,
+            &candidates.pairs,
+            &settings.training,
+            settings.max_block,
+        );
         drop(ready);
         let mut counts: HashMap<u64, u64> = HashMap::new();
         for c in &candidates.pairs {
@@ -245,11 +267,11 @@ impl Dedup {
         }
         let mut patterns: Vec<(u64, u64)> = counts.into_iter().collect();
         patterns.sort_unstable();
-        progress.stage("estimating m by expectation-maximisation", 0);
-        let (m, lambda, iterations) =
-            model::expectation_maximisation(&patterns, &u, settings.max_iterations);
+        let names = settings.columns();
+        let (m, sessions, iterations) = train(&settings, &training, &patterns, &u, &names, columns);
         // The share of duplicates among candidates, spread over all pairs: blocking is meant to
         // keep nearly every duplicate pair, so this is the chance that two random records match.
+        let lambda = model::share_of_duplicates(&patterns, &m, &u, settings.max_iterations);
         let all_pairs = n as f64 * (n as f64 - 1.0) / 2.0;
         let prior = if all_pairs > 0.0 {
             (lambda * candidates.pairs.len() as f64 / all_pairs).clamp(1e-12, 1.0 - 1e-12)
@@ -281,6 +303,7 @@ impl Dedup {
                 .collect(),
             iterations,
             random_pairs,
+            sessions,
         };
         let mut dedup = Dedup {
             settings,
@@ -440,6 +463,75 @@ impl Dedup {
         out.sort_unstable_by_key(|g| g[0]);
         out
     }
+}
+
+/// m per column and level: one EM session per training rule with pairs, each blind to the
+/// columns its rule fixes, averaged over the sessions that learnt each column (as Splink
+/// combines its sessions). A column no session learnt takes its m from EM over every
+/// candidate. Returns m, the sessions and the iterations run in all.
+fn train(
+    settings: &Settings,
+    training: &[Vec<(u64, u64)>],
+    patterns: &[(u64, u64)],
+    u: &[Vec<f64>],
+    names: &[String],
+    columns: usize,
+) -> (Vec<Vec<f64>>, Vec<model::Session>, usize) {
+    let mut sum: Vec<Vec<f64>> = (0..columns).map(|c| vec![0.0; levels(c).len()]).collect();
+    let mut learnt = vec![0usize; columns];
+    let mut sessions = Vec::new();
+    let mut iterations = 0;
+    for (rule, session) in settings.training.iter().zip(training) {
+        let pairs: u64 = session.iter().map(|p| p.1).sum();
+        if pairs == 0 {
+            continue;
+        }
+        let mut skip = vec![false; columns];
+        for c in block::blocked_columns(rule) {
+            if c < columns {
+                skip[c] = true;
+            }
+        }
+        let (m, duplicates, n) =
+            model::expectation_maximisation(session, u, &skip, true, settings.max_iterations);
+        iterations += n;
+        for c in (0..columns).filter(|&c| !skip[c]) {
+            for (s, x) in sum[c].iter_mut().zip(&m[c]) {
+                *s += x;
+            }
+            learnt[c] += 1;
+        }
+        sessions.push(model::Session {
+            rule: rule.to_string(),
+            pairs,
+            learnt: (0..columns)
+                .filter(|&c| !skip[c])
+                .map(|c| names[c].clone())
+                .collect(),
+            duplicates,
+            iterations: n,
+        });
+    }
+    let fallback = if learnt.contains(&0) {
+        let (m, _, n) = model::expectation_maximisation(
+            patterns,
+            u,
+            &vec![false; columns],
+            false,
+            settings.max_iterations,
+        );
+        iterations += n;
+        Some(m)
+    } else {
+        None
+    };
+    let m = (0..columns)
+        .map(|c| match (learnt[c], &fallback) {
+            (0, Some(f)) => f[c].clone(),
+            (k, _) => sum[c].iter().map(|s| s / k as f64).collect(),
+        })
+        .collect();
+    (m, sessions, iterations)
 }
 
 /// Each record's term frequency in the family, given, station and other-field columns: the
