@@ -284,6 +284,9 @@ pub struct VoterSpec {
     /// Private fields by name: committed to, never published. Several columns are joined with
     /// a space, skipping empty ones.
     pub private: Vec<(String, ColumnSpec)>,
+    /// The area the voter lives in above the station (a district, say): public, and compared
+    /// in deduplication, where a voter registered again after moving village within it shows.
+    pub area: Option<ColumnSpec>,
 }
 
 /// The figures of a result form, other than the votes per choice.
@@ -634,6 +637,7 @@ impl Parser {
                 "birth_year",
                 "birth_date",
                 "birth_date_format",
+                "area",
             ],
         )?;
         let required = |key: &str, what: &str| -> Result<ColumnSpec, Error> {
@@ -675,6 +679,7 @@ impl Parser {
                 "missing: name the column(s) holding the voter's name (name, or family and given)",
             ));
         }
+        let area = optional("area")?;
         let sex = optional("sex")?;
         if sex.as_ref().is_some_and(|s| s.parts.len() != 1) {
             return Err(self.err("voter.sex", "the sex is one column"));
@@ -814,6 +819,7 @@ impl Parser {
             sex_values,
             birth,
             private,
+            area,
         })
     }
 

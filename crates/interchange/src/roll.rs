@@ -27,6 +27,8 @@ pub struct VoterRow {
     pub birth_month_day: Option<(u8, u8)>,
     /// The voter's station, composed from the mapping's `station.id` columns.
     pub station: Option<String>,
+    /// The area above the station (`voter.area`), for deduplication.
+    pub area: Option<String>,
     /// The private fields that have a value, by name. They must never be published: the
     /// caller commits to them and keeps them apart.
     pub private: BTreeMap<String, String>,
@@ -56,6 +58,7 @@ pub struct RollPlan {
     sex_values: Vec<(Sex, Vec<String>)>,
     birth: Option<BirthPlan>,
     private: Vec<(String, Resolved)>,
+    area: Option<Resolved>,
     /// A registration needs a name, the sex, the birth year and the station: strict reading
     /// refuses a row without them, lenient reading (for deduplication) takes them as missing.
     strict: bool,
@@ -120,6 +123,7 @@ impl Record for RollPlan {
             sex_values: v.sex_values.clone(),
             birth,
             private,
+            area: opt(&v.area)?,
             strict: true,
             mapping_path: mapping.path.clone(),
         })
@@ -177,6 +181,7 @@ impl Record for RollPlan {
         let family_latin = text(&self.family_latin)?;
         let given_latin = text(&self.given_latin)?;
         let name_latin = text(&self.name_latin)?;
+        let area = text(&self.area)?;
         let printed = match text(&self.name)? {
             Some(n) => n,
             None => [&family, &given]
@@ -259,6 +264,7 @@ impl Record for RollPlan {
             birth_year: birth.map(|b| b.0),
             birth_month_day: birth.and_then(|b| b.1),
             station,
+            area,
             private,
             unreadable,
         })

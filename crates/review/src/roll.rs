@@ -5,6 +5,7 @@
 //! "find my name" index of a recorded roll; [`diff`] what changed on the roll between two points
 //! of the log or two snapshots.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use interchange::{Mapping, VoterRollReader};
@@ -97,6 +98,7 @@ pub fn from_file(path: &Path, mapping: &Mapping) -> Result<Roll> {
             }),
             sex: row.sex.map(|s| s.as_str().chars().next().unwrap_or('X')),
             station: row.station,
+            area: row.area,
             fields: fields.iter().map(|f| row.private.get(f).cloned()).collect(),
         });
     }
@@ -109,9 +111,21 @@ pub fn from_file(path: &Path, mapping: &Mapping) -> Result<Roll> {
     })
 }
 
-/// The public roll of a recorded election: names, sex, birth year and station (never the
-/// committed private fields).
+/// The public roll of a recorded election: names, sex, birth year, station and the area
+/// above the station's (the district, where stations sit in communes), never the committed
+/// private fields.
 pub fn from_election(review: &Review) -> Result<Roll> {
+    let parent: HashMap<String, Option<String>> = ledger::report::areas(review.conn())?
+        .into_iter()
+        .map(|a| (a.code, a.parent))
+        .collect();
+    let area: HashMap<String, String> = ledger::report::stations(review.conn())?
+        .into_iter()
+        .map(|s| {
+            let up = parent.get(&s.area).cloned().flatten();
+            (s.code, up.unwrap_or(s.area))
+        })
+        .collect();
     let mut records = Vec::new();
     ledger::report::each_voter(review.conn(), |v| -> std::result::Result<(), Error> {
         let (family, given) = match &v.names {
@@ -142,6 +156,7 @@ pub fn from_election(review: &Review) -> Result<Roll> {
                 ledger::event::Sex::M => 'M',
                 ledger::event::Sex::X => 'X',
             }),
+            area: area.get(&v.station).cloned(),
             station: Some(v.station),
             fields: Vec::new(),
         });

@@ -63,6 +63,7 @@ fn read(dataset: &str, ssn: bool) -> (Vec<Record>, Vec<String>, Vec<String>) {
             birth,
             sex: None,
             station: None,
+            area: None,
             fields: other,
         });
         person.push(f[0].split('-').nth(1).unwrap().to_string());

@@ -179,6 +179,7 @@ fn duplicate(earlier: &Register, station: &str, rng: &mut Rng) -> (Register, Var
         given_latin: names.given_latin.unwrap_or_default(),
         sex: earlier.sex,
         birth_year: earlier.birth_year,
+        birth_month_day: (1, 1),
         village: crate::roll::Village(0),
         person: 0,
         variants: Variants::default(),

@@ -112,7 +112,7 @@ impl Commune {
     pub fn province(self) -> u32 {
         self.district() / DISTRICTS_PER_PROVINCE
     }
-    /// `PPDDCC`.
+    /// `PPDDCC`: province, district and commune; `PPDD` is the district's code.
     pub fn code(self) -> String {
         format!(
             "{:02}{:02}{:02}",
@@ -225,6 +225,9 @@ pub struct Voter {
     pub given_latin: String,
     pub sex: Sex,
     pub birth_year: u16,
+    /// Month and day of birth: a commission's file has the full date (kept private, in the
+    /// registration's commitment); the public roll has only the year.
+    pub birth_month_day: (u8, u8),
     pub village: Village,
     /// Truth: the index of the person's first record (its own index for an original).
     pub person: u64,
@@ -350,6 +353,11 @@ impl Roll {
             given_latin: given.1,
             sex,
             birth_year: self.config.year - age,
+            birth_month_day: {
+                // A stream of its own, so the other fields are as before dates were added.
+                let mut rng = stream(self.config.seed, index, 6);
+                (1 + rng.below(12) as u8, 1 + rng.below(28) as u8)
+            },
             village: Village(rng.below(u64::from(VILLAGES)) as u32),
             person: index,
             variants: Variants::default(),
@@ -552,6 +560,8 @@ pub fn write_csv(roll: &Roll, out: impl Write, truth: impl Write) -> csv::Result
         "given_latin",
         "sex",
         "birth_year",
+        "date_of_birth",
+        "district",
         "commune",
         "village",
         "station",
@@ -571,6 +581,11 @@ pub fn write_csv(roll: &Roll, out: impl Write, truth: impl Write) -> csv::Result
             &v.given_latin,
             sex,
             &v.birth_year.to_string(),
+            &format!(
+                "{}-{:02}-{:02}",
+                v.birth_year, v.birth_month_day.0, v.birth_month_day.1
+            ),
+            &v.village.commune().code()[..4],
             &v.village.commune().code(),
             &v.village.code(),
             &v.station(),

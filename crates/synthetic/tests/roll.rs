@@ -124,7 +124,7 @@ fn the_csv_has_the_roll_and_its_truth() {
     assert_eq!(out.lines().count(), 501);
     assert_eq!(truth.lines().count(), 501);
     assert!(out.starts_with(
-        "voter,family,given,family_latin,given_latin,sex,birth_year,commune,village,station\n"
+        "voter,family,given,family_latin,given_latin,sex,birth_year,date_of_birth,district,commune,village,station\n"
     ));
     let first = roll.voter(0);
     assert!(
@@ -197,6 +197,8 @@ fn the_committed_mapping_reads_the_csv() {
         assert_eq!(row.voter, v.voter);
         assert_eq!(row.name, v.printed_name());
         assert_eq!(row.station, Some(v.station()));
+        assert_eq!(row.area.as_deref(), Some(&v.village.commune().code()[..4]));
+        assert_eq!(row.family_latin.as_deref(), Some(v.family_latin.as_str()));
         assert_eq!(row.birth_year, Some(v.birth_year));
     }
 }

@@ -24,6 +24,12 @@ pub fn dedup(r: &Report, show: usize) -> String {
             s.skipped_pairs
         );
     }
+    for (rule, pairs) in &s.skipped_rules {
+        outln!(
+            o,
+            "Blocking rule {rule} left out: it would compare {pairs} pairs in a roll this size."
+        );
+    }
     if r.unreadable > 0 {
         outln!(
             o,

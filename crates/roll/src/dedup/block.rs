@@ -20,10 +20,14 @@ pub enum Key {
     GivenKey,
     /// Family and given names in either order.
     Names,
+    /// The two names' matching keys in either order.
+    NamesKey,
     BirthDate,
     BirthYear,
     Sex,
     Station,
+    /// The area above the station (`Record::area`).
+    Area,
     /// One of the other fields, by its index in `Settings::fields`.
     Field(usize),
 }
@@ -45,10 +49,12 @@ impl std::fmt::Display for Rule {
                 Key::FamilyKey => f.write_str("family_key")?,
                 Key::GivenKey => f.write_str("given_key")?,
                 Key::Names => f.write_str("names")?,
+                Key::NamesKey => f.write_str("names_key")?,
                 Key::BirthDate => f.write_str("birth_date")?,
                 Key::BirthYear => f.write_str("birth_year")?,
                 Key::Sex => f.write_str("sex")?,
                 Key::Station => f.write_str("station")?,
+                Key::Area => f.write_str("area")?,
                 Key::Field(i) => write!(f, "field{i}")?,
             }
         }
@@ -58,8 +64,8 @@ impl std::fmt::Display for Rule {
 
 impl Rule {
     /// Reads a rule written as keys joined with `+`, e.g. `family+birth_year` or `postcode`.
-    /// The keys are `family`, `given`, `family_key`, `given_key`, `names`, `birth_date`,
-    /// `birth_year`, `sex`, `station` and the names of the other fields.
+    /// The keys are `family`, `given`, `family_key`, `given_key`, `names`, `names_key`, `birth_date`,
+    /// `birth_year`, `sex`, `station`, `area` and the names of the other fields.
     pub fn parse(text: &str, fields: &[String]) -> Result<Rule, Error> {
         let mut keys = Vec::new();
         for part in text.split('+').map(str::trim) {
@@ -69,10 +75,12 @@ impl Rule {
                 "family_key" => Key::FamilyKey,
                 "given_key" => Key::GivenKey,
                 "names" => Key::Names,
+                "names_key" => Key::NamesKey,
                 "birth_date" => Key::BirthDate,
                 "birth_year" => Key::BirthYear,
                 "sex" => Key::Sex,
                 "station" => Key::Station,
+                "area" => Key::Area,
                 other => match fields.iter().position(|f| f == other) {
                     Some(i) => Key::Field(i),
                     None => {
@@ -82,10 +90,12 @@ impl Rule {
                             "family_key",
                             "given_key",
                             "names",
+                            "names_key",
                             "birth_date",
                             "birth_year",
                             "sex",
                             "station",
+                            "area",
                         ];
                         known.extend(fields.iter().map(String::as_str));
                         return Err(Error::Rule(
@@ -137,10 +147,19 @@ impl Rule {
                     }
                     _ => None,
                 },
+                Key::NamesKey => match (r.family.key(), r.given.key()) {
+                    (Some(f), Some(g)) => {
+                        let (x, y) = if f <= g { (f, g) } else { (g, f) };
+                        (x, y).hash(&mut h);
+                        Some(())
+                    }
+                    _ => None,
+                },
                 Key::BirthDate => r.days.map(|d| d.hash(&mut h)),
                 Key::BirthYear => r.birth.map(|b| b.year.hash(&mut h)),
                 Key::Sex => r.sex.map(|s| s.hash(&mut h)),
                 Key::Station => r.station.as_ref().map(|s| s.hash(&mut h)),
+                Key::Area => r.area.as_ref().map(|s| s.hash(&mut h)),
                 Key::Field(i) => r.fields[*i].as_ref().map(|s| s.hash(&mut h)),
             };
             if present.is_none() {
@@ -167,6 +186,8 @@ pub(crate) struct Candidates {
     pub(crate) pairs: Vec<Candidate>,
     pub(crate) skipped_blocks: usize,
     pub(crate) skipped_pairs: u64,
+    /// Rules left out whole, and the pairs each would have compared.
+    pub(crate) skipped_rules: Vec<(String, u64)>,
 }
 
 /// Every candidate pair of the records under the settings' rules, compared.
@@ -191,6 +212,7 @@ pub(crate) fn candidates(
         pairs: Vec::new(),
         skipped_blocks: 0,
         skipped_pairs: 0,
+        skipped_rules: Vec::new(),
     };
     // The keys of each rule's skipped blocks: a pair sharing one was not compared there.
     let mut skipped: Vec<std::collections::HashSet<u64>> = Vec::with_capacity(r);
@@ -216,6 +238,14 @@ pub(crate) fn candidates(
             .iter()
             .map(|b| (b.len() * (b.len() - 1) / 2) as u64)
             .sum();
+        if total > settings.max_rule_pairs as u64 {
+            // Too loose for a roll this size: its blocks are many and each is under the cap.
+            // Every key counts as skipped, so a later rule compares the pairs it finds.
+            skipped_here.extend(blocks.iter().map(|b| b[0].0));
+            skipped.push(skipped_here);
+            out.skipped_rules.push((rules[k].to_string(), total));
+            continue;
+        }
         progress.stage(&format!("comparing pairs (rule {} of {r})", k + 1), total);
         skipped.push(skipped_here);
         // Whether an earlier rule already compared this pair.
@@ -264,10 +294,11 @@ pub(crate) fn blocked_columns(rule: &Rule) -> Vec<usize> {
         match k {
             Key::Family | Key::FamilyKey => out.push(FAMILY),
             Key::Given | Key::GivenKey => out.push(GIVEN),
-            Key::Names => out.extend([FAMILY, GIVEN]),
+            Key::Names | Key::NamesKey => out.extend([FAMILY, GIVEN]),
             Key::BirthDate | Key::BirthYear => out.push(BIRTH),
             Key::Sex => out.push(SEX),
-            Key::Station => out.push(STATION),
+            // One column holds both: a station lies in one area.
+            Key::Station | Key::Area => out.push(STATION),
             Key::Field(i) => out.push(FIXED + i),
         }
     }

@@ -60,6 +60,7 @@ pub(crate) struct Ready {
     pub(crate) days: Option<i32>,
     pub(crate) sex: Option<char>,
     pub(crate) station: Option<Box<str>>,
+    pub(crate) area: Option<Box<str>>,
     pub(crate) fields: Box<[Option<Box<str>>]>,
 }
 
@@ -80,6 +81,7 @@ impl Ready {
             days: r.birth.and_then(|b| b.days()),
             sex: r.sex,
             station: clean(&r.station),
+            area: clean(&r.area),
             fields: r.fields.iter().map(clean).collect(),
         }
     }
@@ -114,6 +116,9 @@ pub(crate) const BIRTH_LEVELS: &[&str] = &[
     "exact",
 ];
 pub(crate) const SAME_LEVELS: &[&str] = &["missing", "different", "same"];
+/// The station, and the area above it: one column, since a station lies in one area (two
+/// columns would count the same agreement twice).
+pub(crate) const PLACE_LEVELS: &[&str] = &["missing", "different", "same area", "same"];
 pub(crate) const FIELD_LEVELS: &[&str] = &[
     "missing",
     "different",
@@ -127,7 +132,8 @@ pub(crate) fn levels(column: usize) -> &'static [&'static str] {
     match column {
         FAMILY | GIVEN => NAME_LEVELS,
         BIRTH => BIRTH_LEVELS,
-        SEX | STATION => SAME_LEVELS,
+        SEX => SAME_LEVELS,
+        STATION => PLACE_LEVELS,
         _ => FIELD_LEVELS,
     }
 }
@@ -145,14 +151,16 @@ pub(crate) fn compare(a: &Ready, b: &Ready) -> (u64, bool) {
     if family < 5 || given < 5 {
         let f = name_level(&a.family, &b.given);
         let g = name_level(&a.given, &b.family);
-        if f >= 5 && g >= 5 {
+        // Crosswise, one name close and the other at least alike (a typo on top of the
+        // swap), and better than as written.
+        if f.min(g) >= 2 && f.max(g) >= 5 && f + g > family + given {
             (family, given, swapped) = (f, g, true);
         }
     }
     let mut gamma = family as u64 | (given as u64) << 3;
     gamma |= (birth_level(a, b) as u64) << (3 * BIRTH);
     gamma |= (same(a.sex, b.sex) as u64) << (3 * SEX);
-    gamma |= (same(a.station.as_ref(), b.station.as_ref()) as u64) << (3 * STATION);
+    gamma |= (place_level(a, b) as u64) << (3 * STATION);
     for (i, (x, y)) in a.fields.iter().zip(b.fields.iter()).enumerate() {
         let level = match (x, y) {
             (Some(x), Some(y)) => field_level(x, y),
@@ -161,6 +169,19 @@ pub(crate) fn compare(a: &Ready, b: &Ready) -> (u64, bool) {
         gamma |= (level as u64) << (3 * (FIXED + i));
     }
     (gamma, swapped)
+}
+
+/// Same station; else same area (where both have one); else different.
+fn place_level(a: &Ready, b: &Ready) -> u8 {
+    match (
+        same(a.station.as_ref(), b.station.as_ref()),
+        same(a.area.as_ref(), b.area.as_ref()),
+    ) {
+        (2, _) => 3,
+        (_, 2) => 2,
+        (1, _) | (_, 1) => 1,
+        _ => 0,
+    }
 }
 
 fn same<T: PartialEq>(a: Option<T>, b: Option<T>) -> u8 {
@@ -301,6 +322,7 @@ mod tests {
             birth,
             sex: None,
             station: None,
+            area: None,
             fields: vec![Some("12 Main St".into())],
         };
         Ready::new(&r, LatinKey::General)

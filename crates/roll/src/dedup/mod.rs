@@ -39,6 +39,9 @@ pub struct Record {
     pub birth: Option<Birth>,
     pub sex: Option<char>,
     pub station: Option<String>,
+    /// The area the voter lives in above the station (a district, say): a voter registered
+    /// again after moving village stays in it, where a namesake seldom is.
+    pub area: Option<String>,
     /// The other fields, in the order of `Settings::fields`.
     pub fields: Vec<Option<String>>,
 }
@@ -53,13 +56,15 @@ pub struct Settings {
     /// Candidate pairs are those that agree on every key of at least one rule.
     pub rules: Vec<Rule>,
     /// m is learnt once per training rule, over the candidates that agree on it, leaving out
-    /// the columns it fixes; a training rule should also be a blocking rule, or it only sees
-    /// the pairs the blocking rules found.
+    /// the columns it fixes. A training rule trains only if it is also a blocking rule that
+    /// ran (not left out for its size).
     pub training: Vec<Rule>,
     /// Pairs at or above this probability are duplicates.
     pub threshold: f64,
     /// A block (records sharing a rule's key) larger than this is skipped.
     pub max_block: usize,
+    /// A rule that would compare more pairs than this is left out (and reported).
+    pub max_rule_pairs: usize,
     /// More candidate pairs than this is an error: the rules are too loose.
     pub max_pairs: usize,
     /// Random pairs drawn to estimate u.
@@ -69,20 +74,33 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The default settings for records with these other fields: blocking on the names (in
-    /// either order), on each name with the birth year, on the names' sounds, on the full date
-    /// of birth, on the birth year with the station, on each other field, and on each name
-    /// alone.
+    /// The default settings for records with these other fields. Blocking rules, strict ones
+    /// first: the names (in either order, both scripts exact), their matching keys with the
+    /// birth year, with the station and with the area, each name's key with the date of birth,
+    /// with the birth year and the area, and with the station, the birth year
+    /// with the station; then the looser ones, which a large roll leaves out
+    /// (`max_rule_pairs`): each name with the birth year, both keys, the full date of birth,
+    /// each other field, and each name alone.
     pub fn new(fields: Vec<String>, latin: LatinKey) -> Settings {
         let mut rules: Vec<Rule> = [
             vec![Key::Names],
+            vec![Key::NamesKey, Key::BirthYear],
+            vec![Key::NamesKey, Key::Station],
+            vec![Key::NamesKey, Key::Area],
+            // One name mistyped, the voter moved: the other name with the full date of birth,
+            // or with the birth year and the area.
+            vec![Key::FamilyKey, Key::BirthDate],
+            vec![Key::GivenKey, Key::BirthDate],
+            vec![Key::FamilyKey, Key::BirthYear, Key::Area],
+            vec![Key::GivenKey, Key::BirthYear, Key::Area],
+            vec![Key::FamilyKey, Key::Station],
+            vec![Key::GivenKey, Key::Station],
+            // Apart from the names, so that EM also sees pairs whose names differ.
+            vec![Key::BirthYear, Key::Station],
             vec![Key::Family, Key::BirthYear],
             vec![Key::Given, Key::BirthYear],
             vec![Key::FamilyKey, Key::GivenKey],
             vec![Key::BirthDate],
-            // Apart from the names, so that EM sees pairs whose names differ: without them,
-            // agreeing on a name would look like the mark of a duplicate.
-            vec![Key::BirthYear, Key::Station],
         ]
         .into_iter()
         .map(Rule)
@@ -107,6 +125,7 @@ impl Settings {
             training,
             threshold: 0.5,
             max_block: 500,
+            max_rule_pairs: 10_000_000,
             max_pairs: 50_000_000,
             random_pairs: 1_000_000,
             seed: 42,
@@ -188,6 +207,9 @@ pub struct Summary {
     /// Blocks over `max_block`, skipped, and the pairs they would have made.
     pub skipped_blocks: usize,
     pub skipped_pairs: u64,
+    /// Rules left out because they would compare more than `max_rule_pairs` pairs, each with
+    /// that number.
+    pub skipped_rules: Vec<(String, u64)>,
     pub duplicate_pairs: usize,
     pub clusters: usize,
     pub threshold: f64,
@@ -254,12 +276,31 @@ impl Dedup {
 
         let candidates = block::candidates(&ready, &settings, progress)?;
         progress.stage("estimating m by expectation-maximisation", 0);
+        // A training rule trains only where it blocked too: otherwise its pairs are the few
+        // that other rules found, chosen for agreeing on something else.
+        let usable: Vec<Rule> = settings
+            .training
+            .iter()
+            .filter(|t| {
+                settings.rules.contains(t)
+                    && !candidates
+                        .skipped_rules
+                        .iter()
+                        .any(|(r, _)| *r == t.to_string())
+            })
+            .cloned()
+            .collect();
+        let training_rules = settings.training.clone();
         let training = block::training_patterns(
             &ready,
             &candidates.pairs,
-            &settings.training,
+            &training_rules,
             settings.max_block,
-        );
+        )
+        .into_iter()
+        .zip(&training_rules)
+        .map(|(p, t)| if usable.contains(t) { p } else { Vec::new() })
+        .collect::<Vec<_>>();
         drop(ready);
         let mut counts: HashMap<u64, u64> = HashMap::new();
         for c in &candidates.pairs {
@@ -268,13 +309,19 @@ impl Dedup {
         let mut patterns: Vec<(u64, u64)> = counts.into_iter().collect();
         patterns.sort_unstable();
         let names = settings.columns();
-        let (m, sessions, iterations) = train(&settings, &training, &patterns, &u, &names, columns);
-        // The share of duplicates among candidates, spread over all pairs: blocking is meant to
-        // keep nearly every duplicate pair, so this is the chance that two random records match.
-        let lambda = model::share_of_duplicates(&patterns, &m, &u, settings.max_iterations);
+        let (m, sessions, iterations, duplicates) =
+            train(&settings, &training, &patterns, &u, &names, columns);
+        // The number of duplicate pairs over all pairs. From the sessions when they can tell
+        // it; else the share of duplicates among candidates, spread over all pairs (blocking is
+        // meant to keep nearly every duplicate pair), which overcounts where candidates agree
+        // on fields that go together.
+        let duplicates = duplicates.unwrap_or_else(|| {
+            model::share_of_duplicates(&patterns, &m, &u, settings.max_iterations)
+                * candidates.pairs.len() as f64
+        });
         let all_pairs = n as f64 * (n as f64 - 1.0) / 2.0;
         let prior = if all_pairs > 0.0 {
-            (lambda * candidates.pairs.len() as f64 / all_pairs).clamp(1e-12, 1.0 - 1e-12)
+            (duplicates / all_pairs).clamp(1e-12, 1.0 - 1e-12)
         } else {
             0.5
         };
@@ -319,6 +366,7 @@ impl Dedup {
                 candidate_pairs: candidates.pairs.len(),
                 skipped_blocks: candidates.skipped_blocks,
                 skipped_pairs: candidates.skipped_pairs,
+                skipped_rules: candidates.skipped_rules.clone(),
                 duplicate_pairs: 0,
                 clusters: 0,
                 threshold: 0.0,
@@ -468,7 +516,11 @@ impl Dedup {
 /// m per column and level: one EM session per training rule with pairs, each blind to the
 /// columns its rule fixes, averaged over the sessions that learnt each column (as Splink
 /// combines its sessions). A column no session learnt takes its m from EM over every
-/// candidate. Returns m, the sessions and the iterations run in all.
+/// candidate. Returns m, the sessions, the iterations run in all, and the number of duplicate
+/// pairs in the roll where the sessions tell it: a session found some duplicates among the
+/// pairs agreeing on its rule, and the duplicates that agree there are a share of all
+/// duplicates that the other sessions' m gives (the product of m for exact agreement on each
+/// column the rule fixes); the estimates of the sessions that can make one are averaged.
 fn train(
     settings: &Settings,
     training: &[Vec<(u64, u64)>],
@@ -476,11 +528,13 @@ fn train(
     u: &[Vec<f64>],
     names: &[String],
     columns: usize,
-) -> (Vec<Vec<f64>>, Vec<model::Session>, usize) {
+) -> (Vec<Vec<f64>>, Vec<model::Session>, usize, Option<f64>) {
     let mut sum: Vec<Vec<f64>> = (0..columns).map(|c| vec![0.0; levels(c).len()]).collect();
     let mut learnt = vec![0usize; columns];
     let mut sessions = Vec::new();
     let mut iterations = 0;
+    // Each session's blocked columns and the duplicate pairs EM found among its pairs.
+    let mut found: Vec<(Vec<usize>, f64)> = Vec::new();
     for (rule, session) in settings.training.iter().zip(training) {
         let pairs: u64 = session.iter().map(|p| p.1).sum();
         if pairs == 0 {
@@ -495,6 +549,10 @@ fn train(
         let (m, duplicates, n) =
             model::expectation_maximisation(session, u, &skip, true, settings.max_iterations);
         iterations += n;
+        found.push((
+            (0..columns).filter(|&c| skip[c]).collect(),
+            duplicates * pairs as f64,
+        ));
         for c in (0..columns).filter(|&c| !skip[c]) {
             for (s, x) in sum[c].iter_mut().zip(&m[c]) {
                 *s += x;
@@ -525,13 +583,23 @@ fn train(
     } else {
         None
     };
-    let m = (0..columns)
+    let m: Vec<Vec<f64>> = (0..columns)
         .map(|c| match (learnt[c], &fallback) {
             (0, Some(f)) => f[c].clone(),
             (k, _) => sum[c].iter().map(|s| s / k as f64).collect(),
         })
         .collect();
-    (m, sessions, iterations)
+    let estimates: Vec<f64> = found
+        .iter()
+        .filter(|(blocked, _)| blocked.iter().all(|&c| learnt[c] > 0))
+        .map(|(blocked, n)| {
+            let agree: f64 = blocked.iter().map(|&c| m[c][levels(c).len() - 1]).product();
+            n / agree.max(1e-9)
+        })
+        .collect();
+    let duplicates =
+        (!estimates.is_empty()).then(|| estimates.iter().sum::<f64>() / estimates.len() as f64);
+    (m, sessions, iterations, duplicates)
 }
 
 /// Each record's term frequency in the family, given, station and other-field columns: the
@@ -650,6 +718,7 @@ mod tests {
             birth: Some(birth),
             sex: None,
             station: None,
+            area: None,
             fields: vec![Some(street.into())],
         }
     }
