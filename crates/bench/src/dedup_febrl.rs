@@ -62,7 +62,7 @@ fn ours(file: &Path, ssn: bool) -> anyhow::Result<(f64, f64, f64, f64)> {
 }
 
 /// The Splink venv's python, creating the venv if there is none.
-fn splink_python() -> anyhow::Result<PathBuf> {
+pub(crate) fn splink_python() -> anyhow::Result<PathBuf> {
     let venv = std::env::var_os("SCRUTINEER_SPLINK_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

@@ -9,6 +9,7 @@
 mod append;
 mod bravo_draw;
 mod dedup_febrl;
+mod dedup_synthetic;
 mod demo_national;
 mod electiondata;
 mod find;
@@ -82,6 +83,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         "dedup-febrl",
         "roll dedup on FEBRL dataset2/3 with and without soc_sec_id, beside Splink 5.0 on the same files",
         dedup_febrl::run,
+    ),
+    (
+        "dedup-synthetic",
+        "roll dedup on the 1M synthetic Khmer roll (commission's and public views), beside Splink 5.0 on the same table",
+        dedup_synthetic::run,
     ),
     (
         "demo-national",
