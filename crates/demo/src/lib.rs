@@ -9,10 +9,13 @@
 
 use anyhow::{Context, bail};
 use ledger::dir::LogDir;
-use ledger::event::{Approval, Entry, Event, Proposal, RemovalReason, RemoveVoter};
+use ledger::event::{
+    Approval, Content, Entry, Event, Proposal, Removal, RemovalReason, RemoveVoter, build_batch,
+};
 use ledger::{Applied, Election};
 use net::{HttpSource, HttpWitness};
 use review::render::group;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -305,6 +308,27 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         }
     );
 
+    let (roll_from, wave) = plant_removals(&mut election, &e)?;
+    say!(
+        n,
+        "   {} removal batches approved by both parties: deaths reported everywhere, and a wave that strikes {} communes where the CNRP polled best ({})",
+        2,
+        wave.len(),
+        wave.iter().cloned().collect::<Vec<_>>().join(", ")
+    );
+    let planted = Planted {
+        roll_from,
+        roll_to: election.log().size(),
+        wave,
+        person: (0..CONSTITUENCIES.len())
+            .flat_map(|p| e.roll_voters(p))
+            .map(|(r, truth)| {
+                let person = truth.map_or_else(|| r.voter.clone(), |(earlier, _)| earlier);
+                (r.voter, person)
+            })
+            .collect(),
+    };
+
     n.step(7, "Each party's witness cosigns; the commission publishes");
     let mut log_key = log_dir.key(election.log())?;
     let note = election.sign_checkpoint(&log_key)?;
@@ -448,6 +472,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     let review = review::Review::of_replay(replayed, Some((size, digest.clone())), &url)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     observers_review(&review, n)?;
+    roll_review(&review, &planted, n)?;
 
     n.step(
         9,
@@ -665,6 +690,157 @@ fn observers_review(review: &review::Review, n: &mut dyn Narrator) -> anyhow::Re
     Ok(())
 }
 
+/// What the demo planted in the roll, for its review to find.
+struct Planted {
+    /// Log sizes before and after the removal batches.
+    roll_from: u64,
+    roll_to: u64,
+    /// The communes the deletion wave struck.
+    wave: BTreeSet<String>,
+    /// Each registration's person (a planted second registration names the first).
+    person: HashMap<String, String>,
+}
+
+/// Removal batches, each approved by both parties: one voter in a hundred everywhere (deaths
+/// reported by the communes), and a wave of one in eight in the three communes where the
+/// CNRP's official share was highest. Returns the log size before them and the wave.
+fn plant_removals(
+    election: &mut Election,
+    e: &Cambodia2013,
+) -> anyhow::Result<(u64, BTreeSet<String>)> {
+    let mut roll = Vec::new();
+    ledger::report::each_voter::<ledger::report::Error>(election.conn(), |v| {
+        roll.push((v.voter, v.station));
+        Ok(())
+    })?;
+    let commune: HashMap<&str, &str> = e
+        .stations
+        .iter()
+        .map(|s| (s.code.as_str(), s.commune.as_str()))
+        .collect();
+    let mut cnrp: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for s in &e.stations {
+        let t = cnrp.entry(&s.commune).or_default();
+        t.0 += s.official[1];
+        t.1 += s.official.iter().sum::<u64>();
+    }
+    let mut by_share: Vec<(&str, f64)> = cnrp
+        .iter()
+        .map(|(c, (n, d))| (*c, *n as f64 / (*d).max(1) as f64))
+        .collect();
+    by_share.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let wave: BTreeSet<String> = by_share.iter().take(3).map(|c| c.0.to_string()).collect();
+    let (mut deaths, mut waved) = (Vec::new(), Vec::new());
+    for (i, (voter, station)) in roll.iter().enumerate() {
+        if wave.contains(commune.get(station.as_str()).copied().unwrap_or("")) && i % 8 == 3 {
+            waved.push(voter.clone());
+        } else if i % 100 == 7 {
+            deaths.push(voter.clone());
+        }
+    }
+    let from = election.log().size();
+    for (voters, why) in [
+        (deaths, "deaths reported by the communes"),
+        (waved, "voters no longer resident"),
+    ] {
+        let events = voters
+            .into_iter()
+            .map(|voter| {
+                Event::Removal(Removal {
+                    // The hash of the commune's report, kept outside the log as a blob.
+                    evidence: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
+                        .into(),
+                    reason: RemovalReason::Deceased,
+                    voter,
+                })
+            })
+            .collect();
+        let asked = vec![
+            e.keys.members[0].name().into(),
+            e.keys.members[4].name().into(),
+        ];
+        let batch = build_batch(
+            &e.keys.officer,
+            Content::Removals,
+            events,
+            Some((why.into(), asked)),
+        );
+        let id = proposal_of(&submit(election, &batch)?)?;
+        if !decided(&submit(election, &e.approvals(&id))?) {
+            bail!("the removal batch ({why}) did not take effect");
+        }
+    }
+    Ok((from, wave))
+}
+
+/// The observers' review of the roll: duplicates found by deduplication (against the planted
+/// truth) and the deletion wave found by a roll diff. A check that misses what was planted
+/// is an error.
+fn roll_review(
+    review: &review::Review,
+    planted: &Planted,
+    n: &mut dyn Narrator,
+) -> anyhow::Result<()> {
+    let lift = |e: review::Error| anyhow::anyhow!("{e}");
+    let roll = review::roll::from_election(review).map_err(lift)?;
+    let records = roll.records.len();
+    let report = review::roll::dedup(roll, 0.5, &[], &roll::dedup::Quiet).map_err(lift)?;
+    fn person<'a>(planted: &'a Planted, v: &'a str) -> &'a str {
+        planted.person.get(v).map_or(v, String::as_str)
+    }
+    let right = report
+        .pairs
+        .iter()
+        .filter(|p| person(planted, &p.a) == person(planted, &p.b))
+        .count();
+    // Second registrations still on the roll (the removals struck some).
+    let mut on_roll: HashMap<&str, u64> = HashMap::new();
+    ledger::report::each_voter::<ledger::report::Error>(review.conn(), |v| {
+        if let Some(p) = planted.person.get(&v.voter) {
+            *on_roll.entry(p.as_str()).or_default() += 1;
+        }
+        Ok(())
+    })?;
+    let planted_pairs: u64 = on_roll.values().map(|k| k * (k - 1) / 2).sum();
+    say!(
+        n,
+        "   deduplication of the {} voters on the public roll: {} pairs at p >= 0.5, {} of the {} planted second registrations among them; the rest are namesakes who agree on every public field",
+        group(records as u64),
+        group(report.pairs.len() as u64),
+        group(right as u64),
+        group(planted_pairs)
+    );
+    // On the public fields alone (birth year, no date) some second registrations look like
+    // namesakes; finding fewer than half would mean deduplication is broken.
+    if planted_pairs > 0 && (right as f64) < 0.5 * planted_pairs as f64 {
+        bail!("deduplication found only {right} of {planted_pairs} planted second registrations");
+    }
+    let spec = review::roll::DiffSpec {
+        level: Some("commune".into()),
+        contest: None,
+        rule: Default::default(),
+    };
+    let diff = review::roll::diff_log(review, planted.roll_from, Some(planted.roll_to), &spec)
+        .map_err(lift)?;
+    let flagged: BTreeSet<String> = diff.diff.flagged.iter().cloned().collect();
+    say!(
+        n,
+        "   roll diff between log sizes {} and {}: {} removals; communes whose removal rate stands far above the rest: {}",
+        planted.roll_from,
+        planted.roll_to,
+        group(diff.diff.totals.removals),
+        flagged.iter().cloned().collect::<Vec<_>>().join(", ")
+    );
+    if flagged != planted.wave {
+        bail!(
+            "the roll diff flagged {flagged:?}, but the wave struck {:?}",
+            planted.wave
+        );
+    }
+    say!(n, "   exactly the three communes of the wave");
+    Ok(())
+}
+
 fn find_official_form(
     log: &Log<SqliteStorage>,
     stations: &[String],
@@ -771,6 +947,8 @@ mod tests {
             "verify refuses it: entry",
             "the CPP's own witness refuses to cosign it",
             "the log forked",
+            "planted second registrations among them",
+            "exactly the three communes of the wave",
         ] {
             assert!(text.contains(want), "missing {want:?} in:\n{text}");
         }
