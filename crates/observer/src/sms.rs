@@ -190,24 +190,27 @@ fn digit(c: char) -> Option<char> {
     }
 }
 
-/// The significant characters before the `@`: upper case, Khmer digits as ASCII, no spaces or
-/// punctuation; and the comment after it.
-fn significant(text: &str) -> (Vec<char>, Option<&str>) {
+/// The significant characters before the `@` (upper case, Khmer digits as ASCII, no spaces or
+/// punctuation), the byte offset of each in the text, and the comment after the `@`.
+fn significant(text: &str) -> (Vec<char>, Vec<usize>, Option<&str>) {
     let (data, comment) = match text.split_once('@') {
         Some((d, c)) => (d, Some(c.trim()).filter(|c| !c.is_empty())),
         None => (text, None),
     };
-    let chars = data
-        .chars()
-        .filter_map(|c| match c {
-            '\u{17E0}'..='\u{17E9}' => char::from_digit(c as u32 - 0x17E0, 10),
+    let mut chars = Vec::new();
+    let mut offsets = Vec::new();
+    for (i, c) in data.char_indices() {
+        let c = match c {
+            '\u{17E0}'..='\u{17E9}' => char::from_digit(c as u32 - 0x17E0, 10).expect("a digit"),
             // Khmer punctuation (khan, bariyoosan, …) separates as ASCII punctuation does.
-            '\u{17D4}'..='\u{17DA}' => None,
-            c if c.is_whitespace() || c.is_ascii_punctuation() => None,
-            c => Some(c.to_ascii_uppercase()),
-        })
-        .collect();
-    (chars, comment)
+            '\u{17D4}'..='\u{17DA}' => continue,
+            c if c.is_whitespace() || c.is_ascii_punctuation() => continue,
+            c => c.to_ascii_uppercase(),
+        };
+        chars.push(c);
+        offsets.push(i);
+    }
+    (chars, offsets, comment)
 }
 
 /// The form field whose tag the two characters at `at` can spell.
@@ -240,11 +243,10 @@ fn digits(form: &Form, s: &[char], mut at: usize) -> (usize, String) {
     (at, out)
 }
 
-fn shorten(s: &[char]) -> String {
-    if s.len() > 20 {
-        format!("{}…", s[..20].iter().collect::<String>())
-    } else {
-        s.iter().collect()
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(24) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
     }
 }
 
@@ -261,7 +263,8 @@ pub fn read(forms: &Forms, text: &str) -> Outcome {
     if text.len() > MAX_MESSAGE {
         return refuse(None, Error::TooLong { bytes: text.len() });
     }
-    let (s, comment) = significant(text);
+    let (s, offsets, comment) = significant(text);
+    let data = text.split('@').next().unwrap_or_default();
     if s.is_empty() && comment.is_none() {
         return refuse(None, Error::Empty);
     }
@@ -270,11 +273,13 @@ pub fn read(forms: &Forms, text: &str) -> Outcome {
     let mut candidates: Vec<&Form> = forms
         .forms
         .iter()
-        .filter(|f| {
-            starts_with(&s, &f.prefix) && s.get(f.prefix.len()).is_none_or(|&c| digit(c).is_some())
-        })
+        .filter(|f| starts_with(&s, &f.prefix))
         .collect();
-    candidates.sort_by_key(|f| std::cmp::Reverse(f.prefix.len()));
+    // The longest prefix followed by an observer id; else the longest, whose id is missing.
+    candidates.sort_by_key(|f| {
+        let no_id = s.get(f.prefix.len()).is_some_and(|&c| digit(c).is_none());
+        (no_id, std::cmp::Reverse(f.prefix.len()))
+    });
     let Some(form) = candidates.first().copied() else {
         let given: String = s
             .iter()
@@ -318,8 +323,14 @@ pub fn read(forms: &Forms, text: &str) -> Outcome {
     while at < s.len() {
         let Some(tag) = tag_at(form, &s, at) else {
             // Two letters and digits: an answer to a field the form does not have.
+            // Only real digits here: confusable letters are more likely words.
             let pair: String = s[at..(at + 2).min(s.len())].iter().collect();
-            let (next, d) = digits(form, &s, at + 2);
+            let d: String = s
+                .iter()
+                .skip(at + 2)
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            let next = at + 2 + d.len();
             if pair.len() == 2 && pair.chars().all(|c| c.is_ascii_uppercase()) && !d.is_empty() {
                 errors.push(Error::Answer(Problem::field(
                     &pair,
@@ -332,7 +343,7 @@ pub fn read(forms: &Forms, text: &str) -> Outcome {
                 continue;
             }
             errors.push(Error::Unreadable {
-                text: shorten(&s[at..]),
+                text: shorten(data[offsets[at]..].trim()),
                 after: last,
             });
             break;
@@ -448,7 +459,7 @@ impl SenderHmac {
         } else {
             Err(format!(
                 "{:?} is not an HMAC-SHA256 (64 hex digits)",
-                shorten(&s.chars().collect::<Vec<_>>())
+                shorten(s)
             ))
         }
     }
@@ -488,7 +499,7 @@ impl Repeats {
 
     /// Whether this message, received at `time` (seconds since 1970, UTC), counts.
     pub fn admit(&mut self, sender: &SenderHmac, time: i64, text: &str) -> Admission {
-        let (s, comment) = significant(text);
+        let (s, _, comment) = significant(text);
         let mut key: String = s.into_iter().collect();
         if let Some(c) = comment {
             key.push('@');
