@@ -47,6 +47,30 @@ pub struct Sms {
 }
 
 impl Sms {
+    /// The message in its plain form (`OPN 100234 X17 AA5AB2AF12 @comment`), which reads back
+    /// to the same answers.
+    pub fn text(&self) -> String {
+        let mut s = format!("{} {}", self.form, self.observer);
+        if let Some(x) = self.serial {
+            s.push_str(&format!(" X{x}"));
+        }
+        s.push(' ');
+        for (tag, value) in &self.answers {
+            s.push_str(tag);
+            match value {
+                Value::Integer(n) | Value::Select(n) => s.push_str(&n.to_string()),
+                Value::Multiselect(v) => v.iter().for_each(|n| s.push_str(&n.to_string())),
+                // Never read from an SMS.
+                Value::Text(_) | Value::Photo(_) => {}
+            }
+        }
+        if let Some(c) = &self.comment {
+            s.push_str(" @");
+            s.push_str(c);
+        }
+        s
+    }
+
     /// The checklist this message reports, at the observer's station.
     pub fn checklist(&self, form: &Form, station: &str) -> Option<report::Checklist> {
         Some(report::Checklist {
@@ -243,11 +267,18 @@ fn digits(form: &Form, s: &[char], mut at: usize) -> (usize, String) {
     (at, out)
 }
 
+/// At most 24 characters of what the observer typed, control characters as spaces, so that a
+/// reply stays one line.
 fn shorten(s: &str) -> String {
-    match s.char_indices().nth(24) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
+    let mut out: String = s
+        .chars()
+        .take(24)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if s.chars().nth(24).is_some() {
+        out.push('…');
     }
+    out
 }
 
 fn starts_with(s: &[char], prefix: &str) -> bool {
