@@ -22,4 +22,4 @@ pub mod report;
 pub mod sms;
 
 pub use form::{Form, Forms};
-pub use report::{Checklist, Incident, Value};
+pub use report::{Checklist, Incident, Report, Value};

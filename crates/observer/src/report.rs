@@ -529,3 +529,36 @@ impl Incident {
         finish(form, &self.answers, Channel::App, problems)
     }
 }
+
+/// Either kind of report as one value, tagged by `kind` in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Report {
+    Checklist(Checklist),
+    Incident(Incident),
+}
+
+impl Report {
+    pub fn form(&self) -> &str {
+        match self {
+            Report::Checklist(c) => &c.form,
+            Report::Incident(i) => &i.form,
+        }
+    }
+
+    /// Checks the report against the form of its prefix among `forms`.
+    pub fn validate(
+        &self,
+        forms: &crate::Forms,
+        channel: Channel,
+    ) -> Result<Vec<Flag>, Vec<Problem>> {
+        let Some(form) = forms.get(self.form()) else {
+            let message = format!("{} is not a form of this definition", self.form());
+            return Err(vec![Problem::report("form", What::Other { message })]);
+        };
+        match self {
+            Report::Checklist(c) => c.validate(form, channel),
+            Report::Incident(i) => i.validate(form),
+        }
+    }
+}

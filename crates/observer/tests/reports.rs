@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use observer::form::Schedule;
 use observer::merge::{MergeError, Merged, merge};
-use observer::report::{Channel, Location, Severity};
+use observer::report::{Channel, Location, Report, Severity};
 use observer::{Checklist, Forms, Incident, Value};
 
 const FILE: &str = include_str!("../../../forms/cambodia-observer.toml");
@@ -161,6 +161,24 @@ fn incidents_are_validated_against_their_categories() {
     assert_eq!(good.validate(inc), Ok(vec![]));
     let json = serde_json::to_string(&good).unwrap();
     assert_eq!(serde_json::from_str::<Incident>(&json).unwrap(), good);
+    // Either kind as one value, tagged by kind.
+    let report = Report::Incident(good.clone());
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(
+        json.starts_with(r#"{"kind":"incident","form":"INC""#),
+        "{json}"
+    );
+    assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), report);
+    assert_eq!(report.validate(&forms, Channel::App), Ok(vec![]));
+    let checklist = Report::Checklist(count("100234", GOOD));
+    let back: Report = serde_json::from_str(&serde_json::to_string(&checklist).unwrap()).unwrap();
+    assert_eq!(back, checklist);
+    let mut elsewhere = good.clone();
+    elsewhere.form = "ZZZ".into();
+    assert_eq!(
+        problems(Report::Incident(elsewhere).validate(&forms, Channel::App)),
+        ["form: ZZZ is not a form of this definition"]
+    );
 
     let mut bad = good.clone();
     bad.category = 9;
