@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")"
 seconds=${1:-300}
 [ $# -gt 0 ] && shift
-targets=${*:-"note keys policy proof_file witness_request witness tile_path bundle verify_log event fold config mapping csv_rows cdf recount names roll_find removals"}
+targets=${*:-"note keys policy proof_file witness_request witness tile_path bundle verify_log event fold config mapping csv_rows cdf recount names roll_find removals observer_forms observer_sms"}
 mkdir -p logs
 for t in $targets; do
     mkdir -p "corpus/$t" "artifacts/$t"

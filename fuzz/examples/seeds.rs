@@ -228,6 +228,7 @@ fn main() {
     }
     election_seeds(&mut put);
     interchange_seeds(&mut put);
+    observer_seeds(&mut put);
     println!("wrote {n} seeds to {}", out.display());
 }
 
@@ -542,5 +543,37 @@ fn interchange_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
                 &[&[*kind, given][..], text.as_bytes()].concat(),
             );
         }
+    }
+}
+
+/// Seeds of the `observer` targets: `observer_forms` and `observer_sms`.
+fn observer_seeds(put: &mut dyn FnMut(&str, &str, &[u8])) {
+    // `observer_forms`: the repository's definitions, whole and one form at a time.
+    let forms = include_str!("../../forms/cambodia-observer.toml");
+    put("observer_forms", "cambodia-observer", forms.as_bytes());
+    for (i, part) in forms.split("\n[[form]]\n").skip(1).enumerate() {
+        put(
+            "observer_forms",
+            &format!("form-{i}"),
+            format!("[[form]]\n{part}").as_bytes(),
+        );
+    }
+    // `observer_sms`: messages of every form, good and bad.
+    for (i, text) in [
+        "OPN 100234 AA5AB2AC1AD1AE3AF12",
+        "0PN 1OO240 AA5 ABI ACl AD1 AEO @ballot box sealed at 6:45",
+        "OPN 100237 X17 AA2AB2AC1AD1AE4",
+        "MID 100234 BA25BB3BC1BD1",
+        "CLS 100235 CA2 CB I5 CC I2",
+        "CNT 100234 DA600DB600DC450DD5DE150DF440DG10DH250DJ180DK10DM2 @agents left",
+        "CNT ១០០២៣៤ DA៦០០ DB600 DP1 DQ2",
+        "OPN 100251 AA15AB9AE0AA6ZZ3 all good",
+        "INC 100234 EA3 @ink washes off",
+        "ZZ 100234 AA1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        put("observer_sms", &format!("sms-{i}"), text.as_bytes());
     }
 }

@@ -13,6 +13,7 @@ mod keygen;
 mod listauditcmd;
 mod logcmd;
 mod logdir;
+mod observercmd;
 mod progress;
 mod pvtcmd;
 mod refusal;
@@ -66,6 +67,8 @@ enum Command {
     ListAudit(listauditcmd::Args),
     /// The voter roll: duplicates, "find my name", changes between two points, removals.
     Roll(rollcmd::Args),
+    /// Observers' forms and reports: check coded SMS against a form definition file.
+    Observer(observercmd::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -142,6 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen(args) => keygen::run(args),
         Command::Log(args) => logcmd::run(args),
         Command::Roll(args) => rollcmd::run(args),
+        Command::Observer(args) => observercmd::run(args),
         Command::Witness(args) => witnesscmd::run(args),
         Command::Verify(args) => verifycmd::run(args),
         Command::Forensics(args) => forensics::run(args),
