@@ -167,6 +167,35 @@ impl SqliteStorage {
         Ok(storage)
     }
 
+    /// Opens an existing log database for reading only, with no checkpointer: a server's
+    /// readers take one each, so that reads never wait for the writer (WAL readers see the
+    /// last commit). Every write through it fails.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStorage, StorageError> {
+        if !path.exists() {
+            return Err(StorageError::NotALog(format!(
+                "{} does not exist",
+                path.display()
+            )));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StorageError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(backend)?;
+        let storage = SqliteStorage {
+            checkpointer: Checkpointer {
+                wake: None,
+                thread: None,
+            },
+            conn,
+            unchecked: 0,
+        };
+        storage.meta()?;
+        Ok(storage)
+    }
+
     /// The underlying connection, for callers that keep their own tables in the same file.
     pub fn connection(&self) -> &Connection {
         &self.conn
