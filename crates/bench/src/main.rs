@@ -17,6 +17,7 @@ mod intake;
 mod logdata;
 mod proof;
 mod replay;
+mod serve_load;
 mod verify;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,6 +83,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         "dedup-febrl",
         "roll dedup on FEBRL dataset2/3 with and without soc_sec_id, beside Splink 5.0 on the same files",
         dedup_febrl::run,
+    ),
+    (
+        "serve-load",
+        "scrutineer serve on loopback: signed result forms from many concurrent clients, then reads; throughput, p50/p99",
+        serve_load::run,
     ),
     (
         "demo-national",

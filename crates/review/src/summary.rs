@@ -255,7 +255,7 @@ impl LogStatus {
         let log = tlog::Vkey::parse(&meta.vkey).map_err(|e| Error::State(e.to_string()))?;
         let policy = Policy::k_of_n(log, witnesses.iter().map(|(k, _)| k.clone()).collect(), 0)
             .map_err(|e| Error::State(e.to_string()))?;
-        let stored = storage.checkpoints().map_err(st)?;
+        let (count, stored) = storage.recent_checkpoints(Self::LOOK_BACK).map_err(st)?;
         let cosigned = |note: &[u8]| {
             policy
                 .verify(note)
@@ -270,7 +270,7 @@ impl LogStatus {
             None => None,
         };
         let mut found: Vec<Option<u64>> = vec![None; witnesses.len()];
-        for (_, note) in stored.iter().rev().take(Self::LOOK_BACK) {
+        for (_, note) in stored.iter().rev() {
             if found.iter().all(Option::is_some) {
                 break;
             }
@@ -295,7 +295,7 @@ impl LogStatus {
             origin: meta.origin,
             size: head.size,
             root: head.root.to_string(),
-            checkpoints: stored.len() as u64,
+            checkpoints: count,
             latest,
             witnesses: status,
         })

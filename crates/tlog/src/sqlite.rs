@@ -196,6 +196,28 @@ impl SqliteStorage {
         Ok(storage)
     }
 
+    /// How many checkpoints are stored, and the latest `n` of them, oldest first: what a
+    /// status page needs without reading every checkpoint of a long-running log.
+    pub fn recent_checkpoints(&self, n: usize) -> Result<(u64, Vec<(u64, Vec<u8>)>), StorageError> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM checkpoint", [], |r| r.get(0))
+            .map_err(backend)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT size, note FROM checkpoint ORDER BY size DESC LIMIT ?1")
+            .map_err(backend)?;
+        let mut rows: Vec<(u64, Vec<u8>)> = stmt
+            .query_map([to_i64(n as u64)?], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(backend)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(backend)?;
+        rows.reverse();
+        Ok((count as u64, rows))
+    }
+
     /// The underlying connection, for callers that keep their own tables in the same file.
     pub fn connection(&self) -> &Connection {
         &self.conn
