@@ -99,7 +99,7 @@ impl Blobs {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        if self.limits.types.iter().any(|t| *t == bare) {
+        if self.limits.types.contains(&bare) {
             Ok(bare)
         } else {
             Err(BlobError::Type(bare))

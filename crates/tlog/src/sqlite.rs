@@ -40,6 +40,9 @@ const CHECKPOINT_BYTES: usize = 1 << 20;
 /// behind.
 const WAL_FALLBACK_PAGES: u32 = 8_192;
 
+/// A stored checkpoint: its size and the signed note.
+pub type Stored = (u64, Vec<u8>);
+
 /// A log stored in one SQLite file.
 pub struct SqliteStorage {
     // Declared before `conn` so that it stops first, and closing `conn` (the last connection)
@@ -198,7 +201,7 @@ impl SqliteStorage {
 
     /// How many checkpoints are stored, and the latest `n` of them, oldest first: what a
     /// status page needs without reading every checkpoint of a long-running log.
-    pub fn recent_checkpoints(&self, n: usize) -> Result<(u64, Vec<(u64, Vec<u8>)>), StorageError> {
+    pub fn recent_checkpoints(&self, n: usize) -> Result<(u64, Vec<Stored>), StorageError> {
         let count: i64 = self
             .conn
             .query_row("SELECT count(*) FROM checkpoint", [], |r| r.get(0))
@@ -207,7 +210,7 @@ impl SqliteStorage {
             .conn
             .prepare("SELECT size, note FROM checkpoint ORDER BY size DESC LIMIT ?1")
             .map_err(backend)?;
-        let mut rows: Vec<(u64, Vec<u8>)> = stmt
+        let mut rows: Vec<Stored> = stmt
             .query_map([to_i64(n as u64)?], |r| {
                 Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?))
             })
