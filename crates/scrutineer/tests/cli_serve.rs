@@ -183,3 +183,119 @@ fn serve_takes_a_form_proves_it_and_stops_on_sigterm() {
         "{rest}"
     );
 }
+
+/// A registration signed by the officer (any number of them can be taken: each voter id once).
+fn registration(e: &Cambodia2013, voter: &str) -> Vec<u8> {
+    Entry::signed(
+        Event::Register(ledger::event::Register {
+            names: None,
+            birth_year: 1970,
+            commitment: None,
+            name: format!("Voter {voter}"),
+            sex: ledger::event::Sex::F,
+            station: e.stations[0].code.clone(),
+            voter: voter.into(),
+        }),
+        &e.keys.officer,
+    )
+    .to_bytes()
+}
+
+/// Starts `serve` on a free port; the child and its address.
+fn start(dir: &Path) -> (Server, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(["serve", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(["--checkpoint-every", "100ms", "--rate", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = stdout.read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let server = Server(child);
+    let line = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .parse()
+        .unwrap();
+    (server, addr)
+}
+
+/// POST /submit that tolerates the server dying: None when there is no answer.
+fn try_submit(addr: SocketAddr, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "POST /submit HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .ok()?;
+    s.write_all(body).ok()?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).ok()?;
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let status = String::from_utf8_lossy(out.get(9..12)?).parse().ok()?;
+    Some((status, out[split + 4..].to_vec()))
+}
+
+/// The fault suite's kill case for the server: SIGKILL under submission load, again and
+/// again; every submission that was answered with an index is at that index after the
+/// restarts, and the store checks whole.
+#[test]
+fn every_acknowledged_submission_survives_sigkill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = std::sync::Arc::new(election(tmp.path()));
+    let dir = tmp.path().join("election");
+    let mut acknowledged: Vec<(u64, Vec<u8>)> = Vec::new();
+    for round in 0..5 {
+        let (mut server, addr) = start(&dir);
+        let clients: Vec<_> = (0..4)
+            .map(|c| {
+                let e = e.clone();
+                std::thread::spawn(move || {
+                    let mut taken = Vec::new();
+                    for i in 0..400 {
+                        let entry = registration(&e, &format!("K{round}-{c}-{i}"));
+                        match try_submit(addr, &entry) {
+                            Some((200, body)) => {
+                                let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                                taken.push((v["first"].as_u64().unwrap(), entry));
+                            }
+                            Some((status, body)) => {
+                                panic!("status {status}: {}", String::from_utf8_lossy(&body))
+                            }
+                            None => break, // killed
+                        }
+                    }
+                    taken
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300 + 50 * round));
+        server.0.kill().unwrap();
+        server.0.wait().unwrap();
+        for c in clients {
+            acknowledged.extend(c.join().unwrap());
+        }
+    }
+    assert!(acknowledged.len() > 20, "{}", acknowledged.len());
+    let (_, election, _) = ledger::dir::open_election(&dir).unwrap();
+    for (index, entry) in &acknowledged {
+        assert_eq!(
+            &election.log().entry(*index).unwrap(),
+            entry,
+            "entry {index}"
+        );
+    }
+    let check = election.log().check_store().unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+}

@@ -293,7 +293,7 @@ pub const ROUTES: &[Route] = &[
         responses: &[
             (200, "the cosignature"),
             (400, "a malformed request"),
-            (403, "an unknown log or a bad signature"),
+            (403, "the checkpoint is not signed by the log's key"),
             (404, "an unknown log"),
             (408, "the body did not arrive in time"),
             (409, "the old size is not the witness's; its size follows"),

@@ -437,6 +437,37 @@ fn over_the_rate_limit_a_client_is_told_when_to_come_back() {
     server.stop();
 }
 
+/// A body that does not arrive in time is answered 408, on submissions and on blobs alike.
+#[test]
+fn a_body_that_does_not_arrive_is_timed_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    election_dir(tmp.path());
+    let mut o = options(tmp.path());
+    o.intake.body_timeout = Duration::from_millis(300);
+    o.timeouts.body = Duration::from_millis(300);
+    let server = Running::start(tmp.path(), o);
+    let name = "0".repeat(64);
+    for (method, path, kind) in [
+        ("POST", "/submit".to_string(), "application/x-ndjson"),
+        ("PUT", format!("/blob/{name}"), "image/png"),
+    ] {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let started = Instant::now();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Type: {kind}\r\nContent-Length: 100\r\n\r\nonly a part"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        let out = String::from_utf8_lossy(&out);
+        assert!(out.starts_with("HTTP/1.1 408"), "{method} {path}: {out}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    server.stop();
+}
+
 /// The OpenAPI document validates (the members OpenAPI 3.0 requires, every path parameter
 /// declared) and lists exactly the routes the router serves: each documented operation is
 /// answered by its handler, not the fallback, and the router answers no other.
