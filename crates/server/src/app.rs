@@ -126,6 +126,8 @@ impl Server {
                 witness_timeout: options.witness_timeout,
                 public: options.public.clone(),
                 every: options.checkpoint_every,
+                // Witness time: a closure over a clone of `intake` that makes the entry and
+                // gives it to `Intake::submit_blocking`, once the log has an event for it.
                 record_cosigned: None,
             },
             metrics.clone(),

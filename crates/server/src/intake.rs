@@ -131,27 +131,32 @@ impl Intake {
     /// Queues `entries` as one submission and waits until it is durable or refused.
     pub async fn submit(&self, entries: Vec<Vec<u8>>) -> Reply {
         let (reply, answer) = tokio::sync::oneshot::channel();
+        self.enqueue(entries, reply)?;
+        answer.await.unwrap_or_else(|_| Err(stopped()))
+    }
+
+    /// [`Intake::submit`] from a thread outside the async runtime, such as the operator
+    /// loop's: what the server records itself (a cosigned checkpoint) goes through the same
+    /// intake, and the same fold, as every other entry.
+    pub fn submit_blocking(&self, entries: Vec<Vec<u8>>) -> Reply {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.enqueue(entries, reply)?;
+        answer.blocking_recv().unwrap_or_else(|_| Err(stopped()))
+    }
+
+    fn enqueue(
+        &self,
+        entries: Vec<Vec<u8>>,
+        reply: tokio::sync::oneshot::Sender<Reply>,
+    ) -> Result<(), (StatusCode, String)> {
         match self.queue.try_send(Message::Job(Job { entries, reply })) {
-            Ok(()) => {}
-            Err(mpsc::TrySendError::Full(_)) => {
-                return Err((
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the intake queue is full; send again shortly".into(),
-                ));
-            }
-            Err(mpsc::TrySendError::Disconnected(_)) => {
-                return Err((
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the intake has stopped".into(),
-                ));
-            }
-        }
-        answer.await.unwrap_or_else(|_| {
-            Err((
+            Ok(()) => Ok(()),
+            Err(mpsc::TrySendError::Full(_)) => Err((
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the intake has stopped".into(),
-            ))
-        })
+                "the intake queue is full; send again shortly".into(),
+            )),
+            Err(mpsc::TrySendError::Disconnected(_)) => Err(stopped()),
+        }
     }
 
     /// The routes under `prefix` (empty, or a path starting with `/`).
@@ -226,6 +231,13 @@ fn write(
         }
     }
     election
+}
+
+fn stopped() -> (StatusCode, String) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the intake has stopped".into(),
+    )
 }
 
 fn error_json(message: &str) -> String {
