@@ -135,7 +135,9 @@ fn splink(python: &Path, dir: &Path, public: bool) -> anyhow::Result<Run> {
         "splink.json"
     });
     let mut cmd = Command::new(python);
-    cmd.arg(&script)
+    // DuckDB spills to .tmp in its working directory.
+    cmd.current_dir(dir)
+        .arg(&script)
         .arg(dir.join("roll.csv"))
         .arg(dir.join("truth.csv"))
         .arg(&json);

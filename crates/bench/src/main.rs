@@ -18,6 +18,7 @@ mod intake;
 mod logdata;
 mod proof;
 mod replay;
+mod serve_load;
 mod verify;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,6 +89,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         "dedup-synthetic",
         "roll dedup on the 1M synthetic Khmer roll (commission's and public views), beside Splink 5.0 on the same table",
         dedup_synthetic::run,
+    ),
+    (
+        "serve-load",
+        "scrutineer serve on loopback: signed result forms from many concurrent clients, then reads; throughput, p50/p99",
+        serve_load::run,
     ),
     (
         "demo-national",

@@ -233,6 +233,32 @@ impl LogDir {
         Ok(o)
     }
 
+    /// The witnesses at `urls` (all of them when `urls` is empty), each of which must be one
+    /// of this log's; a trailing `/` does not count.
+    pub fn witnesses_at(&self, urls: &[String]) -> Result<Vec<(Vkey, String)>> {
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        let mut chosen = self.witness_vkeys()?;
+        if let Some(url) = urls
+            .iter()
+            .find(|u| !chosen.iter().any(|(_, c)| same(c, u)))
+        {
+            return Err(DirError::new(format!(
+                "{url} is not one of this log's witnesses; add it with `scrutineer log add-witness {} VKEY {url}`",
+                self.dir.display()
+            )));
+        }
+        if !urls.is_empty() {
+            chosen.retain(|(_, c)| urls.iter().any(|u| same(c, u)));
+        }
+        if chosen.is_empty() {
+            return Err(DirError::new(format!(
+                "this log has no witnesses; add one with `scrutineer log add-witness {} VKEY URL`",
+                self.dir.display()
+            )));
+        }
+        Ok(chosen)
+    }
+
     pub fn witness_vkeys(&self) -> Result<Vec<(Vkey, String)>> {
         self.config
             .witnesses

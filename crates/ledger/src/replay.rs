@@ -27,7 +27,31 @@ use tlog::verify::{TileSource, TrustedState, Verified, VerifyError, verify_log_e
 /// The file beside `checkpoint` that holds the operator's signed state digest.
 pub const DIGEST_FILE: &str = "state-digest";
 
+/// The directory beside it that keeps the digest of every size published, one immutable file
+/// each (`state-digests/<size>`), so that a replay of a log that has grown since still finds
+/// the digest of the size it replayed.
+pub const DIGESTS_DIR: &str = "state-digests";
+
 const DIGEST_HEADER: &str = "scrutineer/state-digest/v1";
+
+/// The published path of the digest of `size` entries.
+pub fn digest_path(size: u64) -> String {
+    format!("{DIGESTS_DIR}/{size}")
+}
+
+/// Publishes the signed digest of the state at `size` into `out`: its own file first, then
+/// the latest. Write it before the checkpoint of that size, so that whoever sees the
+/// checkpoint finds its digest.
+pub fn write_digest(
+    out: &Path,
+    key: &tlog::PrivateKey,
+    size: u64,
+    digest: &str,
+) -> Result<(), tlog::publish::PublishError> {
+    let note = sign_digest(key, size, digest);
+    tlog::publish::write_atomic(&out.join(digest_path(size)), &note)?;
+    tlog::publish::write_atomic(&out.join(DIGEST_FILE), &note)
+}
 
 /// A replayed election.
 pub struct Replay {

@@ -291,6 +291,27 @@ impl WitnessTransport for HttpWitness {
     }
 }
 
+/// Asks each witness at its URL (`(verifier key, submission prefix)`) to cosign `note`, a
+/// checkpoint of `log`, each request under `limits`, and stores the checkpoint with every
+/// cosignature gathered: `tlog::witness::witness_checkpoint` over [`HttpWitness`].
+pub fn witness_checkpoint<S: tlog::Storage>(
+    log: &mut tlog::Log<S>,
+    note: &[u8],
+    witnesses: &[(tlog::Vkey, String)],
+    limits: &Limits,
+) -> Result<tlog::witness::Witnessed, tlog::witness::CosignError> {
+    let transports: Vec<HttpWitness> = witnesses
+        .iter()
+        .map(|(_, url)| HttpWitness::new(url, limits))
+        .collect();
+    let asking: Vec<(tlog::Vkey, &dyn WitnessTransport)> = witnesses
+        .iter()
+        .zip(&transports)
+        .map(|((k, _), t)| (k.clone(), t as &dyn WitnessTransport))
+        .collect();
+    tlog::witness::witness_checkpoint(log, note, &asking)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

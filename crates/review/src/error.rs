@@ -42,6 +42,8 @@ pub enum Param {
     PerCluster,
     FromSize,
     ToSize,
+    /// A station's code.
+    Station,
 }
 
 impl Param {
@@ -77,6 +79,7 @@ impl Param {
             Param::PerCluster => "the number drawn per cluster",
             Param::FromSize => "the first log size",
             Param::ToSize => "the second log size",
+            Param::Station => "the station",
         }
     }
 }

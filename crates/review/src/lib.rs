@@ -23,6 +23,8 @@
 //!   snapshots, by area, with the areas whose removal rate stands far above the rest flagged.
 //! - [`summary`]: an election at a glance: its status, and the headline numbers a replay
 //!   of its published log rebuilds (the roll, totals by source, seats).
+//! - [`results`]: each source's results area by area (an area's drill-down) and one
+//!   station's copies side by side, with where they differ from the official copy.
 //! - [`render`]: every report as plain text.
 
 pub mod audit;
@@ -32,6 +34,7 @@ pub mod forensics;
 pub mod list_audit;
 pub mod pvt;
 pub mod render;
+pub mod results;
 pub mod rla;
 pub mod roll;
 pub mod scope;

@@ -143,11 +143,20 @@ pub fn replay_published(
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::result::Result<(ledger::replay::Replay, Published), ledger::replay::ReplayError> {
     let replayed = ledger::replay::replay(tiles, policy, None, state_db, progress)?;
-    let published = match tiles.fetch(ledger::replay::DIGEST_FILE) {
+    let open = |path: &str| match tiles.fetch(path) {
         Ok(Some(note)) => Some(ledger::replay::open_digest(&note, &policy.logs[0])),
         Ok(None) => None,
         Err(e) => Some(Err(format!("fetching the state digest: {e}"))),
     };
+    let mut published = open(ledger::replay::DIGEST_FILE);
+    // A log that grew while it was replayed: the digest of the size replayed is kept too.
+    let size = replayed.verified.checkpoint.size;
+    if let Some(Ok((s, _))) = &published
+        && *s != size
+        && let Some(own) = open(&ledger::replay::digest_path(size))
+    {
+        published = Some(own);
+    }
     Ok((replayed, published))
 }
 
@@ -193,6 +202,103 @@ impl Replayed {
     /// where there is one.
     pub fn agrees(&self) -> bool {
         self.refused.is_empty() && self.matches_published_digest != Some(false)
+    }
+}
+
+/// A log as its operator serves it: its size and root, its stored checkpoints, and which
+/// witness cosigned how far and when (`serve`'s log status).
+#[derive(Debug, Serialize)]
+pub struct LogStatus {
+    pub origin: String,
+    pub size: u64,
+    pub root: String,
+    /// Checkpoints stored (signed at each publication).
+    pub checkpoints: u64,
+    /// The latest stored checkpoint.
+    pub latest: Option<CheckpointStatus>,
+    pub witnesses: Vec<WitnessStatus>,
+}
+
+/// A stored checkpoint and the cosignatures on it that verify.
+#[derive(Debug, Serialize)]
+pub struct CheckpointStatus {
+    pub size: u64,
+    /// (witness, Unix time of its cosignature).
+    pub cosigned_by: Vec<(String, u64)>,
+}
+
+/// How far one witness has cosigned, and when it last did.
+#[derive(Debug, Serialize)]
+pub struct WitnessStatus {
+    pub name: String,
+    pub url: String,
+    /// The largest size it has cosigned (0: never).
+    pub cosigned_size: u64,
+    /// The Unix time of its cosignature on the latest checkpoint it cosigned, among the last
+    /// [`LogStatus::LOOK_BACK`] checkpoints.
+    pub cosigned_at: Option<u64>,
+}
+
+impl LogStatus {
+    /// How many of the latest checkpoints are searched for each witness's last cosignature.
+    pub const LOOK_BACK: usize = 64;
+
+    /// The status of the log in `storage`, whose witnesses are `witnesses` (key, URL).
+    pub fn read(
+        storage: &tlog::SqliteStorage,
+        witnesses: &[(tlog::Vkey, String)],
+    ) -> Result<LogStatus> {
+        use tlog::Storage;
+        let st = |e: tlog::StorageError| Error::State(e.to_string());
+        let meta = storage.meta().map_err(st)?;
+        let head = storage.tree_head().map_err(st)?;
+        let log = tlog::Vkey::parse(&meta.vkey).map_err(|e| Error::State(e.to_string()))?;
+        let policy = Policy::k_of_n(log, witnesses.iter().map(|(k, _)| k.clone()).collect(), 0)
+            .map_err(|e| Error::State(e.to_string()))?;
+        let (count, stored) = storage.recent_checkpoints(Self::LOOK_BACK).map_err(st)?;
+        let cosigned = |note: &[u8]| {
+            policy
+                .verify(note)
+                .map(|v| v.cosigned_by)
+                .map_err(|e| Error::State(format!("a stored checkpoint: {e}")))
+        };
+        let latest = match stored.last() {
+            Some((size, note)) => Some(CheckpointStatus {
+                size: *size,
+                cosigned_by: cosigned(note)?,
+            }),
+            None => None,
+        };
+        let mut found: Vec<Option<u64>> = vec![None; witnesses.len()];
+        for (_, note) in stored.iter().rev() {
+            if found.iter().all(Option::is_some) {
+                break;
+            }
+            for (name, at) in cosigned(note)? {
+                if let Some(i) = witnesses.iter().position(|(k, _)| k.name == name)
+                    && found[i].is_none()
+                {
+                    found[i] = Some(at);
+                }
+            }
+        }
+        let mut status = Vec::new();
+        for ((key, url), at) in witnesses.iter().zip(found) {
+            status.push(WitnessStatus {
+                name: key.name.clone(),
+                url: url.clone(),
+                cosigned_size: storage.witness_size(&key.name).map_err(st)?,
+                cosigned_at: at,
+            });
+        }
+        Ok(LogStatus {
+            origin: meta.origin,
+            size: head.size,
+            root: head.root.to_string(),
+            checkpoints: count,
+            latest,
+            witnesses: status,
+        })
     }
 }
 

@@ -494,8 +494,7 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
     .map_err(|e| crate::logdir::publish_error(&a.dir, e))?;
     bar.finish_and_clear();
     let digest = election.digest()?;
-    let digest_note = ledger::replay::sign_digest(&key, published.size, &digest);
-    tlog::publish::write_atomic(&a.out.join(ledger::replay::DIGEST_FILE), &digest_note)?;
+    ledger::replay::write_digest(&a.out, &key, published.size, &digest)?;
     let cosignatures = tlog::note::open_checkpoint(&note)?
         .2
         .len()

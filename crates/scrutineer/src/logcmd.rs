@@ -3,12 +3,10 @@
 use crate::logdir::{LogDir, WitnessConfig};
 use crate::progress;
 use anyhow::{Context, bail};
-use net::HttpWitness;
 use std::io::Read;
 use std::path::PathBuf;
 use tlog::note::{Vkey, open_checkpoint};
 use tlog::proof_file::InclusionProof;
-use tlog::witness::WitnessTransport;
 
 /// Create, append to, witness, publish and prove entries of a transparency log.
 ///
@@ -274,39 +272,11 @@ fn prove(a: ProveArgs) -> anyhow::Result<()> {
 fn witness(a: WitnessArgs) -> anyhow::Result<()> {
     let dir = LogDir::open(&a.dir)?;
     let mut log = dir.log()?;
-    let mut chosen: Vec<(Vkey, String)> = dir.witness_vkeys()?;
-    if !a.urls.is_empty() {
-        for url in &a.urls {
-            if !chosen.iter().any(|(_, u)| same_url(u, url)) {
-                bail!(
-                    "{url} is not one of this log's witnesses; add it with `scrutineer log add-witness {} VKEY {url}`",
-                    a.dir.display()
-                );
-            }
-        }
-        chosen.retain(|(_, u)| a.urls.iter().any(|x| same_url(u, x)));
-    }
-    if chosen.is_empty() {
-        bail!(
-            "this log has no witnesses; add one with `scrutineer log add-witness {} VKEY URL`",
-            a.dir.display()
-        );
-    }
+    let chosen = dir.witnesses_at(&a.urls)?;
     let note = dir.current_checkpoint(&mut log)?;
-    let transports: Vec<HttpWitness> = {
-        let limits = net::Limits::defaults(crate::trust::NET_FLAGS);
-        chosen
-            .iter()
-            .map(|(_, u)| HttpWitness::new(u, &limits))
-            .collect()
-    };
-    let witnesses: Vec<(Vkey, &dyn WitnessTransport)> = chosen
-        .iter()
-        .zip(&transports)
-        .map(|((k, _), t)| (k.clone(), t as &dyn WitnessTransport))
-        .collect();
-    let (cosigned, results) = tlog::witness::witness_checkpoint(&mut log, &note, &witnesses)
-        .map_err(|e| match e {
+    let limits = net::Limits::defaults(crate::trust::NET_FLAGS);
+    let (cosigned, results) =
+        net::witness_checkpoint(&mut log, &note, &chosen, &limits).map_err(|e| match e {
             tlog::witness::CosignError::Log(e) => anyhow::anyhow!(
                 "{}: {e}; no witness was asked",
                 a.dir.join("log.db").display()
@@ -333,10 +303,6 @@ fn witness(a: WitnessArgs) -> anyhow::Result<()> {
         bail!("{failed} witness(es) did not cosign");
     }
     Ok(())
-}
-
-fn same_url(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
 fn add_witness(a: AddWitnessArgs) -> anyhow::Result<()> {

@@ -21,6 +21,7 @@ mod reviewing;
 mod rlacmd;
 mod rollcmd;
 mod sample;
+mod servecmd;
 mod trust;
 mod verifycmd;
 mod witnesscmd;
@@ -53,6 +54,7 @@ enum Command {
     Status(electioncmd::StatusArgs),
     Publish(electioncmd::PublishArgs),
     Replay(electioncmd::ReplayArgs),
+    Serve(servecmd::Args),
     Import(importcmd::Args),
     Export(exportcmd::Args),
     Keygen(keygen::Args),
@@ -140,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => electioncmd::status(args),
         Command::Publish(args) => electioncmd::publish(args),
         Command::Replay(args) => electioncmd::replay(args),
+        Command::Serve(args) => servecmd::run(args),
         Command::Import(args) => importcmd::run(args),
         Command::Export(args) => exportcmd::run(args),
         Command::Keygen(args) => keygen::run(args),

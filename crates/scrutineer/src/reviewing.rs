@@ -156,6 +156,7 @@ pub fn flag(p: Param) -> String {
         Param::PerCluster => "--per-cluster",
         Param::FromSize => "--from",
         Param::ToSize => "--to",
+        Param::Station => "STATION",
     }
     .to_string()
 }

@@ -15,8 +15,10 @@
 //!   408 for a body that does not arrive in time, 503 when the queue is full or the writer has
 //!   stopped, 500 when the store failed (nothing taken).
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
+
+use crate::metrics::{Metrics, Outcome};
 
 use axum::Router;
 use axum::body::Body;
@@ -74,11 +76,18 @@ struct Job {
     reply: tokio::sync::oneshot::Sender<Reply>,
 }
 
+enum Message {
+    Job(Job),
+    /// Finish what queued before this, then give the election back.
+    Stop,
+}
+
 /// The writer's queue; cloned into every handler.
 #[derive(Clone)]
 pub struct Intake {
-    queue: mpsc::SyncSender<Job>,
+    queue: mpsc::SyncSender<Message>,
     limits: Limits,
+    metrics: Arc<Metrics>,
 }
 
 impl Intake {
@@ -88,38 +97,66 @@ impl Intake {
         election: Election,
         limits: Limits,
     ) -> (Intake, std::thread::JoinHandle<Election>) {
+        Intake::start_observed(election, limits, Arc::new(Metrics::new(&[])))
+    }
+
+    /// [`Intake::start`], counting submissions and steps in `metrics`.
+    pub fn start_observed(
+        election: Election,
+        limits: Limits,
+        metrics: Arc<Metrics>,
+    ) -> (Intake, std::thread::JoinHandle<Election>) {
         let (queue, jobs) = mpsc::sync_channel(limits.queue);
+        let observed = metrics.clone();
         let writer = std::thread::Builder::new()
             .name("intake".into())
-            .spawn(move || write(election, jobs, limits.max_step_entries))
+            .spawn(move || write(election, jobs, limits.max_step_entries, &observed))
             .expect("a thread can be started");
-        (Intake { queue, limits }, writer)
+        (
+            Intake {
+                queue,
+                limits,
+                metrics,
+            },
+            writer,
+        )
+    }
+
+    /// Asks the writer to stop once every submission queued so far is answered; later ones
+    /// are turned away (503). Blocks while the queue is full.
+    pub fn stop(&self) {
+        let _ = self.queue.send(Message::Stop);
     }
 
     /// Queues `entries` as one submission and waits until it is durable or refused.
     pub async fn submit(&self, entries: Vec<Vec<u8>>) -> Reply {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        match self.queue.try_send(Job { entries, reply }) {
-            Ok(()) => {}
-            Err(mpsc::TrySendError::Full(_)) => {
-                return Err((
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the intake queue is full; send again shortly".into(),
-                ));
-            }
-            Err(mpsc::TrySendError::Disconnected(_)) => {
-                return Err((
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the intake has stopped".into(),
-                ));
-            }
-        }
-        answer.await.unwrap_or_else(|_| {
-            Err((
+        self.enqueue(entries, reply)?;
+        answer.await.unwrap_or_else(|_| Err(stopped()))
+    }
+
+    /// [`Intake::submit`] from a thread outside the async runtime, such as the operator
+    /// loop's: what the server records itself (a cosigned checkpoint) goes through the same
+    /// intake, and the same fold, as every other entry.
+    pub fn submit_blocking(&self, entries: Vec<Vec<u8>>) -> Reply {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.enqueue(entries, reply)?;
+        answer.blocking_recv().unwrap_or_else(|_| Err(stopped()))
+    }
+
+    fn enqueue(
+        &self,
+        entries: Vec<Vec<u8>>,
+        reply: tokio::sync::oneshot::Sender<Reply>,
+    ) -> Result<(), (StatusCode, String)> {
+        match self.queue.try_send(Message::Job(Job { entries, reply })) {
+            Ok(()) => Ok(()),
+            Err(mpsc::TrySendError::Full(_)) => Err((
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the intake has stopped".into(),
-            ))
-        })
+                "the intake queue is full; send again shortly".into(),
+            )),
+            Err(mpsc::TrySendError::Disconnected(_)) => Err(stopped()),
+        }
     }
 
     /// The routes under `prefix` (empty, or a path starting with `/`).
@@ -132,16 +169,26 @@ impl Intake {
     }
 }
 
-fn write(mut election: Election, jobs: mpsc::Receiver<Job>, max_step_entries: usize) -> Election {
-    while let Ok(first) = jobs.recv() {
+fn write(
+    mut election: Election,
+    jobs: mpsc::Receiver<Message>,
+    max_step_entries: usize,
+    metrics: &Metrics,
+) -> Election {
+    let mut stopping = false;
+    while !stopping && let Ok(Message::Job(first)) = jobs.recv() {
         // Whatever queued up while the last step was being made joins this one.
         let mut step = vec![first];
         let mut entries = step[0].entries.len();
         while entries < max_step_entries {
             match jobs.try_recv() {
-                Ok(job) => {
+                Ok(Message::Job(job)) => {
                     entries += job.entries.len();
                     step.push(job);
+                }
+                Ok(Message::Stop) => {
+                    stopping = true;
+                    break;
                 }
                 Err(_) => break,
             }
@@ -153,6 +200,15 @@ fn write(mut election: Election, jobs: mpsc::Receiver<Job>, max_step_entries: us
         let counts: Vec<usize> = submissions.iter().map(Vec::len).collect();
         match election.submit_group(&submissions) {
             Ok(outcomes) => {
+                let taken: Vec<usize> = outcomes
+                    .iter()
+                    .zip(&counts)
+                    .filter(|(o, _)| o.is_ok())
+                    .map(|(_, c)| *c)
+                    .collect();
+                if !taken.is_empty() {
+                    metrics.step(taken.len(), taken.iter().sum());
+                }
                 for ((job, outcome), count) in step.into_iter().zip(outcomes).zip(counts) {
                     let _ = job.reply.send(match outcome {
                         Ok(r) => Ok(Taken {
@@ -175,6 +231,13 @@ fn write(mut election: Election, jobs: mpsc::Receiver<Job>, max_step_entries: us
         }
     }
     election
+}
+
+fn stopped() -> (StatusCode, String) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the intake has stopped".into(),
+    )
 }
 
 fn error_json(message: &str) -> String {
@@ -218,6 +281,21 @@ pub fn split_entries(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 }
 
 async fn submit(State(intake): State<Intake>, body: Body) -> Response {
+    handle(&intake, body).await
+}
+
+/// Answers one `POST /submit`, counting the outcome.
+pub async fn handle(intake: &Intake, body: Body) -> Response {
+    let response = answer(intake, body).await;
+    intake.metrics.submission(match response.status() {
+        StatusCode::OK => Outcome::Accepted,
+        StatusCode::UNPROCESSABLE_ENTITY => Outcome::Refused,
+        _ => Outcome::TurnedAway,
+    });
+    response
+}
+
+async fn answer(intake: &Intake, body: Body) -> Response {
     let limits = intake.limits;
     let body = match tokio::time::timeout(
         limits.body_timeout,

@@ -1,11 +1,20 @@
-//! scrutineer's HTTP side, built on axum: the C2SP witness endpoint, static serving of a
-//! published log directory, and signed submissions with group commit ([`intake`]); later the
-//! read API, SMS webhooks and the dashboard.
+//! scrutineer's HTTP side, built on axum: `scrutineer serve` ([`app`]: intake with group
+//! commit, the operator loop, the publication, inclusion proofs, evidence blobs, the read API,
+//! OpenAPI and metrics), and the pieces it is built from, which also serve alone: the C2SP
+//! witness endpoint ([`witness`]) and static serving of a published log directory ([`tiles`]).
 //!
-//! It never knows statistics internals, and never writes log or election state itself: it hands
-//! each request to the crate that owns it.
+//! It never knows statistics internals, and never writes election state itself: submissions go
+//! through the election's one intake path, where the fold decides, and questions are answered
+//! by `review`'s report values.
 
+pub mod app;
+pub mod blobs;
 pub mod intake;
+pub mod limit;
+pub mod metrics;
+pub mod operator;
+pub mod proof;
+pub mod routes;
 pub mod serve;
 pub mod tiles;
 pub mod witness;

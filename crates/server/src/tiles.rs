@@ -6,7 +6,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Serves the directory `root` (as written by `tlog::publish`) under `prefix`.
@@ -19,7 +19,13 @@ pub fn router(root: PathBuf, prefix: &str) -> Router {
 }
 
 async fn checkpoint(State(root): State<Arc<PathBuf>>) -> Response {
-    match tokio::fs::read(root.join("checkpoint")).await {
+    note(&root, "checkpoint").await
+}
+
+/// A note published beside the tiles (`checkpoint`, `state-digest`), short-lived: it is
+/// replaced at every publication.
+pub async fn note(root: &Path, name: &str) -> Response {
+    match tokio::fs::read(root.join(name)).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
@@ -33,6 +39,11 @@ async fn checkpoint(State(root): State<Arc<PathBuf>>) -> Response {
 }
 
 async fn tile(State(root): State<Arc<PathBuf>>, UrlPath(path): UrlPath<String>) -> Response {
+    tile_file(&root, &path).await
+}
+
+/// The tile at `tile/<path>` under `root`, immutable.
+pub async fn tile_file(root: &Path, path: &str) -> Response {
     // Only canonical tile paths are served, which also keeps requests inside `root`.
     let full = format!("tile/{path}");
     if tlog::tile::TileId::parse(&full).is_err() {

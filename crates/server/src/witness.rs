@@ -28,6 +28,11 @@ async fn add_checkpoint(
     State((witness, body_timeout)): State<(Arc<Witness>, Duration)>,
     body: Body,
 ) -> Response {
+    answer(witness, body_timeout, body).await
+}
+
+/// Answers one add-checkpoint request, giving the client `body_timeout` to send its body.
+pub async fn answer(witness: Arc<Witness>, body_timeout: Duration, body: Body) -> Response {
     // A request is small; one that trickles in or runs past the limit is dropped, not held.
     let body = match tokio::time::timeout(
         body_timeout,

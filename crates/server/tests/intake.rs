@@ -166,3 +166,39 @@ fn concurrent_submitters_share_steps_and_a_refused_one_takes_no_other_down() {
     assert_eq!(r.digest, election.digest().unwrap());
     assert!(r.refusals.is_empty());
 }
+
+/// What the server records itself (from the operator loop's thread, outside the runtime) goes
+/// through the same intake and fold: taken with its index, or refused with the fold's reason.
+#[test]
+fn a_thread_outside_the_runtime_submits_through_the_same_intake() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = Cambodia2013::new(Scale { divisor: 1000 }, 7);
+    let election = election(&e, tmp.path());
+    let size = election.log().size();
+    let (intake, writer) = Intake::start(election, Limits::default());
+    let station = e.stations[0].code.clone();
+    let good = register(&e, "B-1", &station);
+    let bad = register(&e, "B-2", "NOWHERE");
+    let from_thread = intake.clone();
+    let (taken, refused) = std::thread::spawn(move || {
+        (
+            from_thread.submit_blocking(vec![good]),
+            from_thread.submit_blocking(vec![bad]),
+        )
+    })
+    .join()
+    .unwrap();
+    let taken = taken.unwrap();
+    assert_eq!((taken.first, taken.count), (size, 1));
+    let (status, body) = refused.unwrap_err();
+    assert_eq!(status, 422);
+    assert!(body.contains("body.station"), "{body}");
+    intake.stop();
+    let election = writer.join().unwrap();
+    assert_eq!(election.log().size(), size + 1);
+    // Once stopped, a submission is turned away, not lost silently.
+    let (status, _) = intake
+        .submit_blocking(vec![register(&e, "B-3", &station)])
+        .unwrap_err();
+    assert_eq!(status, 503);
+}

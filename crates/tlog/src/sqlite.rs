@@ -40,6 +40,9 @@ const CHECKPOINT_BYTES: usize = 1 << 20;
 /// behind.
 const WAL_FALLBACK_PAGES: u32 = 8_192;
 
+/// A stored checkpoint: its size and the signed note.
+pub type Stored = (u64, Vec<u8>);
+
 /// A log stored in one SQLite file.
 pub struct SqliteStorage {
     // Declared before `conn` so that it stops first, and closing `conn` (the last connection)
@@ -165,6 +168,57 @@ impl SqliteStorage {
         };
         storage.meta()?;
         Ok(storage)
+    }
+
+    /// Opens an existing log database for reading only, with no checkpointer: a server's
+    /// readers take one each, so that reads never wait for the writer (WAL readers see the
+    /// last commit). Every write through it fails.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStorage, StorageError> {
+        if !path.exists() {
+            return Err(StorageError::NotALog(format!(
+                "{} does not exist",
+                path.display()
+            )));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StorageError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(backend)?;
+        let storage = SqliteStorage {
+            checkpointer: Checkpointer {
+                wake: None,
+                thread: None,
+            },
+            conn,
+            unchecked: 0,
+        };
+        storage.meta()?;
+        Ok(storage)
+    }
+
+    /// How many checkpoints are stored, and the latest `n` of them, oldest first: what a
+    /// status page needs without reading every checkpoint of a long-running log.
+    pub fn recent_checkpoints(&self, n: usize) -> Result<(u64, Vec<Stored>), StorageError> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM checkpoint", [], |r| r.get(0))
+            .map_err(backend)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT size, note FROM checkpoint ORDER BY size DESC LIMIT ?1")
+            .map_err(backend)?;
+        let mut rows: Vec<Stored> = stmt
+            .query_map([to_i64(n as u64)?], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(backend)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(backend)?;
+        rows.reverse();
+        Ok((count as u64, rows))
     }
 
     /// The underlying connection, for callers that keep their own tables in the same file.
