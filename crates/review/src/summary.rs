@@ -261,6 +261,8 @@ mod tests {
             valid: a + b,
             invalid: 0,
             votes: [("A".to_string(), a), ("B".to_string(), b)].into(),
+            flagged: 0,
+            flagged_valid: 0,
         }
     }
 
