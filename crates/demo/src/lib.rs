@@ -798,6 +798,7 @@ mod tests {
             "verify refuses it: entry",
             "the CPP's own witness refuses to cosign it",
             "the log forked",
+            "by witnesses witness.cnrp.demo and witness.cpp.demo (checkpoint recorded as entry",
         ] {
             assert!(text.contains(want), "missing {want:?} in:\n{text}");
         }
