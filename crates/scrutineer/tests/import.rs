@@ -292,12 +292,14 @@ fn russia_2011_stations_and_results_import_through_mappings_and_replay() {
 // ---------------------------------------------------------------- Indonesia 2019
 
 /// What the file says, computed here without the mapping or the importer: per copy, the forms
-/// that can be taken (all votes given, valid and invalid given or derivable from the total,
-/// votes adding up to valid), their totals, and the stations' registered voters.
+/// that can be taken (all votes given, valid and invalid given or derivable from the total),
+/// those of them whose votes do not add up to valid (taken and flagged), their totals, and the
+/// stations' registered voters.
 #[derive(Debug, Default, PartialEq)]
 struct Expected {
     forms: u64,
     left_out: u64,
+    votes_not_valid: u64,
     valid: u64,
     invalid: u64,
     votes: [u64; 2],
@@ -334,8 +336,9 @@ fn indonesian_file(path: &Path) -> (u64, u64, Expected, Expected) {
             let valid = sah.or_else(|| Some(jum? - tsah?));
             let invalid = tsah.or_else(|| Some(jum? - sah?));
             match (p1, p2, valid, invalid) {
-                (Some(a), Some(b), Some(v), Some(i)) if a + b == v => {
+                (Some(a), Some(b), Some(v), Some(i)) => {
                     copy.forms += 1;
+                    copy.votes_not_valid += u64::from(a + b != v);
                     copy.valid += v;
                     copy.invalid += i;
                     copy.votes[0] += a;
@@ -479,6 +482,7 @@ fn indonesia_2019_official_and_crowd_copies_import_as_two_sources() {
         let got = Expected {
             forms: t["forms"].as_u64().unwrap(),
             left_out: want.left_out,
+            votes_not_valid: want.votes_not_valid,
             valid: t["valid"].as_u64().unwrap(),
             invalid: t["invalid"].as_u64().unwrap(),
             votes: [
@@ -487,10 +491,20 @@ fn indonesia_2019_official_and_crowd_copies_import_as_two_sources() {
             ],
         };
         assert_eq!(&got, want, "{source}");
+        // Every form whose votes are not its valid ballots is flagged (others may be too:
+        // more ballots counted than registered or received).
+        let flagged = t["flagged"].as_u64().unwrap();
+        assert!(flagged >= want.votes_not_valid, "{source}: {t}");
     }
     // The figures the file gives today, so that a change in either side is noticed.
-    assert_eq!((official.forms, official.left_out), (65_488, 1_334));
-    assert_eq!((crowd.forms, crowd.left_out), (67_632, 821));
+    assert_eq!(
+        (official.forms, official.left_out, official.votes_not_valid),
+        (66_822, 0, 1_334)
+    );
+    assert_eq!(
+        (crowd.forms, crowd.left_out, crowd.votes_not_valid),
+        (68_453, 0, 821)
+    );
     eprintln!(
         "Indonesia 2019: init, imports, approvals, publish and replay took {:.1?}",
         started.elapsed()
