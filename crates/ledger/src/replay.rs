@@ -128,8 +128,11 @@ const CHUNK: usize = 2048;
 /// parses again and refuses the entry with the parser's error.
 struct Chunk {
     first: u64,
-    entries: Vec<(Vec<u8>, Option<Entry>, Option<(u64, tlog::Hash)>)>,
+    entries: Vec<(Vec<u8>, Option<Entry>, Option<SizeRoot>)>,
 }
+
+/// A size of the log and its root there.
+type SizeRoot = (u64, tlog::Hash);
 
 /// For a recorded checkpoint, the size it claims and the log's true root at that size, from
 /// the tree verification rebuilt (the fold compares the two).

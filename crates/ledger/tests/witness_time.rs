@@ -248,7 +248,7 @@ fn replay_of_flags_an_amendment_and_checkpoints_reproduces_the_digest() {
     let key = f.log_key.clone();
     let first = cosigned(&mut f.election, &key, &[(&wa, T0), (&wb, T0 + 2)]);
     let first_size = f.election.log().size();
-    assert!(first_size % 256 != 0 && first_size < 256);
+    assert!(!first_size.is_multiple_of(256) && first_size < 256);
     // More than a tile of entries before the checkpoint is recorded, so that replay reads
     // the root at its size from a full tile rather than from the right edge.
     for b in 0..3 {
