@@ -76,6 +76,7 @@ fn official_form(e: &Cambodia2013, station: usize) -> Event {
         source: "official".into(),
         spoiled: Some(0),
         station: s.code.clone(),
+        time: None,
         unused: Some(received - s.cast),
         valid: s.official.iter().sum(),
         votes: synthetic::cambodia::PARTIES

@@ -358,10 +358,23 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     if let Some(Err(err)) = results.iter().find(|r| r.is_err()) {
         bail!("a witness did not cosign: {err}");
     }
-    let size = election.log().size();
     say!(
         n,
         "   the CPP's and the CNRP's witnesses cosigned the checkpoint for {} entries",
+        group(election.log().size())
+    );
+    // Witness time: the cosigned checkpoint becomes an entry of the log itself, and the
+    // checkpoint published next (witnessed again) covers that entry.
+    let recorded = ledger::witnessing::record_checkpoint(&mut election, &cosigned)?;
+    let note = election.sign_checkpoint(&log_key)?;
+    let (cosigned, results) = election.witness_checkpoint(&note, &witnesses)?;
+    if let Some(Err(err)) = results.iter().find(|r| r.is_err()) {
+        bail!("a witness did not cosign: {err}");
+    }
+    let size = election.log().size();
+    say!(
+        n,
+        "   the commission recorded that cosigned checkpoint as entry {recorded}; the witnesses cosigned again, for {} entries",
         group(size)
     );
     let public = dir.join("public");
@@ -422,6 +435,20 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         }
     );
     let conn = &replayed.state;
+    let Some(w) = ledger::report::witnessed_time(conn, recorded - 1)? else {
+        bail!(
+            "the recorded checkpoint gives entry {} no witness time",
+            recorded - 1
+        );
+    };
+    say!(
+        n,
+        "   witness time: entry {} existed no later than {}, by witnesses {} (checkpoint recorded as entry {})",
+        recorded - 1,
+        ledger::report::utc(w.time),
+        w.witnesses.join(" and "),
+        w.checkpoint
+    );
     let roll = ledger::report::roll_by_area(conn)?;
     let on_roll: u64 = roll.iter().map(|r| r.voters).sum();
     say!(
@@ -949,6 +976,7 @@ mod tests {
             "the log forked",
             "planted second registrations among them",
             "exactly the three communes of the wave",
+            "by witnesses witness.cnrp.demo and witness.cpp.demo (checkpoint recorded as entry",
         ] {
             assert!(text.contains(want), "missing {want:?} in:\n{text}");
         }

@@ -21,6 +21,7 @@ pub fn cdf_forms(imported: &Imported, source: &str) -> Vec<Event> {
                 source: source.to_string(),
                 spoiled: None,
                 station: f.station.clone(),
+                time: None,
                 unused: None,
                 valid: f.counts.valid,
                 votes: f.counts.votes.clone(),

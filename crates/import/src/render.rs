@@ -101,6 +101,13 @@ pub fn results(r: &ResultsReport, file: &Path) -> String {
             r.total_differs
         );
     }
+    if r.flagged > 0 {
+        let _ = writeln!(
+            o,
+            "{} forms do not add up (more ballots counted than issued, received or registered, or votes that are not the valid ballots): recorded and flagged publicly",
+            r.flagged
+        );
+    }
     let _ = writeln!(o, "  valid {}, invalid {}", r.valid, r.invalid);
     let cast = r.valid + r.invalid;
     for (c, n) in &r.votes {
@@ -132,6 +139,7 @@ mod tests {
             valid: 300,
             invalid: 100,
             votes: [("A".to_string(), 200), ("B".to_string(), 100)].into(),
+            flagged: 0,
             left_out: vec![BadRow {
                 line: 4,
                 field: "votes A".into(),

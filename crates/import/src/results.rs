@@ -34,6 +34,9 @@ pub struct ResultsReport {
     pub invalid: u64,
     /// Votes per choice id over the forms taken.
     pub votes: BTreeMap<String, u64>,
+    /// Forms recorded whose numbers do not add up: taken, and flagged publicly
+    /// (`ledger::report::flags`, docs/flags.md).
+    pub flagged: u64,
     /// The rows left out, by line.
     pub left_out: Vec<BadRow>,
 }
@@ -203,17 +206,20 @@ impl Import<'_> {
                 }
             }
         }
+        let span = Span::of(&receipt);
+        let flagged = ledger::report::flagged_entries(self.election.conn(), span.first, span.last)?;
         Ok(ResultsReport {
             forms: taken.events.len(),
             source,
             contest: contest.id,
             from,
-            span: Span::of(&receipt),
+            span,
             no_copy,
             total_differs,
             valid,
             invalid,
             votes,
+            flagged,
             left_out: self.left_out(),
         })
     }
@@ -288,6 +294,7 @@ pub fn result_form(
             source: source.to_string(),
             spoiled: count(F::BallotsSpoiled)?,
             station: row.station.clone(),
+            time: None,
             unused: count(F::BallotsUnused)?,
             valid,
             votes,

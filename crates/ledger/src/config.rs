@@ -5,6 +5,8 @@
 //! origin = "elections.example/kh-2013"        # the log's origin; its key is named so
 //! levels = ["province", "district", "commune"] # area levels, top down; stations sit in the last
 //! bulk_threshold = 100                          # larger registration batches need approval
+//! log_key = "elections.example/kh-2013+…+AQ…"  # optional: the log's checkpoint key, so that
+//!                                               # witnessed checkpoints can be recorded
 //!
 //! [rule]                 # for governed actions
 //! min_approvals = 5
@@ -48,6 +50,8 @@ struct ConfigFile {
     levels: Vec<String>,
     #[serde(default = "default_threshold")]
     bulk_threshold: u64,
+    #[serde(default)]
+    log_key: Option<String>,
     rule: Rule,
     #[serde(default, rename = "party")]
     parties: Vec<Party>,
@@ -73,6 +77,7 @@ pub fn parse(text: &str) -> Result<Genesis, String> {
         election: c.election,
         keys: c.keys,
         levels: c.levels,
+        log_key: c.log_key,
         members: c.members,
         origin: c.origin,
         parties: c.parties,

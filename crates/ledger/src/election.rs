@@ -190,6 +190,14 @@ impl Election {
                 log.origin()
             )));
         }
+        if let Some(k) = &g.log_key
+            && k != log.vkey()
+        {
+            return Err(SubmitError::Setup(format!(
+                "the genesis names log key {k:?} but the log's key is {:?}",
+                log.vkey()
+            )));
+        }
         state::create(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
         let mut election = Election {
             log,
@@ -230,6 +238,7 @@ impl Election {
         entries: &[Vec<u8>],
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Receipt, SubmitError> {
+        self.learn_roots(entries);
         let parsed = parse_all(entries);
         let mut keys: HashMap<String, Option<String>> = HashMap::new();
         let mut signed = 0usize;
@@ -341,6 +350,9 @@ impl Election {
                 })));
             }
         }
+        for s in submissions {
+            self.learn_roots(s);
+        }
         loop {
             let taking: Vec<usize> = (0..submissions.len())
                 .filter(|&i| outcome[i].is_none())
@@ -434,6 +446,7 @@ impl Election {
         entries: &[Vec<u8>],
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Vec<(usize, Refusal)>, SubmitError> {
+        self.learn_roots(entries);
         let first = self.log.size();
         let conn = self.log.storage().connection();
         let setup = |e: rusqlite::Error| SubmitError::Setup(format!("checking: {e}"));
@@ -469,6 +482,33 @@ impl Election {
         self.fold.reset();
         conn.execute_batch("ROLLBACK").map_err(setup)?;
         Ok(refusals)
+    }
+
+    /// Tells the fold the log's root at each size a recorded checkpoint among `entries`
+    /// claims, read from the log's own tiles. Sizes beyond the log before the submission are
+    /// left unknown, and the fold refuses such a checkpoint.
+    fn learn_roots<E: AsRef<[u8]>>(&mut self, entries: &[E]) {
+        for e in entries {
+            let bytes = e.as_ref();
+            if !bytes.starts_with(crate::event::CHECKPOINT_PREFIX) {
+                continue;
+            }
+            let Ok(Entry {
+                event: Event::Checkpoint(c),
+                ..
+            }) = Entry::parse(bytes)
+            else {
+                continue;
+            };
+            let Ok((cp, _, _)) = tlog::note::open_checkpoint(c.note.as_bytes()) else {
+                continue;
+            };
+            if cp.size() <= self.log.size()
+                && let Ok(root) = self.log.root_at(cp.size())
+            {
+                self.fold.know_root(cp.size(), root);
+            }
+        }
     }
 
     pub fn log(&self) -> &Log<SqliteStorage> {

@@ -197,6 +197,11 @@ pub struct Genesis {
     /// Area levels from the top down, e.g. province, district, commune. Stations sit in areas
     /// of the last level.
     pub levels: Vec<String>,
+    /// The verifier key that signs the log's checkpoints (its name is the origin). Absent in
+    /// elections that record no witnessed checkpoints: a `checkpoint` event is checked
+    /// against it, so without it none can be recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_key: Option<String>,
     pub members: Vec<Member>,
     /// The log's origin (its checkpoints' first line).
     pub origin: String,
@@ -420,6 +425,11 @@ pub struct ResultForm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spoiled: Option<u64>,
     pub station: String,
+    /// When the author says the form was signed, in seconds since the Unix epoch (UTC): a
+    /// claim, judged against witness time (a claimed time later than the witnessed checkpoint
+    /// that covers the form is flagged `claimed_time_after_witness`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused: Option<u64>,
     pub valid: u64,
@@ -453,6 +463,9 @@ pub enum Action {
     Certify(Certify),
     /// The signed batch of entries that follows this proposal in the log.
     Batch(Manifest),
+    /// Replaces a station's official result form by this version; the version it replaces
+    /// stays on the record (`report::form_history`), and so do its flags.
+    AmendForm(ResultForm),
 }
 
 impl Action {
@@ -467,6 +480,7 @@ impl Action {
             Action::Station(_) => "station",
             Action::Certify(_) => "certify",
             Action::Batch(_) => "batch",
+            Action::AmendForm(_) => "amend_form",
         }
     }
 }
@@ -722,6 +736,27 @@ pub struct AuditSample {
     pub round: u32,
 }
 
+/// A checkpoint of this very log with its witnesses' cosignatures, recorded so that "the
+/// entries below its size existed no later than the witnesses' time" is part of the state.
+///
+/// `note` is the signed note exactly as the witnesses cosigned it (C2SP tlog-checkpoint: the
+/// origin, size and base64 root, a blank line, then one signature line by the log key and one
+/// cosignature/v1 line per witness). The entry carries no `author` or `sig`: the note's own
+/// signatures authenticate it. The fold checks that the origin is this election's, the log
+/// signature is by the genesis's `log_key`, every other signature is a valid cosignature by
+/// an enrolled, unrevoked witness (at least one), and that the size is not beyond the log at
+/// that point and its root is the log's root at that size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedCheckpoint {
+    pub note: String,
+}
+
+/// How every well-formed `checkpoint` entry begins (it has no author, so its body comes first
+/// in canonical order): a cheap test that lets intake and replay skip every other entry when
+/// looking for checkpoints whose roots the fold will need.
+pub const CHECKPOINT_PREFIX: &[u8] = b"{\"body\":{\"note\":";
+
 /// Every kind of event, by its `kind` string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -742,6 +777,7 @@ pub enum Event {
     Batch(Manifest),
     ResultForm(ResultForm),
     Removal(Removal),
+    Checkpoint(RecordedCheckpoint),
 }
 
 /// Every kind string, for messages.
@@ -763,6 +799,7 @@ pub const KINDS: &[&str] = &[
     "batch",
     "result_form",
     "removal",
+    "checkpoint",
 ];
 
 impl Event {
@@ -785,6 +822,7 @@ impl Event {
             Event::Batch(_) => "batch",
             Event::ResultForm(_) => "result_form",
             Event::Removal(_) => "removal",
+            Event::Checkpoint(_) => "checkpoint",
         }
     }
 
@@ -832,6 +870,7 @@ impl Event {
             "batch" => Event::Batch(typed(body)?),
             "result_form" => Event::ResultForm(typed(body)?),
             "removal" => Event::Removal(typed(body)?),
+            "checkpoint" => Event::Checkpoint(typed(body)?),
             other => {
                 return Err(EventError::new(
                     "kind",
@@ -865,6 +904,7 @@ impl Serialize for Body<'_> {
             Event::Batch(b) => b.serialize(serializer),
             Event::ResultForm(b) => b.serialize(serializer),
             Event::Removal(b) => b.serialize(serializer),
+            Event::Checkpoint(b) => b.serialize(serializer),
         }
     }
 }
@@ -1270,6 +1310,10 @@ fn check_keys(event: &Event) -> Result<(), EventError> {
     match event {
         Event::ResultForm(f) => bmp("body.votes", &f.votes),
         Event::Proposal(Proposal {
+            action: Action::AmendForm(f),
+            ..
+        }) => bmp("body.action.amend_form.votes", &f.votes),
+        Event::Proposal(Proposal {
             action: Action::Certify(c),
             ..
         }) => bmp("body.action.certify.totals", &c.totals),
@@ -1297,23 +1341,12 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
     let opt = |path: &str, v: Option<u64>| v.map_or(Ok(()), |v| check(path, v));
     match event {
         Event::Station(s) => opt("body.registered", s.registered),
-        Event::ResultForm(f) => {
-            opt("body.ballots_issued", f.ballots_issued)?;
-            opt("body.ballots_received", f.ballots_received)?;
-            opt("body.registered", f.registered)?;
-            opt("body.spoiled", f.spoiled)?;
-            opt("body.unused", f.unused)?;
-            check("body.valid", f.valid)?;
-            check("body.invalid", f.invalid)?;
-            for (choice, n) in &f.votes {
-                check(&format!("body.votes.{choice}"), *n)?;
-            }
-            Ok(())
-        }
+        Event::ResultForm(f) => form_integers("body", f),
         Event::Batch(m) => check("body.count", m.count),
         Event::Proposal(p) => match &p.action {
             Action::Batch(m) => check("body.action.batch.count", m.count),
             Action::Station(s) => opt("body.action.station.registered", s.registered),
+            Action::AmendForm(f) => form_integers("body.action.amend_form", f),
             Action::Certify(c) => {
                 check("body.action.certify.valid", c.valid)?;
                 check("body.action.certify.invalid", c.invalid)?;
@@ -1327,6 +1360,33 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
         Event::Genesis(g) => check("body.bulk_threshold", g.bulk_threshold),
         _ => Ok(()),
     }
+}
+
+/// Refuses a result form's integers that JSON cannot carry exactly, under `path`.
+fn form_integers(path: &str, f: &ResultForm) -> Result<(), EventError> {
+    let check = |field: &str, v: u64| {
+        if v > MAX_SAFE_INTEGER {
+            Err(EventError::new(
+                format!("{path}.{field}"),
+                format!("{v} is larger than 2^53 - 1"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let opt = |field: &str, v: Option<u64>| v.map_or(Ok(()), |v| check(field, v));
+    opt("ballots_issued", f.ballots_issued)?;
+    opt("ballots_received", f.ballots_received)?;
+    opt("registered", f.registered)?;
+    opt("spoiled", f.spoiled)?;
+    opt("time", f.time)?;
+    opt("unused", f.unused)?;
+    check("valid", f.valid)?;
+    check("invalid", f.invalid)?;
+    for (choice, n) in &f.votes {
+        check(&format!("votes.{choice}"), *n)?;
+    }
+    Ok(())
 }
 
 /// Signed entries, each with the line (from 1) it was written on.

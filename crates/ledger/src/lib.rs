@@ -9,7 +9,8 @@
 //! - [`dir`]: an election's working directory (`log.db`, `log.toml`, `private/`);
 //! - [`replay`]: rebuilding the state from a published log alone;
 //! - [`private`]: the commission's private file of a voter-roll batch, durable before the
-//!   batch is submitted, and the settling of what a killed import left.
+//!   batch is submitted, and the settling of what a killed import left;
+//! - [`witnessing`]: recording a checkpoint its witnesses cosigned as an entry of the log.
 //!
 //! This crate never knows about HTTP or statistics.
 
@@ -23,6 +24,7 @@ pub mod private;
 pub mod replay;
 pub mod report;
 pub mod state;
+pub mod witnessing;
 
 pub use election::{Election, SubmitError};
 pub use event::{Entry, Event};

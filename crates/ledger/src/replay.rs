@@ -22,7 +22,9 @@ use rusqlite::{Connection, params};
 use std::path::Path;
 use tlog::Policy;
 use tlog::note::Vkey;
-use tlog::verify::{TileSource, TrustedState, Verified, VerifyError, verify_log_entries};
+use tlog::verify::{
+    PastRoots, TileSource, TrustedState, Verified, VerifyError, verify_log_rebuilding,
+};
 
 /// The file beside `checkpoint` that holds the operator's signed state digest.
 pub const DIGEST_FILE: &str = "state-digest";
@@ -150,7 +152,31 @@ const CHUNK: usize = 2048;
 /// parses again and refuses the entry with the parser's error.
 struct Chunk {
     first: u64,
-    entries: Vec<(Vec<u8>, Option<Entry>)>,
+    entries: Vec<(Vec<u8>, Option<Entry>, Option<SizeRoot>)>,
+}
+
+/// A size of the log and its root there.
+type SizeRoot = (u64, tlog::Hash);
+
+/// For a recorded checkpoint, the size it claims and the log's true root at that size, from
+/// the tree verification rebuilt (the fold compares the two).
+fn checkpoint_root(
+    index: u64,
+    parsed: &Option<Entry>,
+    past: &PastRoots,
+) -> Option<(u64, tlog::Hash)> {
+    let Some(Entry {
+        event: crate::event::Event::Checkpoint(c),
+        ..
+    }) = parsed
+    else {
+        return None;
+    };
+    let (cp, _, _) = tlog::note::open_checkpoint(c.note.as_bytes()).ok()?;
+    if cp.size() > index {
+        return None;
+    }
+    Some((cp.size(), past.root_at(cp.size()).ok()?))
 }
 
 /// Verifies the log and folds its entries, in a pipeline over two threads: this one reads,
@@ -173,8 +199,11 @@ fn verify_and_fold(
                 let mut refusals = Vec::new();
                 let mut size = 0u64;
                 for chunk in rx {
-                    for (i, (bytes, parsed)) in chunk.entries.into_iter().enumerate() {
+                    for (i, (bytes, parsed, root)) in chunk.entries.into_iter().enumerate() {
                         let index = chunk.first + i as u64;
+                        if let Some((size, root)) = root {
+                            fold.know_root(size, root);
+                        }
                         let pre = parsed.map(|entry| Prechecked {
                             entry,
                             verified_with: None,
@@ -195,14 +224,22 @@ fn verify_and_fold(
             first: 0,
             entries: Vec::with_capacity(CHUNK),
         };
-        let verified =
-            verify_log_entries(source, policy, previous, progress, &mut |index, entry| {
+        let verified = verify_log_rebuilding(
+            source,
+            policy,
+            previous,
+            progress,
+            &mut |index, entry, past| {
                 if chunk.entries.is_empty() {
                     chunk.first = index;
                 }
-                chunk
-                    .entries
-                    .push((entry.to_vec(), Entry::parse(entry).ok()));
+                let parsed = Entry::parse(entry).ok();
+                let root = if entry.starts_with(crate::event::CHECKPOINT_PREFIX) {
+                    checkpoint_root(index, &parsed, past)
+                } else {
+                    None
+                };
+                chunk.entries.push((entry.to_vec(), parsed, root));
                 if chunk.entries.len() == CHUNK {
                     let full = std::mem::replace(
                         &mut chunk,
@@ -214,7 +251,8 @@ fn verify_and_fold(
                     // The fold thread only stops when the channel closes.
                     let _ = tx.send(full);
                 }
-            });
+            },
+        );
         if !chunk.entries.is_empty() {
             let _ = tx.send(chunk);
         }

@@ -8,6 +8,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod flags;
+pub use flags::{
+    Flag, FlagFilter, FlaggedForm, FormVersion, WitnessedTime, each_flag, flagged_entries,
+    flagged_forms, flags, form_history, utc, witnessed_time,
+};
 mod history;
 pub use history::{
     Approver, ChangeKind, RollChange, VoterSpan, each_voter_between, last_roll_change,
@@ -36,6 +41,12 @@ pub struct Totals {
     pub valid: u64,
     pub invalid: u64,
     pub votes: BTreeMap<String, u64>,
+    /// Of the forms counted, those whose version in effect carries a flag (its numbers do not
+    /// add up), and the valid ballots on them. Totals count every form in effect, flagged or
+    /// not: the record is what was filed, and these say how much of it is in doubt
+    /// (docs/flags.md).
+    pub flagged: u64,
+    pub flagged_valid: u64,
 }
 
 /// A pending proposal and who has decided on it.
@@ -79,6 +90,9 @@ pub enum Error {
     /// [`open_state`] found a database, but not an election's state.
     #[error("{path} is not an election state database")]
     NotState { path: String },
+    /// The state holds what the fold never writes.
+    #[error("{0}")]
+    State(String),
 }
 
 // Not `#[from]`: the inner error is the whole message, not a cause to print after it.
@@ -190,8 +204,10 @@ pub fn each_voter<E: From<Error>>(
 pub fn totals(conn: &Connection, by_area: bool) -> Result<Vec<Totals>, Error> {
     let group = if by_area { "s.top" } else { "NULL" };
     let mut stmt = q(conn.prepare(&format!(
-        "SELECT f.contest, f.source, {group}, count(*), sum(f.valid), sum(f.invalid)
+        "SELECT f.contest, f.source, {group}, count(*), sum(f.valid), sum(f.invalid),
+                count(g.idx), coalesce(sum(CASE WHEN g.idx IS NULL THEN 0 ELSE f.valid END), 0)
          FROM result_form f JOIN station s ON s.code = f.station
+         LEFT JOIN (SELECT DISTINCT idx FROM flag) g ON g.idx = f.idx
          WHERE f.proposal IS NULL AND s.proposal IS NULL
          GROUP BY f.contest, f.source, {group} ORDER BY f.contest, f.source, {group}"
     )))?;
@@ -204,6 +220,8 @@ pub fn totals(conn: &Connection, by_area: bool) -> Result<Vec<Totals>, Error> {
             valid: r.get::<_, i64>(4)? as u64,
             invalid: r.get::<_, i64>(5)? as u64,
             votes: BTreeMap::new(),
+            flagged: r.get::<_, i64>(6)? as u64,
+            flagged_valid: r.get::<_, i64>(7)? as u64,
         })
     }))?
     .collect())?;
@@ -455,6 +473,7 @@ pub fn result_forms(conn: &Connection) -> Result<Vec<ResultForm>, Error> {
             source: r.get(2)?,
             spoiled: opt(r.get(6)?),
             station: r.get(0)?,
+            time: None,
             unused: opt(r.get(7)?),
             valid: r.get::<_, i64>(8)? as u64,
             votes: BTreeMap::new(),

@@ -15,6 +15,17 @@
 //! log size N is the last change before N of each voter. `removal` holds the removals of a
 //! governed batch while it awaits approval.
 //!
+//! `flag` holds the public flags: evidence that something is wrong, recorded beside the entry
+//! that shows it, never a reason to refuse that entry (see [`crate::fold`]'s flags module and
+//! `docs/flags.md`). `idx` is the entry flagged, `kind` a short stable word, `raised_at` the
+//! entry whose fold raised it (the same entry, or a later one such as a witnessed checkpoint),
+//! the station and area concerned where there is one, and a JSON `detail`. `form_version`
+//! keeps every version of an amended result form (version 1 the form as first filed);
+//! `result_form` holds the version in effect. `witnessed` is one row per cosignature of a
+//! recorded checkpoint: the entries below `size` existed no later than `time` (seconds since
+//! the Unix epoch) by `witness`. `claimed_time` is the time an event's author claims, for the
+//! events that carry one, kept so that a later checkpoint can judge it.
+//!
 //! The state digest is SHA-256 over every table in a fixed order, each row in primary-key
 //! order, each row written as the canonical JSON array of its values. Replaying the published
 //! log must give the operator's digest exactly.
@@ -167,6 +178,35 @@ CREATE TABLE IF NOT EXISTS audit_sample(
 CREATE TABLE IF NOT EXISTS refusal(
     idx INTEGER PRIMARY KEY,
     reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS flag(
+    idx INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    raised_at INTEGER NOT NULL,
+    station TEXT,
+    area TEXT,
+    detail TEXT NOT NULL,
+    PRIMARY KEY (idx, kind));
+CREATE TABLE IF NOT EXISTS form_version(
+    station TEXT NOT NULL,
+    contest TEXT NOT NULL,
+    source TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    amended_at INTEGER,
+    proposal TEXT,
+    reason TEXT,
+    body TEXT NOT NULL,
+    PRIMARY KEY (station, contest, source, version));
+CREATE TABLE IF NOT EXISTS witnessed(
+    idx INTEGER NOT NULL,
+    witness TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    PRIMARY KEY (idx, witness));
+CREATE TABLE IF NOT EXISTS claimed_time(
+    idx INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    station TEXT);
 CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
 CREATE INDEX IF NOT EXISTS voter_event_idx ON voter_event(idx);
 CREATE INDEX IF NOT EXISTS station_top ON station(top);
@@ -175,6 +215,8 @@ CREATE INDEX IF NOT EXISTS pending_station ON station(proposal) WHERE proposal I
 CREATE INDEX IF NOT EXISTS pending_area ON area(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS pending_form ON result_form(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS pending_signer ON signer(proposal) WHERE proposal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS flag_kind ON flag(kind);
+CREATE INDEX IF NOT EXISTS claimed_time_time ON claimed_time(time);
 ";
 
 /// Tables and their primary-key order, as hashed into the digest.
@@ -197,6 +239,10 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("audit", "id"),
     ("audit_sample", "audit, round"),
     ("refusal", "idx"),
+    ("flag", "idx, kind"),
+    ("form_version", "station, contest, source, version"),
+    ("witnessed", "idx, witness"),
+    ("claimed_time", "idx"),
 ];
 
 /// Creates the state tables if they are missing.

@@ -153,31 +153,56 @@ fn malformed_entries_are_refused_with_the_field_named() {
 }
 
 #[test]
-fn result_forms_that_cannot_be_are_refused() {
+fn result_forms_that_do_not_add_up_are_recorded_and_flagged_and_malformed_ones_refused() {
     let mut f = Fixture::new();
     let official = f.official.clone();
-    let mut sum_wrong = result_form("S-D11", "official", 2, 1, 0);
+    let mut sum_wrong = result_form("S-D12", "official", 2, 1, 0);
     sum_wrong.valid = 4;
-    let mut over_issued = result_form("S-D11", "official", 2, 1, 0);
+    let mut over_issued = result_form("S-D21", "official", 2, 1, 0);
     over_issued.ballots_issued = Some(2);
-    let mut over_received = result_form("S-D11", "official", 2, 1, 0);
+    let mut over_received = result_form("S-D22", "official", 2, 1, 0);
     over_received.ballots_received = Some(5);
-    for (bad, path, want) in [
-        (sum_wrong, "body.valid", "add up to 3"),
-        (over_issued, "body.invalid", "only 2 issued"),
-        (over_received, "body.ballots_received", "only 5 received"),
-        (
-            result_form("S-NONE", "official", 1, 1, 0),
-            "body.station",
-            "unknown station",
-        ),
+    // Evidence, not a reason to refuse: each form is taken and flagged.
+    for (form, kind, want) in [
+        (sum_wrong, "votes_not_valid", "add up to 3"),
+        (over_issued, "counted_over_issued", "only 2 issued"),
+        (over_received, "used_over_received", "only 5 received"),
     ] {
-        let (p, m) = refusal(f.submit(vec![
-            Entry::signed(Event::ResultForm(bad), &official).to_bytes(),
-        ]));
-        assert_eq!(p, path, "{m}");
-        assert!(m.contains(want), "{m}");
+        let station = form.station.clone();
+        f.submit(vec![
+            Entry::signed(Event::ResultForm(form), &official).to_bytes(),
+        ])
+        .unwrap();
+        let flags = ledger::report::flags(
+            f.election.conn(),
+            &ledger::report::FlagFilter {
+                station: Some(&station),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert_eq!(flags[0].kind, kind);
+        let message = flags[0].detail["message"].as_str().unwrap();
+        assert!(message.contains(want), "{message}");
     }
+    // Malformed: a station that does not exist is still refused.
+    let (p, m) = refusal(f.submit(vec![
+            Entry::signed(
+                Event::ResultForm(result_form("S-NONE", "official", 1, 1, 0)),
+                &official,
+            )
+            .to_bytes(),
+        ]));
+    assert_eq!(p, "body.station", "{m}");
+    assert!(m.contains("unknown station"), "{m}");
+    // A choice that is not the contest's is refused too.
+    let mut stray = result_form("S-D11", "official", 1, 1, 0);
+    stray.votes.insert("Z".into(), 1);
+    let (p, m) = refusal(f.submit(vec![
+        Entry::signed(Event::ResultForm(stray), &official).to_bytes(),
+    ]));
+    assert_eq!(p, "body.votes.Z", "{m}");
     // Wrong role: the official cannot file a party's copy, nor a party agent the official one.
     let (p, m) = refusal(f.submit(vec![
             Entry::signed(

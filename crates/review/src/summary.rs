@@ -367,6 +367,8 @@ mod tests {
             valid: a + b,
             invalid: 0,
             votes: [("A".to_string(), a), ("B".to_string(), b)].into(),
+            flagged: 0,
+            flagged_valid: 0,
         }
     }
 
@@ -413,5 +415,23 @@ mod tests {
         assert!(text.contains(
             "seats in na (DHondt, 3 constituencies, 2 without official forms): A 3, B 2"
         ));
+        assert!(!text.contains("flagged"), "{text}");
+    }
+
+    #[test]
+    fn the_headline_says_how_many_of_the_forms_counted_are_flagged() {
+        let mut national = official("P1", 600, 400);
+        (national.area, national.forms) = (None, 3);
+        (national.flagged, national.flagged_valid) = (2, 130);
+        let h = Headline {
+            roll: vec![],
+            totals: vec![national],
+            seats: vec![],
+        };
+        let text = crate::render::summary::headline(&h);
+        assert!(
+            text.contains("A 600, B 400  (2 of the forms flagged, 130 valid ballots on them)"),
+            "{text}"
+        );
     }
 }

@@ -97,7 +97,9 @@ struct ProveArgs {
 ///
 /// Asks every witness listed in log.toml (see `log add-witness`), or only those at the URLs
 /// given. Each witness checks a consistency proof from the last checkpoint it cosigned and
-/// refuses a history that forks from it. Exits non-zero if any witness did not cosign.
+/// refuses a history that forks from it. Exits non-zero if any witness did not cosign. In an
+/// election whose genesis names the log's key, the cosigned checkpoint is then recorded as an
+/// entry of the log (witness time: the entries below its size existed by the witnesses' time).
 #[derive(clap::Args)]
 struct WitnessArgs {
     dir: PathBuf,
@@ -301,6 +303,13 @@ fn witness(a: WitnessArgs) -> anyhow::Result<()> {
     );
     if failed > 0 {
         bail!("{failed} witness(es) did not cosign");
+    }
+    // An election records every witnessed checkpoint in its own log: witness time.
+    drop(log);
+    if let Some(index) =
+        ledger::witnessing::record_in_dir(&a.dir, &cosigned).map_err(anyhow::Error::msg)?
+    {
+        println!("recorded in the election's log as entry {index}");
     }
     Ok(())
 }

@@ -221,6 +221,7 @@ fn form(
         source: source.into(),
         spoiled: Some(1),
         station: station.into(),
+        time: None,
         unused: Some(8),
         valid,
         votes,

@@ -7,7 +7,6 @@
 //! a debug build, so they run with `cargo test --release` (as CI does).
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
@@ -251,9 +250,9 @@ fn russia_2011_stations_and_results_import_through_mappings_and_replay() {
     assert_eq!(sum("stations"), 95_225);
     assert_eq!(sum("registered"), 109_229_337);
 
-    // Results as the official source. 42 stations' forms are impossible (more ballots counted
-    // than issued, or more issued + unused than received): without --skip-invalid the file is
-    // refused, every one of them is listed, and nothing is recorded.
+    // Results as the official source. 42 stations' forms do not add up (more ballots counted
+    // than issued, or more issued + unused than received): evidence for observers, so they
+    // are recorded and flagged, never refused, and the totals say how many are flagged.
     let results = [
         "import",
         "results",
@@ -266,83 +265,41 @@ fn russia_2011_stations_and_results_import_through_mappings_and_replay() {
         "--as",
         "clerk.key",
     ];
-    let before = size(d, "ru");
-    let err = fails(&results, d);
-    let refused = listed_lines(&err, &file);
-    assert_eq!(refused.len(), 42, "{err}");
+    let out = ok(&results, d);
     assert!(
-        err.contains(&format!(
-            "{file}:6607: invalid (mapping key `source[0].invalid`): 144 ballots counted (valid + invalid) but only 143 issued"
-        )),
-        "{err}"
-    );
-    assert!(err.contains("nothing was recorded"), "{err}");
-    assert_eq!(size(d, "ru"), before);
-
-    let mut args = results.to_vec();
-    args.push("--skip-invalid");
-    let out = ok(&args, d);
-    assert_eq!(listed_lines(&out, &file), refused, "{out}");
-    assert!(
-        out.contains("recorded 95183 official result forms"),
+        out.contains("recorded 95225 official result forms"),
         "{out}"
     );
-    assert!(out.contains("left out 42 rows"), "{out}");
+    assert!(out.contains("\n42 forms do not add up"), "{out}");
 
     let replay = publish_and_replay(d, "ru", &vkey);
     let roll = replay["roll"].as_array().unwrap();
     let sum = |key: &str| roll.iter().map(|r| r[key].as_u64().unwrap()).sum::<u64>();
     assert_eq!((sum("stations"), sum("registered")), (95_225, 109_229_337));
     let official = totals(&replay, "official");
-    assert_eq!(official["forms"], 95_183);
+    assert_eq!(official["forms"], 95_225);
+    assert_eq!(official["flagged"], 42);
     let cast = official["valid"].as_u64().unwrap() + official["invalid"].as_u64().unwrap();
     let er = official["votes"]["ER"].as_u64().unwrap();
-    // Without the 42 refused forms United Russia has 49.32% of (valid + invalid) ...
-    assert_eq!(format!("{:.2}", 100.0 * er as f64 / cast as f64), "49.32");
-    // ... and with them, read straight from the file, the published 49.31%.
-    let (er_left, cast_left) = russian_rows(&data, &refused);
-    assert_eq!(
-        format!(
-            "{:.2}",
-            100.0 * (er + er_left) as f64 / (cast + cast_left) as f64
-        ),
-        "49.31"
-    );
+    // With every form counted, United Russia has the published 49.31% of (valid + invalid).
+    assert_eq!(format!("{:.2}", 100.0 * er as f64 / cast as f64), "49.31");
     eprintln!(
         "Russia 2011: init, import, approve, publish and replay took {:.1?}",
         started.elapsed()
     );
 }
 
-/// United Russia's votes and valid + invalid over the given lines of the Russian file, read
-/// without the mapping: columns 26 (United Russia), 11 (invalid) and 12 (valid).
-fn russian_rows(path: &Path, lines: &[u64]) -> (u64, u64) {
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut text = String::new();
-    zip.by_index(0).unwrap().read_to_string(&mut text).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let (mut er, mut cast) = (0, 0);
-    for record in reader.records() {
-        let record = record.unwrap();
-        let line = record.position().unwrap().line();
-        if lines.contains(&line) {
-            let n = |i: usize| record[i].parse::<u64>().unwrap();
-            er += n(26);
-            cast += n(11) + n(12);
-        }
-    }
-    (er, cast)
-}
-
 // ---------------------------------------------------------------- Indonesia 2019
 
 /// What the file says, computed here without the mapping or the importer: per copy, the forms
-/// that can be taken (all votes given, valid and invalid given or derivable from the total,
-/// votes adding up to valid), their totals, and the stations' registered voters.
+/// that can be taken (all votes given, valid and invalid given or derivable from the total),
+/// those of them whose votes do not add up to valid (taken and flagged), their totals, and the
+/// stations' registered voters.
 #[derive(Debug, Default, PartialEq)]
 struct Expected {
     forms: u64,
     left_out: u64,
+    votes_not_valid: u64,
     valid: u64,
     invalid: u64,
     votes: [u64; 2],
@@ -379,8 +336,9 @@ fn indonesian_file(path: &Path) -> (u64, u64, Expected, Expected) {
             let valid = sah.or_else(|| Some(jum? - tsah?));
             let invalid = tsah.or_else(|| Some(jum? - sah?));
             match (p1, p2, valid, invalid) {
-                (Some(a), Some(b), Some(v), Some(i)) if a + b == v => {
+                (Some(a), Some(b), Some(v), Some(i)) => {
                     copy.forms += 1;
+                    copy.votes_not_valid += u64::from(a + b != v);
                     copy.valid += v;
                     copy.invalid += i;
                     copy.votes[0] += a;
@@ -524,6 +482,7 @@ fn indonesia_2019_official_and_crowd_copies_import_as_two_sources() {
         let got = Expected {
             forms: t["forms"].as_u64().unwrap(),
             left_out: want.left_out,
+            votes_not_valid: want.votes_not_valid,
             valid: t["valid"].as_u64().unwrap(),
             invalid: t["invalid"].as_u64().unwrap(),
             votes: [
@@ -532,10 +491,20 @@ fn indonesia_2019_official_and_crowd_copies_import_as_two_sources() {
             ],
         };
         assert_eq!(&got, want, "{source}");
+        // Every form whose votes are not its valid ballots is flagged (others may be too:
+        // more ballots counted than registered or received).
+        let flagged = t["flagged"].as_u64().unwrap();
+        assert!(flagged >= want.votes_not_valid, "{source}: {t}");
     }
     // The figures the file gives today, so that a change in either side is noticed.
-    assert_eq!((official.forms, official.left_out), (65_488, 1_334));
-    assert_eq!((crowd.forms, crowd.left_out), (67_632, 821));
+    assert_eq!(
+        (official.forms, official.left_out, official.votes_not_valid),
+        (66_822, 0, 1_334)
+    );
+    assert_eq!(
+        (crowd.forms, crowd.left_out, crowd.votes_not_valid),
+        (68_453, 0, 821)
+    );
     eprintln!(
         "Indonesia 2019: init, imports, approvals, publish and replay took {:.1?}",
         started.elapsed()
@@ -659,17 +628,16 @@ fn every_bad_row_is_listed_and_skip_invalid_takes_the_rest() {
     )
     .unwrap();
     let before = size(d, "council");
-    // The reader's bad cell and the election's refusals, all listed at once.
+    // The reader's bad cell and the election's refusals, all listed at once. Lines 4 (70
+    // counted, 60 issued) and 6 (votes 49, valid 50) do not add up: evidence, not refusals.
     let out = import_results(d, "r.csv", &[]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(listed_lines(&err, "r.csv"), [3, 4, 5, 6, 7], "{err}");
+    assert_eq!(listed_lines(&err, "r.csv"), [3, 5, 7], "{err}");
     for want in [
-        "r.csv:4: invalid (mapping key `source[0].invalid`): 70 ballots counted (valid + invalid) but only 60 issued",
         "r.csv:5: station (mapping key `station.id`): unknown station \"W9/1\"",
-        "r.csv:6: valid (mapping key `source[0].valid`): the votes add up to 49, not to the 50 valid ballots",
         "r.csv:7: row: station \"W1/1\" already has a \"official\" result form",
-        "5 of the rows of r.csv cannot be taken",
+        "3 of the rows of r.csv cannot be taken",
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
@@ -682,13 +650,19 @@ fn every_bad_row_is_listed_and_skip_invalid_takes_the_rest() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(listed_lines(&text, "r.csv"), [3, 4, 5, 6, 7], "{text}");
-    assert!(text.contains("recorded 1 official result forms"), "{text}");
+    assert_eq!(listed_lines(&text, "r.csv"), [3, 5, 7], "{text}");
+    assert!(text.contains("recorded 3 official result forms"), "{text}");
+    assert!(text.contains("2 forms do not add up"), "{text}");
     let replay = publish_and_replay(d, "council", &vkey);
     let official = totals(&replay, "official");
     assert_eq!(
-        (official["forms"].as_u64(), official["valid"].as_u64()),
-        (Some(1), Some(70))
+        (
+            official["forms"].as_u64(),
+            official["valid"].as_u64(),
+            official["flagged"].as_u64(),
+            official["flagged_valid"].as_u64()
+        ),
+        (Some(3), Some(170), Some(2), Some(100))
     );
 }
 

@@ -497,8 +497,12 @@ impl Cambodia2013 {
             keys: vec![
                 enrol(&k.clerk, Role::CommissionClerk, None, None),
                 enrol(&k.officer, Role::RegistrationOfficer, None, None),
+                // The parties' witnesses, whose cosigned checkpoints the commission records.
+                enrol(&k.witness_cpp, Role::Witness, Some("CPP"), None),
+                enrol(&k.witness_cnrp, Role::Witness, Some("CNRP"), None),
             ],
             levels: vec!["province".into(), "district".into(), "commune".into()],
+            log_key: Some(k.log.vkey().to_string()),
             members: k
                 .members
                 .iter()
@@ -685,6 +689,7 @@ impl Cambodia2013 {
             source: source.into(),
             spoiled: Some(0),
             station: s.code.clone(),
+            time: None,
             unused: Some(received - s.cast),
             valid,
             votes: PARTIES

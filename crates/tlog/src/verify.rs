@@ -8,7 +8,8 @@
 //! bundle, or the tile and position.
 
 use crate::merkle::{
-    FullTile, RightEdge, TileStore, hash_at, prove_consistency, verify_consistency,
+    FullTile, RightEdge, TileStore, hash_at, prove_consistency, subtree_hash, tree_root,
+    verify_consistency,
 };
 use crate::note::{CheckpointError, Policy, VerifiedCheckpoint};
 use crate::tile::{
@@ -16,6 +17,7 @@ use crate::tile::{
 };
 use crate::{Hash, ProofError, record_hash};
 use base64::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Where published tiles come from: a directory, a URL, or anything else.
@@ -211,6 +213,78 @@ pub fn verify_log_entries(
     progress: &mut dyn FnMut(u64, u64),
     each: &mut dyn FnMut(u64, &[u8]),
 ) -> Result<Verified, VerifyError> {
+    verify_log_rebuilding(source, policy, previous, progress, &mut |i, e, _| {
+        each(i, e)
+    })
+}
+
+/// The tree as verification has rebuilt it from the entries so far, which can tell the root
+/// of the tree at any earlier size: for an entry that makes a claim about the log before it,
+/// such as a recorded checkpoint.
+///
+/// It keeps the full tiles of level 1 and up that it computed (one hash per 256 entries), and
+/// reads a full level-0 tile from the source only when asked, checking it against the level-1
+/// hash computed from the entries; so nothing it answers rests on what the source serves.
+pub struct PastRoots<'a> {
+    source: &'a dyn TileSource,
+    edge: &'a RightEdge,
+    kept: &'a HashMap<(u8, u64), Vec<u8>>,
+}
+
+impl PastRoots<'_> {
+    /// The root of the tree of the first `size` entries; `size` at most the entries seen.
+    pub fn root_at(&self, size: u64) -> Result<Hash, String> {
+        if size > self.edge.size() {
+            return Err(format!(
+                "size {size} is beyond the {} entries read so far",
+                self.edge.size()
+            ));
+        }
+        tree_root(self, size).map_err(|e| format!("the root at size {size}: {e}"))
+    }
+
+    fn computed(&self, level: u8, index: u64) -> Option<&[u8]> {
+        let count = level_count(self.edge.size(), level);
+        if index == count / TILE_WIDTH {
+            Some(self.edge.tile(level)).filter(|t| !t.is_empty())
+        } else {
+            self.kept.get(&(level, index)).map(Vec::as_slice)
+        }
+    }
+}
+
+impl TileStore for PastRoots<'_> {
+    fn hash_tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, String> {
+        if level > 0 || index == level_count(self.edge.size(), 0) / TILE_WIDTH {
+            return Ok(self.computed(level, index).map(<[u8]>::to_vec));
+        }
+        let path = TileId::hashes(0, index, 256).path();
+        let tile = self
+            .source
+            .fetch(&path)?
+            .ok_or_else(|| format!("{path} is missing"))?;
+        let parent = self
+            .computed(1, index / TILE_WIDTH)
+            .filter(|t| t.len() >= ((index % TILE_WIDTH) as usize + 1) * HASH_SIZE)
+            .map(|t| hash_at(t, (index % TILE_WIDTH) as usize));
+        if tile.len() != TILE_WIDTH as usize * HASH_SIZE || Some(subtree_hash(&tile)) != parent {
+            return Err(format!(
+                "{path} differs from the tile computed from the entries"
+            ));
+        }
+        Ok(Some(tile))
+    }
+}
+
+/// [`verify_log_entries`], handing `each` also the tree rebuilt so far ([`PastRoots`]), which
+/// holds the entry just handed over.
+pub fn verify_log_rebuilding(
+    source: &dyn TileSource,
+    policy: &Policy,
+    previous: Option<&TrustedState>,
+    progress: &mut dyn FnMut(u64, u64),
+    each: &mut dyn FnMut(u64, &[u8], &PastRoots),
+) -> Result<Verified, VerifyError> {
     let note = fetch_required(source, "checkpoint")?;
     let cp = policy.verify(&note)?;
     if let Some(prev) = previous {
@@ -234,6 +308,7 @@ pub fn verify_log_entries(
     let mut bad_entry: Option<(u64, String, String)> = None;
     let mut tiles = 0u64;
     let mut bundles = 0u64;
+    let mut kept: HashMap<(u8, u64), Vec<u8>> = HashMap::new();
 
     for bundle_id in entry_bundles(size) {
         let path = bundle_id.path();
@@ -258,15 +333,21 @@ pub fn verify_log_entries(
                 bad_entry = Some((first + i as u64, path.clone(), tile_path.clone()));
             }
             edge.push(leaf, &mut full);
-            each(first + i as u64, entry);
-        }
-        for done in full.drain(..) {
-            if done.level == 0 {
-                continue;
+            for done in full.drain(..) {
+                if done.level == 0 {
+                    continue;
+                }
+                let id = TileId::hashes(done.level, done.index, 256);
+                tiles += 1;
+                compare_tile(source, id, &done.hashes, &mut bad_tile)?;
+                kept.insert((done.level, done.index), done.hashes);
             }
-            let id = TileId::hashes(done.level, done.index, 256);
-            tiles += 1;
-            compare_tile(source, id, &done.hashes, &mut bad_tile)?;
+            let past = PastRoots {
+                source,
+                edge: &edge,
+                kept: &kept,
+            };
+            each(first + i as u64, entry, &past);
         }
         progress(first + entries.len() as u64, size);
     }

@@ -68,6 +68,9 @@ impl Fold {
         put("rule", serde_json::to_string(&g.rule).expect("rule")).map_err(sql)?;
         put("levels", serde_json::to_string(&g.levels).expect("levels")).map_err(sql)?;
         put("bulk_threshold", g.bulk_threshold.to_string()).map_err(sql)?;
+        if let Some(k) = &g.log_key {
+            put("log_key", k.clone()).map_err(sql)?;
+        }
         for p in &g.parties {
             conn.execute(
                 "INSERT INTO party(id, name) VALUES (?1, ?2)",
@@ -177,6 +180,18 @@ pub fn validate_genesis(g: &Genesis) -> Check<()> {
             return refuse(
                 format!("{p}.keys[{i}].scope"),
                 "keys enrolled at genesis act everywhere (no areas exist yet); enrol area-bound keys later",
+            );
+        }
+    }
+    if let Some(k) = &g.log_key {
+        let key = Vkey::parse(k).or_else(|e| refuse(format!("{p}.log_key"), e.to_string()))?;
+        if key.kind != TYPE_ED25519 || key.name != g.origin {
+            return refuse(
+                format!("{p}.log_key"),
+                format!(
+                    "want the Ed25519 key that signs the log's checkpoints, named as the origin {:?}",
+                    g.origin
+                ),
             );
         }
     }

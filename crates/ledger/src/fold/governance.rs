@@ -157,6 +157,12 @@ impl Fold {
                 Ok(Some(c.area.clone()))
             }
             Action::Batch(_) => Ok(None),
+            Action::AmendForm(f) => Ok(Some(self.check_amendment(
+                conn,
+                author,
+                f,
+                &format!("{p}.amend_form"),
+            )?)),
         }
     }
 
@@ -347,6 +353,18 @@ impl Fold {
                     .map_err(sql)?;
                 }
                 self.ancestors.clear();
+            }
+            Action::AmendForm(f) => {
+                let entry = proposal_index(conn, proposal)?;
+                let body: String = conn
+                    .query_row("SELECT body FROM proposal WHERE id = ?1", [proposal], |r| {
+                        r.get(0)
+                    })
+                    .map_err(sql)?;
+                let reason = serde_json::from_str::<Proposal>(&body)
+                    .map(|p| p.reason)
+                    .map_err(|e| sql_text(e.to_string()))?;
+                self.amend_form(conn, index, entry, proposal, &reason, f)?;
             }
         }
         Ok(())

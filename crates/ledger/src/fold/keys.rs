@@ -248,7 +248,16 @@ pub(super) fn validate_enrol(
 pub(super) fn enrol_form(e: &Enrol, path: &str) -> Check<()> {
     let key =
         Vkey::parse(&e.vkey).or_else(|err| refuse(format!("{path}.vkey"), err.to_string()))?;
-    if key.kind != TYPE_ED25519 {
+    // A witness signs no event: it cosigns checkpoints (cosignature/v1), which the fold
+    // checks when a witnessed checkpoint is recorded.
+    if e.role == Role::Witness {
+        if key.kind != tlog::note::TYPE_COSIGNATURE_V1 {
+            return refuse(
+                format!("{path}.vkey"),
+                "a witness key cosigns checkpoints: cosignature/v1 (type 0x04)",
+            );
+        }
+    } else if key.kind != TYPE_ED25519 {
         return refuse(
             format!("{path}.vkey"),
             "an election key signs events with Ed25519 (type 0x01)",

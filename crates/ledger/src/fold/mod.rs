@@ -7,13 +7,15 @@
 //!
 //! Checks, in order: form (canonical JSON, known kind, typed body); batch framing; signature by
 //! an enrolled, unrevoked key; the key's role and scope; references to stations, voters,
-//! contests and proposals; numbers that cannot be (votes above ballots); and governance, where a
-//! governed action takes effect only once the approval rule is met.
+//! contests and proposals; and governance, where a governed action takes effect only once the
+//! approval rule is met. Content that is evidence of a problem (a form whose numbers do not add up, a claimed time later than the witnesses
+//! saw the entry) is never refused: it is recorded and a public flag is raised (`flags`).
 //!
 //! This module holds the fold's state and its entry point, which dispatches each event; the
 //! rules live by concern: `keys` (signatures, enrolment, revocation), `genesis`, `roll`
 //! (areas, stations, scope, voters), `results` (result forms, contests, certification),
-//! `batches` and `governance`; the audit events' rules are in [`crate::audit`].
+//! `batches` and `governance`, `flags` (the public flags that evidence raises) and `witness`
+//! (recorded checkpoints and claimed times); the audit events' rules are in [`crate::audit`].
 
 use crate::event::*;
 use crate::state;
@@ -24,13 +26,17 @@ use std::collections::{BTreeSet, HashMap};
 use tlog::merkle::RightEdge;
 use tlog::note::{TYPE_ED25519, Vkey};
 
+mod amend;
 mod batches;
+pub mod flags;
 mod genesis;
 mod governance;
 mod keys;
 mod results;
 mod roll;
+mod witness;
 
+pub(crate) use amend::stored_form;
 pub use genesis::validate_genesis;
 use keys::{insert_signer, require_role, revoke, validate_enrol};
 pub use keys::{parse_verifying_key, signature_verifies, signer_key, signer_vkey};
@@ -157,6 +163,9 @@ pub struct Fold {
     /// Checking mode (see [`Fold::set_checking`]) and the batch entries it set aside.
     checking: bool,
     skipped: Vec<Refusal>,
+    /// The log's root at the sizes recorded checkpoints claim, as the caller read them from
+    /// the log (see [`Fold::know_root`]); never from an entry.
+    roots: HashMap<u64, tlog::Hash>,
 }
 
 type Check<T> = Result<T, (String, String)>;
@@ -297,6 +306,9 @@ impl Fold {
                 "the first entry of an election's log must be its genesis",
             );
         }
+        if let Event::Checkpoint(c) = &entry.event {
+            return self.checkpoint(conn, index, &entry, c);
+        }
         let author = self.authenticate(conn, &entry, verified_with.as_deref())?;
         let id = entry_id(bytes);
         self.signed_event(conn, index, &id, author, entry.event)
@@ -384,6 +396,7 @@ impl Fold {
                 crate::audit::sample(conn, index, &author.name, &a)?;
                 Ok(Applied::Done)
             }
+            Event::Checkpoint(_) => unreachable!("handled before authentication"),
         }
     }
 }

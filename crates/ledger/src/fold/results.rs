@@ -1,5 +1,6 @@
-//! Results: a station's result form (who may file which copy, and numbers that cannot be), the
-//! contests they count for, and the certification of an area's totals.
+//! Results: a station's result form (who may file which copy; numbers that do not add up are
+//! recorded and flagged, never refused), the contests they count for, the certification of an
+//! area's totals, and the governed amendment of an official form.
 
 use super::keys::describe_role;
 use super::*;
@@ -64,65 +65,7 @@ impl Fold {
             );
         }
         self.check_station_scope(conn, author, &f.station, &format!("{path}.station"))?;
-        let contest = self.contest(conn, &f.contest)?.ok_or_else(|| {
-            (
-                format!("{path}.contest"),
-                format!("unknown contest {:?}", f.contest),
-            )
-        })?;
-        for choice in f.votes.keys() {
-            if !contest.choices.iter().any(|c| &c.id == choice) {
-                return refuse(
-                    format!("{path}.votes.{choice}"),
-                    format!("{choice:?} is not a choice in contest {:?}", f.contest),
-                );
-            }
-        }
-        let sum: u64 = f.votes.values().sum();
-        if sum != f.valid {
-            return refuse(
-                format!("{path}.valid"),
-                format!(
-                    "the votes add up to {sum}, not to the {} valid ballots",
-                    f.valid
-                ),
-            );
-        }
-        let cast = f.valid + f.invalid;
-        if let Some(issued) = f.ballots_issued {
-            if cast > issued {
-                return refuse(
-                    format!("{path}.invalid"),
-                    format!("{cast} ballots counted (valid + invalid) but only {issued} issued"),
-                );
-            }
-            if let Some(received) = f.ballots_received {
-                let used = issued + f.spoiled.unwrap_or(0) + f.unused.unwrap_or(0);
-                if used > received {
-                    return refuse(
-                        format!("{path}.ballots_received"),
-                        format!(
-                            "{used} ballots issued, spoiled and unused but only {received} received"
-                        ),
-                    );
-                }
-            }
-        } else if let Some(received) = f.ballots_received
-            && cast > received
-        {
-            return refuse(
-                format!("{path}.invalid"),
-                format!("{cast} ballots counted but only {received} received"),
-            );
-        }
-        for (i, p) in f.photos.iter().enumerate() {
-            if p.len() != 64 || !p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                return refuse(
-                    format!("{path}.photos[{i}]"),
-                    "a photo is named by its SHA-256 in lowercase hex",
-                );
-            }
-        }
+        self.check_form_content(conn, f, path)?;
         let inserted = conn
             .prepare_cached(
                 "INSERT OR IGNORE INTO result_form(station, contest, source, idx, author, registered,
@@ -165,8 +108,150 @@ impl Fold {
             put.execute(params![f.station, f.contest, f.source, choice, *n as i64])
                 .map_err(sql)?;
         }
+        self.flag_form(conn, f, index, index)?;
+        if let Some(t) = f.time {
+            super::witness::claim_time(conn, index, t, Some(&f.station))?;
+        }
         Ok(())
     }
+
+    /// What a form must be whoever files it: a known contest, its choices only, and photos
+    /// named by their SHA-256.
+    pub(super) fn check_form_content(
+        &mut self,
+        conn: &Connection,
+        f: &ResultForm,
+        path: &str,
+    ) -> Check<()> {
+        let contest = self.contest(conn, &f.contest)?.ok_or_else(|| {
+            (
+                format!("{path}.contest"),
+                format!("unknown contest {:?}", f.contest),
+            )
+        })?;
+        for choice in f.votes.keys() {
+            if !contest.choices.iter().any(|c| &c.id == choice) {
+                return refuse(
+                    format!("{path}.votes.{choice}"),
+                    format!("{choice:?} is not a choice in contest {:?}", f.contest),
+                );
+            }
+        }
+        for (i, p) in f.photos.iter().enumerate() {
+            if p.len() != 64 || !p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return refuse(
+                    format!("{path}.photos[{i}]"),
+                    "a photo is named by its SHA-256 in lowercase hex",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Raises a flag for each way the form at `idx` does not add up (see [`form_problems`]),
+    /// while folding the entry at `raised_at`.
+    pub(super) fn flag_form(
+        &mut self,
+        conn: &Connection,
+        f: &ResultForm,
+        idx: u64,
+        raised_at: u64,
+    ) -> Check<()> {
+        let station_registered = || -> Check<Option<u64>> {
+            Ok(conn
+                .prepare_cached("SELECT registered FROM station WHERE code = ?1")
+                .map_err(sql)?
+                .query_row([&f.station], |r| r.get::<_, Option<i64>>(0))
+                .optional()
+                .map_err(sql)?
+                .flatten()
+                .map(|v| v as u64))
+        };
+        let registered = match f.registered {
+            Some(r) => Some(r),
+            None => station_registered()?,
+        };
+        let problems = form_problems(f, registered);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let area = self.station_area(conn, &f.station, "body.station")?;
+        for (kind, mut detail) in problems {
+            detail["contest"] = f.contest.clone().into();
+            detail["source"] = f.source.clone().into();
+            super::flags::raise(
+                conn,
+                raised_at,
+                super::flags::Flag {
+                    idx,
+                    kind,
+                    station: Some(&f.station),
+                    area: Some(&area),
+                    detail,
+                },
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The ways a result form's numbers do not add up, as flag kinds with their figures: evidence
+/// to record and flag, never a reason to refuse the form. `registered` is the form's own count
+/// of registered voters, or else the station's.
+pub(crate) fn form_problems(
+    f: &ResultForm,
+    registered: Option<u64>,
+) -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    let mut out = Vec::new();
+    let sum: u64 = f.votes.values().sum();
+    if sum != f.valid {
+        out.push((
+            "votes_not_valid",
+            json!({"votes": sum, "valid": f.valid, "message": format!(
+                "the votes add up to {sum}, not to the {} valid ballots", f.valid)}),
+        ));
+    }
+    let cast = f.valid.saturating_add(f.invalid);
+    if let Some(issued) = f.ballots_issued {
+        if cast > issued {
+            out.push((
+                "counted_over_issued",
+                json!({"counted": cast, "issued": issued, "message": format!(
+                    "{cast} ballots counted (valid + invalid) but only {issued} issued")}),
+            ));
+        }
+        if let Some(received) = f.ballots_received {
+            let used = issued
+                .saturating_add(f.spoiled.unwrap_or(0))
+                .saturating_add(f.unused.unwrap_or(0));
+            if used > received {
+                out.push((
+                    "used_over_received",
+                    json!({"used": used, "received": received, "message": format!(
+                        "{used} ballots issued, spoiled and unused but only {received} received")}),
+                ));
+            }
+        }
+    } else if let Some(received) = f.ballots_received
+        && cast > received
+    {
+        out.push((
+            "counted_over_received",
+            json!({"counted": cast, "received": received, "message": format!(
+                "{cast} ballots counted but only {received} received")}),
+        ));
+    }
+    if let Some(registered) = registered
+        && cast > registered
+    {
+        out.push((
+            "counted_over_registered",
+            json!({"counted": cast, "registered": registered, "message": format!(
+                "{cast} ballots counted but only {registered} voters registered")}),
+        ));
+    }
+    out
 }
 
 pub(crate) fn contest(conn: &Connection, id: &str) -> Check<Option<Contest>> {

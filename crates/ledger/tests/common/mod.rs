@@ -61,6 +61,7 @@ pub fn genesis_config(members: &[PrivateKey], extra: &[(&PrivateKey, Role)]) -> 
             .map(|(k, role)| enrol(k, *role, Scope::all()))
             .collect(),
         levels: vec!["province".into(), "district".into()],
+        log_key: Some(key(ORIGIN, 1).vkey().to_string()),
         members: commission(members),
         origin: ORIGIN.into(),
         parties: two_parties(),
@@ -290,20 +291,25 @@ impl Fixture {
     /// Publishes the log and replays it from the tiles alone; returns (replayed digest,
     /// operator digest, refusals).
     pub fn replay(&mut self) -> (String, String, usize) {
+        let r = self.replayed();
+        (r.digest, self.election.digest().unwrap(), r.refusals.len())
+    }
+
+    /// Publishes the log and replays it from the tiles alone.
+    pub fn replayed(&mut self) -> ledger::replay::Replay {
         let key = self.log_key.clone();
         let note = self.election.sign_checkpoint(&key).unwrap();
         let out = self.dir.path().join("public");
         tlog::publish::publish(self.election.log(), &note, &out, &mut |_, _| {}).unwrap();
         let policy = Policy::k_of_n(key.vkey(), vec![], 0).unwrap();
-        let r = ledger::replay::replay(
+        ledger::replay::replay(
             &tlog::verify::DirSource::new(&out),
             &policy,
             None,
             None,
             &mut |_, _| {},
         )
-        .unwrap();
-        (r.digest, self.election.digest().unwrap(), r.refusals.len())
+        .unwrap()
     }
 }
 
@@ -343,6 +349,7 @@ pub fn result_form(station: &str, source: &str, a: u64, b: u64, invalid: u64) ->
         source: source.into(),
         spoiled: Some(1),
         station: station.into(),
+        time: None,
         unused: Some(8),
         valid: a + b,
         votes,

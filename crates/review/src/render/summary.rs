@@ -165,13 +165,21 @@ pub fn headline(h: &Headline) -> String {
             let votes: Vec<String> = t.votes.iter().map(|(k, v)| format!("{k} {v}")).collect();
             outln!(
                 o,
-                "  {} {:<24} {:>7} forms  valid {:>10}  invalid {:>8}  {}",
+                "  {} {:<24} {:>7} forms  valid {:>10}  invalid {:>8}  {}{}",
                 t.contest,
                 t.source,
                 t.forms,
                 t.valid,
                 t.invalid,
-                votes.join(", ")
+                votes.join(", "),
+                if t.flagged == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "  ({} of the forms flagged, {} valid ballots on them)",
+                        t.flagged, t.flagged_valid
+                    )
+                }
             );
         }
     }
