@@ -45,6 +45,7 @@ fn form(e: &Cambodia2013, station: usize, source: &str, key: &tlog::PrivateKey) 
             source: source.into(),
             spoiled: None,
             station: s.code.clone(),
+            time: None,
             unused: None,
             valid: votes.values().sum(),
             votes,

@@ -669,6 +669,14 @@ pub fn open_state(path: &std::path::Path) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// Whether the election records its cosigned checkpoints: its genesis names the log's key.
+pub fn records_checkpoints(conn: &Connection) -> bool {
+    conn.query_row("SELECT 1 FROM election WHERE key = 'log_key'", [], |_| {
+        Ok(())
+    })
+    .is_ok()
+}
+
 /// Whether `conn` holds an election's state (made by intake or replay), not some other database.
 pub fn is_state(conn: &Connection) -> bool {
     conn.query_row(

@@ -42,12 +42,7 @@ pub fn record_in_dir(dir: &std::path::Path, note: &[u8]) -> Result<Option<u64>, 
     if log.size() == 0 || !crate::report::is_state(conn) {
         return Ok(None);
     }
-    let names_key = conn
-        .query_row("SELECT 1 FROM election WHERE key = 'log_key'", [], |_| {
-            Ok(())
-        })
-        .is_ok();
-    if !names_key {
+    if !crate::report::records_checkpoints(conn) {
         return Ok(None);
     }
     let mut election = Election::open(log).map_err(|e| e.to_string())?;

@@ -104,6 +104,7 @@ fn serve_takes_a_form_proves_it_and_stops_on_sigterm() {
             source: "official".into(),
             spoiled: None,
             station: s.code.clone(),
+            time: None,
             unused: None,
             valid: votes.values().sum(),
             votes,

@@ -117,7 +117,32 @@ impl Server {
             .map(|r| r.template)
             .collect();
         let metrics = Arc::new(Metrics::new(&templates));
+        let records = ledger::report::records_checkpoints(election.conn());
         let (intake, writer) = Intake::start_observed(election, options.intake, metrics.clone());
+        // Witness time: each cosigned checkpoint goes through the same intake and fold as any
+        // entry, where the genesis names the log's key.
+        let record_cosigned: Option<operator::RecordCosigned> = records.then(|| {
+            let intake = intake.clone();
+            // The log size just after the last checkpoint recorded: a checkpoint of that size
+            // covers nothing new but its own record, and recording it would grow the log
+            // forever, one entry a cycle.
+            let recorded_through = std::sync::atomic::AtomicU64::new(0);
+            Box::new(move |note: &[u8]| {
+                let size = tlog::note::open_checkpoint(note)
+                    .map_err(|e| e.to_string())?
+                    .0
+                    .size();
+                if size == recorded_through.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let entry = ledger::witnessing::checkpoint_entry(note)?;
+                let taken = intake
+                    .submit_blocking(vec![entry])
+                    .map_err(|(status, message)| format!("{status}: {message}"))?;
+                recorded_through.store(taken.first + 1, std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }) as operator::RecordCosigned
+        });
         let operator = Operator::start(
             operator::Config {
                 db: db.clone(),
@@ -126,9 +151,7 @@ impl Server {
                 witness_timeout: options.witness_timeout,
                 public: options.public.clone(),
                 every: options.checkpoint_every,
-                // Witness time: a closure over a clone of `intake` that makes the entry and
-                // gives it to `Intake::submit_blocking`, once the log has an event for it.
-                record_cosigned: None,
+                record_cosigned,
             },
             metrics.clone(),
         );

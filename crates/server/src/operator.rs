@@ -37,8 +37,8 @@ pub struct Config {
     pub public: PathBuf,
     /// The cadence.
     pub every: Duration,
-    /// Where a cosigned checkpoint is recorded as a log entry; None until the log has an
-    /// event for it.
+    /// Where a cosigned checkpoint is recorded as a log entry; None where the genesis names
+    /// no log key.
     pub record_cosigned: Option<RecordCosigned>,
 }
 
@@ -220,7 +220,7 @@ pub fn cycle(c: &Config, last: &mut Option<(u64, String)>) -> Result<Option<Cycl
             });
         }
         if cosigned != note {
-            // Witness time: lane A records the cosigned checkpoint as a log entry here.
+            // Witness time: the cosigned checkpoint becomes a log entry.
             record_cosigned_checkpoint(c, &cosigned);
         }
         note = cosigned;

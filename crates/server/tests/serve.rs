@@ -61,6 +61,7 @@ fn form(
             source: source.into(),
             spoiled: None,
             station: s.code.clone(),
+            time: None,
             unused: None,
             valid: votes.values().sum(),
             votes,
