@@ -5,6 +5,7 @@
 //! origin = "elections.example/kh-2013"        # the log's origin; its key is named so
 //! levels = ["province", "district", "commune"] # area levels, top down; stations sit in the last
 //! bulk_threshold = 100                          # larger registration batches need approval
+//! card_threshold = 100    # optional: temporary cards per officer per day before approval is needed
 //!
 //! [rule]                 # for governed actions
 //! min_approvals = 5
@@ -48,6 +49,8 @@ struct ConfigFile {
     levels: Vec<String>,
     #[serde(default = "default_threshold")]
     bulk_threshold: u64,
+    #[serde(default)]
+    card_threshold: Option<u64>,
     rule: Rule,
     #[serde(default, rename = "party")]
     parties: Vec<Party>,
@@ -69,6 +72,7 @@ pub fn parse(text: &str) -> Result<Genesis, String> {
     let c: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
     let g = Genesis {
         bulk_threshold: c.bulk_threshold,
+        card_threshold: c.card_threshold,
         contests: c.contests,
         election: c.election,
         keys: c.keys,

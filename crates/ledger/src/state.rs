@@ -15,6 +15,16 @@
 //! log size N is the last change before N of each voter. `removal` holds the removals of a
 //! governed batch while it awaits approval.
 //!
+//! The poll book (`docs/pollbook.md`): `pseudonym` is every station's published list (the
+//! 32-byte HMAC, staged until the commission approves the batch); `checkin` each ballot handed
+//! out, counted once per station and check-in id, `presented` being `0x00` and the 32-byte
+//! pseudonym or `0x01` and the card number; `temporary_card` each card issued, with the UTC day
+//! of its claimed time, the proposal that governed it (`governed_by`) and whether it was issued
+//! directly above the officer's daily threshold; `checkin_alert` every alert the poll book
+//! raised (a second check-in, a pseudonym not on the station's list, a conflicting re-sent
+//! check-in, a card misused or issued above the threshold), keyed by the log index of the entry
+//! that raised it, the position in it and the kind. Alerts name check-ins, never voters.
+//!
 //! The state digest is SHA-256 over every table in a fixed order, each row in primary-key
 //! order, each row written as the canonical JSON array of its values. Replaying the published
 //! log must give the operator's digest exactly.
@@ -167,6 +177,49 @@ CREATE TABLE IF NOT EXISTS audit_sample(
 CREATE TABLE IF NOT EXISTS refusal(
     idx INTEGER PRIMARY KEY,
     reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pseudonym(
+    pseudonym BLOB PRIMARY KEY,
+    station TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    proposal TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkin(
+    station TEXT NOT NULL,
+    id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    presented BLOB NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (station, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS temporary_card(
+    card TEXT PRIMARY KEY,
+    station TEXT NOT NULL,
+    voter TEXT,
+    registrant TEXT,
+    basis TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    officer TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    governed_by TEXT,
+    over_threshold INTEGER NOT NULL,
+    proposal TEXT);
+CREATE TABLE IF NOT EXISTS checkin_alert(
+    idx INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    station TEXT NOT NULL,
+    checkin TEXT,
+    at INTEGER NOT NULL,
+    other_station TEXT,
+    other_checkin TEXT,
+    other_at INTEGER,
+    other_idx INTEGER,
+    detail TEXT,
+    PRIMARY KEY (idx, seq, kind));
+CREATE INDEX IF NOT EXISTS checkin_presented ON checkin(presented);
+CREATE INDEX IF NOT EXISTS card_officer_day ON temporary_card(officer, day);
+CREATE INDEX IF NOT EXISTS pending_pseudonym ON pseudonym(proposal) WHERE proposal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pending_card ON temporary_card(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
 CREATE INDEX IF NOT EXISTS voter_event_idx ON voter_event(idx);
 CREATE INDEX IF NOT EXISTS station_top ON station(top);
@@ -197,6 +250,10 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("audit", "id"),
     ("audit_sample", "audit, round"),
     ("refusal", "idx"),
+    ("pseudonym", "pseudonym"),
+    ("checkin", "station, id"),
+    ("temporary_card", "card"),
+    ("checkin_alert", "idx, seq, kind"),
 ];
 
 /// Creates the state tables if they are missing.

@@ -68,6 +68,9 @@ impl Fold {
         put("rule", serde_json::to_string(&g.rule).expect("rule")).map_err(sql)?;
         put("levels", serde_json::to_string(&g.levels).expect("levels")).map_err(sql)?;
         put("bulk_threshold", g.bulk_threshold.to_string()).map_err(sql)?;
+        if let Some(t) = g.card_threshold {
+            put("card_threshold", t.to_string()).map_err(sql)?;
+        }
         for p in &g.parties {
             conn.execute(
                 "INSERT INTO party(id, name) VALUES (?1, ?2)",

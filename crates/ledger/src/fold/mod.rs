@@ -28,6 +28,7 @@ mod batches;
 mod genesis;
 mod governance;
 mod keys;
+mod pollbook;
 mod results;
 mod roll;
 
@@ -382,6 +383,18 @@ impl Fold {
             }
             Event::AuditSample(a) => {
                 crate::audit::sample(conn, index, &author.name, &a)?;
+                Ok(Applied::Done)
+            }
+            Event::Pseudonyms(_) => refuse(
+                "kind",
+                "station pseudonym lists are published only with the commission's approval: propose a batch of them",
+            ),
+            Event::Checkins(c) => {
+                self.checkins(conn, &author, &c, index)?;
+                Ok(Applied::Done)
+            }
+            Event::TemporaryCard(c) => {
+                self.temporary_card(conn, &author, &c, index, None)?;
                 Ok(Applied::Done)
             }
         }
