@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod history;
+pub mod pollbook;
 pub use history::{
     Approver, ChangeKind, RollChange, VoterSpan, each_voter_between, last_roll_change,
     voter_history,

@@ -32,6 +32,7 @@ mod pollbook;
 mod results;
 mod roll;
 
+pub(crate) use batches::decode_hex32;
 pub use genesis::validate_genesis;
 use keys::{insert_signer, require_role, revoke, validate_enrol};
 pub use keys::{parse_verifying_key, signature_verifies, signer_key, signer_vkey};
