@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod auditcmd;
+mod checkin;
 mod demo;
 mod electioncmd;
 mod exportcmd;
@@ -66,6 +67,7 @@ enum Command {
     ListAudit(listauditcmd::Args),
     /// The voter roll: duplicates, "find my name", changes between two points, removals.
     Roll(rollcmd::Args),
+    Checkin(checkin::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -142,6 +144,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen(args) => keygen::run(args),
         Command::Log(args) => logcmd::run(args),
         Command::Roll(args) => rollcmd::run(args),
+        Command::Checkin(args) => checkin::run(args),
         Command::Witness(args) => witnesscmd::run(args),
         Command::Verify(args) => verifycmd::run(args),
         Command::Forensics(args) => forensics::run(args),

@@ -37,14 +37,44 @@ pub struct CheckinAlert {
     pub detail: Option<String>,
 }
 
+impl CheckinAlert {
+    /// The alert on one line, e.g. "entry 812: double_checkin at 0101-001, check-in 0101-001-L004
+    /// at 1374998410; first at 0102-001, check-in 0102-001-00017 at 1374972000 (entry 640)".
+    pub fn describe(&self) -> String {
+        let mut s = format!("entry {}: {} at {}", self.index, self.kind, self.station);
+        if let Some(c) = &self.checkin {
+            s.push_str(&format!(", check-in {c}"));
+        }
+        s.push_str(&format!(" at {}", self.at));
+        if let Some(e) = &self.earlier {
+            s.push_str(&format!(
+                "; first at {}, check-in {} at {} (entry {})",
+                e.station, e.checkin, e.at, e.index
+            ));
+        }
+        if let Some(o) = &self.other_station {
+            s.push_str(&format!("; station {o}"));
+        }
+        if let Some(d) = &self.detail {
+            s.push_str(&format!(" ({d})"));
+        }
+        s
+    }
+}
+
 /// Every alert, in log order.
 pub fn checkin_alerts(conn: &Connection) -> Result<Vec<CheckinAlert>, Error> {
+    checkin_alerts_from(conn, 0)
+}
+
+/// The alerts raised by entries at log index `from` and after, in log order.
+pub fn checkin_alerts_from(conn: &Connection, from: u64) -> Result<Vec<CheckinAlert>, Error> {
     let mut stmt = q(conn.prepare(
         "SELECT kind, idx, seq, station, checkin, at, other_station, other_checkin, other_at,
                 other_idx, detail
-         FROM checkin_alert ORDER BY idx, seq, kind",
+         FROM checkin_alert WHERE idx >= ?1 ORDER BY idx, seq, kind",
     ))?;
-    let rows = q(stmt.query_map([], |r| {
+    let rows = q(stmt.query_map([from as i64], |r| {
         let other_checkin: Option<String> = r.get(7)?;
         let other_station: Option<String> = r.get(6)?;
         let earlier = match (&other_checkin, &other_station) {
