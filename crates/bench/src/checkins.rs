@@ -74,6 +74,7 @@ pub fn run() -> anyhow::Result<()> {
     // Timed: intake.
     let measured = reset_peak_rss();
     let mut reader = BufReader::new(std::fs::File::open(&syncs)?);
+    let cpu = crate::logdata::Usage::now();
     let start = Instant::now();
     let mut group = Vec::with_capacity(GROUP);
     let mut read = 0usize;
@@ -90,6 +91,7 @@ pub fn run() -> anyhow::Result<()> {
         }
     }
     let intake = start.elapsed();
+    let used = crate::logdata::Usage::now().since(cpu);
     let peak = measured.then(peak_rss);
     let entries = e.log().size() - setup_entries;
 
@@ -153,6 +155,11 @@ pub fn run() -> anyhow::Result<()> {
         secs(intake),
         thousands((checkins as f64 / intake.as_secs_f64()).round() as u64),
         peak.map_or("–".into(), bytes)
+    );
+    println!(
+        "| of which CPU time (all threads), and bytes written | | {} | {} | |",
+        secs(used.cpu),
+        bytes(used.written)
     );
     println!(
         "| replay of the whole log (state in memory) | {} entries | {} | {} entries/s | {} |",

@@ -191,6 +191,7 @@ impl Election {
             )));
         }
         state::create(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
+        state::tune(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
         let mut election = Election {
             log,
             fold: Fold::new(),
@@ -207,6 +208,7 @@ impl Election {
             ));
         }
         state::create(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
+        state::tune(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
         Ok(Election {
             log,
             fold: Fold::new(),

@@ -113,16 +113,16 @@ impl Fold {
             )
             .map_err(sql)?;
         for (i, hex) in p.pseudonyms.iter().enumerate() {
-            let path = format!("body.pseudonyms[{i}]");
+            let path = || format!("body.pseudonyms[{i}]");
             let Some(raw) = decode_hex32(hex) else {
-                return refuse(path, "a pseudonym is 64 lowercase hex digits");
+                return refuse(path(), "a pseudonym is 64 lowercase hex digits");
             };
             if insert
                 .execute(params![&raw[..], p.station, index as i64, proposal])
                 .map_err(sql)?
                 == 0
             {
-                return refuse(path, "this pseudonym is already on a station's list");
+                return refuse(path(), "this pseudonym is already on a station's list");
             }
         }
         Ok(())
@@ -150,15 +150,34 @@ impl Fold {
         let mut stored = conn
             .prepare_cached("SELECT at, presented, idx FROM checkin WHERE station = ?1 AND id = ?2")
             .map_err(sql)?;
-        let mut first = conn
+        // The common case: a pseudonym on this station's list, checked in for the first time.
+        let mut first_on_list = conn
             .prepare_cached(
-                "SELECT station, id, at, idx FROM checkin WHERE presented = ?1
-                 AND NOT (station = ?2 AND id = ?3) ORDER BY idx, station, id LIMIT 1",
+                "UPDATE pseudonym SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
+                 WHERE station = ?2 AND pseudonym = ?1 AND proposal IS NULL AND first_idx IS NULL
+                 RETURNING station",
+            )
+            .map_err(sql)?;
+        let mut first_off_station = conn
+            .prepare_cached(
+                "UPDATE pseudonym SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
+                 WHERE pseudonym = ?1",
             )
             .map_err(sql)?;
         let mut listed = conn
             .prepare_cached(
-                "SELECT station FROM pseudonym WHERE pseudonym = ?1 AND proposal IS NULL",
+                "SELECT station, first_station, first_checkin, first_at, first_idx FROM pseudonym
+                 WHERE pseudonym = ?1 AND proposal IS NULL",
+            )
+            .map_err(sql)?;
+        let mut first_elsewhere = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO first_checkin(presented, station, checkin, at, idx) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(sql)?;
+        let mut earlier_elsewhere = conn
+            .prepare_cached(
+                "SELECT station, checkin, at, idx FROM first_checkin WHERE presented = ?1",
             )
             .map_err(sql)?;
         let mut card = conn
@@ -166,6 +185,14 @@ impl Fold {
                 "SELECT station, over_threshold, proposal FROM temporary_card WHERE card = ?1",
             )
             .map_err(sql)?;
+        let earlier_row = |r: &rusqlite::Row<'_>, from: usize| -> rusqlite::Result<Earlier> {
+            Ok(Earlier {
+                station: r.get(from)?,
+                id: r.get(from + 1)?,
+                at: r.get::<_, i64>(from + 2)? as u64,
+                idx: r.get::<_, i64>(from + 3)? as u64,
+            })
+        };
         for (seq, ci) in c.checkins.iter().enumerate() {
             let key = presented_key(&ci.presented);
             let at = ci.at;
@@ -217,26 +244,71 @@ impl Fold {
                 }
                 continue;
             }
-            let earlier: Option<Earlier> = first
-                .query_row(params![key, station, ci.id], |r| {
-                    Ok(Earlier {
-                        station: r.get(0)?,
-                        id: r.get(1)?,
-                        at: r.get::<_, i64>(2)? as u64,
-                        idx: r.get::<_, i64>(3)? as u64,
-                    })
-                })
-                .optional()
-                .map_err(sql)?;
+            // The first check-in of what was presented, if it is not on a list in effect.
+            let mut first_off_list = || -> Check<Option<Earlier>> {
+                if first_elsewhere
+                    .execute(params![key, station, ci.id, at as i64, index as i64])
+                    .map_err(sql)?
+                    == 1
+                {
+                    return Ok(None);
+                }
+                earlier_elsewhere
+                    .query_row([&key], |r| earlier_row(r, 0))
+                    .optional()
+                    .map_err(sql)
+            };
             match &ci.presented {
                 Presented::Pseudonym(_) => {
+                    let pseudonym = &key[1..];
+                    let fresh: Option<String> = first_on_list
+                        .query_row(
+                            params![pseudonym, station, ci.id, at as i64, index as i64],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(sql)?;
+                    let (on, earlier) = match fresh {
+                        // On a list; checked in off-list before, if the list came later.
+                        Some(on) => (Some(on), {
+                            earlier_elsewhere
+                                .query_row([&key], |r| earlier_row(r, 0))
+                                .optional()
+                                .map_err(sql)?
+                        }),
+                        None => {
+                            let row: Option<(String, Option<Earlier>)> = listed
+                                .query_row([pseudonym], |r| {
+                                    let first = match r.get::<_, Option<i64>>(4)? {
+                                        Some(_) => Some(earlier_row(r, 1)?),
+                                        None => None,
+                                    };
+                                    Ok((r.get(0)?, first))
+                                })
+                                .optional()
+                                .map_err(sql)?;
+                            match row {
+                                Some((on, Some(first))) => (Some(on), Some(first)),
+                                // On another station's list, and its first check-in.
+                                Some((on, None)) => {
+                                    first_off_station
+                                        .execute(params![
+                                            pseudonym,
+                                            station,
+                                            ci.id,
+                                            at as i64,
+                                            index as i64
+                                        ])
+                                        .map_err(sql)?;
+                                    (Some(on), None)
+                                }
+                                None => (None, first_off_list()?),
+                            }
+                        }
+                    };
                     if let Some(e) = &earlier {
                         alert(kind::DOUBLE_CHECKIN, Some(e), None, None)?;
                     }
-                    let on: Option<String> = listed
-                        .query_row([&key[1..]], |r| r.get(0))
-                        .optional()
-                        .map_err(sql)?;
                     if on.as_deref() != Some(station) {
                         let detail = match &on {
                             Some(_) => "on another station's list",
@@ -246,8 +318,8 @@ impl Fold {
                     }
                 }
                 Presented::Card(number) => {
-                    if let Some(e) = &earlier {
-                        alert(kind::CARD_REUSED, Some(e), None, None)?;
+                    if let Some(e) = first_off_list()? {
+                        alert(kind::CARD_REUSED, Some(&e), None, None)?;
                     }
                     let issued: Option<(String, i64, Option<String>)> = card
                         .query_row([number], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
