@@ -178,7 +178,7 @@ fn write_syncs(book: &PollBook, path: &std::path::Path) -> anyhow::Result<(usize
     let stations = &book.election.stations;
     // Per province, a voter who already checked in, to vote again at the next station.
     let mut voted_in: Vec<Option<(usize, u64)>> = vec![None; 24];
-    let mut first = vec![1u64; 24];
+    let mut first = [1u64; 24];
     let (mut total, mut planted) = (0u64, 0u64);
     for (si, s) in stations.iter().enumerate() {
         let start = first[s.province];

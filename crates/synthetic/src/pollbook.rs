@@ -110,7 +110,7 @@ pub struct PollBook {
 /// The first voter number of each station within its province, as [`Cambodia2013::roll_voters`]
 /// numbers them: `KH<province><7 digits>`.
 fn voter_ids(c: &Cambodia2013) -> Vec<u64> {
-    let mut next = vec![1u64; 24];
+    let mut next = [1u64; 24];
     c.stations
         .iter()
         .map(|s| {
@@ -425,8 +425,8 @@ impl PollBook {
         };
         // Same station, online; across online stations; online first, offline second; twice
         // in one offline batch; at two offline stations.
-        for i in 0..3 {
-            double(days, online[i], online[i], rng);
+        for &d in &online[..3] {
+            double(days, d, d, rng);
         }
         for i in 0..3 {
             double(days, online[i], online[(i + 1) % online.len()], rng);
@@ -434,13 +434,12 @@ impl PollBook {
         for i in 0..3 {
             double(days, online[i + 1], offline[i % offline.len()], rng);
         }
-        for i in 0..2 {
-            double(days, offline[i], offline[i], rng);
+        for &d in &offline[..2] {
+            double(days, d, d, rng);
         }
         double(days, offline[0], offline[1], rng);
         // People on no list.
-        for i in 0..2 {
-            let to = online[i];
+        for (i, &to) in online[..2].iter().enumerate() {
             let p = pseudonym(&self.secret, &format!("KH99{i:07}"));
             let id = add(days, to, Presented::Pseudonym(p));
             truth.alerts.push(Expected {
