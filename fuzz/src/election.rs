@@ -105,6 +105,7 @@ pub fn genesis() -> Genesis {
     observer.organisation = Some("watch".into());
     Genesis {
         bulk_threshold: 4,
+        card_threshold: None,
         contests: vec![
             Contest {
                 choices: vec![

@@ -1,6 +1,6 @@
 //! Benchmarks for the performance targets in the brief (§7).
 //!
-//! Run one with `cargo run --release -p bench -- NAME`, or all of them with
+//! Run one with `cargo run --release -p bench -- NAME [--checkins N]`, or all of them with
 //! `cargo run --release -p bench -- all`. Each prints its figures as Markdown; the latest
 //! results are kept in `BENCHMARKS.md`. Timings are medians over repeated runs. Under `all`,
 //! the election benchmarks use the tenth-scale election and `demo-national` is skipped, unless
@@ -8,6 +8,7 @@
 
 mod append;
 mod bravo_draw;
+mod checkins;
 mod dedup_febrl;
 mod dedup_synthetic;
 mod demo_national;
@@ -96,6 +97,11 @@ const BENCHES: &[(&str, &str, Bench)] = &[
         serve_load::run,
     ),
     (
+        "checkins",
+        "intake of 7M check-ins in station batches with double-vote detection, then replay (--checkins N)",
+        checkins::run,
+    ),
+    (
         "demo-national",
         "wall time and peak memory of `scrutineer demo --scale national`",
         demo_national::run,
@@ -103,7 +109,7 @@ const BENCHES: &[(&str, &str, Bench)] = &[
 ];
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = names();
     if args.first().map(String::as_str) == Some(bravo_draw::MATERIALISED) {
         return bravo_draw::materialised_child(&args[1..]);
     }
@@ -129,6 +135,31 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Options that take a value, and the benchmarks they are for.
+const OPTIONS: &[&str] = &["--checkins"];
+
+/// The command line without the options and their values.
+fn names() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if OPTIONS.contains(&a.as_str()) {
+            args.next();
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// The value of an option (`--checkins 200000`), if given.
+pub fn option(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 /// Runs `f` `runs` times and returns the median wall time.

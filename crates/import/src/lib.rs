@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod cdf;
+mod checkins;
 pub mod export;
 mod removals;
 pub mod render;
@@ -30,6 +31,7 @@ mod stations;
 mod tally;
 
 pub use cdf::cdf_forms;
+pub use checkins::{SyncReport, read_checkins, record_checkins};
 pub use removals::{RemovalsFile, RemovalsReport, evidence_hash, propose_removals, read_removals};
 pub use results::{ResultsImport, ResultsReport, result_form};
 pub use roll::RollReport;

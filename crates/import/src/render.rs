@@ -5,6 +5,35 @@ use crate::{BadRow, ResultsReport, RollReport, StationsReport};
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// A station's sync: what was recorded and the alerts it raised.
+pub fn sync(r: &crate::SyncReport) -> String {
+    let mut o = String::new();
+    match &r.span {
+        None => {
+            let _ = writeln!(
+                o,
+                "station {}: this sync ({} check-ins, batch {}) was recorded before; nothing new",
+                r.station, r.checkins, r.batch
+            );
+        }
+        Some(span) => {
+            let _ = writeln!(
+                o,
+                "station {}: recorded {} check-ins from {} (batch {}, log entries {span}); {} alert(s)",
+                r.station,
+                r.checkins,
+                r.file.display(),
+                r.batch,
+                r.alerts.len()
+            );
+        }
+    }
+    for a in &r.alerts {
+        let _ = writeln!(o, "  {}", a.describe());
+    }
+    o
+}
+
 /// One line per bad row: `  FILE:LINE: FIELD: REASON`.
 pub fn bad_lines(file: &Path, bad: &[BadRow]) -> Vec<String> {
     bad.iter()

@@ -7,6 +7,7 @@
 //! bulk_threshold = 100                          # larger registration batches need approval
 //! log_key = "elections.example/kh-2013+…+AQ…"  # optional: the log's checkpoint key, so that
 //!                                               # witnessed checkpoints can be recorded
+//! card_threshold = 100    # optional: temporary cards per officer per day before approval is needed
 //!
 //! [rule]                 # for governed actions
 //! min_approvals = 5
@@ -52,6 +53,8 @@ struct ConfigFile {
     bulk_threshold: u64,
     #[serde(default)]
     log_key: Option<String>,
+    #[serde(default)]
+    card_threshold: Option<u64>,
     rule: Rule,
     #[serde(default, rename = "party")]
     parties: Vec<Party>,
@@ -73,6 +76,7 @@ pub fn parse(text: &str) -> Result<Genesis, String> {
     let c: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
     let g = Genesis {
         bulk_threshold: c.bulk_threshold,
+        card_threshold: c.card_threshold,
         contests: c.contests,
         election: c.election,
         keys: c.keys,

@@ -199,6 +199,7 @@ impl Election {
             )));
         }
         state::create(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
+        state::tune(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
         let mut election = Election {
             log,
             fold: Fold::new(),
@@ -215,6 +216,7 @@ impl Election {
             ));
         }
         state::create(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
+        state::tune(log.storage().connection()).map_err(|e| SubmitError::Setup(e.to_string()))?;
         Ok(Election {
             log,
             fold: Fold::new(),

@@ -24,6 +24,9 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
+mod pollbook;
+pub use pollbook::*;
+
 /// The envelope version this code writes and reads.
 pub const VERSION: u32 = 1;
 
@@ -188,6 +191,10 @@ impl Contest {
 pub struct Genesis {
     /// Registration batches larger than this need the commission's approval.
     pub bulk_threshold: u64,
+    /// Temporary cards one registration officer may issue in a day before further cards need
+    /// the commission's approval; absent means [`DEFAULT_CARD_THRESHOLD`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_threshold: Option<u64>,
     pub contests: Vec<Contest>,
     /// The election's name.
     pub election: String,
@@ -403,6 +410,12 @@ pub enum Content {
     Enrolments,
     /// Voter removals ([`Removal`]); always governed.
     Removals,
+    /// Station pseudonym lists ([`Pseudonyms`]); always governed.
+    Pseudonyms,
+    /// A station's check-ins ([`Checkins`]).
+    Checkins,
+    /// Temporary voting cards ([`TemporaryCard`]).
+    TemporaryCards,
 }
 
 /// A station's result form for one contest, from one source.
@@ -778,6 +791,9 @@ pub enum Event {
     ResultForm(ResultForm),
     Removal(Removal),
     Checkpoint(RecordedCheckpoint),
+    Pseudonyms(Pseudonyms),
+    Checkins(Checkins),
+    TemporaryCard(TemporaryCard),
 }
 
 /// Every kind string, for messages.
@@ -800,6 +816,9 @@ pub const KINDS: &[&str] = &[
     "result_form",
     "removal",
     "checkpoint",
+    "pseudonyms",
+    "checkins",
+    "temporary_card",
 ];
 
 impl Event {
@@ -823,6 +842,9 @@ impl Event {
             Event::ResultForm(_) => "result_form",
             Event::Removal(_) => "removal",
             Event::Checkpoint(_) => "checkpoint",
+            Event::Pseudonyms(_) => "pseudonyms",
+            Event::Checkins(_) => "checkins",
+            Event::TemporaryCard(_) => "temporary_card",
         }
     }
 
@@ -871,6 +893,9 @@ impl Event {
             "result_form" => Event::ResultForm(typed(body)?),
             "removal" => Event::Removal(typed(body)?),
             "checkpoint" => Event::Checkpoint(typed(body)?),
+            "pseudonyms" => Event::Pseudonyms(typed(body)?),
+            "checkins" => Event::Checkins(typed(body)?),
+            "temporary_card" => Event::TemporaryCard(typed(body)?),
             other => {
                 return Err(EventError::new(
                     "kind",
@@ -905,6 +930,9 @@ impl Serialize for Body<'_> {
             Event::ResultForm(b) => b.serialize(serializer),
             Event::Removal(b) => b.serialize(serializer),
             Event::Checkpoint(b) => b.serialize(serializer),
+            Event::Pseudonyms(b) => b.serialize(serializer),
+            Event::Checkins(b) => b.serialize(serializer),
+            Event::TemporaryCard(b) => b.serialize(serializer),
         }
     }
 }
@@ -1357,7 +1385,16 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
             }
             _ => Ok(()),
         },
-        Event::Genesis(g) => check("body.bulk_threshold", g.bulk_threshold),
+        Event::Genesis(g) => {
+            opt("body.card_threshold", g.card_threshold)?;
+            check("body.bulk_threshold", g.bulk_threshold)
+        }
+        Event::Checkins(c) => c
+            .checkins
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, c)| check(&format!("body.checkins[{i}][1]"), c.at)),
+        Event::TemporaryCard(c) => check("body.at", c.at),
         _ => Ok(()),
     }
 }

@@ -25,6 +25,18 @@
 //! recorded checkpoint: the entries below `size` existed no later than `time` (seconds since
 //! the Unix epoch) by `witness`. `claimed_time` is the time an event's author claims, for the
 //! events that carry one, kept so that a later checkpoint can judge it.
+//! The poll book (`docs/pollbook.md`): `pseudonym` is every station's published list (the
+//! 32-byte HMAC, staged until the commission approves the batch) and the first check-in of each
+//! pseudonym on it (`first_*`: station, check-in id, claimed time, log index), kept in station
+//! order so that a station's check-ins touch a few pages of it, not one page each; `checkin` each ballot handed out, counted once
+//! per station and check-in id, `presented` being `0x00` and the 32-byte pseudonym or `0x01`
+//! and the card number; `first_checkin` the first check-in of each card and of each pseudonym
+//! on no list in effect (a small table); `temporary_card` each card issued, with the UTC day
+//! of its claimed time, the proposal that governed it (`governed_by`) and whether it was issued
+//! directly above the officer's daily threshold; `checkin_alert` every alert the poll book
+//! raised (a second check-in, a pseudonym not on the station's list, a conflicting re-sent
+//! check-in, a card misused or issued above the threshold), keyed by the log index of the entry
+//! that raised it, the position in it and the kind. Alerts name check-ins, never voters.
 //!
 //! The state digest is SHA-256 over every table in a fixed order, each row in primary-key
 //! order, each row written as the canonical JSON array of its values. Replaying the published
@@ -207,6 +219,59 @@ CREATE TABLE IF NOT EXISTS claimed_time(
     idx INTEGER PRIMARY KEY,
     time INTEGER NOT NULL,
     station TEXT);
+CREATE TABLE IF NOT EXISTS pseudonym(
+    station TEXT NOT NULL,
+    pseudonym BLOB NOT NULL UNIQUE,
+    idx INTEGER NOT NULL,
+    proposal TEXT,
+    first_station TEXT,
+    first_checkin TEXT,
+    first_at INTEGER,
+    first_idx INTEGER,
+    PRIMARY KEY (station, pseudonym)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkin(
+    station TEXT NOT NULL,
+    id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    presented BLOB NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (station, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS first_checkin(
+    presented BLOB PRIMARY KEY,
+    station TEXT NOT NULL,
+    checkin TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    idx INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS temporary_card(
+    card TEXT PRIMARY KEY,
+    station TEXT NOT NULL,
+    voter TEXT,
+    registrant TEXT,
+    basis TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    officer TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    governed_by TEXT,
+    over_threshold INTEGER NOT NULL,
+    proposal TEXT);
+CREATE TABLE IF NOT EXISTS checkin_alert(
+    idx INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    station TEXT NOT NULL,
+    checkin TEXT,
+    at INTEGER NOT NULL,
+    other_station TEXT,
+    other_checkin TEXT,
+    other_at INTEGER,
+    other_idx INTEGER,
+    detail TEXT,
+    PRIMARY KEY (idx, seq, kind));
+CREATE INDEX IF NOT EXISTS card_officer_day ON temporary_card(officer, day);
+CREATE INDEX IF NOT EXISTS pending_pseudonym ON pseudonym(proposal) WHERE proposal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pending_card ON temporary_card(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
 CREATE INDEX IF NOT EXISTS voter_event_idx ON voter_event(idx);
 CREATE INDEX IF NOT EXISTS station_top ON station(top);
@@ -243,7 +308,24 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("form_version", "station, contest, source, version"),
     ("witnessed", "idx, witness"),
     ("claimed_time", "idx"),
+    ("pseudonym", "station, pseudonym"),
+    ("checkin", "station, id"),
+    ("first_checkin", "presented"),
+    ("temporary_card", "card"),
+    ("checkin_alert", "idx, seq, kind"),
 ];
+
+/// The page cache of the operator's state connection. Pseudonyms are random keys, so the poll
+/// book's tables are read and written all over: with SQLite's default 2 MB cache every
+/// check-in would read pages back from disk, and intake would slow as the tables grow.
+pub const CACHE_BYTES: i64 = 512 << 20;
+
+/// Sets up the operator's connection for intake: the page cache above, and savepoints (a
+/// batch is one) journalled in memory rather than in a temporary file.
+pub fn tune(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "cache_size", -(CACHE_BYTES >> 10))?;
+    conn.pragma_update(None, "temp_store", "MEMORY")
+}
 
 /// Creates the state tables if they are missing.
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {

@@ -21,6 +21,8 @@
 //! - [`roll`]: deduplication of a voter roll, from a mapped file or the recorded roll, and the
 //!   find-my-name index of a recorded roll, and roll diffs between two log sizes or two CSV
 //!   snapshots, by area, with the areas whose removal rate stands far above the rest flagged.
+//! - [`pollbook`]: the poll book's alerts (second check-ins, pseudonyms off the station's list,
+//!   temporary cards misused) and check-ins and cards counted per station, officer and commune.
 //! - [`summary`]: an election at a glance: its status, and the headline numbers a replay
 //!   of its published log rebuilds (the roll, totals by source, seats).
 //! - [`results`]: each source's results area by area (an area's drill-down) and one
@@ -32,6 +34,7 @@ pub mod election;
 mod error;
 pub mod forensics;
 pub mod list_audit;
+pub mod pollbook;
 pub mod pvt;
 pub mod render;
 pub mod results;

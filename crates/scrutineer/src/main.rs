@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod auditcmd;
+mod checkin;
 mod demo;
 mod electioncmd;
 mod exportcmd;
@@ -71,6 +72,7 @@ enum Command {
     Roll(rollcmd::Args),
     /// Observers' forms and reports: check coded SMS against a form definition file.
     Observer(observercmd::Args),
+    Checkin(checkin::Args),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -149,6 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Log(args) => logcmd::run(args),
         Command::Roll(args) => rollcmd::run(args),
         Command::Observer(args) => observercmd::run(args),
+        Command::Checkin(args) => checkin::run(args),
         Command::Witness(args) => witnesscmd::run(args),
         Command::Verify(args) => verifycmd::run(args),
         Command::Forensics(args) => forensics::run(args),

@@ -473,6 +473,7 @@ impl Cambodia2013 {
         let k = &self.keys;
         Genesis {
             bulk_threshold: 1000,
+            card_threshold: None,
             contests: vec![Contest {
                 choices: PARTIES
                     .iter()

@@ -8,6 +8,9 @@
 //! constituency (CPP 68, CNRP 55). A few stations' official forms differ from the copies, as
 //! a manipulated count would.
 //!
+//! [`pollbook`] is election day's poll book for it: station pseudonym lists, temporary cards and
+//! check-ins, with planted double check-ins and card misuse and the truth beside them.
+//!
 //! [`roll`] is a synthetic Cambodian voter roll in Khmer script and romanised, with planted
 //! duplicates and a deletion wave, and the truth kept beside it.
 //!
@@ -15,6 +18,7 @@
 //! the Khmer name lists are compiled in from ../shared/data/khmer/names by the build script.
 
 pub mod cambodia;
+pub mod pollbook;
 pub mod roll;
 
 pub use cambodia::{Cambodia2013, Keys, Scale};

@@ -68,6 +68,14 @@ impl Fold {
                         "voters are removed only with the commission's approval: propose the batch",
                     );
                 }
+                Content::Pseudonyms => {
+                    return refuse(
+                        format!("{path}.content"),
+                        "station pseudonym lists are published only with the commission's approval: propose the batch",
+                    );
+                }
+                Content::Checkins => author.role == Role::PollingOfficial,
+                Content::TemporaryCards => author.role == Role::RegistrationOfficer,
             };
             if !ok {
                 return refuse(
@@ -208,6 +216,16 @@ impl Fold {
                 validate_enrol(conn, &e, "body", false)?;
                 insert_signer(conn, &e, index, proposal)
             }
+            (Content::Pseudonyms, Event::Pseudonyms(p)) => match proposal {
+                Some(proposal) => self.pseudonyms(conn, &p, index, proposal),
+                None => wrong("pseudonyms"),
+            },
+            (Content::Checkins, Event::Checkins(c)) if proposal.is_none() => {
+                self.checkins(conn, author, &c, index)
+            }
+            (Content::TemporaryCards, Event::TemporaryCard(c)) => {
+                self.temporary_card(conn, author, &c, index, proposal)
+            }
             (_, e) => wrong(e.kind()),
         }
     }
@@ -221,6 +239,9 @@ pub(super) fn content_name(c: Content) -> &'static str {
         Content::ResultForms => "result_forms",
         Content::Enrolments => "enrolments",
         Content::Removals => "removals",
+        Content::Pseudonyms => "pseudonyms",
+        Content::Checkins => "checkins",
+        Content::TemporaryCards => "temporary_cards",
     }
 }
 
@@ -233,6 +254,19 @@ pub(super) fn bulk_threshold(conn: &Connection) -> Check<u64> {
         )
         .map_err(sql)?;
     text.parse().map_err(|_| sql_text("bulk threshold".into()))
+}
+
+/// 64 lowercase hex digits as 32 bytes.
+pub(crate) fn decode_hex32(hex: &str) -> Option<[u8; 32]> {
+    if !is_hex64(hex) {
+        return None;
+    }
+    let digit = |b: u8| if b <= b'9' { b - b'0' } else { b - b'a' + 10 };
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        *o = digit(pair[0]) << 4 | digit(pair[1]);
+    }
+    Some(out)
 }
 
 pub(super) fn decode_hash(b64: &str) -> Option<tlog::Hash> {

@@ -71,6 +71,9 @@ impl Fold {
         if let Some(k) = &g.log_key {
             put("log_key", k.clone()).map_err(sql)?;
         }
+        if let Some(t) = g.card_threshold {
+            put("card_threshold", t.to_string()).map_err(sql)?;
+        }
         for p in &g.parties {
             conn.execute(
                 "INSERT INTO party(id, name) VALUES (?1, ?2)",

@@ -19,7 +19,12 @@ impl Fold {
         p: Proposal,
     ) -> Check<Applied> {
         let allowed = match &p.action {
-            Action::Batch(m) if matches!(m.content, Content::Registrations | Content::Removals) => {
+            Action::Batch(m)
+                if matches!(
+                    m.content,
+                    Content::Registrations | Content::Removals | Content::TemporaryCards
+                ) =>
+            {
                 matches!(
                     author.role,
                     Role::CommissionMember | Role::CommissionClerk | Role::RegistrationOfficer
@@ -447,7 +452,15 @@ fn proposal_index(conn: &Connection, proposal: &str) -> Check<u64> {
 }
 
 /// Tables whose rows a governed batch stages until it is approved.
-const STAGED_TABLES: [&str; 5] = ["area", "station", "voter", "result_form", "signer"];
+const STAGED_TABLES: [&str; 7] = [
+    "area",
+    "station",
+    "voter",
+    "result_form",
+    "signer",
+    "pseudonym",
+    "temporary_card",
+];
 
 pub(super) fn rule(conn: &Connection) -> Check<Rule> {
     let text: String = conn

@@ -32,11 +32,13 @@ pub mod flags;
 mod genesis;
 mod governance;
 mod keys;
+mod pollbook;
 mod results;
 mod roll;
 mod witness;
 
 pub(crate) use amend::stored_form;
+pub(crate) use batches::decode_hex32;
 pub use genesis::validate_genesis;
 use keys::{insert_signer, require_role, revoke, validate_enrol};
 pub use keys::{parse_verifying_key, signature_verifies, signer_key, signer_vkey};
@@ -397,6 +399,18 @@ impl Fold {
                 Ok(Applied::Done)
             }
             Event::Checkpoint(_) => unreachable!("handled before authentication"),
+            Event::Pseudonyms(_) => refuse(
+                "kind",
+                "station pseudonym lists are published only with the commission's approval: propose a batch of them",
+            ),
+            Event::Checkins(c) => {
+                self.checkins(conn, &author, &c, index)?;
+                Ok(Applied::Done)
+            }
+            Event::TemporaryCard(c) => {
+                self.temporary_card(conn, &author, &c, index, None)?;
+                Ok(Applied::Done)
+            }
         }
     }
 }

@@ -35,6 +35,7 @@ pub fn genesis_config(members: &[PrivateKey], extra: &[(&PrivateKey, Role)]) -> 
     seats.insert("P2".to_string(), 2);
     Genesis {
         bulk_threshold: 100,
+        card_threshold: None,
         contests: vec![Contest {
             choices: vec![
                 Choice {

@@ -1,0 +1,271 @@
+//! The poll book's rules in the fold: what is refused (not authentic, not authorised, not well
+//! formed) and what is recorded and raised as an alert instead.
+
+mod common;
+
+use common::*;
+use ledger::event::*;
+use ledger::report::pollbook::{checkin_alerts, checkins_by_station, pseudonym_station};
+
+const SECRET: &[u8] = b"the commission's secret";
+
+fn p(voter: &str) -> String {
+    pseudonym(SECRET, voter)
+}
+
+fn lists(f: &mut Fixture) {
+    // V000..V009 sit at S-D11, S-D12, S-D21, S-D22 in turn.
+    let stations = ["S-D11", "S-D12", "S-D21", "S-D22"];
+    let events = stations
+        .iter()
+        .enumerate()
+        .map(|(s, code)| {
+            Event::Pseudonyms(Pseudonyms {
+                pseudonyms: (0..10)
+                    .filter(|i| i % 4 == s)
+                    .map(|i| p(&format!("V{i:03}")))
+                    .collect(),
+                station: code.to_string(),
+            })
+        })
+        .collect();
+    let proposal = f.governed_batch(Content::Pseudonyms, events);
+    f.approve(&proposal, &[0, 1, 4, 5, 8]);
+}
+
+fn checkins(station: &str, rows: &[(&str, u64, Presented)]) -> Event {
+    Event::Checkins(Checkins {
+        checkins: rows
+            .iter()
+            .map(|(id, at, presented)| CheckIn {
+                id: id.to_string(),
+                at: *at,
+                presented: presented.clone(),
+            })
+            .collect(),
+        station: station.into(),
+    })
+}
+
+fn voter(v: &str) -> Presented {
+    Presented::Pseudonym(p(v))
+}
+
+fn card(station: &str, number: &str, at: u64) -> Event {
+    Event::TemporaryCard(TemporaryCard {
+        at,
+        basis: CardBasis::TwoWitnesses,
+        card: number.into(),
+        evidence: "ab".repeat(32),
+        registrant: None,
+        station: station.into(),
+        voter: Some("V001".into()),
+    })
+}
+
+fn kinds(f: &Fixture) -> Vec<String> {
+    checkin_alerts(f.election.conn())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.kind)
+        .collect()
+}
+
+#[test]
+fn the_lists_are_governed_and_anyone_can_check_a_pseudonym() {
+    let mut f = Fixture::new();
+    let list = Event::Pseudonyms(Pseudonyms {
+        pseudonyms: vec![p("V000")],
+        station: "S-D11".into(),
+    });
+    let clerk = f.clerk.clone();
+    let err = f.sign(&clerk, list.clone()).unwrap_err().to_string();
+    assert!(err.contains("commission's approval"), "{err}");
+    let err = f
+        .submit(build_batch(&clerk, Content::Pseudonyms, vec![list], None))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("propose the batch"), "{err}");
+    lists(&mut f);
+    let conn = f.election.conn();
+    assert_eq!(
+        pseudonym_station(conn, &p("V004")).unwrap().as_deref(),
+        Some("S-D11")
+    );
+    assert_eq!(pseudonym_station(conn, &p("V999")).unwrap(), None);
+    // The secret is nowhere in the log.
+    let mut seen = false;
+    let size = f.election.log().size();
+    f.election
+        .log()
+        .for_each_entry(0, size, |_, e| {
+            seen |= e.windows(SECRET.len()).any(|w| w == SECRET);
+        })
+        .unwrap();
+    assert!(!seen);
+}
+
+#[test]
+fn check_ins_are_refused_only_when_unauthorised_or_malformed() {
+    let mut f = Fixture::new();
+    lists(&mut f);
+    let (officer, official) = (f.officer.clone(), f.official.clone());
+    let one = checkins("S-D11", &[("1", 100, voter("V000"))]);
+    let err = f.sign(&officer, one.clone()).unwrap_err().to_string();
+    assert!(err.contains("polling official"), "{err}");
+    let err = f
+        .sign(&official, checkins("S-NONE", &[("1", 100, voter("V000"))]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown station"), "{err}");
+    // A pseudonym that is not 64 hex digits is malformed: refused with its JSON path.
+    let bad = r#"{"kind":"checkins","body":{"checkins":[["1",100,"ABC"]],"station":"S-D11"}}"#;
+    let (line, why) = sign_lines(bad, &official).unwrap_err();
+    assert_eq!(line, 1);
+    assert!(why.contains("body.checkins[0]"), "{why}");
+    // A station outside the official's areas.
+    let scoped = key("poll.d21", 40);
+    let mut e = enrol(
+        &scoped,
+        Role::PollingOfficial,
+        Scope::Areas(vec!["D21".into()]),
+    );
+    e.person = None;
+    let proposal = f.propose(&f.clerk.clone(), Action::Enrol(e)).unwrap();
+    f.approve(&proposal, &[0, 1, 4, 5, 8]);
+    let err = f.sign(&scoped, one).unwrap_err().to_string();
+    assert!(err.contains("outside the areas"), "{err}");
+    assert!(kinds(&f).is_empty());
+}
+
+#[test]
+fn second_check_ins_and_misused_cards_are_recorded_and_flagged() {
+    let mut f = Fixture::new();
+    lists(&mut f);
+    let (officer, official) = (f.officer.clone(), f.official.clone());
+    f.sign(&officer, card("S-D12", "TC-1", 1_000)).unwrap();
+    let day = checkins(
+        "S-D11",
+        &[
+            ("1", 100, voter("V000")),
+            ("2", 110, voter("V004")),
+            ("3", 120, voter("V001")),
+            ("4", 130, Presented::Card("TC-1".into())),
+            ("5", 140, Presented::Card("TC-404".into())),
+        ],
+    );
+    f.sign(&official, day.clone()).unwrap();
+    // Sent again unchanged, alone: counted once, nothing raised.
+    let before = kinds(&f);
+    f.sign(&official, day).unwrap();
+    assert_eq!(kinds(&f), before);
+    assert_eq!(
+        before,
+        ["not_on_list", "card_wrong_station", "unknown_card"]
+    );
+    // At another station, the same voter and the same card; and an id sent again changed.
+    f.sign(
+        &official,
+        checkins(
+            "S-D12",
+            &[
+                ("1", 200, voter("V000")),
+                ("2", 210, Presented::Card("TC-1".into())),
+            ],
+        ),
+    )
+    .unwrap();
+    f.sign(&official, checkins("S-D11", &[("2", 999, voter("V004"))]))
+        .unwrap();
+    let alerts = checkin_alerts(f.election.conn()).unwrap();
+    let last: Vec<&str> = alerts[3..].iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(
+        last,
+        [
+            "double_checkin",
+            "not_on_list",
+            "card_reused",
+            "conflicting_checkin"
+        ]
+    );
+    let double = &alerts[3];
+    let first = double.earlier.as_ref().unwrap();
+    assert_eq!(
+        (first.station.as_str(), first.checkin.as_str()),
+        ("S-D11", "1")
+    );
+    assert_eq!(
+        (double.station.as_str(), double.at, first.at),
+        ("S-D12", 200, 100)
+    );
+    assert!(first.index < double.index);
+    let counts: Vec<(String, u64)> = checkins_by_station(f.election.conn())
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.station, s.checkins))
+        .collect();
+    assert_eq!(counts, [("S-D11".to_string(), 5), ("S-D12".to_string(), 2)]);
+}
+
+#[test]
+fn cards_above_the_daily_threshold_need_the_commissions_approval() {
+    let mut f = Fixture::new();
+    let (officer, official) = (f.officer.clone(), f.official.clone());
+    let day = 20_000 * 86_400;
+    // The default threshold of the genesis: that many on one day are fine, one more is flagged.
+    let direct: Vec<Event> = (0..=DEFAULT_CARD_THRESHOLD)
+        .map(|i| card("S-D11", &format!("D-{i}"), day + i))
+        .collect();
+    f.submit(build_batch(&officer, Content::TemporaryCards, direct, None))
+        .unwrap();
+    assert_eq!(kinds(&f), ["card_over_threshold"]);
+    // Through a governed batch: staged until approved, and then not above any threshold.
+    let governed = build_batch(
+        &officer,
+        Content::TemporaryCards,
+        vec![card("S-D11", "G-1", day + 500)],
+        Some(("after the flood".into(), vec![])),
+    );
+    let proposal = f.submit(governed).unwrap()[0]
+        .proposal()
+        .unwrap()
+        .to_string();
+    let over = format!("D-{DEFAULT_CARD_THRESHOLD}");
+    f.sign(
+        &official,
+        checkins(
+            "S-D11",
+            &[
+                ("1", day + 1_000, Presented::Card("D-0".into())),
+                ("2", day + 1_001, Presented::Card(over)),
+                ("3", day + 1_002, Presented::Card("G-1".into())),
+            ],
+        ),
+    )
+    .unwrap();
+    f.approve(&proposal, &[0, 1, 4, 5, 8]);
+    f.sign(
+        &official,
+        checkins(
+            "S-D11",
+            &[("4", day + 2_000, Presented::Card("G-2".into()))],
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        kinds(&f),
+        [
+            "card_over_threshold",
+            "card_unapproved",
+            "card_unapproved",
+            "unknown_card"
+        ]
+    );
+    let officers = ledger::report::pollbook::cards_by_officer(f.election.conn()).unwrap();
+    assert_eq!(officers.len(), 1);
+    let o = &officers[0];
+    assert_eq!(
+        (o.issued, o.without_document, o.over_threshold, o.approved),
+        (DEFAULT_CARD_THRESHOLD + 2, DEFAULT_CARD_THRESHOLD + 2, 1, 1)
+    );
+}
