@@ -38,6 +38,29 @@ pub use roll::RollReport;
 pub use stations::StationsReport;
 pub use tally::tally;
 
+/// A file of events to submit (one unsigned event a line, `docs/election-config.md`), each
+/// signed with `key`: the lines and their entries. An error names the file and line.
+pub fn sign_events_file(
+    path: &std::path::Path,
+    key: &tlog::PrivateKey,
+) -> std::result::Result<(Vec<usize>, Vec<Vec<u8>>), String> {
+    let bytes = interchange::read_capped(path, interchange::MAX_EVENTS_FILE, "a file of events")
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{}: not UTF-8 (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let signed = ledger::event::sign_lines(&text, key)
+        .map_err(|(line, e)| format!("{}: line {line}: {e}", path.display()))?;
+    if signed.is_empty() {
+        return Err(format!("{} holds no events", path.display()));
+    }
+    Ok(signed.into_iter().unzip())
+}
+
 /// Why an import recorded nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

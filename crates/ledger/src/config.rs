@@ -72,6 +72,13 @@ fn default_threshold() -> u64 {
 
 /// Reads an election configuration and checks it as a genesis would be checked. Errors name
 /// the line and column, or the field.
+/// Reads and parses a configuration file; an error names the file.
+pub fn read(path: &std::path::Path) -> Result<Genesis, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 pub fn parse(text: &str) -> Result<Genesis, String> {
     let c: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
     let g = Genesis {

@@ -137,6 +137,39 @@ impl LogDir {
         })
     }
 
+    /// Adds a witness (its cosignature/v1 vkey and an http(s) URL) to log.toml and saves it;
+    /// returns its name. Refuses another kind of key, another scheme and a name already there.
+    pub fn add_witness(&mut self, vkey: &str, url: &str) -> Result<String> {
+        let key = Vkey::parse(vkey).map_err(|e| DirError::with(vkey.to_string(), e))?;
+        if key.kind != tlog::note::TYPE_COSIGNATURE_V1 {
+            return Err(DirError::new(format!(
+                "{vkey} is not a witness key (cosignature/v1, type 0x04); witnesses make theirs with `scrutineer keygen --witness`"
+            )));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(DirError::new(format!(
+                "{url} is not an http:// or https:// URL"
+            )));
+        }
+        if self
+            .config
+            .witnesses
+            .iter()
+            .any(|w| Vkey::parse(&w.vkey).is_ok_and(|k| k.name == key.name))
+        {
+            return Err(DirError::new(format!(
+                "a witness named {} is already configured",
+                key.name
+            )));
+        }
+        self.config.witnesses.push(WitnessConfig {
+            vkey: key.to_string(),
+            url: url.to_string(),
+        });
+        self.save()?;
+        Ok(key.name.clone())
+    }
+
     pub fn save(&self) -> Result<()> {
         let path = self.dir.join("log.toml");
         let text = toml::to_string_pretty(&self.config)

@@ -236,6 +236,31 @@ pub struct Enrol {
     pub vkey: String,
 }
 
+impl Enrol {
+    /// The enrolment of `vkey` (its name taken from it) in `role`, written as in an event
+    /// (`polling_official`), acting in `areas` (none: everywhere).
+    pub fn of_key(vkey: String, role: &str, areas: Vec<String>) -> Result<Enrol, String> {
+        let name = tlog::note::Vkey::parse(&vkey)
+            .map_err(|e| format!("{vkey}: {e}"))?
+            .name;
+        let role = serde_json::from_value(serde_json::Value::String(role.to_string()))
+            .map_err(|_| format!("{role:?} is not a role"))?;
+        Ok(Enrol {
+            name,
+            organisation: None,
+            party: None,
+            person: None,
+            role,
+            scope: if areas.is_empty() {
+                Scope::all()
+            } else {
+                Scope::Areas(areas)
+            },
+            vkey,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Revoke {

@@ -651,6 +651,24 @@ pub fn plan_for(review: &Review, what: &Commit) -> Result<Option<DrawPlan>> {
     })
 }
 
+/// Whether a new audit can be committed as `id` with this purpose: the id is well formed and
+/// not taken, and the purpose says something.
+pub fn check_new(review: &Review, id: &str, purpose: &str) -> Result<()> {
+    check_id(id)?;
+    if purpose.trim().is_empty() {
+        return Err(Error::Refused(
+            "--purpose: say in words what the seed will draw".into(),
+        ));
+    }
+    if let Some(a) = ledger::report::audit(review.conn(), id)? {
+        return Err(Error::Refused(format!(
+            "audit {id:?} already exists: committed by {} at entry {}; choose another id",
+            a.author, a.committed_at
+        )));
+    }
+    Ok(())
+}
+
 /// The commitment entry of audit `id` to `seed` with a new random salt, and the secret to
 /// keep until the reveal.
 pub fn commitment(

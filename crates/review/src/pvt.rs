@@ -165,6 +165,24 @@ impl Frame {
 
     /// Refuses when this draw is not the one `revealed` was committed to; returns the
     /// committed number of stations.
+    /// How many stations a draw takes: the committed number for an audit in the log (which
+    /// draws once), else `take`.
+    pub fn draw_take(&self, source: &crate::audit::DrawSeed, take: Option<usize>) -> Result<usize> {
+        if let crate::audit::DrawSeed::Recording(r) = source
+            && r.round != 1
+        {
+            return Err(Error::Refused(format!(
+                "audit {:?} already records its sample (round 1, entry {}); a PVT draws once",
+                r.revealed.record.id, r.revealed.record.rounds[0].index
+            )));
+        }
+        match (source.revealed(), take) {
+            (Some(revealed), take) => self.check_committed(revealed, take),
+            (None, Some(take)) => Ok(take),
+            (None, None) => Err(Error::param(Param::Take, "{}: how many stations to draw")),
+        }
+    }
+
     pub fn check_committed(&self, revealed: &Revealed, take: Option<usize>) -> Result<usize> {
         let p = revealed.pvt()?;
         let area = |x: Option<&str>| x.map_or("(the whole election)".to_string(), str::to_string);

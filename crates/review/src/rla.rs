@@ -477,6 +477,59 @@ impl Audit {
     }
 
     /// The first round's size: the plan's draws (macro) or its 90% round (bravo).
+    /// The draws a round makes, `(first, count)`, draws counted from 1: a recorded audit fixes
+    /// where its next round starts, and the first round's size is the plan's unless given.
+    pub fn draw_range(
+        &self,
+        source: &crate::audit::DrawSeed,
+        first: Option<u64>,
+        count: Option<u64>,
+    ) -> Result<(u64, u64)> {
+        use crate::audit::DrawSeed;
+        if first == Some(0) {
+            return Err(Error::param(Param::First, "{} counts draws from 1"));
+        }
+        let first = match source {
+            DrawSeed::Recording(r) => {
+                self.check_committed(&r.revealed)?;
+                match first {
+                    Some(f) if f != r.first => {
+                        return Err(Error::param(
+                            Param::First,
+                            format!(
+                                "{{}} {f}: audit {:?} records {} draws before round {}, so its \
+                                 first draw is {} (leave it out)",
+                                r.revealed.record.id,
+                                r.first - 1,
+                                r.round,
+                                r.first
+                            ),
+                        ));
+                    }
+                    _ => r.first,
+                }
+            }
+            DrawSeed::Read(revealed) => {
+                self.check_committed(revealed)?;
+                first.unwrap_or(1)
+            }
+            DrawSeed::Given(..) => first.unwrap_or(1),
+        };
+        let count = match (count, first) {
+            (Some(0), _) => return Err(Error::param(Param::Count, "{} must be at least 1")),
+            (Some(n), _) => n,
+            (None, 1) => self.first_round()?,
+            (None, _) => {
+                return Err(Error::param(
+                    Param::Count,
+                    "give {} for a later round: the number of draws the assessment asked for",
+                ));
+            }
+        };
+        check_draws(first.checked_add(count).map(|n| n - 1), Param::Count)?;
+        Ok((first, count))
+    }
+
     pub fn first_round(&self) -> Result<u64> {
         match self.spec.method {
             Method::Macro => Ok(self.batch().sample_size(self.spec.risk_limit, &[])?),

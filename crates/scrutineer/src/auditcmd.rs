@@ -262,9 +262,6 @@ fn read_dice(given: Option<&str>) -> anyhow::Result<AuditSeed> {
 
 fn commit(c: CommitArgs) -> anyhow::Result<()> {
     review::audit::check_id(&c.id).lift()?;
-    if c.purpose.trim().is_empty() {
-        bail!("--purpose: say in words what the seed will draw");
-    }
     let dir_text = c.dir.display().to_string();
     if !c.dir.join("log.toml").exists() {
         bail!("{dir_text} is not an election directory (no log.toml)");
@@ -272,14 +269,7 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
     let (_, election) = crate::logdir::open_election(&c.dir)?;
     let opened = review::Review::of_election(election, &dir_text).lift()?;
     let key = crate::logdir::read_key(&c.key)?;
-    if let Some(a) = ledger::report::audit(opened.conn(), &c.id).map_err(anyhow::Error::msg)? {
-        bail!(
-            "audit {:?} already exists: committed by {} at entry {}; choose another id",
-            c.id,
-            a.author,
-            a.committed_at
-        );
-    }
+    review::audit::check_new(&opened, &c.id, &c.purpose).lift()?;
     let what = review::audit::CommitRequest {
         tool: match c.tool {
             For::Rla => Tool::Rla,

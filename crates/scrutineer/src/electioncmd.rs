@@ -9,7 +9,6 @@ use ledger::event::*;
 use ledger::{Election, SubmitError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use tlog::note::Vkey;
 
 // ---------------------------------------------------------------- init
 
@@ -41,14 +40,8 @@ pub struct InitArgs {
     signatures: Vec<PathBuf>,
 }
 
-fn read_config(path: &Path) -> anyhow::Result<Genesis> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    ledger::config::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
 pub fn init(a: InitArgs) -> anyhow::Result<()> {
-    let g = read_config(&a.config)?;
+    let g = ledger::config::read(&a.config).map_err(anyhow::Error::msg)?;
     let log_key = read_key(&a.key)?;
     if log_key.name() != g.origin {
         bail!(
@@ -114,7 +107,7 @@ pub struct SignGenesisArgs {
 }
 
 pub fn sign_genesis(a: SignGenesisArgs) -> anyhow::Result<()> {
-    let g = read_config(&a.config)?;
+    let g = ledger::config::read(&a.config).map_err(anyhow::Error::msg)?;
     let Some((name, sig)) = ledger::config::sign_genesis(&g, &read_key(&a.key)?) else {
         bail!(
             "{} is not the key of any member in {}",
@@ -150,22 +143,7 @@ pub struct SubmitArgs {
 pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
     let (_, mut election) = open(&a.dir)?;
     let key = read_key(&a.key)?;
-    let bytes =
-        interchange::read_capped(&a.file, interchange::MAX_EVENTS_FILE, "a file of events")?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not UTF-8 (byte {})",
-            a.file.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    let (lines, entries): (Vec<usize>, Vec<Vec<u8>>) = ledger::event::sign_lines(&text, &key)
-        .map_err(|(line, e)| anyhow::anyhow!("{}: line {line}: {e}", a.file.display()))?
-        .into_iter()
-        .unzip();
-    if entries.is_empty() {
-        bail!("{} holds no events", a.file.display());
-    }
+    let (lines, entries) = import::sign_events_file(&a.file, &key).map_err(anyhow::Error::msg)?;
     match election.submit(&entries) {
         Ok(receipt) => {
             println!(
@@ -280,17 +258,13 @@ enum ProposedAction {
     },
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(what: &str, value: &str) -> anyhow::Result<T> {
-    serde_json::from_value(serde_json::Value::String(value.to_string()))
-        .map_err(|_| anyhow::anyhow!("{value:?} is not a {what}"))
-}
-
 pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
     let (_, mut election) = open(&a.dir)?;
     let key = read_key(&a.key)?;
     let action = match a.action {
         ProposedAction::RemoveVoter { voter, because } => Action::RemoveVoter(RemoveVoter {
-            reason: parse_enum("removal reason", &because)?,
+            reason: serde_json::from_value(serde_json::Value::String(because.clone()))
+                .map_err(|_| anyhow::anyhow!("{because:?} is not a removal reason"))?,
             voter,
         }),
         ProposedAction::ReinstateVoter { voter } => Action::ReinstateVoter(ReinstateVoter {
@@ -304,22 +278,12 @@ pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
             organisation,
             person,
             scope,
-        } => {
-            let parsed = Vkey::parse(&vkey)?;
-            Action::Enrol(Enrol {
-                name: parsed.name,
-                organisation,
-                party,
-                person,
-                role: parse_enum("role", &role)?,
-                scope: if scope.is_empty() {
-                    Scope::all()
-                } else {
-                    Scope::Areas(scope)
-                },
-                vkey,
-            })
-        }
+        } => Action::Enrol(Enrol {
+            organisation,
+            party,
+            person,
+            ..Enrol::of_key(vkey, &role, scope).map_err(anyhow::Error::msg)?
+        }),
         ProposedAction::Revoke { name } => Action::Revoke(Revoke {
             name,
             reason: a.reason.clone(),

@@ -1,11 +1,11 @@
 //! `scrutineer log …`: run a transparency log by hand.
 
-use crate::logdir::{LogDir, WitnessConfig};
+use crate::logdir::LogDir;
 use crate::progress;
 use anyhow::{Context, bail};
 use std::io::Read;
 use std::path::PathBuf;
-use tlog::note::{Vkey, open_checkpoint};
+use tlog::note::open_checkpoint;
 use tlog::proof_file::InclusionProof;
 
 /// Create, append to, witness, publish and prove entries of a transparency log.
@@ -315,31 +315,8 @@ fn witness(a: WitnessArgs) -> anyhow::Result<()> {
 }
 
 fn add_witness(a: AddWitnessArgs) -> anyhow::Result<()> {
-    let mut dir = LogDir::open(&a.dir)?;
-    let key = Vkey::parse(&a.vkey)?;
-    if key.kind != tlog::note::TYPE_COSIGNATURE_V1 {
-        bail!(
-            "{} is not a witness key (cosignature/v1, type 0x04); witnesses make theirs with `scrutineer keygen --witness`",
-            a.vkey
-        );
-    }
-    if !(a.url.starts_with("http://") || a.url.starts_with("https://")) {
-        bail!("{} is not an http:// or https:// URL", a.url);
-    }
-    if dir
-        .config
-        .witnesses
-        .iter()
-        .any(|w| Vkey::parse(&w.vkey).is_ok_and(|k| k.name == key.name))
-    {
-        bail!("a witness named {} is already configured", key.name);
-    }
-    dir.config.witnesses.push(WitnessConfig {
-        vkey: key.to_string(),
-        url: a.url.clone(),
-    });
-    dir.save()?;
-    println!("added witness {} at {}", key.name, a.url);
+    let name = LogDir::open(&a.dir)?.add_witness(&a.vkey, &a.url)?;
+    println!("added witness {name} at {}", a.url);
     Ok(())
 }
 

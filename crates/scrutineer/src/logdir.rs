@@ -6,7 +6,7 @@ use anyhow::bail;
 use ledger::Election;
 use std::path::Path;
 
-pub use ledger::dir::{LogDir, WitnessConfig};
+pub use ledger::dir::LogDir;
 
 /// Reads a private key file, naming the file in errors.
 pub fn read_key(path: &Path) -> anyhow::Result<tlog::note::PrivateKey> {

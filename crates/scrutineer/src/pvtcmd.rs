@@ -10,7 +10,7 @@ use stats::pvt::MissingFigures;
 
 use review::render::pvt as render;
 
-use crate::reviewing::{self, DrawSeed, ElectionArgs, Lift, SeedArgs, outln, shell};
+use crate::reviewing::{self, ElectionArgs, Lift, SeedArgs, outln, shell};
 
 const LONG_ABOUT: &str = "\
 A parallel vote tabulation (PVT, or quick count) estimates the result from the forms of a
@@ -287,20 +287,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let opened = reviewing::open(&a.election)?;
     let frame = Frame::read(&opened, &a.spec()).lift()?;
     let mut source = reviewing::draw_seed(&d.seed, &opened, None)?;
-    if let DrawSeed::Recording(r) = &source
-        && r.round != 1
-    {
-        bail!(
-            "audit {:?} already records its sample (round 1, entry {}); a PVT draws once",
-            r.revealed.record.id,
-            r.revealed.record.rounds[0].index
-        );
-    }
-    let take = match (source.revealed(), d.take) {
-        (Some(revealed), take) => frame.check_committed(revealed, take).lift()?,
-        (None, Some(take)) => take,
-        (None, None) => bail!("--take K: how many stations to draw"),
-    };
+    let take = frame.draw_take(&source, d.take).lift()?;
     let (seed, seed_record) = source.seed().lift()?;
     let mut report = frame
         .draw_report(&opened.provenance, &seed, seed_record, take)

@@ -12,7 +12,7 @@ use stats::rla::comparison::ComparisonDecision;
 
 use review::render::rla as render;
 
-use crate::reviewing::{self, DrawSeed, ElectionArgs, Lift, SeedArgs, outln, shell};
+use crate::reviewing::{self, ElectionArgs, Lift, SeedArgs, outln, shell};
 
 const LONG_ABOUT: &str = "\
 A risk-limiting audit checks the reported outcome of one contest against the paper ballots.
@@ -335,9 +335,6 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
 
 fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let a = &d.audit;
-    if d.first == Some(0) {
-        bail!("--first counts draws from 1");
-    }
     if let Some(t) = &d.template
         && t.exists()
     {
@@ -352,46 +349,8 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     let opened = reviewing::open(&a.election)?;
     let audit = Audit::build(&opened, &a.spec()).lift()?;
     let mut source = reviewing::draw_seed(&d.seed, &opened, d.round)?;
-    let first = match &source {
-        DrawSeed::Recording(r) => {
-            audit.check_committed(&r.revealed).lift()?;
-            match d.first {
-                Some(f) if f != r.first => bail!(
-                    "--first {f}: audit {:?} records {} draws before round {}, so its first \
-                     draw is {} (leave out --first)",
-                    r.revealed.record.id,
-                    r.first - 1,
-                    r.round,
-                    r.first
-                ),
-                _ => r.first,
-            }
-        }
-        DrawSeed::Read(revealed) => {
-            audit.check_committed(revealed).lift()?;
-            d.first.unwrap_or(1)
-        }
-        DrawSeed::Given(..) => d.first.unwrap_or(1),
-    };
+    let (first, count) = audit.draw_range(&source, d.first, d.count).lift()?;
     let (seed, seed_record) = source.seed().lift()?;
-    let count = match (d.count, first) {
-        (Some(0), _) => bail!("--count must be at least 1"),
-        (Some(n), _) => n,
-        (None, 1) => audit.first_round().lift()?,
-        (None, _) => bail!(
-            "give --count for a later round: the number of draws `scrutineer rla assess` asked for"
-        ),
-    };
-    rla::check_draws(
-        first.checked_add(count).map(|n| n - 1),
-        review::Param::Count,
-    )
-    .map_err(|_| {
-        anyhow::anyhow!(
-            "--first + --count - 1 is beyond {} draws; an audit that large is a full hand count",
-            rla::MAX_DRAWS
-        )
-    })?;
     let mut report = audit
         .draw(&opened.provenance, &seed, seed_record, first, count)
         .lift()?;
