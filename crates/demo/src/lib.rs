@@ -15,7 +15,7 @@ use ledger::event::{
 use ledger::{Applied, Election};
 use net::{HttpSource, HttpWitness};
 use review::render::group;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -745,18 +745,7 @@ fn plant_removals(
         .iter()
         .map(|s| (s.code.as_str(), s.commune.as_str()))
         .collect();
-    let mut cnrp: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for s in &e.stations {
-        let t = cnrp.entry(&s.commune).or_default();
-        t.0 += s.official[1];
-        t.1 += s.official.iter().sum::<u64>();
-    }
-    let mut by_share: Vec<(&str, f64)> = cnrp
-        .iter()
-        .map(|(c, (n, d))| (*c, *n as f64 / (*d).max(1) as f64))
-        .collect();
-    by_share.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let wave: BTreeSet<String> = by_share.iter().take(3).map(|c| c.0.to_string()).collect();
+    let wave: BTreeSet<String> = e.communes_by_share(1).into_iter().take(3).collect();
     let (mut deaths, mut waved) = (Vec::new(), Vec::new());
     for (i, (voter, station)) in roll.iter().enumerate() {
         if wave.contains(commune.get(station.as_str()).copied().unwrap_or("")) && i % 8 == 3 {
@@ -831,16 +820,21 @@ fn roll_review(
     let planted_pairs: u64 = on_roll.values().map(|k| k * (k - 1) / 2).sum();
     say!(
         n,
-        "   deduplication of the {} voters on the public roll: {} pairs at p >= 0.5, {} of the {} planted second registrations among them; the rest are namesakes who agree on every public field",
+        "   deduplication of the {} voters on the public roll: {} pairs at p >= 0.5, {} of them planted second registrations (of {} planted); on the public fields alone (birth year, no date) a second registration far from the first looks like a namesake",
         group(records as u64),
         group(report.pairs.len() as u64),
         group(right as u64),
         group(planted_pairs)
     );
-    // On the public fields alone (birth year, no date) some second registrations look like
-    // namesakes; finding fewer than half would mean deduplication is broken.
-    if planted_pairs > 0 && (right as f64) < 0.5 * planted_pairs as f64 {
-        bail!("deduplication found only {right} of {planted_pairs} planted second registrations");
+    // What the model did wrong before it learnt rule by rule: few found, and mostly namesakes.
+    if planted_pairs > 0
+        && ((right as f64) < 0.25 * planted_pairs as f64
+            || (right as f64) < 0.5 * report.pairs.len() as f64)
+    {
+        bail!(
+            "deduplication found {right} of {planted_pairs} planted second registrations among {} pairs",
+            report.pairs.len()
+        );
     }
     let spec = review::roll::DiffSpec {
         level: Some("commune".into()),
@@ -974,7 +968,7 @@ mod tests {
             "verify refuses it: entry",
             "the CPP's own witness refuses to cosign it",
             "the log forked",
-            "planted second registrations among them",
+            "of them planted second registrations",
             "exactly the three communes of the wave",
             "by witnesses witness.cnrp.demo and witness.cpp.demo (checkpoint recorded as entry",
         ] {

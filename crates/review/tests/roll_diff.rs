@@ -9,7 +9,7 @@
 //! and `plant` with that generator's election and removal submissions; the assertions only
 //! need the planted communes' codes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use ledger::Election;
@@ -124,19 +124,9 @@ fn plant(dir: &Path) -> Planted {
         .iter()
         .map(|s| (s.code.as_str(), s.commune.as_str()))
         .collect();
-    let mut cnrp: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for s in &e.stations {
-        let t = cnrp.entry(&s.commune).or_default();
-        t.0 += s.official[1];
-        t.1 += s.official.iter().sum::<u64>();
-    }
-    let mut by_share: Vec<(&str, f64)> = cnrp
-        .iter()
-        .map(|(c, (n, d))| (*c, *n as f64 / *d as f64))
-        .collect();
-    by_share.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let wave: BTreeSet<String> = by_share[..3].iter().map(|c| c.0.to_string()).collect();
-    let quiet = by_share[by_share.len() - 1].0.to_string();
+    let by_share = e.communes_by_share(1);
+    let wave: BTreeSet<String> = by_share[..3].iter().cloned().collect();
+    let quiet = by_share[by_share.len() - 1].clone();
     assert!(by_share.len() >= 20, "{} communes", by_share.len());
 
     let from = election.log().size();

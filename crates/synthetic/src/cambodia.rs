@@ -702,6 +702,23 @@ impl Cambodia2013 {
     }
 
     /// The clerk's batch of every station's official result form.
+    /// Every commune's code, by `choice`'s share of its official count, highest first (index
+    /// 1 is the CNRP): where a deletion wave aimed at a party's strongholds would strike.
+    pub fn communes_by_share(&self, choice: usize) -> Vec<String> {
+        let mut counts: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+        for s in &self.stations {
+            let t = counts.entry(&s.commune).or_default();
+            t.0 += s.official[choice];
+            t.1 += s.official.iter().sum::<u64>();
+        }
+        let mut by_share: Vec<(&str, f64)> = counts
+            .iter()
+            .map(|(c, (n, d))| (*c, *n as f64 / (*d).max(1) as f64))
+            .collect();
+        by_share.sort_by(|a, b| b.1.total_cmp(&a.1));
+        by_share.into_iter().map(|(c, _)| c.to_string()).collect()
+    }
+
     pub fn official_forms(&self) -> Vec<Vec<u8>> {
         let events = self
             .stations
