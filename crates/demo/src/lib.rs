@@ -826,11 +826,10 @@ fn roll_review(
         group(right as u64),
         group(planted_pairs)
     );
-    // What the model did wrong before it learnt rule by rule: few found, and mostly namesakes.
-    if planted_pairs > 0
-        && ((right as f64) < 0.25 * planted_pairs as f64
-            || (right as f64) < 0.5 * report.pairs.len() as f64)
-    {
+    // A smoke check: on the public fields half the second registrations look like namesakes,
+    // and at small scales namesakes at one station outnumber them among the pairs, so only a
+    // collapse fails here; review/tests/roll.rs holds precision and recall to the truth.
+    if planted_pairs > 0 && (right as f64) < 0.25 * planted_pairs as f64 {
         bail!(
             "deduplication found {right} of {planted_pairs} planted second registrations among {} pairs",
             report.pairs.len()
