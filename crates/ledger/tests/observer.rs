@@ -201,7 +201,7 @@ fn signed_reports_are_recorded_and_what_does_not_fit_is_flagged_not_refused() {
     let out = flags(
         f.election.conn(),
         &FlagFilter {
-            kind: Some("observer_out_of_form".into()),
+            kind: Some("observer_out_of_form"),
             ..Default::default()
         },
     )
@@ -223,7 +223,7 @@ fn signed_reports_are_recorded_and_what_does_not_fit_is_flagged_not_refused() {
     let q = flags(
         f.election.conn(),
         &FlagFilter {
-            kind: Some("observer_quality_check".into()),
+            kind: Some("observer_quality_check"),
             ..Default::default()
         },
     )
@@ -339,7 +339,7 @@ fn two_observers_disagreeing_flag_exactly_the_conflicting_fields() {
     let conflict = flags(
         f.election.conn(),
         &FlagFilter {
-            kind: Some("observer_conflict".into()),
+            kind: Some("observer_conflict"),
             ..Default::default()
         },
     )
@@ -552,7 +552,7 @@ fn sms_are_recorded_with_the_observer_crates_replies_and_counted_as_checklists()
     let conflict = flags(
         f.election.conn(),
         &FlagFilter {
-            kind: Some("observer_conflict".into()),
+            kind: Some("observer_conflict"),
             ..Default::default()
         },
     )

@@ -11,7 +11,7 @@ use ledger::report::observer::{
 };
 use ledger::report::{Flag, FlagFilter, each_flag};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The kinds of public flag observers' reports raise (docs/flags.md).
 pub const FLAG_KINDS: &[&str] = &[
@@ -78,34 +78,33 @@ pub struct Observers {
 /// The observers' record, as recorded.
 pub fn observers(review: &Review) -> Result<Observers> {
     let conn = review.conn();
-    let mut checklists: BTreeMap<(String, String, u32, String), (ChecklistCount, Vec<String>)> =
-        BTreeMap::new();
+    // Organisation, form, version and point of the day.
+    type FormPoint = (String, String, u32, String);
+    let mut checklists: BTreeMap<FormPoint, ChecklistCount> = BTreeMap::new();
+    let mut stations: BTreeMap<FormPoint, BTreeSet<String>> = BTreeMap::new();
     let mut incidents: BTreeMap<(String, String, u32, u32, String), u64> = BTreeMap::new();
     for r in reports(conn)? {
         match r.report {
             Report::Checklist(c) => {
                 let schedule = c.schedule.as_str().to_string();
                 let key = (r.organisation.clone(), c.form.clone(), c.version, schedule);
-                let (n, stations) = checklists.entry(key.clone()).or_insert_with(|| {
-                    (
-                        ChecklistCount {
-                            organisation: key.0.clone(),
-                            form: key.1.clone(),
-                            version: key.2,
-                            schedule: key.3.clone(),
-                            signed: 0,
-                            sms: 0,
-                            stations: 0,
-                        },
-                        Vec::new(),
-                    )
-                });
+                let n = checklists
+                    .entry(key.clone())
+                    .or_insert_with(|| ChecklistCount {
+                        organisation: key.0.clone(),
+                        form: key.1.clone(),
+                        version: key.2,
+                        schedule: key.3.clone(),
+                        signed: 0,
+                        sms: 0,
+                        stations: 0,
+                    });
                 if r.channel == "sms" {
                     n.sms += 1;
                 } else {
                     n.signed += 1;
                 }
-                stations.push(c.station);
+                stations.entry(key).or_default().insert(c.station);
             }
             Report::Incident(i) => {
                 let severity = serde_json::to_value(i.severity)
@@ -119,11 +118,9 @@ pub fn observers(review: &Review) -> Result<Observers> {
         }
     }
     let checklists = checklists
-        .into_values()
-        .map(|(mut n, mut stations)| {
-            stations.sort();
-            stations.dedup();
-            n.stations = stations.len() as u64;
+        .into_iter()
+        .map(|(key, mut n)| {
+            n.stations = stations.get(&key).map_or(0, |s| s.len() as u64);
             n
         })
         .collect();
