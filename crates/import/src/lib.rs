@@ -2,7 +2,8 @@
 //! result forms), and a file of proposed voter removals ([`propose_removals`]), become signed
 //! `ledger` events, submitted as one batch that the election takes
 //! whole or not at all; and the election as `interchange` sees it ([`tally()`]), which export
-//! writes and a CDF import matches against.
+//! writes and a CDF import matches against. Observers' form definitions, reports and received
+//! SMS are recorded by [`observer`].
 //!
 //! A row the reader cannot read, or that the election's checks refuse, is a bad row: by default
 //! one bad row refuses the file and every bad row is listed ([`Error::BadRows`]); with
@@ -23,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 mod cdf;
 mod checkins;
 pub mod export;
+pub mod observer;
 mod removals;
 pub mod render;
 mod results;

@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 
 mod pollbook;
 pub use pollbook::*;
+mod observer;
+pub use observer::*;
 
 /// The envelope version this code writes and reads.
 pub const VERSION: u32 = 1;
@@ -51,6 +53,8 @@ pub enum Role {
     Observer,
     /// Runs a witness; writes nothing to the log.
     Witness,
+    /// An observer organisation's SMS gateway: records the coded messages it received.
+    SmsGateway,
 }
 
 impl Role {
@@ -63,6 +67,7 @@ impl Role {
             Role::PartyAgent => "party_agent",
             Role::Observer => "observer",
             Role::Witness => "witness",
+            Role::SmsGateway => "sms_gateway",
         }
     }
 
@@ -819,6 +824,11 @@ pub enum Event {
     Pseudonyms(Pseudonyms),
     Checkins(Checkins),
     TemporaryCard(TemporaryCard),
+    ObserverForms(ObserverForms),
+    ObserverChecklist(ObserverChecklist),
+    ObserverIncident(ObserverIncident),
+    SmsMessages(SmsMessages),
+    SmsSender(SmsSender),
 }
 
 /// Every kind string, for messages.
@@ -844,6 +854,11 @@ pub const KINDS: &[&str] = &[
     "pseudonyms",
     "checkins",
     "temporary_card",
+    "observer_forms",
+    "observer_checklist",
+    "observer_incident",
+    "sms_messages",
+    "sms_sender",
 ];
 
 impl Event {
@@ -870,6 +885,11 @@ impl Event {
             Event::Pseudonyms(_) => "pseudonyms",
             Event::Checkins(_) => "checkins",
             Event::TemporaryCard(_) => "temporary_card",
+            Event::ObserverForms(_) => "observer_forms",
+            Event::ObserverChecklist(_) => "observer_checklist",
+            Event::ObserverIncident(_) => "observer_incident",
+            Event::SmsMessages(_) => "sms_messages",
+            Event::SmsSender(_) => "sms_sender",
         }
     }
 
@@ -921,6 +941,11 @@ impl Event {
             "pseudonyms" => Event::Pseudonyms(typed(body)?),
             "checkins" => Event::Checkins(typed(body)?),
             "temporary_card" => Event::TemporaryCard(typed(body)?),
+            "observer_forms" => Event::ObserverForms(typed(body)?),
+            "observer_checklist" => Event::ObserverChecklist(typed(body)?),
+            "observer_incident" => Event::ObserverIncident(typed(body)?),
+            "sms_messages" => Event::SmsMessages(typed(body)?),
+            "sms_sender" => Event::SmsSender(typed(body)?),
             other => {
                 return Err(EventError::new(
                     "kind",
@@ -958,6 +983,11 @@ impl Serialize for Body<'_> {
             Event::Pseudonyms(b) => b.serialize(serializer),
             Event::Checkins(b) => b.serialize(serializer),
             Event::TemporaryCard(b) => b.serialize(serializer),
+            Event::ObserverForms(b) => b.serialize(serializer),
+            Event::ObserverChecklist(b) => b.serialize(serializer),
+            Event::ObserverIncident(b) => b.serialize(serializer),
+            Event::SmsMessages(b) => b.serialize(serializer),
+            Event::SmsSender(b) => b.serialize(serializer),
         }
     }
 }
@@ -1420,6 +1450,13 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
             .enumerate()
             .try_for_each(|(i, c)| check(&format!("body.checkins[{i}][1]"), c.at)),
         Event::TemporaryCard(c) => check("body.at", c.at),
+        Event::ObserverChecklist(c) => check("body.at", c.at),
+        Event::ObserverIncident(c) => check("body.at", c.at),
+        Event::SmsMessages(m) => m
+            .messages
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, m)| check(&format!("body.messages[{i}][0]"), m.received_at)),
         _ => Ok(()),
     }
 }

@@ -14,6 +14,7 @@ pub use flags::{
     flagged_forms, flags, form_history, utc, witnessed_time,
 };
 mod history;
+pub mod observer;
 pub mod pollbook;
 pub use history::{
     Approver, ChangeKind, RollChange, VoterSpan, each_voter_between, last_roll_change,

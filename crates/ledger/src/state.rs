@@ -38,6 +38,15 @@
 //! check-in, a card misused or issued above the threshold), keyed by the log index of the entry
 //! that raised it, the position in it and the kind. Alerts name check-ins, never voters.
 //!
+//! Observers (`docs/observer-forms.md`): `observer_form` every version of every form an
+//! organisation recorded (with the definition file it came in), `observer_report` each
+//! checklist and incident as the `observer` crate's value (signed, or read from an SMS, with
+//! its `seq` in the entry), keyed so that one station's checklists are together for the merge;
+//! `sms_sender` the HMAC of each registered observer's number and their station;
+//! `sms_message` every message a gateway recorded, with the reading derived in the fold
+//! (`status`, `reply`), keyed by sender and `repeat_key` (the message after reading) so that a
+//! repeat within 12 hours is found.
+//!
 //! The state digest is SHA-256 over every table in a fixed order, each row in primary-key
 //! order, each row written as the canonical JSON array of its values. Replaying the published
 //! log must give the operator's digest exactly.
@@ -269,6 +278,48 @@ CREATE TABLE IF NOT EXISTS checkin_alert(
     other_idx INTEGER,
     detail TEXT,
     PRIMARY KEY (idx, seq, kind));
+CREATE TABLE IF NOT EXISTS observer_form(
+    organisation TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    schedule TEXT,
+    file TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    PRIMARY KEY (organisation, prefix, version));
+CREATE TABLE IF NOT EXISTS observer_report(
+    station TEXT NOT NULL,
+    form TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    observer TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    schedule TEXT,
+    category INTEGER,
+    severity TEXT,
+    at INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (station, form, version, observer, idx, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sms_sender(
+    sender TEXT PRIMARY KEY,
+    observer TEXT NOT NULL,
+    station TEXT NOT NULL,
+    idx INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sms_message(
+    sender TEXT NOT NULL,
+    repeat_key TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    gateway TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reply TEXT NOT NULL,
+    PRIMARY KEY (sender, repeat_key, idx, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS card_officer_day ON temporary_card(officer, day);
 CREATE INDEX IF NOT EXISTS pending_pseudonym ON pseudonym(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS pending_card ON temporary_card(proposal) WHERE proposal IS NOT NULL;
@@ -313,6 +364,13 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("first_checkin", "presented"),
     ("temporary_card", "card"),
     ("checkin_alert", "idx, seq, kind"),
+    ("observer_form", "organisation, prefix, version"),
+    (
+        "observer_report",
+        "station, form, version, observer, idx, seq",
+    ),
+    ("sms_sender", "sender"),
+    ("sms_message", "sender, repeat_key, idx, seq"),
 ];
 
 /// The page cache of the operator's state connection. Pseudonyms are random keys, so the poll

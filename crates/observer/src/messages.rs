@@ -163,6 +163,16 @@ pub fn format_time(t: i64) -> String {
     )
 }
 
+/// The reply to a repeat of a message counted at `counted_at`.
+pub fn repeat_reply(counted_at: i64) -> String {
+    format!(
+        "Already received at {}; counted once.",
+        format_time(counted_at)
+            .replace('T', " ")
+            .replace('Z', " UTC")
+    )
+}
+
 /// What became of one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checked {
@@ -176,12 +186,7 @@ impl Checked {
     pub fn reply(&self) -> Option<String> {
         match self {
             Checked::Bad(_) => None,
-            Checked::Repeat { counted_at, .. } => Some(format!(
-                "Already received at {}; counted once.",
-                format_time(*counted_at)
-                    .replace('T', " ")
-                    .replace('Z', " UTC")
-            )),
+            Checked::Repeat { counted_at, .. } => Some(repeat_reply(*counted_at)),
             Checked::Read { outcome, .. } => Some(outcome.reply()),
         }
     }

@@ -500,6 +500,18 @@ impl SenderHmac {
     }
 }
 
+/// What two messages share when they are identical for [`Repeats`]: the message after reading
+/// (case, spaces and punctuation before the `@` aside) and its comment.
+pub fn repeat_key(text: &str) -> String {
+    let (s, _, comment) = significant(text);
+    let mut key: String = s.into_iter().collect();
+    if let Some(c) = comment {
+        key.push('@');
+        key.push_str(c);
+    }
+    key
+}
+
 /// Whether a message counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
@@ -530,13 +542,7 @@ impl Repeats {
 
     /// Whether this message, received at `time` (seconds since 1970, UTC), counts.
     pub fn admit(&mut self, sender: &SenderHmac, time: i64, text: &str) -> Admission {
-        let (s, _, comment) = significant(text);
-        let mut key: String = s.into_iter().collect();
-        if let Some(c) = comment {
-            key.push('@');
-            key.push_str(c);
-        }
-        let k = (sender.clone(), key);
+        let k = (sender.clone(), repeat_key(text));
         if let Some(&at) = self.counted.get(&k)
             && time.abs_diff(at) < Self::WINDOW as u64
         {

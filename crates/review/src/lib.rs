@@ -23,6 +23,9 @@
 //!   snapshots, by area, with the areas whose removal rate stands far above the rest flagged.
 //! - [`pollbook`]: the poll book's alerts (second check-ins, pseudonyms off the station's list,
 //!   temporary cards misused) and check-ins and cards counted per station, officer and commune.
+//! - [`observer`]: observers' record: forms and versions, checklists per form and point of the
+//!   day, incidents by category and severity, merged station records and their conflicts, SMS
+//!   with their replies, and the flags they raised.
 //! - [`summary`]: an election at a glance: its status, and the headline numbers a replay
 //!   of its published log rebuilds (the roll, totals by source, seats).
 //! - [`results`]: each source's results area by area (an area's drill-down) and one
@@ -34,6 +37,7 @@ pub mod election;
 mod error;
 pub mod forensics;
 pub mod list_audit;
+pub mod observer;
 pub mod pollbook;
 pub mod pvt;
 pub mod render;

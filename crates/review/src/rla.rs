@@ -1402,3 +1402,34 @@ impl Audit {
         })
     }
 }
+
+/// The round an assessment continues with, as (first draw, count), if it does.
+impl MacroAssessment {
+    pub fn continue_with(&self) -> Option<(u64, u64)> {
+        match self.decision {
+            BatchDecision::Continue {
+                further_draws,
+                next_first,
+            } => Some((next_first, further_draws)),
+            _ => None,
+        }
+    }
+}
+
+impl BravoAssessment {
+    pub fn continue_with(&self, source: &Drawn) -> Option<(u64, u64)> {
+        self.next_round.map(|q90| (source.draws + 1, q90))
+    }
+}
+
+impl ComparisonReport {
+    pub fn continue_with(&self) -> Option<(u64, u64)> {
+        match self.assessment.decision {
+            comparison::ComparisonDecision::Continue {
+                further_draws,
+                next_first,
+            } => Some((next_first, further_draws)),
+            _ => None,
+        }
+    }
+}

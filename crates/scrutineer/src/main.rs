@@ -70,7 +70,7 @@ enum Command {
     ListAudit(listauditcmd::Args),
     /// The voter roll: duplicates, "find my name", changes between two points, removals.
     Roll(rollcmd::Args),
-    /// Observers' forms and reports: check coded SMS against a form definition file.
+    /// Observers' forms, reports and SMS: record them, review them, or check coded SMS.
     Observer(observercmd::Args),
     Checkin(checkin::Args),
 }

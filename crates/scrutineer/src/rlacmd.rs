@@ -7,113 +7,14 @@ use std::path::PathBuf;
 use anyhow::bail;
 use review::rla::{self, Audit, Drawn, Method, Recounts, Spec};
 use serde::Serialize;
-use stats::rla::batch::BatchDecision;
-use stats::rla::comparison::ComparisonDecision;
 
-use review::render::rla as render;
+use review::render::rla::{self as render, WithNext};
 
 use crate::reviewing::{self, ElectionArgs, Lift, SeedArgs, outln, shell};
 
-const LONG_ABOUT: &str = "\
-A risk-limiting audit checks the reported outcome of one contest against the paper ballots.
-The reported result is the official result forms recorded in the election. The audit counts
-a random sample of ballots by hand and stops once the risk - the largest chance that it
-would confirm a wrong outcome - is at or below the risk limit. A wrong outcome is confirmed
-with a chance of at most the risk limit; otherwise the audit grows, round by round, into a
-full hand count, and the hand count decides.
-
-The cycle, which anyone can run from the public record:
-
-  1. plan    How many stations (macro) or ballots (bravo) the first round needs.
-  2. draw    Which ones, from a seed of at least 20 dice rolled in public. It prints the
-             seed's SHA-256 commitment: whoever rolls records it before revealing the roll,
-             and anyone checks it later with --salt and --commitment. --template writes the
-             file to fill in with the hand counts.
-  3. assess  Reads the hand counts (CSV) and decides: CONFIRMED; CONTINUE, with the size of
-             the next round (draw it with --first and --count, then assess again with every
-             round's file and the new --draws); or FULL HAND COUNT.
-
-To keep the audit in the election's log, where anyone can check the seed and every draw,
-commit to the dice first with `scrutineer audit commit` (see `scrutineer audit --help`).
-Then `draw --audit ID --record DIR --as KEY` takes the revealed seed from the log, draws with
-the parameters committed with it, and records the draws as the audit's next round; `assess
---audit ID` takes the seed and the draws from the log, and refuses to assess a recorded sample
-that the seed does not draw.
-
-Methods:
-
-  macro  Batch comparison with the polling station as the batch (MACRO, as VotingWorks
-         Arlo). Stations are drawn with replacement, with probability proportional to their
-         error bound (PPEB). Every ballot of a drawn station is counted by hand, and the
-         count is compared with the station's official form.
-  bravo  Ballot polling (BRAVO). Single ballots are drawn with replacement, by Rivest's
-         consistent_sampler, from the ballot manifest: ballots 1 to B of every station, where
-         B is valid + invalid on its official form, with ids STATION:N. A ballot drawn twice
-         counts twice.
-  comparison
-         Ballot-level comparison (Kaplan-Markov, Stark's super-simple method, as rlacalc
-         computes it; error inflation factor 1.03905). Ballots are drawn as for bravo; each
-         drawn ballot's hand interpretation is compared with its cast vote record (--cvrs),
-         and the discrepancies are counted in votes of margin (one- and two-vote over- and
-         understatements). A drawn ballot with no record counts as a two-vote overstatement.
-         The records must add up to the official forms, station by station.
-
-The contest is --contest (needed when the election has several) in --area (default: the
-whole election). Its reported winners are the --winners choices with the most official
-votes there (default 1), and every winner-loser pair is checked. For a party-list contest
-this audits which lists got the most votes in the area, not the seat allocation. Stations
-without an official form are left out and listed.
-
-Recount files (CSV; .csv.gz and .csv.zip are read too):
-
-  macro  One row per station drawn. The header is station,<choice id>,... with one column
-         per choice id of the contest, in any order; other columns are ignored. Counts are
-         whole numbers. Any other layout is read through --mapping (a station-results
-         mapping, docs/mapping.md; --from picks one of its sources) whose station id is the
-         station code. Rows for stations not drawn do not enter the p-value; a file with
-         every station is a full hand count.
-  bravo  One row per ballot drawn, with the header ballot,choice (other columns ignored):
-         the ballot's id as drawn, and the choice marked on it by id or name, or blank,
-         invalid or an empty cell for a ballot with no vote for any choice.
-  comparison
-         The recount as for bravo; the cast vote records (--cvrs) in the same layout, one
-         row for every ballot of the manifest, with the choice the tabulation recorded.
-
-The election is an election directory, a published log replayed first (--vkey and
---witness, or --policy; add --state-db FILE to keep the rebuilt state), or --state-db FILE
-alone for a state kept by an earlier replay.
-
-Every formula, and how to redo a draw with the Python tools: docs/methods.md, sections 2, 3
-and 9; audits in the log: section 11.";
-
-const EXAMPLES: &str = "\
-Example: a MACRO audit of the demo election at a 5% risk limit.
-
-  scrutineer demo --scale 1/100 --dir demo
-  scrutineer rla plan demo/election --method macro
-      First round: 58 draws of stations ...
-  scrutineer rla draw demo/election --method macro --seed 35216452316254163524 \\
-      --template round1.csv
-      Count the ballots of every station listed; fill in round1.csv.
-  scrutineer rla assess demo/election --method macro --seed 35216452316254163524 \\
-      --draws 58 --recount round1.csv
-      080201-008 (drawn 1x): CNRP 142 -> 177, CPP 202 -> 167 ...
-      p-value (risk) 0.057589 ... Decision: CONTINUE. Draw 3 more stations
-  scrutineer rla draw demo/election --method macro --seed 35216452316254163524 \\
-      --first 59 --count 3 --template round2.csv
-  scrutineer rla assess demo/election --method macro --seed 35216452316254163524 \\
-      --draws 61 --recount round1.csv --recount round2.csv
-      p-value (risk) 0.049237 ... Decision: CONFIRMED.
-
-From the published log, keeping the rebuilt state for the next steps:
-
-  scrutineer rla plan demo/public --vkey LOG_VKEY --witness W1 --witness W2 \\
-      --state-db kh.db --method bravo
-  scrutineer rla draw --state-db kh.db --method bravo --seed 35216452316254163524";
-
 /// Run a risk-limiting audit of a contest: plan, draw, assess.
 #[derive(clap::Args)]
-#[command(long_about = LONG_ABOUT, after_long_help = EXAMPLES)]
+#[command(long_about = render::ABOUT, after_long_help = render::EXAMPLES)]
 pub struct Args {
     #[command(subcommand)]
     step: Step,
@@ -176,22 +77,12 @@ impl AuditArgs {
         }
     }
 
-    /// The command that names this audit again.
-    fn command(&self, step: &str) -> String {
-        let mut w = vec![format!("scrutineer rla {step}")];
-        w.extend(reviewing::election_words(&self.election));
-        w.push(format!("--method {}", self.spec().method.name()));
-        if let Some(c) = &self.contest {
-            w.push(format!("--contest {}", shell(c)));
+    /// The words that name this audit again in a printed next command.
+    fn again<'a>(&self, spec: &'a Spec) -> render::Again<'a> {
+        render::Again {
+            election: reviewing::election_words(&self.election),
+            spec,
         }
-        if let Some(x) = &self.area {
-            w.push(format!("--area {}", shell(x)));
-        }
-        if self.winners != 1 {
-            w.push(format!("--winners {}", self.winners));
-        }
-        w.push(format!("--risk-limit {}", self.risk_limit));
-        w.join(" ")
     }
 }
 
@@ -300,14 +191,6 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
 }
 
-/// A report with the next command to run, as the JSON output gives it.
-#[derive(Serialize)]
-struct WithNext<'a, T: Serialize> {
-    #[serde(flatten)]
-    report: &'a T,
-    next: Option<String>,
-}
-
 // ---------------------------------------------------------------- plan
 
 fn plan(p: PlanArgs) -> anyhow::Result<()> {
@@ -315,11 +198,7 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
     let opened = reviewing::open(&a.election)?;
     let audit = Audit::build(&opened, &a.spec()).lift()?;
     let report = audit.plan(&opened.provenance).lift()?;
-    let next = format!(
-        "{} --seed DICE --count {} --template recount.csv",
-        a.command("draw"),
-        report.first_round
-    );
+    let next = a.again(&audit.spec).after_plan(&report);
     if a.json {
         return reviewing::print_json(&WithNext {
             report: &report,
@@ -367,44 +246,14 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         return reviewing::print_json(&report);
     }
     let mut o = render::draw(&audit, &report, d.seed.audit_id.as_deref());
-    let last = first + count - 1;
-    let file = d.template.as_ref().map_or("RECOUNT.csv".to_string(), |t| {
-        shell(&t.display().to_string())
-    });
-    o.push_str(&format!(
-        "Next: count them by hand{}, then\n  {} {} {}--recount {file}\n",
-        d.template
-            .as_ref()
-            .map_or(String::new(), |t| format!(" into {}", t.display())),
-        a.command("assess"),
-        match &report.recorded {
-            Some(r) => format!("--audit {}", shell(&r.audit)),
-            None => format!("--seed {seed} --draws {last}"),
-        },
-        if first > 1 {
-            "--recount EARLIER_ROUNDS.csv "
-        } else {
-            ""
-        },
-    ));
+    o.push_str(
+        &a.again(&audit.spec)
+            .after_draw(&report, &seed, d.template.as_deref()),
+    );
     reviewing::write_stdout(&o)
 }
 
 // ---------------------------------------------------------------- assess
-
-/// The options that name the next round's draw.
-fn next_draw(source: &Drawn, first: u64, count: u64) -> String {
-    match &source.audit {
-        Some(id) => format!(
-            "--audit {} --count {count} --record DIR --as KEY --template round.csv",
-            shell(id)
-        ),
-        None => format!(
-            "--seed {} --first {first} --count {count} --template round.csv",
-            source.seed
-        ),
-    }
-}
 
 fn assess(x: AssessArgs) -> anyhow::Result<()> {
     let a = &x.audit;
@@ -426,6 +275,7 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
     rla::check_draws(x.draws.or(Some(1)), review::Param::Draws).lift()?;
     let opened = reviewing::open(&a.election)?;
     let audit = Audit::build(&opened, &a.spec()).lift()?;
+    let again = a.again(&audit.spec);
     let source = match (&x.audit_id, given_seed, x.draws) {
         (Some(id), _, given) => {
             let revealed = review::audit::Revealed::read(&opened, id).lift()?;
@@ -434,7 +284,7 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
                 bail!(
                     "audit {id:?} has no recorded sample yet: draw and record round 1 with \
                      `{} --audit {} --record DIR --as KEY`",
-                    a.command("draw"),
+                    again.command("draw"),
                     shell(id)
                 );
             }
@@ -454,25 +304,12 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
         from: x.from.clone(),
     };
     let names = files.names();
-    // The command of the next round, when the decision is to continue with `count` draws
-    // from draw `first`.
-    let next = |round: Option<(u64, u64)>| {
-        round.map(|(first, count)| {
-            format!("{} {}", a.command("draw"), next_draw(&source, first, count))
-        })
-    };
     match audit.spec.method {
         Method::Macro => {
             let report = audit
                 .assess_macro(&opened.provenance, &source, &files, x.escalate_after)
                 .lift()?;
-            let next = next(match report.decision {
-                BatchDecision::Continue {
-                    further_draws,
-                    next_first,
-                } => Some((next_first, further_draws)),
-                _ => None,
-            });
+            let next = again.next_round(&source, report.continue_with());
             show(a.json, &report, next, |n| {
                 render::macro_assessment(&audit, &report, &names, n)
             })
@@ -481,7 +318,7 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
             let report = audit
                 .assess_bravo(&opened.provenance, &source, &files, x.escalate_after)
                 .lift()?;
-            let next = next(report.next_round.map(|q90| (source.draws + 1, q90)));
+            let next = again.next_round(&source, report.continue_with(&source));
             show(a.json, &report, next, |n| {
                 render::bravo_assessment(&audit, &report, &names, n)
             })
@@ -495,13 +332,7 @@ fn assess(x: AssessArgs) -> anyhow::Result<()> {
             let report = audit
                 .assess_comparison(&opened.provenance, &source, &files, cvrs, x.escalate_after)
                 .lift()?;
-            let next = next(match report.assessment.decision {
-                ComparisonDecision::Continue {
-                    further_draws,
-                    next_first,
-                } => Some((next_first, further_draws)),
-                _ => None,
-            });
+            let next = again.next_round(&source, report.continue_with());
             show(a.json, &report, next, |n| {
                 render::comparison_assessment(&audit, &report, &names, n)
             })

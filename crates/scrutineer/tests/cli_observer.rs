@@ -102,3 +102,204 @@ fn unreadable_lines_and_bad_definitions_are_named() {
         "{stderr}"
     );
 }
+
+fn in_dir(args: &[&str], dir: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap()
+}
+
+fn ok_in(args: &[&str], dir: &std::path::Path) -> String {
+    let out = in_dir(args, dir);
+    assert!(
+        out.status.success(),
+        "scrutineer {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails_in(args: &[&str], dir: &std::path::Path) -> String {
+    let out = in_dir(args, dir);
+    assert!(!out.status.success(), "scrutineer {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// An election with one ward and one station, two observers of COMFREL and its SMS gateway.
+fn election(d: &std::path::Path) {
+    ok_in(&["keygen", "elections.test/obs"], d);
+    let vkey = |name: &str| {
+        ok_in(&["keygen", name, "-o", &format!("{name}.key")], d)
+            .trim()
+            .to_string()
+    };
+    let member = vkey("m1");
+    let mut config = format!(
+        "election = \"Observed election\"\norigin = \"elections.test/obs\"\nlevels = [\"ward\"]\n\n\
+         [rule]\nmin_approvals = 1\nmin_parties = 1\nevery_party_asked = false\n\n\
+         [[party]]\nid = \"P\"\nname = \"P\"\n\n\
+         [[member]]\nname = \"m1\"\nperson = \"M\"\nparty = \"P\"\nvkey = \"{member}\"\n"
+    );
+    for (name, role) in [
+        ("obs1", "observer"),
+        ("obs2", "observer"),
+        ("gw", "sms_gateway"),
+    ] {
+        let k = vkey(name);
+        config.push_str(&format!(
+            "\n[[key]]\nname = \"{name}\"\nrole = \"{role}\"\norganisation = \"COMFREL\"\nscope = \"all\"\nvkey = \"{k}\"\n"
+        ));
+    }
+    std::fs::write(d.join("election.toml"), config).unwrap();
+    ok_in(
+        &[
+            "init",
+            "obs",
+            "--config",
+            "election.toml",
+            "--key",
+            "elections.test_obs.key",
+            "--member-key",
+            "m1.key",
+        ],
+        d,
+    );
+    for action in [
+        vec!["area", "W1", "--level", "ward", "--name", "Ward"],
+        vec!["station", "S1", "--area", "W1", "--registered", "500"],
+    ] {
+        let mut args = vec!["propose", "obs", "--as", "m1.key", "--reason", "map"];
+        args.extend(action);
+        let out = ok_in(&args, d);
+        let id = out
+            .split_whitespace()
+            .skip_while(|w| *w != "proposal")
+            .nth(1)
+            .unwrap()
+            .to_string();
+        ok_in(&["approve", "obs", &id, "--as", "m1.key"], d);
+    }
+}
+
+#[test]
+fn observers_forms_reports_and_sms_are_recorded_and_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    election(d);
+    let out = ok_in(&["observer", "define", "obs", FORMS, "--as", "obs1.key"], d);
+    assert!(
+        out.starts_with("recorded the forms of ") && out.contains("cambodia-observer.toml"),
+        "{out}"
+    );
+    // The same definition again is refused, by the file.
+    let err = fails_in(&["observer", "define", "obs", FORMS, "--as", "obs2.key"], d);
+    assert!(err.contains("already recorded by COMFREL"), "{err}");
+
+    let opening = |ab: u32, aa: u32| {
+        format!(
+            "{{\"kind\":\"checklist\",\"answers\":{{\"AA\":{{\"integer\":{aa}}},\"AB\":{{\"select\":{ab}}},\"AC\":{{\"select\":1}},\"AD\":{{\"select\":1}},\"AE\":{{\"integer\":0}}}},\"at\":1848553200,\"form\":\"OPN\",\"schedule\":\"opening\",\"station\":\"S1\",\"version\":1}}\n"
+        )
+    };
+    std::fs::write(d.join("one.jsonl"), opening(2, 5)).unwrap();
+    std::fs::write(
+        d.join("two.jsonl"),
+        format!(
+            "{}\n{{\"kind\":\"incident\",\"at\":1848560000,\"category\":3,\"form\":\"INC\",\"severity\":\"high\",\"station\":\"S1\",\"text\":\"Ink washed off\",\"version\":1}}\n",
+            opening(3, 12)
+        ),
+    )
+    .unwrap();
+    let out = ok_in(
+        &["observer", "submit", "obs", "one.jsonl", "--as", "obs1.key"],
+        d,
+    );
+    assert!(!out.contains("flagged"), "{out}");
+    let out = ok_in(
+        &["observer", "submit", "obs", "two.jsonl", "--as", "obs2.key"],
+        d,
+    );
+    assert!(
+        out.contains("observer_out_of_form") && out.contains("observer_conflict"),
+        "{out}"
+    );
+    // Refused, naming the file and line: the gateway is no observer; a line that is not JSON.
+    let err = fails_in(
+        &["observer", "submit", "obs", "one.jsonl", "--as", "gw.key"],
+        d,
+    );
+    assert!(
+        err.contains("one.jsonl: line 1: author:") && err.contains("observer"),
+        "{err}"
+    );
+    std::fs::write(d.join("bad.jsonl"), format!("{}{{\n", opening(2, 5))).unwrap();
+    let err = fails_in(
+        &["observer", "submit", "obs", "bad.jsonl", "--as", "obs1.key"],
+        d,
+    );
+    assert!(err.contains("bad.jsonl: line 2:"), "{err}");
+
+    // The gateway registers obs1's phone, then records four messages.
+    std::fs::write(
+        d.join("senders.jsonl"),
+        format!("{{\"kind\":\"sms_sender\",\"body\":{{\"observer\":\"obs1\",\"sender\":\"{SENDER}\",\"station\":\"S1\"}}}}\n"),
+    )
+    .unwrap();
+    ok_in(&["submit", "obs", "senders.jsonl", "--as", "gw.key"], d);
+    let stranger = "f".repeat(64);
+    std::fs::write(
+        d.join("sms.csv"),
+        format!(
+            "time,sender_hmac,text\n\
+             2028-07-30T07:02:11Z,{SENDER},MID 100234 BA25BB3BC1BD2\n\
+             2028-07-30T07:05:00Z,{SENDER},mid 100234 ba25 bb3 bc1 bd2\n\
+             2028-07-30T07:06:00Z,{SENDER},MID 100234 BA25BB3BC7BD2\n\
+             2028-07-30T07:07:00Z,{stranger},MID 100299 BA25BB3BC1BD2\n"
+        ),
+    )
+    .unwrap();
+    let out = ok_in(
+        &[
+            "observer",
+            "receive-sms",
+            "obs",
+            "sms.csv",
+            "--as",
+            "gw.key",
+        ],
+        d,
+    );
+    for line in [
+        "  accepted: OK MID 100234: 4 answers received. Thank you.",
+        "  repeat: Already received at 2028-07-30 07:02:11 UTC; counted once.",
+        "  refused: Error in MID 100234: field BC: 7 is not an option (1-3). Please correct and send again.",
+        "  unknown_sender: This number is not registered for an observer; the message is recorded but not counted.",
+        "4 messages: 1 accepted, 0 accepted with flags, 1 refused, 1 repeats counted once, 1 from unregistered numbers",
+        "sms_unknown_sender",
+    ] {
+        assert!(out.contains(line), "{line:?} not in\n{out}");
+    }
+
+    let shown = ok_in(&["observer", "show", "obs"], d);
+    for line in [
+        "COMFREL  OPN v1  checklist (opening)",
+        "COMFREL  OPN v1  opening  2  0  1",
+        "COMFREL  MID v1  midday  0  1  1",
+        "COMFREL  INC  3 Ink missing or washed off  high  1",
+        "COMFREL OPN v1 at S1 (opening): 2 observers (obs1, obs2); conflicting fields: AA, AB",
+        "SMS: 4 received, 1 accepted, 0 accepted with flags, 1 refused, 1 repeats counted once, 1 from unregistered numbers",
+    ] {
+        assert!(shown.contains(line), "{line:?} not in\n{shown}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&ok_in(&["observer", "show", "obs", "--json"], d)).unwrap();
+    assert_eq!(
+        json["merged"][0]["master"]["conflicts"],
+        serde_json::json!(["AA", "AB"])
+    );
+    assert_eq!(json["flag_counts"]["observer_conflict"], 1);
+    assert_eq!(json["sms"]["received"], 4);
+}

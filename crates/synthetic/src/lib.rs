@@ -11,6 +11,11 @@
 //! [`pollbook`] is election day's poll book for it: station pseudonym lists, temporary cards and
 //! check-ins, with planted double check-ins and card misuse and the truth beside them.
 //!
+//! [`observers`] is an observer group's record of election day for it: its form definition,
+//! two observers' opening checklists at each of the first stations (some by SMS) and
+//! incidents, with planted conflicts, out-of-range answers, repeated, malformed and unregistered
+//! SMS, and the truth beside them.
+//!
 //! [`roll`] is a synthetic Cambodian voter roll in Khmer script and romanised, with planted
 //! duplicates and a deletion wave, and the truth kept beside it.
 //!
@@ -18,6 +23,7 @@
 //! the Khmer name lists are compiled in from ../shared/data/khmer/names by the build script.
 
 pub mod cambodia;
+pub mod observers;
 pub mod pollbook;
 pub mod roll;
 

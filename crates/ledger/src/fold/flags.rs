@@ -37,6 +37,22 @@ pub const KINDS: &[(&str, &str)] = &[
         "claimed_time_after_witness",
         "an event claims a time later than the witnesses' time of a checkpoint that already covered it",
     ),
+    (
+        "observer_out_of_form",
+        "an observer's report has answers that do not fit its form (out of range, not an option, missing)",
+    ),
+    (
+        "observer_quality_check",
+        "an observer's report fails a quality check its form declares",
+    ),
+    (
+        "observer_conflict",
+        "an observer's checklist differs from another observer's of the same station, form and version",
+    ),
+    (
+        "sms_unknown_sender",
+        "an SMS came from a number no gateway registered for an observer",
+    ),
 ];
 
 /// A flag to raise.

@@ -288,6 +288,12 @@ pub(super) fn enrol_form(e: &Enrol, path: &str) -> Check<()> {
                 "an observer needs an organisation",
             );
         }
+        Role::SmsGateway if e.organisation.as_deref().is_none_or(str::is_empty) => {
+            return refuse(
+                format!("{path}.organisation"),
+                "an SMS gateway needs the organisation whose messages it records",
+            );
+        }
         _ => {}
     }
     if let Scope::Areas(areas) = &e.scope

@@ -32,6 +32,7 @@ pub mod flags;
 mod genesis;
 mod governance;
 mod keys;
+mod observer;
 mod pollbook;
 mod results;
 mod roll;
@@ -168,6 +169,8 @@ pub struct Fold {
     /// The log's root at the sizes recorded checkpoints claim, as the caller read them from
     /// the log (see [`Fold::know_root`]); never from an entry.
     roots: HashMap<u64, tlog::Hash>,
+    /// Observer form definitions read, by their text's hash.
+    definitions: observer::Definitions,
 }
 
 type Check<T> = Result<T, (String, String)>;
@@ -409,6 +412,14 @@ impl Fold {
             }
             Event::TemporaryCard(c) => {
                 self.temporary_card(conn, &author, &c, index, None)?;
+                Ok(Applied::Done)
+            }
+            e @ (Event::ObserverForms(_)
+            | Event::ObserverChecklist(_)
+            | Event::ObserverIncident(_)
+            | Event::SmsSender(_)
+            | Event::SmsMessages(_)) => {
+                self.observer_event(conn, &author, e, index)?;
                 Ok(Applied::Done)
             }
         }

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod forensics;
 pub mod list_audit;
+pub mod observer;
 pub mod pollbook;
 pub mod pvt;
 pub mod rla;

@@ -1,16 +1,19 @@
 //! Risk-limiting audits' reports as text.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
 
 use stats::rla::batch::BatchDecision;
 use stats::rla::bravo;
 use stats::rla::comparison::ComparisonDecision;
 
-use super::{outln, percent};
+use super::{outln, percent, shell};
 use crate::Provenance;
 use crate::rla::{
-    Audit, BravoAssessment, ComparisonReport, DrawReport, MacroAssessment, Method, PlanReport,
-    csv_field,
+    Audit, BravoAssessment, ComparisonReport, DrawReport, Drawn, MacroAssessment, Method,
+    PlanReport, Spec, csv_field,
 };
 use crate::text::{group, list};
 
@@ -514,4 +517,187 @@ pub fn comparison_assessment(
         ComparisonDecision::FullHandCount { reason } => full_hand_count(&mut o, reason),
     }
     o
+}
+/// `scrutineer rla --help`: the audit cycle, the methods and the recount files' layouts.
+pub const ABOUT: &str = "\
+A risk-limiting audit checks the reported outcome of one contest against the paper ballots.
+The reported result is the official result forms recorded in the election. The audit counts
+a random sample of ballots by hand and stops once the risk - the largest chance that it
+would confirm a wrong outcome - is at or below the risk limit. A wrong outcome is confirmed
+with a chance of at most the risk limit; otherwise the audit grows, round by round, into a
+full hand count, and the hand count decides.
+
+The cycle, which anyone can run from the public record:
+
+  1. plan    How many stations (macro) or ballots (bravo) the first round needs.
+  2. draw    Which ones, from a seed of at least 20 dice rolled in public. It prints the
+             seed's SHA-256 commitment: whoever rolls records it before revealing the roll,
+             and anyone checks it later with --salt and --commitment. --template writes the
+             file to fill in with the hand counts.
+  3. assess  Reads the hand counts (CSV) and decides: CONFIRMED; CONTINUE, with the size of
+             the next round (draw it with --first and --count, then assess again with every
+             round's file and the new --draws); or FULL HAND COUNT.
+
+To keep the audit in the election's log, where anyone can check the seed and every draw,
+commit to the dice first with `scrutineer audit commit` (see `scrutineer audit --help`).
+Then `draw --audit ID --record DIR --as KEY` takes the revealed seed from the log, draws with
+the parameters committed with it, and records the draws as the audit's next round; `assess
+--audit ID` takes the seed and the draws from the log, and refuses to assess a recorded sample
+that the seed does not draw.
+
+Methods:
+
+  macro  Batch comparison with the polling station as the batch (MACRO, as VotingWorks
+         Arlo). Stations are drawn with replacement, with probability proportional to their
+         error bound (PPEB). Every ballot of a drawn station is counted by hand, and the
+         count is compared with the station's official form.
+  bravo  Ballot polling (BRAVO). Single ballots are drawn with replacement, by Rivest's
+         consistent_sampler, from the ballot manifest: ballots 1 to B of every station, where
+         B is valid + invalid on its official form, with ids STATION:N. A ballot drawn twice
+         counts twice.
+  comparison
+         Ballot-level comparison (Kaplan-Markov, Stark's super-simple method, as rlacalc
+         computes it; error inflation factor 1.03905). Ballots are drawn as for bravo; each
+         drawn ballot's hand interpretation is compared with its cast vote record (--cvrs),
+         and the discrepancies are counted in votes of margin (one- and two-vote over- and
+         understatements). A drawn ballot with no record counts as a two-vote overstatement.
+         The records must add up to the official forms, station by station.
+
+The contest is --contest (needed when the election has several) in --area (default: the
+whole election). Its reported winners are the --winners choices with the most official
+votes there (default 1), and every winner-loser pair is checked. For a party-list contest
+this audits which lists got the most votes in the area, not the seat allocation. Stations
+without an official form are left out and listed.
+
+Recount files (CSV; .csv.gz and .csv.zip are read too):
+
+  macro  One row per station drawn. The header is station,<choice id>,... with one column
+         per choice id of the contest, in any order; other columns are ignored. Counts are
+         whole numbers. Any other layout is read through --mapping (a station-results
+         mapping, docs/mapping.md; --from picks one of its sources) whose station id is the
+         station code. Rows for stations not drawn do not enter the p-value; a file with
+         every station is a full hand count.
+  bravo  One row per ballot drawn, with the header ballot,choice (other columns ignored):
+         the ballot's id as drawn, and the choice marked on it by id or name, or blank,
+         invalid or an empty cell for a ballot with no vote for any choice.
+  comparison
+         The recount as for bravo; the cast vote records (--cvrs) in the same layout, one
+         row for every ballot of the manifest, with the choice the tabulation recorded.
+
+The election is an election directory, a published log replayed first (--vkey and
+--witness, or --policy; add --state-db FILE to keep the rebuilt state), or --state-db FILE
+alone for a state kept by an earlier replay.
+
+Every formula, and how to redo a draw with the Python tools: docs/methods.md, sections 2, 3
+and 9; audits in the log: section 11.";
+
+/// `scrutineer rla --help`'s examples.
+pub const EXAMPLES: &str = "\
+Example: a MACRO audit of the demo election at a 5% risk limit.
+
+  scrutineer demo --scale 1/100 --dir demo
+  scrutineer rla plan demo/election --method macro
+      First round: 58 draws of stations ...
+  scrutineer rla draw demo/election --method macro --seed 35216452316254163524 \\
+      --template round1.csv
+      Count the ballots of every station listed; fill in round1.csv.
+  scrutineer rla assess demo/election --method macro --seed 35216452316254163524 \\
+      --draws 58 --recount round1.csv
+      080201-008 (drawn 1x): CNRP 142 -> 177, CPP 202 -> 167 ...
+      p-value (risk) 0.057589 ... Decision: CONTINUE. Draw 3 more stations
+  scrutineer rla draw demo/election --method macro --seed 35216452316254163524 \\
+      --first 59 --count 3 --template round2.csv
+  scrutineer rla assess demo/election --method macro --seed 35216452316254163524 \\
+      --draws 61 --recount round1.csv --recount round2.csv
+      p-value (risk) 0.049237 ... Decision: CONFIRMED.
+
+From the published log, keeping the rebuilt state for the next steps:
+
+  scrutineer rla plan demo/public --vkey LOG_VKEY --witness W1 --witness W2 \\
+      --state-db kh.db --method bravo
+  scrutineer rla draw --state-db kh.db --method bravo --seed 35216452316254163524";
+
+/// A report with the next command to run, as the JSON output gives it.
+#[derive(Serialize)]
+pub struct WithNext<'a, T: Serialize> {
+    #[serde(flatten)]
+    pub report: &'a T,
+    pub next: Option<String>,
+}
+
+/// The words that name an audit again, for the next command a report prints: the
+/// election's own (as the front end names it) and the audit's spec.
+pub struct Again<'a> {
+    pub election: Vec<String>,
+    pub spec: &'a Spec,
+}
+
+impl Again<'_> {
+    /// "scrutineer rla STEP ELECTION --method ... --risk-limit ...".
+    pub fn command(&self, step: &str) -> String {
+        let s = self.spec;
+        let mut w = vec![format!("scrutineer rla {step}")];
+        w.extend(self.election.iter().cloned());
+        w.push(format!("--method {}", s.method.name()));
+        if let Some(c) = &s.contest {
+            w.push(format!("--contest {}", shell(c)));
+        }
+        if let Some(x) = &s.area {
+            w.push(format!("--area {}", shell(x)));
+        }
+        if s.winners != 1 {
+            w.push(format!("--winners {}", s.winners));
+        }
+        w.push(format!("--risk-limit {}", s.risk_limit));
+        w.join(" ")
+    }
+
+    /// After a plan: the draw of its first round.
+    pub fn after_plan(&self, report: &PlanReport) -> String {
+        format!(
+            "{} --seed DICE --count {} --template recount.csv",
+            self.command("draw"),
+            report.first_round
+        )
+    }
+
+    /// After a draw: count by hand, then assess (with the earlier rounds' files after the
+    /// first).
+    pub fn after_draw(&self, report: &DrawReport, seed: &str, template: Option<&Path>) -> String {
+        let last = report.first + report.count - 1;
+        let file = template.map_or("RECOUNT.csv".to_string(), |t| {
+            shell(&t.display().to_string())
+        });
+        format!(
+            "Next: count them by hand{}, then\n  {} {} {}--recount {file}\n",
+            template.map_or(String::new(), |t| format!(" into {}", t.display())),
+            self.command("assess"),
+            match &report.recorded {
+                Some(r) => format!("--audit {}", shell(&r.audit)),
+                None => format!("--seed {seed} --draws {last}"),
+            },
+            if report.first > 1 {
+                "--recount EARLIER_ROUNDS.csv "
+            } else {
+                ""
+            },
+        )
+    }
+
+    /// After an assessment that continues with `count` draws from draw `first`: the draw of
+    /// that round, from the same seed or the same audit in the log.
+    pub fn next_round(&self, source: &Drawn, round: Option<(u64, u64)>) -> Option<String> {
+        let (first, count) = round?;
+        let options = match &source.audit {
+            Some(id) => format!(
+                "--audit {} --count {count} --record DIR --as KEY --template round.csv",
+                shell(id)
+            ),
+            None => format!(
+                "--seed {} --first {first} --count {count} --template round.csv",
+                source.seed
+            ),
+        };
+        Some(format!("{} {options}", self.command("draw")))
+    }
 }
