@@ -9,6 +9,13 @@
 //!                                               # witnessed checkpoints can be recorded
 //! card_threshold = 100    # optional: temporary cards per officer per day before approval is needed
 //!
+//! [complaint_deadlines]  # optional: seconds of witness time to act on a complaint
+//! investigate_within = 172800
+//! decide_within = 604800
+//! [complaint_deadlines.by_category.intimidation]
+//! investigate_within = 21600
+//! decide_within = 172800
+//!
 //! [rule]                 # for governed actions
 //! min_approvals = 5
 //! min_parties = 2
@@ -55,6 +62,8 @@ struct ConfigFile {
     log_key: Option<String>,
     #[serde(default)]
     card_threshold: Option<u64>,
+    #[serde(default)]
+    complaint_deadlines: Option<crate::event::ComplaintDeadlines>,
     rule: Rule,
     #[serde(default, rename = "party")]
     parties: Vec<Party>,
@@ -84,6 +93,7 @@ pub fn parse(text: &str) -> Result<Genesis, String> {
     let g = Genesis {
         bulk_threshold: c.bulk_threshold,
         card_threshold: c.card_threshold,
+        complaint_deadlines: c.complaint_deadlines,
         contests: c.contests,
         election: c.election,
         keys: c.keys,

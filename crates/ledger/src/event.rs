@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 
 mod pollbook;
 pub use pollbook::*;
+mod complaint;
+pub use complaint::*;
 
 /// The envelope version this code writes and reads.
 pub const VERSION: u32 = 1;
@@ -195,6 +197,10 @@ pub struct Genesis {
     /// the commission's approval; absent means [`DEFAULT_CARD_THRESHOLD`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_threshold: Option<u64>,
+    /// How long the commission has to act on a complaint; absent means
+    /// [`DEFAULT_COMPLAINT_DEADLINES`] for every category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint_deadlines: Option<ComplaintDeadlines>,
     pub contests: Vec<Contest>,
     /// The election's name.
     pub election: String,
@@ -504,6 +510,9 @@ pub enum Action {
     /// Replaces a station's official result form by this version; the version it replaces
     /// stays on the record (`report::form_history`), and so do its flags.
     AmendForm(ResultForm),
+    /// Moves a complaint on: under investigation, upheld or dismissed; the proposal's reason
+    /// is the commission's reasons.
+    ComplaintDecision(ComplaintDecision),
 }
 
 impl Action {
@@ -519,6 +528,7 @@ impl Action {
             Action::Certify(_) => "certify",
             Action::Batch(_) => "batch",
             Action::AmendForm(_) => "amend_form",
+            Action::ComplaintDecision(_) => "complaint_decision",
         }
     }
 }
@@ -819,6 +829,7 @@ pub enum Event {
     Pseudonyms(Pseudonyms),
     Checkins(Checkins),
     TemporaryCard(TemporaryCard),
+    Complaint(Complaint),
 }
 
 /// Every kind string, for messages.
@@ -844,6 +855,7 @@ pub const KINDS: &[&str] = &[
     "pseudonyms",
     "checkins",
     "temporary_card",
+    "complaint",
 ];
 
 impl Event {
@@ -870,6 +882,7 @@ impl Event {
             Event::Pseudonyms(_) => "pseudonyms",
             Event::Checkins(_) => "checkins",
             Event::TemporaryCard(_) => "temporary_card",
+            Event::Complaint(_) => "complaint",
         }
     }
 
@@ -921,6 +934,7 @@ impl Event {
             "pseudonyms" => Event::Pseudonyms(typed(body)?),
             "checkins" => Event::Checkins(typed(body)?),
             "temporary_card" => Event::TemporaryCard(typed(body)?),
+            "complaint" => Event::Complaint(typed(body)?),
             other => {
                 return Err(EventError::new(
                     "kind",
@@ -958,6 +972,7 @@ impl Serialize for Body<'_> {
             Event::Pseudonyms(b) => b.serialize(serializer),
             Event::Checkins(b) => b.serialize(serializer),
             Event::TemporaryCard(b) => b.serialize(serializer),
+            Event::Complaint(b) => b.serialize(serializer),
         }
     }
 }
@@ -1400,6 +1415,9 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
             Action::Batch(m) => check("body.action.batch.count", m.count),
             Action::Station(s) => opt("body.action.station.registered", s.registered),
             Action::AmendForm(f) => form_integers("body.action.amend_form", f),
+            Action::ComplaintDecision(d) => {
+                check("body.action.complaint_decision.complaint", d.complaint)
+            }
             Action::Certify(c) => {
                 check("body.action.certify.valid", c.valid)?;
                 check("body.action.certify.invalid", c.invalid)?;
@@ -1411,6 +1429,12 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
             _ => Ok(()),
         },
         Event::Genesis(g) => {
+            if let Some((path, message)) = g.complaint_deadlines.as_ref().and_then(|d| d.check()) {
+                return Err(EventError::new(
+                    format!("body.complaint_deadlines.{path}"),
+                    message,
+                ));
+            }
             opt("body.card_threshold", g.card_threshold)?;
             check("body.bulk_threshold", g.bulk_threshold)
         }
@@ -1420,6 +1444,7 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
             .enumerate()
             .try_for_each(|(i, c)| check(&format!("body.checkins[{i}][1]"), c.at)),
         Event::TemporaryCard(c) => check("body.at", c.at),
+        Event::Complaint(c) => opt("body.time", c.time),
         _ => Ok(()),
     }
 }

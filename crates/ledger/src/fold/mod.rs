@@ -28,6 +28,7 @@ use tlog::note::{TYPE_ED25519, Vkey};
 
 mod amend;
 mod batches;
+mod complaint;
 pub mod flags;
 mod genesis;
 mod governance;
@@ -409,6 +410,10 @@ impl Fold {
             }
             Event::TemporaryCard(c) => {
                 self.temporary_card(conn, &author, &c, index, None)?;
+                Ok(Applied::Done)
+            }
+            Event::Complaint(c) => {
+                self.complaint(conn, &author, &c, index)?;
                 Ok(Applied::Done)
             }
         }
