@@ -11,6 +11,9 @@
 //! [`pollbook`] is election day's poll book for it: station pseudonym lists, temporary cards and
 //! check-ins, with planted double check-ins and card misuse and the truth beside them.
 //!
+//! [`reconcile`] is the official forms' ballot accounting for that poll book's election, with
+//! gaps planted at chosen stations and the truth beside them.
+//!
 //! [`roll`] is a synthetic Cambodian voter roll in Khmer script and romanised, with planted
 //! duplicates and a deletion wave, and the truth kept beside it.
 //!
@@ -19,6 +22,7 @@
 
 pub mod cambodia;
 pub mod pollbook;
+pub mod reconcile;
 pub mod roll;
 
 pub use cambodia::{Cambodia2013, Keys, Scale};
