@@ -326,19 +326,29 @@ pub fn open_election(dir: &Path) -> Result<(LogDir, Election, Vec<crate::private
 
 /// Starts an election in the new directory `dir`: its log, signed by the key at `key_path`,
 /// and the genesis of the configuration at `config` signed by every founding member (see
-/// [`crate::config::genesis_from_files`]). A refused genesis leaves nothing behind.
+/// [`crate::config::genesis_from_files`]); and what was started, in one line. A refused
+/// genesis leaves nothing behind.
 pub fn init_election(
     dir: &Path,
     config: &Path,
     key_path: &Path,
     member_keys: &[PathBuf],
     signatures: &[PathBuf],
-) -> Result<(crate::event::Genesis, Election)> {
+) -> Result<(Election, String)> {
     let (g, entry) = crate::config::genesis_from_files(config, key_path, member_keys, signatures)
         .map_err(DirError::new)?;
     let log_dir = LogDir::init(dir, Some(&g.origin), key_path)?;
     match Election::create(log_dir.log()?, &entry.to_bytes()) {
-        Ok(e) => Ok((g, e)),
+        Ok(e) => {
+            let line = format!(
+                "started {:?} in {}: genesis signed by all {} members; log {}",
+                g.election,
+                dir.display(),
+                g.members.len(),
+                e.log().origin()
+            );
+            Ok((e, line))
+        }
         Err(e) => {
             let _ = std::fs::remove_dir_all(dir);
             Err(DirError::new(match e {
@@ -364,6 +374,20 @@ pub struct Published {
     pub cosignatures: usize,
     /// The state digest published beside it.
     pub digest: String,
+}
+
+impl Published {
+    /// What was published to `out`, in one line.
+    pub fn describe(&self, out: &Path) -> String {
+        format!(
+            "published {} entries to {} ({} files written); checkpoint with {} cosignature(s); state digest {}",
+            self.size,
+            out.display(),
+            self.written,
+            self.cosignatures,
+            self.digest
+        )
+    }
 }
 
 impl LogDir {

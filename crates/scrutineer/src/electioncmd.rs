@@ -2,13 +2,10 @@
 //! publish and replay.
 
 use crate::logdir::{LogDir, open_election as open, read_key};
-use crate::progress;
-use crate::refusal::{explain, explain_in, report_applied};
+use crate::refusal::{explain_in, report_applied, sign_and_submit};
 use anyhow::bail;
 use ledger::event::*;
 use std::path::PathBuf;
-
-// ---------------------------------------------------------------- init
 
 /// Start an election: make its log and record the genesis, signed by every founding member.
 ///
@@ -39,14 +36,10 @@ pub struct InitArgs {
 }
 
 pub fn init(a: InitArgs) -> anyhow::Result<()> {
-    let (g, election) =
-        ledger::dir::init_election(&a.dir, &a.config, &a.key, &a.member_keys, &a.signatures)?;
+    let (m, s) = (&a.member_keys, &a.signatures);
     println!(
-        "started {:?} in {}: genesis signed by all {} members; log {}",
-        g.election,
-        a.dir.display(),
-        g.members.len(),
-        election.log().origin()
+        "{}",
+        ledger::dir::init_election(&a.dir, &a.config, &a.key, m, s)?.1
     );
     Ok(())
 }
@@ -71,8 +64,6 @@ pub fn sign_genesis(a: SignGenesisArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
-
-// ---------------------------------------------------------------- submit
 
 /// Sign and submit events from a file of JSON lines, all or none.
 ///
@@ -101,17 +92,12 @@ pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
             e => e.into(),
         },
     )?;
-    println!(
-        "recorded {} events at log indexes {}..{}",
-        receipt.applied.len(),
-        receipt.first,
-        receipt.first + receipt.applied.len() as u64 - 1
-    );
+    let (first, n) = (receipt.first, receipt.applied.len() as u64);
+    let last = first + n - 1;
+    println!("recorded {n} events at log indexes {first}..{last}");
     report_applied(&receipt.applied, receipt.first);
     Ok(())
 }
-
-// ---------------------------------------------------------------- governance
 
 /// Propose a governed action; it takes effect once the commission's approval rule is met.
 ///
@@ -147,35 +133,11 @@ enum ProposedAction {
         because: String,
     },
     /// Put a wrongly removed voter back on the roll (the proposal's --reason says why).
-    ReinstateVoter {
-        voter: String,
-        #[arg(skip)]
-        reason: String,
-    },
+    ReinstateVoter { voter: String },
     /// Enrol a key.
-    Enrol {
-        /// The key's verifier key (its name becomes the signer's name).
-        vkey: String,
-        /// commission_member, commission_clerk, registration_officer, polling_official,
-        /// party_agent, observer or witness
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        party: Option<String>,
-        #[arg(long)]
-        organisation: Option<String>,
-        #[arg(long)]
-        person: Option<String>,
-        /// Area codes where the key may act (default: all).
-        #[arg(long, value_delimiter = ',')]
-        scope: Vec<String>,
-    },
+    Enrol(EnrolWords),
     /// Revoke a key.
-    Revoke {
-        name: String,
-        #[arg(skip)]
-        reason: String,
-    },
+    Revoke { name: String },
     /// Change the approval rule itself.
     ChangeRule {
         #[arg(long)]
@@ -205,6 +167,14 @@ enum ProposedAction {
         #[arg(long)]
         parent: Option<String>,
     },
+    /// Move a complaint on; the proposal's --reason gives the commission's reasons.
+    ComplaintDecision {
+        /// The complaint's id (its log index).
+        complaint: u64,
+        /// under_investigation, upheld or dismissed
+        #[arg(long)]
+        status: String,
+    },
     /// Certify an area's totals in a contest, as the official result forms give them now.
     Certify {
         #[arg(long)]
@@ -214,28 +184,40 @@ enum ProposedAction {
     },
 }
 
+/// A key to enrol, in words.
+#[derive(clap::Args, serde::Serialize)]
+struct EnrolWords {
+    /// The key's verifier key (its name becomes the signer's name).
+    vkey: String,
+    /// commission_member, commission_clerk, registration_officer, polling_official,
+    /// party_agent, observer or witness
+    #[arg(long)]
+    role: String,
+    #[arg(long)]
+    party: Option<String>,
+    #[arg(long)]
+    organisation: Option<String>,
+    #[arg(long)]
+    person: Option<String>,
+    /// Area codes where the key may act (default: all).
+    #[arg(long, value_delimiter = ',')]
+    scope: Vec<String>,
+}
+
 pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
     let (_, mut election) = open(&a.dir)?;
     let key = read_key(&a.key)?;
-    let mut words = a.action;
-    if let ProposedAction::ReinstateVoter { reason, .. } | ProposedAction::Revoke { reason, .. } =
-        &mut words
-    {
-        reason.clone_from(&a.reason);
-    }
-    let action = match words {
-        ProposedAction::Enrol {
-            vkey,
-            role,
-            party,
-            organisation,
-            person,
-            scope,
-        } => Action::Enrol(Enrol {
-            organisation,
-            party,
-            person,
-            ..Enrol::of_key(vkey, &role, scope).map_err(anyhow::Error::msg)?
+    let reason = a.reason.clone();
+    let action = match a.action {
+        ProposedAction::ReinstateVoter { voter } => {
+            Action::ReinstateVoter(ReinstateVoter { reason, voter })
+        }
+        ProposedAction::Revoke { name } => Action::Revoke(Revoke { name, reason }),
+        ProposedAction::Enrol(w) => Action::Enrol(Enrol {
+            organisation: w.organisation,
+            party: w.party,
+            person: w.person,
+            ..Enrol::of_key(w.vkey, &w.role, w.scope).map_err(anyhow::Error::msg)?
         }),
         ProposedAction::Certify { contest, area } => Action::Certify(
             ledger::report::certification(election.conn(), &contest, &area)?,
@@ -243,17 +225,13 @@ pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
         words => serde_json::from_value(serde_json::to_value(words)?)
             .map_err(|e| anyhow::anyhow!("the proposed action: {e}"))?,
     };
-    let entry = Entry::signed(
-        Event::Proposal(Proposal {
-            action,
-            asked: a.asked,
-            reason: a.reason,
-        }),
-        &key,
-    );
-    let receipt = election.submit(&[entry.to_bytes()]).map_err(explain)?;
-    report_applied(&receipt.applied, receipt.first);
-    Ok(())
+    let (asked, reason) = (a.asked, a.reason);
+    let proposal = Event::Proposal(Proposal {
+        action,
+        asked,
+        reason,
+    });
+    sign_and_submit(&mut election, proposal, &key).map(|_| ())
 }
 
 /// Approve a pending proposal as a commission member.
@@ -272,13 +250,13 @@ pub struct DecideArgs {
 #[derive(clap::Args)]
 pub struct RejectArgs {
     #[command(flatten)]
-    decide: DecideArgs,
+    pub decide: DecideArgs,
     /// Why: recorded in the log with the rejection.
     #[arg(long)]
-    reason: String,
+    pub reason: String,
 }
 
-fn decide(a: &DecideArgs, reason: Option<String>) -> anyhow::Result<()> {
+pub fn decide(a: &DecideArgs, reason: Option<String>) -> anyhow::Result<()> {
     let (_, mut election) = open(&a.dir)?;
     let key = read_key(&a.key)?;
     let proposal = ledger::report::find_proposal(election.conn(), &a.proposal)?;
@@ -286,22 +264,8 @@ fn decide(a: &DecideArgs, reason: Option<String>) -> anyhow::Result<()> {
         None => Event::Approval(Approval { proposal }),
         Some(reason) => Event::Rejection(Rejection { proposal, reason }),
     };
-    let receipt = election
-        .submit(&[Entry::signed(event, &key).to_bytes()])
-        .map_err(explain)?;
-    report_applied(&receipt.applied, receipt.first);
-    Ok(())
+    sign_and_submit(&mut election, event, &key).map(|_| ())
 }
-
-pub fn approve(a: DecideArgs) -> anyhow::Result<()> {
-    decide(&a, None)
-}
-
-pub fn reject(a: RejectArgs) -> anyhow::Result<()> {
-    decide(&a.decide, Some(a.reason))
-}
-
-// ---------------------------------------------------------------- status
 
 /// Show the election: its size, rule, members, and what is pending approval, by whom.
 ///
@@ -347,8 +311,6 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
     crate::reviewing::write_stdout(&review::render::summary::status(&report))
 }
 
-// ---------------------------------------------------------------- publish
-
 /// Publish the election: the log's tiles (C2SP tlog-tiles) and the signed state digest.
 ///
 /// Anyone can then rebuild the state with `scrutineer replay OUT_OR_URL --vkey LOG_VKEY` and
@@ -363,24 +325,15 @@ pub struct PublishArgs {
 
 pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
     let (log_dir, mut election) = open(&a.dir)?;
-    let bar = progress::bar(0, "publishing tiles");
+    let bar = crate::progress::bar(0, "publishing tiles");
     let p = log_dir.publish(&mut election, &a.out, &mut |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })?;
     bar.finish_and_clear();
-    println!(
-        "published {} entries to {} ({} files written); checkpoint with {} cosignature(s); state digest {}",
-        p.size,
-        a.out.display(),
-        p.written,
-        p.cosignatures,
-        p.digest
-    );
+    println!("{}", p.describe(&a.out));
     Ok(())
 }
-
-// ---------------------------------------------------------------- replay
 
 /// Rebuild an election's state from its published log alone, and print its numbers.
 ///
