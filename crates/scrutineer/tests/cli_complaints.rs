@@ -118,7 +118,7 @@ fn complaints_are_filed_decided_and_listed() {
             "--station",
             "S1",
             "--evidence",
-            &evidence,
+            evidence,
             "--as",
             "agent.key",
         ]),
