@@ -106,6 +106,7 @@ pub fn genesis() -> Genesis {
     Genesis {
         bulk_threshold: 4,
         card_threshold: None,
+        complaint_deadlines: None,
         contests: vec![
             Contest {
                 choices: vec![

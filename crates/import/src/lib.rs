@@ -63,6 +63,44 @@ pub fn sign_events_file(
     Ok(signed.into_iter().unzip())
 }
 
+/// Why [`submit_events_file`] recorded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum EventsError {
+    /// The file cannot be read or a line is not an event: names the file and line.
+    #[error("{0}")]
+    File(String),
+    /// The election refused an event: the file, its line, the field and why.
+    #[error("refused, nothing was recorded: {file}: line {line}: {path}: {message}")]
+    Refused {
+        file: String,
+        line: usize,
+        path: String,
+        message: String,
+    },
+    /// The submission failed for another reason (the store).
+    #[error(transparent)]
+    Submit(SubmitError),
+}
+
+/// Signs each event of the file at `path` with `key` ([`sign_events_file`]) and submits them
+/// as one step, all or none.
+pub fn submit_events_file(
+    election: &mut Election,
+    path: &Path,
+    key: &tlog::PrivateKey,
+) -> std::result::Result<ledger::election::Receipt, EventsError> {
+    let (lines, entries) = sign_events_file(path, key).map_err(EventsError::File)?;
+    election.submit(&entries).map_err(|e| match e {
+        SubmitError::Refused { position, refusal } => EventsError::Refused {
+            file: path.display().to_string(),
+            line: lines[position.min(lines.len() - 1)],
+            path: refusal.path,
+            message: refusal.message,
+        },
+        e => EventsError::Submit(e),
+    })
+}
+
 /// Why an import recorded nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

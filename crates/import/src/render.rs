@@ -41,6 +41,14 @@ pub fn bad_lines(file: &Path, bad: &[BadRow]) -> Vec<String> {
         .collect()
 }
 
+/// The bad rows that refused a file, one line each (none for any other error).
+pub fn error_lines(e: &crate::Error) -> Vec<String> {
+    match e {
+        crate::Error::BadRows { file, bad } => bad_lines(file, bad),
+        _ => Vec::new(),
+    }
+}
+
 /// The rows left out, listed before what was recorded.
 fn left_out(o: &mut String, file: &Path, bad: &[BadRow]) {
     if !bad.is_empty() {

@@ -9,6 +9,13 @@
 //!                                               # witnessed checkpoints can be recorded
 //! card_threshold = 100    # optional: temporary cards per officer per day before approval is needed
 //!
+//! [complaint_deadlines]  # optional: seconds of witness time to act on a complaint
+//! investigate_within = 172800
+//! decide_within = 604800
+//! [complaint_deadlines.by_category.intimidation]
+//! investigate_within = 21600
+//! decide_within = 172800
+//!
 //! [rule]                 # for governed actions
 //! min_approvals = 5
 //! min_parties = 2
@@ -55,6 +62,8 @@ struct ConfigFile {
     log_key: Option<String>,
     #[serde(default)]
     card_threshold: Option<u64>,
+    #[serde(default)]
+    complaint_deadlines: Option<crate::event::ComplaintDeadlines>,
     rule: Rule,
     #[serde(default, rename = "party")]
     parties: Vec<Party>,
@@ -84,6 +93,7 @@ pub fn parse(text: &str) -> Result<Genesis, String> {
     let g = Genesis {
         bulk_threshold: c.bulk_threshold,
         card_threshold: c.card_threshold,
+        complaint_deadlines: c.complaint_deadlines,
         contests: c.contests,
         election: c.election,
         keys: c.keys,
@@ -161,4 +171,69 @@ pub fn signed_genesis(
         return Err(format!("{stranger:?} signed but is not a founding member"));
     }
     Ok(entry)
+}
+
+/// A founding member's line for `scrutineer init`, "<member> <signature>", signing the
+/// configuration at `config` with the private key file at `key`; an error names the file.
+pub fn sign_genesis_file(
+    config: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<String, String> {
+    let g = read(config)?;
+    let (name, sig) = sign_genesis(&g, &crate::dir::read_key(key).map_err(|e| e.to_string())?)
+        .ok_or_else(|| {
+            format!(
+                "{} is not the key of any member in {}",
+                key.display(),
+                config.display()
+            )
+        })?;
+    Ok(format!("{name} {sig}"))
+}
+
+/// The genesis of the configuration at `config`, whose origin must be the name of the log's
+/// key at `log_key`, signed by every founding member: by the private key files `member_keys`,
+/// and by the lines of `scrutineer sign-genesis` in the files `signatures`. An error names
+/// the file.
+pub fn genesis_from_files(
+    config: &std::path::Path,
+    log_key: &std::path::Path,
+    member_keys: &[std::path::PathBuf],
+    signatures: &[std::path::PathBuf],
+) -> Result<(Genesis, crate::event::Entry), String> {
+    let g = read(config)?;
+    let key = crate::dir::read_key(log_key).map_err(|e| e.to_string())?;
+    if key.name() != g.origin {
+        return Err(format!(
+            "the log key {} is named {:?} but the configuration's origin is {:?}",
+            log_key.display(),
+            key.name(),
+            g.origin
+        ));
+    }
+    let mut sigs = std::collections::BTreeMap::new();
+    for path in member_keys {
+        let key = crate::dir::read_key(path).map_err(|e| e.to_string())?;
+        let Some((name, sig)) = sign_genesis(&g, &key) else {
+            return Err(format!(
+                "{} is not the key of any member in {}",
+                path.display(),
+                config.display()
+            ));
+        };
+        sigs.insert(name, sig);
+    }
+    for path in signatures {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let (name, sig) = text.trim().split_once(' ').ok_or_else(|| {
+            format!(
+                "{}: want one line \"<member> <signature>\" from `scrutineer sign-genesis`",
+                path.display()
+            )
+        })?;
+        sigs.insert(name.to_string(), sig.to_string());
+    }
+    let entry = signed_genesis(&g, sigs)?;
+    Ok((g, entry))
 }

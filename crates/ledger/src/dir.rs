@@ -324,6 +324,114 @@ pub fn open_election(dir: &Path) -> Result<(LogDir, Election, Vec<crate::private
     Ok((log_dir, election, settled))
 }
 
+/// Starts an election in the new directory `dir`: its log, signed by the key at `key_path`,
+/// and the genesis of the configuration at `config` signed by every founding member (see
+/// [`crate::config::genesis_from_files`]); and what was started, in one line. A refused
+/// genesis leaves nothing behind.
+pub fn init_election(
+    dir: &Path,
+    config: &Path,
+    key_path: &Path,
+    member_keys: &[PathBuf],
+    signatures: &[PathBuf],
+) -> Result<(Election, String)> {
+    let (g, entry) = crate::config::genesis_from_files(config, key_path, member_keys, signatures)
+        .map_err(DirError::new)?;
+    let log_dir = LogDir::init(dir, Some(&g.origin), key_path)?;
+    match Election::create(log_dir.log()?, &entry.to_bytes()) {
+        Ok(e) => {
+            let line = format!(
+                "started {:?} in {}: genesis signed by all {} members; log {}",
+                g.election,
+                dir.display(),
+                g.members.len(),
+                e.log().origin()
+            );
+            Ok((e, line))
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(dir);
+            Err(DirError::new(match e {
+                crate::SubmitError::Refused { position, refusal } => format!(
+                    "refused, nothing was recorded: entry {} of the submission, at {}: {}",
+                    position + 1,
+                    refusal.path,
+                    refusal.message
+                ),
+                other => other.to_string(),
+            }))
+        }
+    }
+}
+
+/// What [`LogDir::publish`] wrote.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Entries published, and the files written for them this time.
+    pub size: u64,
+    pub written: usize,
+    /// Cosignatures on the checkpoint published.
+    pub cosignatures: usize,
+    /// The state digest published beside it.
+    pub digest: String,
+}
+
+impl Published {
+    /// What was published to `out`, in one line.
+    pub fn describe(&self, out: &Path) -> String {
+        format!(
+            "published {} entries to {} ({} files written); checkpoint with {} cosignature(s); state digest {}",
+            self.size,
+            out.display(),
+            self.written,
+            self.cosignatures,
+            self.digest
+        )
+    }
+}
+
+impl LogDir {
+    /// Publishes the election: a checkpoint of the log as it stands, its tiles (C2SP
+    /// tlog-tiles) in `out`, and the signed state digest; `progress` is told (files done,
+    /// files in all). A problem of the store names log.db and says that nothing was published.
+    pub fn publish(
+        &self,
+        election: &mut Election,
+        out: &Path,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Published> {
+        let key = self.key(election.log())?;
+        let note = election.sign_checkpoint(&key).map_err(DirError::cause)?;
+        let published = tlog::publish::publish(election.log(), &note, out, progress)
+            .map_err(|e| publish_error(&self.dir, e))?;
+        let digest = election.digest().map_err(DirError::cause)?;
+        crate::replay::write_digest(out, &key, published.size, &digest).map_err(DirError::cause)?;
+        let cosignatures = tlog::note::open_checkpoint(&note)
+            .map_err(DirError::cause)?
+            .2
+            .len()
+            .saturating_sub(1);
+        Ok(Published {
+            size: published.size,
+            written: published.written,
+            cosignatures,
+            digest,
+        })
+    }
+}
+
+/// A publication's error on one line; a problem of the store names log.db and says that
+/// nothing was published.
+pub fn publish_error(dir: &Path, e: tlog::publish::PublishError) -> DirError {
+    match e {
+        tlog::publish::PublishError::Log(e) => DirError::new(format!(
+            "{}: {e}; nothing was published (see `scrutineer log check --help`)",
+            dir.join("log.db").display()
+        )),
+        other => DirError::cause(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,8 @@ mod pollbook;
 pub use pollbook::*;
 mod observer;
 pub use observer::*;
+mod complaint;
+pub use complaint::*;
 
 /// The envelope version this code writes and reads.
 pub const VERSION: u32 = 1;
@@ -200,6 +202,10 @@ pub struct Genesis {
     /// the commission's approval; absent means [`DEFAULT_CARD_THRESHOLD`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_threshold: Option<u64>,
+    /// How long the commission has to act on a complaint; absent means
+    /// [`DEFAULT_COMPLAINT_DEADLINES`] for every category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint_deadlines: Option<ComplaintDeadlines>,
     pub contests: Vec<Contest>,
     /// The election's name.
     pub election: String,
@@ -509,6 +515,9 @@ pub enum Action {
     /// Replaces a station's official result form by this version; the version it replaces
     /// stays on the record (`report::form_history`), and so do its flags.
     AmendForm(ResultForm),
+    /// Moves a complaint on: under investigation, upheld or dismissed; the proposal's reason
+    /// is the commission's reasons.
+    ComplaintDecision(ComplaintDecision),
 }
 
 impl Action {
@@ -524,6 +533,7 @@ impl Action {
             Action::Certify(_) => "certify",
             Action::Batch(_) => "batch",
             Action::AmendForm(_) => "amend_form",
+            Action::ComplaintDecision(_) => "complaint_decision",
         }
     }
 }
@@ -829,6 +839,7 @@ pub enum Event {
     ObserverIncident(ObserverIncident),
     SmsMessages(SmsMessages),
     SmsSender(SmsSender),
+    Complaint(Complaint),
 }
 
 /// Every kind string, for messages.
@@ -859,6 +870,7 @@ pub const KINDS: &[&str] = &[
     "observer_incident",
     "sms_messages",
     "sms_sender",
+    "complaint",
 ];
 
 impl Event {
@@ -890,6 +902,7 @@ impl Event {
             Event::ObserverIncident(_) => "observer_incident",
             Event::SmsMessages(_) => "sms_messages",
             Event::SmsSender(_) => "sms_sender",
+            Event::Complaint(_) => "complaint",
         }
     }
 
@@ -946,6 +959,7 @@ impl Event {
             "observer_incident" => Event::ObserverIncident(typed(body)?),
             "sms_messages" => Event::SmsMessages(typed(body)?),
             "sms_sender" => Event::SmsSender(typed(body)?),
+            "complaint" => Event::Complaint(typed(body)?),
             other => {
                 return Err(EventError::new(
                     "kind",
@@ -988,6 +1002,7 @@ impl Serialize for Body<'_> {
             Event::ObserverIncident(b) => b.serialize(serializer),
             Event::SmsMessages(b) => b.serialize(serializer),
             Event::SmsSender(b) => b.serialize(serializer),
+            Event::Complaint(b) => b.serialize(serializer),
         }
     }
 }
@@ -1430,6 +1445,9 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
             Action::Batch(m) => check("body.action.batch.count", m.count),
             Action::Station(s) => opt("body.action.station.registered", s.registered),
             Action::AmendForm(f) => form_integers("body.action.amend_form", f),
+            Action::ComplaintDecision(d) => {
+                check("body.action.complaint_decision.complaint", d.complaint)
+            }
             Action::Certify(c) => {
                 check("body.action.certify.valid", c.valid)?;
                 check("body.action.certify.invalid", c.invalid)?;
@@ -1441,6 +1459,12 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
             _ => Ok(()),
         },
         Event::Genesis(g) => {
+            if let Some((path, message)) = g.complaint_deadlines.as_ref().and_then(|d| d.check()) {
+                return Err(EventError::new(
+                    format!("body.complaint_deadlines.{path}"),
+                    message,
+                ));
+            }
             opt("body.card_threshold", g.card_threshold)?;
             check("body.bulk_threshold", g.bulk_threshold)
         }
@@ -1457,6 +1481,7 @@ fn check_integers(event: &Event) -> Result<(), EventError> {
             .iter()
             .enumerate()
             .try_for_each(|(i, m)| check(&format!("body.messages[{i}][0]"), m.received_at)),
+        Event::Complaint(c) => opt("body.time", c.time),
         _ => Ok(()),
     }
 }

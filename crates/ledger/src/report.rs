@@ -13,9 +13,11 @@ pub use flags::{
     Flag, FlagFilter, FlaggedForm, FormVersion, WitnessedTime, each_flag, flagged_entries,
     flagged_forms, flags, form_history, utc, witnessed_time,
 };
+mod complaint;
 mod history;
 pub mod observer;
 pub mod pollbook;
+pub use complaint::{ComplaintRecord, ComplaintStep, complaints};
 pub use history::{
     Approver, ChangeKind, RollChange, VoterSpan, each_voter_between, last_roll_change,
     voter_history,

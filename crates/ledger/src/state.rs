@@ -333,6 +333,27 @@ CREATE INDEX IF NOT EXISTS pending_form ON result_form(proposal) WHERE proposal 
 CREATE INDEX IF NOT EXISTS pending_signer ON signer(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS flag_kind ON flag(kind);
 CREATE INDEX IF NOT EXISTS claimed_time_time ON claimed_time(time);
+CREATE TABLE IF NOT EXISTS complaint(
+    idx INTEGER PRIMARY KEY,
+    author TEXT NOT NULL,
+    station TEXT,
+    area TEXT NOT NULL,
+    category TEXT NOT NULL,
+    text TEXT NOT NULL,
+    evidence TEXT,
+    claimed INTEGER,
+    investigate_within INTEGER NOT NULL,
+    decide_within INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    witnessed INTEGER,
+    investigation TEXT,
+    investigated_at INTEGER,
+    decision TEXT,
+    decided_at INTEGER,
+    acted_witnessed INTEGER,
+    decided_witnessed INTEGER,
+    investigation_overdue_at INTEGER,
+    decision_overdue_at INTEGER);
 ";
 
 /// Tables and their primary-key order, as hashed into the digest.
@@ -371,6 +392,7 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ),
     ("sms_sender", "sender"),
     ("sms_message", "sender, repeat_key, idx, seq"),
+    ("complaint", "idx"),
 ];
 
 /// The page cache of the operator's state connection. Pseudonyms are random keys, so the poll

@@ -30,16 +30,23 @@
 //!   of its published log rebuilds (the roll, totals by source, seats).
 //! - [`results`]: each source's results area by area (an area's drill-down) and one
 //!   station's copies side by side, with where they differ from the official copy.
+//! - [`reconcile`]: ballot reconciliation per station (received, issued, spoiled and unused on
+//!   the official form; issued against the check-ins; counted against issued), by area.
+//! - [`complaints`]: complaints, their decisions and deadlines, and those overdue.
+//! - [`flags`]: every public flag and poll-book alert together, by kind and area.
 //! - [`render`]: every report as plain text.
 
 pub mod audit;
+pub mod complaints;
 pub mod election;
 mod error;
+pub mod flags;
 pub mod forensics;
 pub mod list_audit;
 pub mod observer;
 pub mod pollbook;
 pub mod pvt;
+pub mod reconcile;
 pub mod render;
 pub mod results;
 pub mod rla;

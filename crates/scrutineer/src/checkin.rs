@@ -41,15 +41,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     };
     let dir = PathBuf::from(a.election.election.as_deref().unwrap_or("."));
     let (_, mut election) = open_election(&dir)?;
-    let r =
-        import::record_checkins(&mut election, &read_key(key)?, station, file).map_err(|e| {
-            if let import::Error::BadRows { file, bad } = &e {
-                import::render::bad_lines(file, bad)
-                    .iter()
-                    .for_each(|l| eprintln!("{l}"));
-            }
-            anyhow::Error::from(e)
-        })?;
+    let r = import::record_checkins(&mut election, &read_key(key)?, station, file);
+    let lines = r.as_ref().err().map(import::render::error_lines);
+    lines.into_iter().flatten().for_each(|l| eprintln!("{l}"));
+    let r = r?;
     if a.json {
         return print_json(&r);
     }

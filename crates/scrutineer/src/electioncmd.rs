@@ -2,15 +2,10 @@
 //! publish and replay.
 
 use crate::logdir::{LogDir, open_election as open, read_key};
-use crate::progress;
-use crate::refusal::{explain, explain_in, report_applied};
-use anyhow::{Context, bail};
+use crate::refusal::{explain_in, report_applied, sign_and_submit};
+use anyhow::bail;
 use ledger::event::*;
-use ledger::{Election, SubmitError};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-// ---------------------------------------------------------------- init
+use std::path::PathBuf;
 
 /// Start an election: make its log and record the genesis, signed by every founding member.
 ///
@@ -41,54 +36,10 @@ pub struct InitArgs {
 }
 
 pub fn init(a: InitArgs) -> anyhow::Result<()> {
-    let g = ledger::config::read(&a.config).map_err(anyhow::Error::msg)?;
-    let log_key = read_key(&a.key)?;
-    if log_key.name() != g.origin {
-        bail!(
-            "the log key {} is named {:?} but the configuration's origin is {:?}",
-            a.key.display(),
-            log_key.name(),
-            g.origin
-        );
-    }
-    let mut sigs: BTreeMap<String, String> = BTreeMap::new();
-    for path in &a.member_keys {
-        let Some((name, sig)) = ledger::config::sign_genesis(&g, &read_key(path)?) else {
-            bail!(
-                "{} is not the key of any member in {}",
-                path.display(),
-                a.config.display()
-            );
-        };
-        sigs.insert(name, sig);
-    }
-    for path in &a.signatures {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let (name, sig) = text.trim().split_once(' ').with_context(|| {
-            format!(
-                "{}: want one line \"<member> <signature>\" from `scrutineer sign-genesis`",
-                path.display()
-            )
-        })?;
-        sigs.insert(name.to_string(), sig.to_string());
-    }
-    let entry = ledger::config::signed_genesis(&g, sigs).map_err(anyhow::Error::msg)?;
-    let log_dir = LogDir::init(&a.dir, Some(&g.origin), &a.key)?;
-    let election = match Election::create(log_dir.log()?, &entry.to_bytes()) {
-        Ok(e) => e,
-        Err(e) => {
-            // Leave nothing half made.
-            let _ = std::fs::remove_dir_all(&a.dir);
-            return Err(explain(e));
-        }
-    };
+    let (m, s) = (&a.member_keys, &a.signatures);
     println!(
-        "started {:?} in {}: genesis signed by all {} members; log {}",
-        g.election,
-        a.dir.display(),
-        g.members.len(),
-        election.log().origin()
+        "{}",
+        ledger::dir::init_election(&a.dir, &a.config, &a.key, m, s)?.1
     );
     Ok(())
 }
@@ -107,19 +58,12 @@ pub struct SignGenesisArgs {
 }
 
 pub fn sign_genesis(a: SignGenesisArgs) -> anyhow::Result<()> {
-    let g = ledger::config::read(&a.config).map_err(anyhow::Error::msg)?;
-    let Some((name, sig)) = ledger::config::sign_genesis(&g, &read_key(&a.key)?) else {
-        bail!(
-            "{} is not the key of any member in {}",
-            a.key.display(),
-            a.config.display()
-        );
-    };
-    println!("{name} {sig}");
+    println!(
+        "{}",
+        ledger::config::sign_genesis_file(&a.config, &a.key).map_err(anyhow::Error::msg)?
+    );
     Ok(())
 }
-
-// ---------------------------------------------------------------- submit
 
 /// Sign and submit events from a file of JSON lines, all or none.
 ///
@@ -142,31 +86,18 @@ pub struct SubmitArgs {
 
 pub fn submit(a: SubmitArgs) -> anyhow::Result<()> {
     let (_, mut election) = open(&a.dir)?;
-    let key = read_key(&a.key)?;
-    let (lines, entries) = import::sign_events_file(&a.file, &key).map_err(anyhow::Error::msg)?;
-    match election.submit(&entries) {
-        Ok(receipt) => {
-            println!(
-                "recorded {} events at log indexes {}..{}",
-                entries.len(),
-                receipt.first,
-                receipt.first + entries.len() as u64 - 1
-            );
-            report_applied(&receipt.applied, receipt.first);
-            Ok(())
-        }
-        Err(SubmitError::Refused { position, refusal }) => bail!(
-            "refused, nothing was recorded: {}: line {}: {}: {}",
-            a.file.display(),
-            lines[position.min(lines.len() - 1)],
-            refusal.path,
-            refusal.message
-        ),
-        Err(e) => Err(explain_in(&a.dir, e)),
-    }
+    let receipt = import::submit_events_file(&mut election, &a.file, &read_key(&a.key)?).map_err(
+        |e| match e {
+            import::EventsError::Submit(e) => explain_in(&a.dir, e),
+            e => e.into(),
+        },
+    )?;
+    let (first, n) = (receipt.first, receipt.applied.len() as u64);
+    let last = first + n - 1;
+    println!("recorded {n} events at log indexes {first}..{last}");
+    report_applied(&receipt.applied, receipt.first);
+    Ok(())
 }
-
-// ---------------------------------------------------------------- governance
 
 /// Propose a governed action; it takes effect once the commission's approval rule is met.
 ///
@@ -189,35 +120,22 @@ pub struct ProposeArgs {
     action: ProposedAction,
 }
 
-#[derive(clap::Subcommand)]
+/// Each action's words, serialised as the event spells the action (`docs/election-config.md`).
+#[derive(clap::Subcommand, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 enum ProposedAction {
     /// Remove a voter from the roll.
     RemoveVoter {
         voter: String,
         /// deceased, duplicate, not_eligible, moved_away, court_order or own_request
         #[arg(long = "because")]
+        #[serde(rename = "reason")]
         because: String,
     },
     /// Put a wrongly removed voter back on the roll (the proposal's --reason says why).
     ReinstateVoter { voter: String },
     /// Enrol a key.
-    Enrol {
-        /// The key's verifier key (its name becomes the signer's name).
-        vkey: String,
-        /// commission_member, commission_clerk, registration_officer, polling_official,
-        /// party_agent, observer or witness
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        party: Option<String>,
-        #[arg(long)]
-        organisation: Option<String>,
-        #[arg(long)]
-        person: Option<String>,
-        /// Area codes where the key may act (default: all).
-        #[arg(long, value_delimiter = ',')]
-        scope: Vec<String>,
-    },
+    Enrol(EnrolWords),
     /// Revoke a key.
     Revoke { name: String },
     /// Change the approval rule itself.
@@ -249,6 +167,14 @@ enum ProposedAction {
         #[arg(long)]
         parent: Option<String>,
     },
+    /// Move a complaint on; the proposal's --reason gives the commission's reasons.
+    ComplaintDecision {
+        /// The complaint's id (its log index).
+        complaint: u64,
+        /// under_investigation, upheld or dismissed
+        #[arg(long)]
+        status: String,
+    },
     /// Certify an area's totals in a contest, as the official result forms give them now.
     Certify {
         #[arg(long)]
@@ -258,82 +184,54 @@ enum ProposedAction {
     },
 }
 
+/// A key to enrol, in words.
+#[derive(clap::Args, serde::Serialize)]
+struct EnrolWords {
+    /// The key's verifier key (its name becomes the signer's name).
+    vkey: String,
+    /// commission_member, commission_clerk, registration_officer, polling_official,
+    /// party_agent, observer or witness
+    #[arg(long)]
+    role: String,
+    #[arg(long)]
+    party: Option<String>,
+    #[arg(long)]
+    organisation: Option<String>,
+    #[arg(long)]
+    person: Option<String>,
+    /// Area codes where the key may act (default: all).
+    #[arg(long, value_delimiter = ',')]
+    scope: Vec<String>,
+}
+
 pub fn propose(a: ProposeArgs) -> anyhow::Result<()> {
     let (_, mut election) = open(&a.dir)?;
     let key = read_key(&a.key)?;
+    let reason = a.reason.clone();
     let action = match a.action {
-        ProposedAction::RemoveVoter { voter, because } => Action::RemoveVoter(RemoveVoter {
-            reason: serde_json::from_value(serde_json::Value::String(because.clone()))
-                .map_err(|_| anyhow::anyhow!("{because:?} is not a removal reason"))?,
-            voter,
-        }),
-        ProposedAction::ReinstateVoter { voter } => Action::ReinstateVoter(ReinstateVoter {
-            reason: a.reason.clone(),
-            voter,
-        }),
-        ProposedAction::Enrol {
-            vkey,
-            role,
-            party,
-            organisation,
-            person,
-            scope,
-        } => Action::Enrol(Enrol {
-            organisation,
-            party,
-            person,
-            ..Enrol::of_key(vkey, &role, scope).map_err(anyhow::Error::msg)?
-        }),
-        ProposedAction::Revoke { name } => Action::Revoke(Revoke {
-            name,
-            reason: a.reason.clone(),
-        }),
-        ProposedAction::ChangeRule {
-            min_approvals,
-            min_parties,
-            every_party_asked,
-        } => Action::ChangeRule(Rule {
-            every_party_asked,
-            min_approvals,
-            min_parties,
-        }),
-        ProposedAction::Station {
-            code,
-            area,
-            registered,
-            name,
-        } => Action::Station(Station {
-            area,
-            code,
-            name,
-            registered,
-        }),
-        ProposedAction::Area {
-            code,
-            level,
-            name,
-            parent,
-        } => Action::Area(Area {
-            code,
-            level,
-            name,
-            parent,
+        ProposedAction::ReinstateVoter { voter } => {
+            Action::ReinstateVoter(ReinstateVoter { reason, voter })
+        }
+        ProposedAction::Revoke { name } => Action::Revoke(Revoke { name, reason }),
+        ProposedAction::Enrol(w) => Action::Enrol(Enrol {
+            organisation: w.organisation,
+            party: w.party,
+            person: w.person,
+            ..Enrol::of_key(w.vkey, &w.role, w.scope).map_err(anyhow::Error::msg)?
         }),
         ProposedAction::Certify { contest, area } => Action::Certify(
             ledger::report::certification(election.conn(), &contest, &area)?,
         ),
+        words => serde_json::from_value(serde_json::to_value(words)?)
+            .map_err(|e| anyhow::anyhow!("the proposed action: {e}"))?,
     };
-    let entry = Entry::signed(
-        Event::Proposal(Proposal {
-            action,
-            asked: a.asked,
-            reason: a.reason,
-        }),
-        &key,
-    );
-    let receipt = election.submit(&[entry.to_bytes()]).map_err(explain)?;
-    report_applied(&receipt.applied, receipt.first);
-    Ok(())
+    let (asked, reason) = (a.asked, a.reason);
+    let proposal = Event::Proposal(Proposal {
+        action,
+        asked,
+        reason,
+    });
+    sign_and_submit(&mut election, proposal, &key).map(|_| ())
 }
 
 /// Approve a pending proposal as a commission member.
@@ -351,42 +249,23 @@ pub struct DecideArgs {
 /// Reject a pending proposal as a commission member.
 #[derive(clap::Args)]
 pub struct RejectArgs {
-    /// The election's directory (made by `scrutineer init`).
-    dir: PathBuf,
-    /// The proposal id (or a unique prefix of 8 or more digits).
-    proposal: String,
-    /// Your key as a commission member.
-    #[arg(long = "as")]
-    key: PathBuf,
+    #[command(flatten)]
+    pub decide: DecideArgs,
     /// Why: recorded in the log with the rejection.
     #[arg(long)]
-    reason: String,
+    pub reason: String,
 }
 
-fn decide(dir: &Path, prefix: &str, key: &Path, reason: Option<String>) -> anyhow::Result<()> {
-    let (_, mut election) = open(dir)?;
-    let key = read_key(key)?;
-    let proposal = ledger::report::find_proposal(election.conn(), prefix)?;
+pub fn decide(a: &DecideArgs, reason: Option<String>) -> anyhow::Result<()> {
+    let (_, mut election) = open(&a.dir)?;
+    let key = read_key(&a.key)?;
+    let proposal = ledger::report::find_proposal(election.conn(), &a.proposal)?;
     let event = match reason {
         None => Event::Approval(Approval { proposal }),
         Some(reason) => Event::Rejection(Rejection { proposal, reason }),
     };
-    let receipt = election
-        .submit(&[Entry::signed(event, &key).to_bytes()])
-        .map_err(explain)?;
-    report_applied(&receipt.applied, receipt.first);
-    Ok(())
+    sign_and_submit(&mut election, event, &key).map(|_| ())
 }
-
-pub fn approve(a: DecideArgs) -> anyhow::Result<()> {
-    decide(&a.dir, &a.proposal, &a.key, None)
-}
-
-pub fn reject(a: RejectArgs) -> anyhow::Result<()> {
-    decide(&a.dir, &a.proposal, &a.key, Some(a.reason))
-}
-
-// ---------------------------------------------------------------- status
 
 /// Show the election: its size, rule, members, and what is pending approval, by whom.
 ///
@@ -432,8 +311,6 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
     crate::reviewing::write_stdout(&review::render::summary::status(&report))
 }
 
-// ---------------------------------------------------------------- publish
-
 /// Publish the election: the log's tiles (C2SP tlog-tiles) and the signed state digest.
 ///
 /// Anyone can then rebuild the state with `scrutineer replay OUT_OR_URL --vkey LOG_VKEY` and
@@ -448,31 +325,15 @@ pub struct PublishArgs {
 
 pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
     let (log_dir, mut election) = open(&a.dir)?;
-    let key = log_dir.key(election.log())?;
-    let note = election.sign_checkpoint(&key)?;
-    let bar = progress::bar(0, "publishing tiles");
-    let published = tlog::publish::publish(election.log(), &note, &a.out, &mut |done, total| {
+    let bar = crate::progress::bar(0, "publishing tiles");
+    let p = log_dir.publish(&mut election, &a.out, &mut |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
-    })
-    .map_err(|e| crate::logdir::publish_error(&a.dir, e))?;
+    })?;
     bar.finish_and_clear();
-    let digest = election.digest()?;
-    ledger::replay::write_digest(&a.out, &key, published.size, &digest)?;
-    let cosignatures = tlog::note::open_checkpoint(&note)?
-        .2
-        .len()
-        .saturating_sub(1);
-    println!(
-        "published {} entries to {} ({} files written); checkpoint with {cosignatures} cosignature(s); state digest {digest}",
-        published.size,
-        a.out.display(),
-        published.written
-    );
+    println!("{}", p.describe(&a.out));
     Ok(())
 }
-
-// ---------------------------------------------------------------- replay
 
 /// Rebuild an election's state from its published log alone, and print its numbers.
 ///

@@ -53,11 +53,5 @@ pub fn check_store(dir: &std::path::Path) -> anyhow::Result<()> {
 /// A publication's error on one line; a problem of the store names log.db and says that
 /// nothing was published.
 pub fn publish_error(dir: &std::path::Path, e: tlog::publish::PublishError) -> anyhow::Error {
-    match e {
-        tlog::publish::PublishError::Log(e) => anyhow::anyhow!(
-            "{}: {e}; nothing was published (see `scrutineer log check --help`)",
-            dir.join("log.db").display()
-        ),
-        other => other.into(),
-    }
+    ledger::dir::publish_error(dir, e).into()
 }

@@ -7,6 +7,7 @@ mod auditcmd;
 mod checkin;
 mod demo;
 mod electioncmd;
+mod electiondaycmd;
 mod exportcmd;
 mod forensics;
 mod importcmd;
@@ -73,6 +74,10 @@ enum Command {
     /// Observers' forms, reports and SMS: record them, review them, or check coded SMS.
     Observer(observercmd::Args),
     Checkin(checkin::Args),
+    Complain(electiondaycmd::ComplainArgs),
+    Complaints(electiondaycmd::ComplaintsArgs),
+    Reconcile(electiondaycmd::List),
+    Flags(electiondaycmd::FlagsArgs),
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -139,8 +144,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SignGenesis(args) => electioncmd::sign_genesis(args),
         Command::Submit(args) => electioncmd::submit(args),
         Command::Propose(args) => electioncmd::propose(args),
-        Command::Approve(args) => electioncmd::approve(args),
-        Command::Reject(args) => electioncmd::reject(args),
+        Command::Approve(args) => electioncmd::decide(&args, None),
+        Command::Reject(args) => electioncmd::decide(&args.decide, Some(args.reason)),
         Command::Status(args) => electioncmd::status(args),
         Command::Publish(args) => electioncmd::publish(args),
         Command::Replay(args) => electioncmd::replay(args),
@@ -160,5 +165,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pvt(args) => pvtcmd::run(args),
         Command::Audit(args) => auditcmd::run(args),
         Command::ListAudit(args) => listauditcmd::run(args),
+        Command::Complain(args) => electiondaycmd::complain(args),
+        Command::Complaints(args) => electiondaycmd::complaints(args),
+        Command::Reconcile(args) => electiondaycmd::reconcile(args),
+        Command::Flags(args) => electiondaycmd::flags(args),
     }
 }

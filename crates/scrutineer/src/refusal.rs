@@ -37,6 +37,18 @@ pub fn explain_in(dir: &Path, e: SubmitError) -> anyhow::Error {
     }
 }
 
+/// Signs `event` with `key`, submits it alone and prints what its receipt says; its index.
+pub fn sign_and_submit(
+    election: &mut ledger::Election,
+    event: ledger::Event,
+    key: &tlog::PrivateKey,
+) -> anyhow::Result<u64> {
+    let entry = ledger::Entry::signed(event, key);
+    let receipt = election.submit(&[entry.to_bytes()]).map_err(explain)?;
+    report_applied(&receipt.applied, receipt.first);
+    Ok(receipt.first)
+}
+
 /// Prints what a receipt says happened.
 pub fn report_applied(applied: &[Applied], first: u64) {
     for (i, a) in applied.iter().enumerate() {

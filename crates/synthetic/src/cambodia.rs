@@ -474,6 +474,7 @@ impl Cambodia2013 {
         Genesis {
             bulk_threshold: 1000,
             card_threshold: None,
+            complaint_deadlines: None,
             contests: vec![Contest {
                 choices: PARTIES
                     .iter()

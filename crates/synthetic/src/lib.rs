@@ -15,6 +15,8 @@
 //! two observers' opening checklists at each of the first stations (some by SMS) and
 //! incidents, with planted conflicts, out-of-range answers, repeated, malformed and unregistered
 //! SMS, and the truth beside them.
+//! [`reconcile`] is the official forms' ballot accounting for that poll book's election, with
+//! gaps planted at chosen stations and the truth beside them.
 //!
 //! [`roll`] is a synthetic Cambodian voter roll in Khmer script and romanised, with planted
 //! duplicates and a deletion wave, and the truth kept beside it.
@@ -25,6 +27,7 @@
 pub mod cambodia;
 pub mod observers;
 pub mod pollbook;
+pub mod reconcile;
 pub mod roll;
 
 pub use cambodia::{Cambodia2013, Keys, Scale};

@@ -53,6 +53,22 @@ pub const KINDS: &[(&str, &str)] = &[
         "sms_unknown_sender",
         "an SMS came from a number no gateway registered for an observer",
     ),
+    (
+        "complaint_investigation_overdue",
+        "a recorded checkpoint's witness time is past a complaint's deadline to open an investigation, and none was opened nor the complaint decided",
+    ),
+    (
+        "complaint_decision_overdue",
+        "a recorded checkpoint's witness time is past a complaint's deadline to decide, and it was not decided",
+    ),
+    (
+        "complaint_investigation_late",
+        "the first decision on a complaint (an investigation opened, or a decision without one) was first witnessed after the deadline to open an investigation",
+    ),
+    (
+        "complaint_decision_late",
+        "a complaint was upheld or dismissed by a decision first witnessed after its deadline to decide",
+    ),
 ];
 
 /// A flag to raise.

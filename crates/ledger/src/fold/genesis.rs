@@ -74,6 +74,13 @@ impl Fold {
         if let Some(t) = g.card_threshold {
             put("card_threshold", t.to_string()).map_err(sql)?;
         }
+        if let Some(d) = &g.complaint_deadlines {
+            put(
+                "complaint_deadlines",
+                serde_json::to_string(d).expect("deadlines"),
+            )
+            .map_err(sql)?;
+        }
         for p in &g.parties {
             conn.execute(
                 "INSERT INTO party(id, name) VALUES (?1, ?2)",

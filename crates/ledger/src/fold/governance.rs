@@ -168,6 +168,11 @@ impl Fold {
                 f,
                 &format!("{p}.amend_form"),
             )?)),
+            Action::ComplaintDecision(d) => Ok(Some(self.check_complaint_decision(
+                conn,
+                d,
+                &format!("{p}.complaint_decision"),
+            )?)),
         }
     }
 
@@ -371,6 +376,7 @@ impl Fold {
                     .map_err(|e| sql_text(e.to_string()))?;
                 self.amend_form(conn, index, entry, proposal, &reason, f)?;
             }
+            Action::ComplaintDecision(d) => self.decide_complaint(conn, index, proposal, d)?,
         }
         Ok(())
     }

@@ -28,6 +28,7 @@ use tlog::note::{TYPE_ED25519, Vkey};
 
 mod amend;
 mod batches;
+mod complaint;
 pub mod flags;
 mod genesis;
 mod governance;
@@ -420,6 +421,10 @@ impl Fold {
             | Event::SmsSender(_)
             | Event::SmsMessages(_)) => {
                 self.observer_event(conn, &author, e, index)?;
+                Ok(Applied::Done)
+            }
+            Event::Complaint(c) => {
+                self.complaint(conn, &author, &c, index)?;
                 Ok(Applied::Done)
             }
         }

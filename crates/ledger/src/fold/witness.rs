@@ -193,6 +193,7 @@ impl Fold {
             .map_err(sql)?;
         }
         self.flag_late_claims(conn, index, size, witness_time, &cosigned)?;
+        self.judge_complaints(conn, index, size, witness_time)?;
         Ok(Applied::Done)
     }
 

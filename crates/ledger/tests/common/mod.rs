@@ -36,6 +36,7 @@ pub fn genesis_config(members: &[PrivateKey], extra: &[(&PrivateKey, Role)]) -> 
     Genesis {
         bulk_threshold: 100,
         card_threshold: None,
+        complaint_deadlines: None,
         contests: vec![Contest {
             choices: vec![
                 Choice {

@@ -4,11 +4,14 @@
 //! adds its own lines (the command that comes next, in its own syntax).
 
 pub mod audit;
+pub mod complaints;
+pub mod flags;
 pub mod forensics;
 pub mod list_audit;
 pub mod observer;
 pub mod pollbook;
 pub mod pvt;
+pub mod reconcile;
 pub mod rla;
 pub mod roll;
 pub mod summary;
