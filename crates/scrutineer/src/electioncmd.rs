@@ -434,7 +434,8 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
 
 // ---------------------------------------------------------------- publish
 
-/// Publish the election: the log's tiles (C2SP tlog-tiles) and the signed state digest.
+/// Publish the election: the log's tiles (C2SP tlog-tiles), the signed state digest, and the
+/// public site in OUT/site (open OUT/site/index.html, or serve OUT with any web server).
 ///
 /// Anyone can then rebuild the state with `scrutineer replay OUT_OR_URL --vkey LOG_VKEY` and
 /// compare digests.
@@ -444,6 +445,9 @@ pub struct PublishArgs {
     dir: PathBuf,
     /// Where to write the static files (serve this directory as it is).
     out: PathBuf,
+    /// Do not write the public site.
+    #[arg(long)]
+    no_site: bool,
 }
 
 pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
@@ -469,6 +473,17 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
         a.out.display(),
         published.written
     );
+    if !a.no_site {
+        let log =
+            review::summary::LogStatus::read(election.log().storage(), &log_dir.witness_vkeys()?)?;
+        let review = review::Review::of_election(election, &a.dir.display().to_string())?;
+        let w = site::write(&review, Some(&log), &a.out)?;
+        println!(
+            "wrote the public site ({} files) to {}/index.html",
+            w.files,
+            w.dir.display()
+        );
+    }
     Ok(())
 }
 
