@@ -22,6 +22,8 @@
       pvt_none: "No PVT sample is recorded in the log.",
       results: "Results", whole: "The whole election", differing: "Stations where a copy differs",
       differs_word: "differs from the official form", no_difference: "no copy differs",
+      n_differ: "{n} station(s) where a copy differs from the official form",
+      no_witness: "No witness is named for this log.",
       copies_of: "copies from {n} of {m} stations", station: "Station",
       station_forms: "The copies of this station's form, side by side",
       differences: "Where a copy differs from the official form",
@@ -62,6 +64,8 @@
       pvt_none: "មិនមានគំរូ PVT ក្នុងកំណត់ត្រាទេ។",
       results: "លទ្ធផល", whole: "ការបោះឆ្នោតទាំងមូល", differing: "ការិយាល័យដែលមានច្បាប់ចម្លងខុសគ្នា",
       differs_word: "ខុសពីសន្លឹកផ្លូវការ", no_difference: "គ្មានច្បាប់ចម្លងណាខុសទេ",
+      n_differ: "ការិយាល័យ {n} ដែលមានច្បាប់ចម្លងខុសពីសន្លឹកផ្លូវការ",
+      no_witness: "កំណត់ត្រានេះ មិនមានសាក្សីទេ។",
       copies_of: "ច្បាប់ចម្លងពី {n} ក្នុងចំណោម {m} ការិយាល័យ", station: "ការិយាល័យបោះឆ្នោត",
       station_forms: "ច្បាប់ចម្លងនៃសន្លឹកលទ្ធផលរបស់ការិយាល័យនេះ ដាក់ទន្ទឹមគ្នា",
       differences: "កន្លែងដែលច្បាប់ចម្លងខុសពីសន្លឹកផ្លូវការ",
@@ -298,7 +302,7 @@
           var differs = r.stations_differing > 0;
           var note = atStations
             ? (differs ? [h("strong", null, t("differs_word")), differenceList(r.differences)] : t("no_difference"))
-            : (differs ? h("strong", null, num(r.stations_differing) + " " + t("differs_word")) : t("no_difference"));
+            : (differs ? h("strong", null, t("n_differ", { n: num(r.stations_differing) })) : t("no_difference"));
           return h("tr", { class: differs ? "differs" : null, "data-code": r.code },
             h("th", { scope: "row" }, h("a", { href: href }, r.code + (r.name ? " " + r.name : ""))),
             atStations ? null : h("td", { class: "num" }, num(r.stations)),
@@ -402,6 +406,7 @@
       if (!s) { out.push(h("p", { class: "note" }, t("no_status"))); return out; }
       out.push(h("p", null, s.origin + " · " + num(s.size) + " " + t("entries")));
       if (s.latest) out.push(h("p", null, t("checkpoint", { size: num(s.latest.size), n: s.latest.cosigned_by.length })));
+      if (!s.witnesses.length) { out.push(h("p", { class: "note" }, t("no_witness"))); return out; }
       out.push(scroll(t("witnesses"), h("table", null,
         h("thead", null, headRow([t("witness"), "URL", { text: t("cosigned_size"), num: 1 }, t("cosigned_at")])),
         h("tbody", null, s.witnesses.map(function (w) {

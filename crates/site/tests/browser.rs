@@ -121,7 +121,7 @@ fn record(e: &Cambodia2013, dir: &Path) -> (String, String, String) {
     std::fs::write(&key, format!("{}\n", e.keys.log.to_skey())).unwrap();
     let log_dir = LogDir::init(&dir.join("election"), None, &key).unwrap();
     let mut election = Election::create(log_dir.log().unwrap(), &e.genesis_entry()).unwrap();
-    let mut approve = |election: &mut Election, batch: &[Vec<u8>]| {
+    let approve = |election: &mut Election, batch: &[Vec<u8>]| {
         let r = election.submit(batch).unwrap();
         let id = r.applied[0].proposal().unwrap().to_string();
         election.submit(&e.approvals(&id)).unwrap();
