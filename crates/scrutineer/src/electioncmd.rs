@@ -477,10 +477,13 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
         let log =
             review::summary::LogStatus::read(election.log().storage(), &log_dir.witness_vkeys()?)?;
         let review = review::Review::of_election(election, &a.dir.display().to_string())?;
+        let started = std::time::Instant::now();
         let w = site::write(&review, Some(&log), &a.out)?;
         println!(
-            "wrote the public site ({} files) to {}/index.html",
+            "wrote the public site ({} files, {} bytes, in {:.1?}) to {}/index.html",
             w.files,
+            w.bytes,
+            started.elapsed(),
             w.dir.display()
         );
     }
