@@ -122,12 +122,17 @@
   function num(n) { return n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US"); }
   function pct(x) { return (100 * x).toFixed(2) + "%"; }
   function utc(s) { return s ? new Date(s * 1000).toISOString().replace(".000Z", "Z") : "–"; }
+  // An area code or contest id as a file name, as crates/site/src/lib.rs (file_name) writes it.
   function fileName(code) {
-    if (code && code[0] !== "." && /^[A-Za-z0-9_.-]+$/.test(code)) return code;
-    var bytes = new TextEncoder().encode(code), o = "~";
-    for (var i = 0; i < bytes.length; i++) o += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-    return o;
+    if (code && code.length <= 80 && code[0] !== "." && /^[A-Za-z0-9_.-]+$/.test(code)) return code;
+    var bytes = new TextEncoder().encode(code), hex = "";
+    for (var i = 0; i < bytes.length; i++) hex += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    if (hex.length <= 80) return "~" + hex;
+    var hash = BigInt("0xcbf29ce484222325"), prime = BigInt("0x100000001b3"), mask = (BigInt(1) << BigInt(64)) - BigInt(1);
+    for (var j = 0; j < bytes.length; j++) hash = ((hash ^ BigInt(bytes[j])) * prime) & mask;
+    return "~" + hex.slice(0, 80) + "-" + hash.toString(16).padStart(16, "0");
   }
+  window.siteFileName = fileName;
   function levelName(l) { var k = "level_" + l; return T.en[k] ? t(k) : l; }
   // A table inside a scrolling region that the keyboard can reach (narrow screens).
   function scroll(label, table) {

@@ -128,6 +128,7 @@ pub fn write(review: &Review, log: Option<&LogStatus>, public: &Path) -> Result<
             dir: dir.clone(),
             ..Written::default()
         },
+        names: HashMap::new(),
     };
     w.file(&dir.join("index.html"), INDEX_HTML.as_bytes())?;
     w.file(&dir.join("site.css"), SITE_CSS.as_bytes())?;
@@ -253,10 +254,17 @@ fn pvt_estimates(review: &Review) -> Result<Vec<review::pvt::EstimateReport>, Er
     Ok(out)
 }
 
+/// Longest hex part of a file name: beyond it, the name is cut and a hash added (file
+/// systems refuse names over 255 bytes, and a code may be a long name in Cyrillic).
+const MAX_HEX: usize = 80;
+
 /// An area code or contest id as a file name: as it is when made of `[A-Za-z0-9_.-]` (and not
-/// starting with a dot), otherwise `~` and the hex of its UTF-8.
+/// starting with a dot, and short), otherwise `~` and the hex of its UTF-8; a hex part over
+/// 80 digits is cut to 80 and followed by `-` and the 64-bit FNV-1a hash of the whole code
+/// (16 hex digits). `site.js` computes the same.
 pub fn file_name(code: &str) -> String {
     let plain = !code.is_empty()
+        && code.len() <= MAX_HEX
         && !code.starts_with('.')
         && code
             .bytes()
@@ -264,15 +272,26 @@ pub fn file_name(code: &str) -> String {
     if plain {
         return code.to_string();
     }
-    let mut o = String::from("~");
+    let mut hex = String::new();
     for b in code.bytes() {
-        o.push_str(&format!("{b:02x}"));
+        hex.push_str(&format!("{b:02x}"));
     }
-    o
+    if hex.len() <= MAX_HEX {
+        return format!("~{hex}");
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in code.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("~{}-{hash:016x}", &hex[..MAX_HEX])
 }
 
 struct Writer {
     written: Written,
+    /// Every data file written, and the name it is for: two names in one file would be a
+    /// hash collision of [`file_name`], refused rather than overwritten.
+    names: HashMap<PathBuf, String>,
 }
 
 impl Writer {
@@ -296,8 +315,15 @@ impl Writer {
 
     /// `name` as `data/<name>.json`, and as `data/<name>.js` for pages opened from `file://`.
     fn data(&mut self, data: &Path, name: &str, value: &impl Serialize) -> Result<(), Error> {
+        let path = data.join(format!("{name}.json"));
+        if let Some(other) = self.names.insert(path.clone(), name.to_string()) {
+            return Err(Error::Io {
+                path,
+                source: std::io::Error::other(format!("written for {other:?} already")),
+            });
+        }
         let json = serde_json::to_string(value).expect("report values serialise");
-        self.file(&data.join(format!("{name}.json")), json.as_bytes())?;
+        self.file(&path, json.as_bytes())?;
         // U+2028 and U+2029 are valid in JSON strings, and in JavaScript since ES2019.
         let js = format!(
             "(window.SITE_DATA=window.SITE_DATA||{{}})[{}]={json};\n",
@@ -319,5 +345,30 @@ mod tests {
         assert_eq!(file_name(".hidden"), "~2e68696464656e");
         assert_eq!(file_name("ភ"), "~e19e97");
         assert_eq!(file_name(""), "~");
+        // FNV-1a 64 of "a" is af63dc4c8601ec8c.
+        let long = "a".repeat(41);
+        assert_eq!(file_name(&"a".repeat(40)), "a".repeat(40));
+        assert_eq!(file_name(&"/".repeat(40)), format!("~{}", "2f".repeat(40)));
+        let name = file_name(&format!("/{long}"));
+        assert_eq!(name.len(), 1 + 80 + 1 + 16);
+        assert!(
+            name.starts_with(&format!("~2f{}", "61".repeat(39))),
+            "{name}"
+        );
+        assert_eq!(file_name(&"a".repeat(81)).len(), 98);
+        let mut one = "a".to_string();
+        one.insert(0, '\u{e9}');
+        assert_eq!(file_name(&one), "~c3a961");
+    }
+
+    #[test]
+    fn fnv_is_fnv_1a_64() {
+        // The hash part of a long name whose hex is cut; the reference vector of "a".
+        let cut = file_name(&format!("a{}", "\u{e9}".repeat(40)));
+        assert!(cut.starts_with("~61c3a9"), "{cut}");
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        hash ^= u64::from(b'a');
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        assert_eq!(hash, 0xaf63_dc4c_8601_ec8c);
     }
 }

@@ -175,6 +175,14 @@ fn record(e: &Cambodia2013, dir: &Path) -> (String, String, String) {
     )
 }
 
+/// Area codes that are not plain file names: Khmer, and a long Russian commission's name.
+const CODES: [&str; 4] = [
+    "ភ្នំពេញ",
+    "Город Санкт-Петербург/101 Территориальная избирательная комиссия №1",
+    "../x",
+    "0102",
+];
+
 struct Served(Child);
 
 impl Drop for Served {
@@ -248,6 +256,8 @@ fn the_site_in_a_browser() {
         "station": station,
         "misspelled": misspelled,
         "voter": voter,
+        // Codes whose file names the page must compute as the writer does.
+        "names": CODES.iter().map(|c| (c.to_string(), site::file_name(c))).collect::<BTreeMap<_, _>>(),
     });
     let out = run(
         Command::new("node")

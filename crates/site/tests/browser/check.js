@@ -73,6 +73,9 @@ async function main() {
     await page.goto(plan.base, { timeout: WAIT });
     const title = await drawn(page);
     check(title.length > 0, "the summary names the election: " + title);
+    for (const [code, name] of Object.entries(plan.names)) {
+      check(await page.evaluate((c) => window.siteFileName(c), code) === name, `the page names ${code}'s file as the writer does: ${name}`);
+    }
     check(await page.locator("table").count() >= 2, "the summary has its tables");
     await accessible(page, "summary");
     await shot(page, "summary");
