@@ -452,6 +452,55 @@ pub struct OfficialOut {
 }
 
 impl Frame {
+    /// The sample an estimate reads: the one recorded by audit `audit` in the log (checked
+    /// against a fresh draw from its seed), or the one `seed` draws with `take` stations.
+    pub fn sample(
+        &self,
+        review: &Review,
+        audit: Option<&str>,
+        seed: Option<&str>,
+        take: Option<usize>,
+    ) -> Result<Sample> {
+        match (audit, seed) {
+            (Some(id), _) => {
+                let revealed = Revealed::read(review, id)?;
+                self.check_committed(&revealed, take)?;
+                self.recorded_sample(&revealed, take)
+            }
+            (None, Some(seed)) => {
+                let seed = crate::seed::parse_seed(seed)?;
+                let Some(take) = take else {
+                    return Err(Error::param(
+                        Param::Take,
+                        "{} K: how many stations were drawn",
+                    ));
+                };
+                Ok(Sample {
+                    seed: seed.to_string(),
+                    take,
+                    audit: None,
+                })
+            }
+            (None, None) => refuse!("give the seed and the number of stations drawn, or an audit"),
+        }
+    }
+
+    /// One estimate per source of figures, all from the same sample.
+    pub fn estimates(
+        &self,
+        election: &Provenance,
+        sample: &Sample,
+        figures: &[Figures],
+        missing: MissingFigures,
+    ) -> Result<Vec<EstimateReport>> {
+        figures
+            .iter()
+            .map(|f| self.estimate(election, sample, f, missing))
+            .collect()
+    }
+}
+
+impl Frame {
     /// The sample recorded by audit `revealed`, checked against a fresh draw from its seed.
     pub fn recorded_sample(&self, revealed: &Revealed, take: Option<usize>) -> Result<Sample> {
         let id = &revealed.record.id;

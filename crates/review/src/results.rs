@@ -72,58 +72,167 @@ impl Drilldown {
     /// The drill-down of `area` (None: the whole election) in `contest` (None: the only one).
     pub fn read(conn: &Connection, contest: Option<&str>, area: Option<&str>) -> Result<Drilldown> {
         let scope = Scope::read(conn, contest, area)?;
-        let sources = scope.sources();
-        let figures: Vec<(String, BTreeMap<String, Figures>)> = sources
-            .iter()
-            .map(|s| (s.clone(), scope.figures(s)))
-            .collect();
-        let choices: Vec<String> = scope.choice_ids().iter().map(|c| c.to_string()).collect();
-        let level = match &scope.area {
-            Some((code, _)) => scope.areas.get(code).map_or(0, |(_, l)| l + 1),
-            None => 0,
-        };
-        let at_stations = level >= scope.levels.len();
-        let below = if at_stations {
-            "station".to_string()
+        let figures = all_figures(&scope);
+        let stations: Vec<&ScopeStation> = scope.stations.iter().collect();
+        Ok(drill(&scope, scope.area.clone(), &stations, &figures))
+    }
+}
+
+/// Each source with its figures by station.
+type SourceFigures = Vec<(String, BTreeMap<String, Figures>)>;
+
+fn all_figures(scope: &Scope) -> SourceFigures {
+    scope
+        .sources()
+        .iter()
+        .map(|s| (s.clone(), scope.figures(s)))
+        .collect()
+}
+
+/// The drill-down of `area` over its `stations`.
+fn drill(
+    scope: &Scope,
+    area: Option<(String, String)>,
+    stations: &[&ScopeStation],
+    figures: &SourceFigures,
+) -> Drilldown {
+    let choices: Vec<String> = scope.choice_ids().iter().map(|c| c.to_string()).collect();
+    let level = match &area {
+        Some((code, _)) => scope.areas.get(code).map_or(0, |(_, l)| l + 1),
+        None => 0,
+    };
+    let at_stations = level >= scope.levels.len();
+    let below = if at_stations {
+        "station".to_string()
+    } else {
+        scope.levels[level].clone()
+    };
+    let (code, name) = area
+        .clone()
+        .map_or(("".to_string(), None), |(c, n)| (c, Some(n)));
+    let mut total = Row::new(code, name);
+    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    for station in stations {
+        let key = if at_stations {
+            station.code.clone()
         } else {
-            scope.levels[level].clone()
+            match scope.area_at(station, level) {
+                Some(a) => a.to_string(),
+                None => continue,
+            }
         };
-        let (code, name) = scope
-            .area
-            .clone()
-            .map_or(("".to_string(), None), |(c, n)| (c, Some(n)));
-        let mut total = Row::new(code, name);
-        let mut rows: BTreeMap<String, Row> = BTreeMap::new();
-        for station in &scope.stations {
-            let key = if at_stations {
-                station.code.clone()
+        let row = rows.entry(key.clone()).or_insert_with(|| {
+            let name = if at_stations {
+                station.name.clone()
             } else {
-                match scope.area_at(station, level) {
-                    Some(a) => a.to_string(),
-                    None => continue,
-                }
+                Some(scope.area_name(&key).to_string())
             };
-            let row = rows.entry(key.clone()).or_insert_with(|| {
-                let name = if at_stations {
-                    station.name.clone()
-                } else {
-                    Some(scope.area_name(&key).to_string())
-                };
-                Row::new(key, name)
-            });
-            let differences = add_station(row, station, &figures, &choices, at_stations);
-            add_station(&mut total, station, &figures, &choices, false);
-            row.differences.extend(differences);
+            Row::new(key, name)
+        });
+        let differences = add_station(row, station, figures, &choices, at_stations);
+        add_station(&mut total, station, figures, &choices, false);
+        row.differences.extend(differences);
+    }
+    Drilldown {
+        contest: scope.contest.id.clone(),
+        area,
+        below,
+        sources: figures.iter().map(|(s, _)| s.clone()).collect(),
+        choices,
+        total,
+        rows: rows.into_values().collect(),
+    }
+}
+
+/// One contest's results everywhere, read once: every area's drill-down and every station's
+/// copies come from it without asking the state again, which is how the public site writes
+/// them all (a station's drill-down is O(its stations), not O(the election's)).
+pub struct Results {
+    scope: Scope,
+    figures: SourceFigures,
+    /// Area code → the places in `scope.stations` of the stations under it.
+    under: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Results {
+    /// `contest` (None: the only one) everywhere.
+    pub fn read(conn: &Connection, contest: Option<&str>) -> Result<Results> {
+        let scope = Scope::read(conn, contest, None)?;
+        let figures = all_figures(&scope);
+        let mut under: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, s) in scope.stations.iter().enumerate() {
+            for a in &s.path {
+                under.entry(a.clone()).or_default().push(i);
+            }
         }
-        Ok(Drilldown {
-            contest: scope.contest.id.clone(),
-            area: scope.area.clone(),
-            below,
-            choices,
-            sources,
-            total,
-            rows: rows.into_values().collect(),
+        Ok(Results {
+            scope,
+            figures,
+            under,
         })
+    }
+
+    /// The contest, its levels, areas and stations.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The drill-down of `area` (None: the whole election).
+    pub fn drilldown(&self, area: Option<&str>) -> Result<Drilldown> {
+        let Some(code) = area else {
+            let all: Vec<&ScopeStation> = self.scope.stations.iter().collect();
+            return Ok(drill(&self.scope, None, &all, &self.figures));
+        };
+        let Some((name, _)) = self.scope.areas.get(code) else {
+            return Err(Error::param(
+                Param::Area,
+                format!("{{}} {code:?}: the election has no area with that code"),
+            ));
+        };
+        let stations: Vec<&ScopeStation> = self
+            .under
+            .get(code)
+            .map(|v| v.iter().map(|&i| &self.scope.stations[i]).collect())
+            .unwrap_or_default();
+        let area = Some((code.to_string(), name.clone()));
+        Ok(drill(&self.scope, area, &stations, &self.figures))
+    }
+
+    /// The copies of one station's form.
+    pub fn station(&self, code: &str) -> Result<StationForms> {
+        let found = self
+            .scope
+            .stations
+            .binary_search_by(|s| s.code.as_str().cmp(code))
+            .ok();
+        let Some(s) = found.map(|i| &self.scope.stations[i]) else {
+            return Err(no_station(code));
+        };
+        Ok(station_forms(&self.scope, s, &self.figures))
+    }
+}
+
+fn no_station(code: &str) -> Error {
+    Error::Param {
+        param: Param::Station,
+        text: format!("{{}} {code:?}: the election has no station in effect with that code"),
+    }
+}
+
+fn station_forms(scope: &Scope, s: &ScopeStation, figures: &SourceFigures) -> StationForms {
+    let choices: Vec<String> = scope.choice_ids().iter().map(|c| c.to_string()).collect();
+    let mut row = Row::new(s.code.clone(), s.name.clone());
+    row.differences = add_station(&mut row, s, figures, &choices, true);
+    StationForms {
+        contest: scope.contest.id.clone(),
+        areas: s
+            .path
+            .iter()
+            .map(|a| (a.clone(), scope.area_name(a).to_string()))
+            .collect(),
+        choices,
+        photos: scope.photos(&s.code),
+        station: row,
     }
 }
 
@@ -134,6 +243,9 @@ pub struct StationForms {
     /// The areas above the station, from the top level down: (code, name).
     pub areas: Vec<(String, String)>,
     pub choices: Vec<String>,
+    /// The photographs of each source's copy (SHA-256 of each, hex), where it has any.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub photos: BTreeMap<String, Vec<String>>,
     /// The station, each source's copy as a tally of one form, and its differences.
     pub station: Row,
 }
@@ -143,31 +255,9 @@ impl StationForms {
     pub fn read(conn: &Connection, contest: Option<&str>, station: &str) -> Result<StationForms> {
         let scope = Scope::read(conn, contest, None)?;
         let Some(s) = scope.stations.iter().find(|s| s.code == station) else {
-            return Err(Error::Param {
-                param: Param::Station,
-                text: format!(
-                    "{{}} {station:?}: the election has no station in effect with that code"
-                ),
-            });
+            return Err(no_station(station));
         };
-        let figures: Vec<(String, BTreeMap<String, Figures>)> = scope
-            .sources()
-            .iter()
-            .map(|src| (src.clone(), scope.figures(src)))
-            .collect();
-        let choices: Vec<String> = scope.choice_ids().iter().map(|c| c.to_string()).collect();
-        let mut row = Row::new(s.code.clone(), s.name.clone());
-        row.differences = add_station(&mut row, s, &figures, &choices, true);
-        Ok(StationForms {
-            contest: scope.contest.id.clone(),
-            areas: s
-                .path
-                .iter()
-                .map(|a| (a.clone(), scope.area_name(a).to_string()))
-                .collect(),
-            choices,
-            station: row,
-        })
+        Ok(station_forms(&scope, s, &all_figures(&scope)))
     }
 }
 

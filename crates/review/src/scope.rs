@@ -244,6 +244,20 @@ impl Scope {
         out
     }
 
+    /// The photographs of `station`'s copies of the form, by source.
+    pub fn photos(&self, station: &str) -> BTreeMap<String, Vec<String>> {
+        // The forms are in station order (`ledger::report::result_forms`).
+        let first = self
+            .conn_forms
+            .partition_point(|f| f.station.as_str() < station);
+        self.conn_forms[first..]
+            .iter()
+            .take_while(|f| f.station == station)
+            .filter(|f| !f.photos.is_empty())
+            .map(|f| (f.source.clone(), f.photos.clone()))
+            .collect()
+    }
+
     /// Checks that `source` has forms, naming the sources that do otherwise.
     pub fn check_source(&self, source: &str) -> Result<()> {
         let sources = self.sources();

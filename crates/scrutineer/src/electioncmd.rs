@@ -311,7 +311,8 @@ pub fn status(a: StatusArgs) -> anyhow::Result<()> {
     crate::reviewing::write_stdout(&review::render::summary::status(&report))
 }
 
-/// Publish the election: the log's tiles (C2SP tlog-tiles) and the signed state digest.
+/// Publish the election: the log's tiles (C2SP tlog-tiles), the signed state digest, and the
+/// public site in OUT/site (open OUT/site/index.html, or serve OUT with any web server).
 ///
 /// Anyone can then rebuild the state with `scrutineer replay OUT_OR_URL --vkey LOG_VKEY` and
 /// compare digests.
@@ -321,6 +322,9 @@ pub struct PublishArgs {
     dir: PathBuf,
     /// Where to write the static files (serve this directory as it is).
     out: PathBuf,
+    /// Do not write the public site.
+    #[arg(long)]
+    no_site: bool,
 }
 
 pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
@@ -332,6 +336,20 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<()> {
     })?;
     bar.finish_and_clear();
     println!("{}", p.describe(&a.out));
+    if !a.no_site {
+        let log =
+            review::summary::LogStatus::read(election.log().storage(), &log_dir.witness_vkeys()?)?;
+        let review = review::Review::of_election(election, &a.dir.display().to_string())?;
+        let started = std::time::Instant::now();
+        let w = site::write(&review, Some(&log), &a.out)?;
+        println!(
+            "wrote the public site ({} files, {} bytes, in {:.1?}) to {}/index.html",
+            w.files,
+            w.bytes,
+            started.elapsed(),
+            w.dir.display()
+        );
+    }
     Ok(())
 }
 

@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
-use review::pvt::{EstimateReport, Figures, Frame, FrameSpec, PlanAsk, Sample};
+use review::pvt::{Figures, Frame, FrameSpec, PlanAsk};
 use stats::pvt::MissingFigures;
 
 use review::render::pvt as render;
 
-use crate::reviewing::{self, ElectionArgs, Lift, SeedArgs, outln, shell};
+use crate::reviewing::{self, ElectionArgs, Lift, SeedArgs, outln};
 
 const LONG_ABOUT: &str = "\
 A parallel vote tabulation (PVT, or quick count) estimates the result from the forms of a
@@ -116,18 +116,11 @@ impl FrameArgs {
     }
 
     fn command(&self, step: &str) -> String {
-        let mut w = vec![format!("scrutineer pvt {step}")];
-        w.extend(reviewing::election_words(&self.election));
-        if let Some(c) = &self.contest {
-            w.push(format!("--contest {}", shell(c)));
-        }
-        if let Some(x) = &self.area {
-            w.push(format!("--area {}", shell(x)));
-        }
-        if let Some(l) = &self.level {
-            w.push(format!("--level {}", shell(l)));
-        }
-        w.join(" ")
+        render::command(
+            step,
+            &reviewing::election_words(&self.election),
+            &self.spec(),
+        )
     }
 }
 
@@ -241,28 +234,20 @@ fn plan(p: PlanArgs) -> anyhow::Result<()> {
     let a = &p.frame;
     let opened = reviewing::open(&a.election)?;
     let frame = Frame::read(&opened, &a.spec()).lift()?;
-    let report = frame
-        .plan(
-            &opened.provenance,
-            &PlanAsk {
-                margin_of_error: p.margin_of_error,
-                turnout: p.turnout,
-                confidence: p.confidence,
-                expected_share: p.expected_share,
-            },
-        )
-        .lift()?;
-    let plan = &report.plan;
-    let next = format!(
-        "{} --seed DICE --take {} --template reports.csv",
-        a.command("draw"),
-        plan.stations
-    );
+    let ask = PlanAsk {
+        margin_of_error: p.margin_of_error,
+        turnout: p.turnout,
+        confidence: p.confidence,
+        expected_share: p.expected_share,
+    };
+    let report = frame.plan(&opened.provenance, &ask).lift()?;
+    let next = render::next_after_plan(&a.command("draw"), &report);
     if a.json {
-        return reviewing::print_json(&PlanOut {
+        let out = PlanOut {
             report: &report,
             next,
-        });
+        };
+        return reviewing::print_json(&out);
     }
     let mut o = render::plan(&frame, &report);
     outln!(o, "Next: roll the dice in public, then\n  {next}");
@@ -276,9 +261,7 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
     if let Some(s) = &d.seed.seed {
         review::seed::parse_seed(s).lift()?;
     }
-    if let Some(t) = &d.template
-        && t.exists()
-    {
+    if let Some(t) = d.template.as_ref().filter(|t| t.exists()) {
         bail!(
             "{} already exists; --template writes a new file",
             t.display()
@@ -305,17 +288,13 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
         return reviewing::print_json(&report);
     }
     let mut o = render::draw(&frame, &report, d.seed.audit_id.as_deref());
-    o.push_str(&format!(
-        "Next: collect the drawn stations' figures, then\n  {} {} {}\n",
-        a.command("estimate"),
-        match &report.recorded {
-            Some(r) => format!("--audit {}", shell(&r.audit)),
-            None => format!("--seed {seed} --take {take}"),
-        },
-        match &d.template {
-            Some(t) => format!("--reports {}", shell(&t.display().to_string())),
-            None => "--source observer:ORGANISATION (or --reports FILE)".to_string(),
-        }
+    let template = d.template.as_ref().map(|t| t.display().to_string());
+    let estimate = a.command("estimate");
+    o.push_str(&render::next_after_draw(
+        &estimate,
+        &report,
+        &seed,
+        template.as_deref(),
     ));
     reviewing::write_stdout(&o)
 }
@@ -324,65 +303,39 @@ fn draw(d: DrawArgs) -> anyhow::Result<()> {
 
 fn estimate(e: EstimateArgs) -> anyhow::Result<()> {
     let a = &e.frame;
-    let given_seed = match &e.seed {
-        Some(s) => Some(review::seed::parse_seed(s).lift()?),
-        None => None,
-    };
+    if let Some(s) = &e.seed {
+        review::seed::parse_seed(s).lift()?;
+    }
     let opened = reviewing::open(&a.election)?;
     let frame = Frame::read(&opened, &a.spec()).lift()?;
-    let sample = match (&e.audit_id, given_seed) {
-        (Some(id), _) => {
-            let revealed = review::audit::Revealed::read(&opened, id).lift()?;
-            frame.check_committed(&revealed, e.take).lift()?;
-            if revealed.record.rounds.is_empty() {
-                bail!(
-                    "audit {id:?} has no recorded sample yet: draw and record it with `{} --audit {} \
-                     --record DIR --as KEY`",
-                    a.command("draw"),
-                    shell(id)
-                );
-            }
-            frame.recorded_sample(&revealed, e.take).lift()?
-        }
-        (None, Some(seed)) => Sample {
-            seed: seed.to_string(),
-            take: match e.take {
-                Some(t) => t,
-                None => bail!("--take K: how many stations were drawn"),
-            },
-            audit: None,
-        },
-        (None, None) => bail!("give --seed SEED and --take K, or --audit ID"),
-    };
+    let (audit, seed) = (e.audit_id.as_deref(), e.seed.as_deref());
+    let sample = frame.sample(&opened, audit, seed, e.take).lift()?;
     let figures: Vec<Figures> = match &e.reports {
         Some(path) => vec![Figures::File {
             path: path.clone(),
             mapping: e.mapping.clone(),
             from: e.from.clone(),
         }],
-        None if e.source.is_empty() => bail!("give --source SOURCE or --reports FILE"),
         None => e.source.iter().cloned().map(Figures::Source).collect(),
     };
     let missing = match e.missing {
         Missing::NonResponse => MissingFigures::NonResponse,
         Missing::NotCounted => MissingFigures::NotCounted,
     };
-    // One frame serves every source: it is read once.
-    let reports = figures
-        .iter()
-        .map(|f| {
-            frame
-                .estimate(&opened.provenance, &sample, f, missing)
-                .lift()
-        })
-        .collect::<anyhow::Result<Vec<EstimateReport>>>()?;
+    let reports = frame
+        .estimates(&opened.provenance, &sample, &figures, missing)
+        .lift()?;
     if a.json {
         return match reports.as_slice() {
             [one] => reviewing::print_json(one),
             many => reviewing::print_json(&many),
         };
     }
-    let audit = sample.audit.as_deref();
-    let o = render::estimates(&frame, &opened.provenance, audit, &reports);
+    let o = render::estimates(
+        &frame,
+        &opened.provenance,
+        sample.audit.as_deref(),
+        &reports,
+    );
     reviewing::write_stdout(&o)
 }

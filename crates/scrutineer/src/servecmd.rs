@@ -45,6 +45,16 @@ pub struct Args {
         default_value = "image/jpeg,image/png,image/webp,application/pdf"
     )]
     blob_types: Vec<String>,
+    /// Find my name: search this index (from `roll index`) instead of building one from the
+    /// roll at start (into DIR/find-my-name.idx).
+    #[arg(long, value_name = "FILE")]
+    find_index: Option<PathBuf>,
+    /// Searches a second per client address, besides --rate (bursts of twice as many).
+    #[arg(long, default_value_t = 5.0)]
+    find_rate: f64,
+    /// Do not write the public site beside the publication (written at most once a minute).
+    #[arg(long)]
+    no_site: bool,
     /// Also serve POST /add-checkpoint as the witness in this directory (see `witness serve`).
     #[arg(long, requires = "witness_key")]
     witness_dir: Option<PathBuf>,
@@ -60,6 +70,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     o.rate = server::limit::Rate::per_second(a.rate);
     o.intake.max_body = a.max_submission;
     (o.blobs.max_size, o.blobs.types) = (a.max_blob, a.blob_types);
+    (o.find_index, o.site) = (a.find_index, !a.no_site);
+    o.find_rate = server::limit::Rate::per_second(a.find_rate);
     if let (Some(wdir), Some(key)) = (&a.witness_dir, &a.witness_key) {
         let w =
             tlog::witness::Witness::open(&wdir.join("witness.db"), crate::logdir::read_key(key)?);

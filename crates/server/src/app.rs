@@ -26,6 +26,7 @@ use tlog::witness::Witness;
 use tlog::{SqliteStorage, Vkey};
 
 use crate::blobs::{BlobError, Blobs};
+use crate::find::{Find, FindQuery};
 use crate::intake::Intake;
 use crate::limit::{Limiter, Rate};
 use crate::metrics::Metrics;
@@ -50,6 +51,14 @@ pub struct Options {
     pub witness: Option<Arc<Witness>>,
     /// Read-only connections kept open for the read API.
     pub readers: usize,
+    /// Find my name: the index file to search, built from the roll when the server starts
+    /// unless given (`roll index`); None builds it beside the election's database.
+    pub find_index: Option<PathBuf>,
+    /// Searches a second per client address (their own bucket, besides `rate`).
+    pub find_rate: Rate,
+    /// Write the public site beside the publication, at most once per `site_every`.
+    pub site: bool,
+    pub site_every: Duration,
 }
 
 impl Options {
@@ -65,6 +74,10 @@ impl Options {
             timeouts: Timeouts::default(),
             witness: None,
             readers: 8,
+            find_index: None,
+            find_rate: Rate::per_second(5.0),
+            site: true,
+            site_every: Duration::from_secs(60),
         }
     }
 }
@@ -83,6 +96,7 @@ pub struct App {
     limiter: Limiter,
     witness: Option<Arc<Witness>>,
     timeouts: Timeouts,
+    find: Arc<Find>,
 }
 
 /// A running server's parts: the intake writer and the operator loop.
@@ -94,6 +108,20 @@ pub struct Server {
 
 /// An answer that is not a success, as JSON `{"message": …}`.
 pub struct ApiError(pub StatusCode, pub String);
+
+/// 429 with Retry-After: `client` must wait `wait`.
+fn too_many(client: std::net::IpAddr, wait: Duration) -> Response {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = ApiError(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("too many requests from {client}; try again in {seconds} s"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -152,10 +180,20 @@ impl Server {
                 public: options.public.clone(),
                 every: options.checkpoint_every,
                 record_cosigned,
+                site: options.site.then_some(options.site_every),
             },
             metrics.clone(),
         );
+        let find_source = match &options.find_index {
+            Some(file) => crate::find::Source::File(file.clone()),
+            None => crate::find::Source::Build {
+                db: db.clone(),
+                out: crate::find::default_file(&dir.dir),
+            },
+        };
+        let find = Find::start(find_source, Limiter::new(options.find_rate));
         let app = Arc::new(App {
+            find,
             intake,
             public: options.public.clone(),
             blobs: Blobs {
@@ -308,6 +346,37 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
                 .await
             },
         ),
+        ("get", "/api/find") => get(
+            |State(app): State<Arc<App>>,
+             client: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+             Query(q): Query<FindQuery>| async move {
+                // Searches have their own bucket, besides the one every route shares.
+                if let Some(ip) = client.map(|c| c.0.0.ip())
+                    && let Err(wait) = app.find.limiter.take(ip, Instant::now())
+                {
+                    return too_many(ip, wait);
+                }
+                match app.find.search(&q) {
+                    Ok(found) => json_response(StatusCode::OK, &found),
+                    Err(e) => e.into_response(),
+                }
+            },
+        ),
+        ("get", "/") => get(|| async {
+            (
+                StatusCode::PERMANENT_REDIRECT,
+                [(header::LOCATION, "/site/")],
+            )
+                .into_response()
+        }),
+        ("get", "/site/") => get(|State(app): State<Arc<App>>| async move {
+            crate::site::file(&app.public, "index.html").await
+        }),
+        ("get", "/site/{path}") => get(
+            |State(app): State<Arc<App>>, UrlPath(path): UrlPath<String>| async move {
+                crate::site::file(&app.public, &path).await
+            },
+        ),
         ("get", "/openapi.json") => get(|State(app): State<Arc<App>>| async move {
             json_response(StatusCode::OK, &routes::openapi(app.witness.is_some()))
         }),
@@ -363,16 +432,7 @@ async fn rate_limit(State(app): State<Arc<App>>, request: Request, next: Next) -
         && let Err(wait) = app.limiter.take(ip, Instant::now())
     {
         app.metrics.rate_limited();
-        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-        let mut response = ApiError(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("too many requests from {ip}; try again in {seconds} s"),
-        )
-        .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return response;
+        return too_many(ip, wait);
     }
     next.run(request).await
 }

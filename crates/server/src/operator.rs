@@ -40,6 +40,9 @@ pub struct Config {
     /// Where a cosigned checkpoint is recorded as a log entry; None where the genesis names
     /// no log key.
     pub record_cosigned: Option<RecordCosigned>,
+    /// Write the public site beside the publication, at most once per this long (and at the
+    /// last cycle); None: never.
+    pub site: Option<Duration>,
 }
 
 /// The names `net` gives the witness limits in its errors.
@@ -72,6 +75,8 @@ pub struct Status {
     pub published_at: Option<u64>,
     /// Cosignatures on the published checkpoint.
     pub cosignatures: usize,
+    /// The log size the public site was last written at.
+    pub site_size: Option<u64>,
     pub cycles: u64,
     /// The last cycle's failure, if it failed.
     pub error: Option<String>,
@@ -102,10 +107,25 @@ impl Operator {
             .name("operator".into())
             .spawn(move || {
                 let (mut last, mut stopping) = (None, false);
+                let mut site_due = std::time::Instant::now();
+                let mut site_size = None;
                 loop {
-                    let outcome = cycle(&config, &mut last);
+                    let mut outcome = cycle(&config, &mut last);
+                    // The site is rebuilt from the whole state, so not at every cycle.
+                    if let (Some(every), Ok(_)) = (config.site, &outcome)
+                        && let Some((size, _)) = &last
+                        && site_size != Some(*size)
+                        && (stopping || std::time::Instant::now() >= site_due)
+                    {
+                        match write_site(&config) {
+                            Ok(()) => site_size = Some(*size),
+                            Err(e) => outcome = Err(e),
+                        }
+                        site_due = std::time::Instant::now() + every;
+                    }
                     let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
                     s.cycles += 1;
+                    s.site_size = site_size;
                     match outcome {
                         Ok(c) => {
                             if let Some(c) = c {
@@ -239,6 +259,17 @@ pub fn cycle(c: &Config, last: &mut Option<(u64, String)>) -> Result<Option<Cycl
         cosignatures,
         witnesses: outcomes,
     }))
+}
+
+/// Writes the public site from the state (a read-only connection of its own).
+fn write_site(c: &Config) -> Result<(), String> {
+    let db = c.db.display();
+    let storage = SqliteStorage::open_read_only(&c.db).map_err(|e| format!("{db}: {e}"))?;
+    let status = review::summary::LogStatus::read(&storage, &c.witnesses)
+        .map_err(|e| format!("{db}: {e}"))?;
+    let review = review::Review::of_state_db(&c.db).map_err(|e| e.to_string())?;
+    site::write(&review, Some(&status), &c.public).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// The one place a cosigned checkpoint is handed on to be recorded in the log.

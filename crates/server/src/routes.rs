@@ -31,6 +31,7 @@ pub struct Route {
 const JSON: &str = "application/json";
 const TEXT: &str = "text/plain; charset=utf-8";
 const OCTETS: &str = "application/octet-stream";
+const HTML: &str = "text/html; charset=utf-8";
 
 /// Statuses every route may answer with.
 const COMMON: [(u16, &str); 1] = [(
@@ -280,6 +281,84 @@ pub const ROUTES: &[Route] = &[
         body: None,
         produces: "text/plain; version=0.0.4",
         responses: &[(200, "the metrics")],
+        witness_only: false,
+    },
+    Route {
+        method: "get",
+        path: "/api/find",
+        template: "/api/find",
+        summary: "Find my name: voters of the public roll by name, in Khmer script or Latin letters, either order, up to two typos forgiven; the closest first. Rate-limited by its own per-client bucket (--find-rate).",
+        params: &[
+            (
+                "q",
+                "query",
+                "the family and given names, as on the voter's card",
+            ),
+            (
+                "birth_year",
+                "query",
+                "only voters born within two years of this one (optional)",
+            ),
+            (
+                "area",
+                "query",
+                "only voters in this area or under it: an area code or its start (optional)",
+            ),
+            ("limit", "query", "how many voters, 1 to 50 (default 10)"),
+        ],
+        body: None,
+        produces: JSON,
+        responses: &[
+            (
+                200,
+                "{\"found\":[…]}: each voter's id, names, birth year, sex, station and area, and how many letters differ",
+            ),
+            (
+                400,
+                "a bad query: no name, too long, control characters, both scripts, a birth year or limit that is not a number",
+            ),
+            (
+                503,
+                "the index of the roll is still being built, or could not be: the message says which",
+            ),
+        ],
+        witness_only: false,
+    },
+    Route {
+        method: "get",
+        path: "/",
+        template: "/",
+        summary: "The public site: a redirect to /site/.",
+        params: &[],
+        body: None,
+        produces: HTML,
+        responses: &[(308, "to /site/")],
+        witness_only: false,
+    },
+    Route {
+        method: "get",
+        path: "/site/",
+        template: "/site/",
+        summary: "The public site's first page (the static site that `publish` and the operator loop write beside the tiles).",
+        params: &[],
+        body: None,
+        produces: HTML,
+        responses: &[(200, "the page"), (404, "no site is published")],
+        witness_only: false,
+    },
+    Route {
+        method: "get",
+        path: "/site/{path}",
+        template: "/site/{*path}",
+        summary: "A file of the public site: its pages, style, script and JSON data files (crates/site describes each).",
+        params: &[(
+            "path",
+            "path",
+            "the file's path under site/, e.g. data/election.json",
+        )],
+        body: None,
+        produces: OCTETS,
+        responses: &[(200, "the file"), (404, "no such file")],
         witness_only: false,
     },
     Route {

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use stats::pvt::{self, MissingFigures};
 
-use super::outln;
+use super::{outln, shell};
 use crate::Provenance;
-use crate::pvt::{DrawReport, EstimateReport, Frame, PlanReport};
+use crate::pvt::{DrawReport, EstimateReport, Frame, FrameSpec, PlanReport};
 use crate::rla::csv_field;
 use crate::text::group;
 
@@ -283,4 +283,50 @@ pub fn estimate(o: &mut String, frame: &Frame, report: &EstimateReport) {
             );
         }
     }
+}
+
+/// `scrutineer pvt STEP`, the election as `election` words it, and the frame's options: the
+/// command a report names as the next step.
+pub fn command(step: &str, election: &[String], spec: &FrameSpec) -> String {
+    let mut w = vec![format!("scrutineer pvt {step}")];
+    w.extend(election.iter().cloned());
+    if let Some(c) = &spec.contest {
+        w.push(format!("--contest {}", shell(c)));
+    }
+    if let Some(x) = &spec.area {
+        w.push(format!("--area {}", shell(x)));
+    }
+    if let Some(l) = &spec.level {
+        w.push(format!("--level {}", shell(l)));
+    }
+    w.join(" ")
+}
+
+/// The draw that follows a plan (`draw` is [`command`] for the draw).
+pub fn next_after_plan(draw: &str, report: &PlanReport) -> String {
+    format!(
+        "{draw} --seed DICE --take {} --template reports.csv",
+        report.plan.stations
+    )
+}
+
+/// The line after a draw: the estimate to run once the figures are in (`estimate` is
+/// [`command`] for the estimate; `template` the reports file written, if any).
+pub fn next_after_draw(
+    estimate: &str,
+    report: &DrawReport,
+    seed: &str,
+    template: Option<&str>,
+) -> String {
+    format!(
+        "Next: collect the drawn stations' figures, then\n  {estimate} {} {}\n",
+        match &report.recorded {
+            Some(r) => format!("--audit {}", shell(&r.audit)),
+            None => format!("--seed {seed} --take {}", report.take),
+        },
+        match template {
+            Some(t) => format!("--reports {}", shell(t)),
+            None => "--source observer:ORGANISATION (or --reports FILE)".to_string(),
+        }
+    )
 }
