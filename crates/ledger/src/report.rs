@@ -15,6 +15,8 @@ pub use flags::{
 };
 mod history;
 pub mod pollbook;
+pub use flags::amended_forms;
+pub use history::first_roll_removal;
 pub use history::{
     Approver, ChangeKind, RollChange, VoterSpan, each_voter_between, last_roll_change,
     voter_history,
