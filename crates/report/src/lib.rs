@@ -874,3 +874,21 @@ fn dedup(review: &Review, options: &Options) -> Check {
     }
     c
 }
+
+/// The report as HTML, each entry proved from where `review` came from: an election
+/// directory's own log, or `published`, the publication it was replayed from.
+pub fn render_for(
+    report: &Report,
+    review: &Review,
+    published: Option<&dyn tlog::verify::TileSource>,
+) -> Result<String, String> {
+    match (review.election(), published) {
+        (Some(e), _) => Ok(render(report, &Stored::open(e.log())?)),
+        (None, Some(source)) => Ok(render(report, &Published::open(source)?)),
+        (None, None) => Err(
+            "the report proves each finding's entries, and a state database alone holds no \
+             log: give the election directory or the published log (with --vkey) instead"
+                .into(),
+        ),
+    }
+}

@@ -18,6 +18,7 @@ mod observercmd;
 mod progress;
 mod pvtcmd;
 mod refusal;
+mod reportcmd;
 mod reviewing;
 mod rlacmd;
 mod rollcmd;
@@ -68,6 +69,7 @@ enum Command {
     Pvt(pvtcmd::Args),
     Audit(auditcmd::Args),
     ListAudit(listauditcmd::Args),
+    Report(reportcmd::Args),
     /// The voter roll: duplicates, "find my name", changes between two points, removals.
     Roll(rollcmd::Args),
     /// Observers' forms and reports: check coded SMS against a form definition file.
@@ -160,5 +162,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pvt(args) => pvtcmd::run(args),
         Command::Audit(args) => auditcmd::run(args),
         Command::ListAudit(args) => listauditcmd::run(args),
+        Command::Report(args) => reportcmd::run(args),
     }
 }
