@@ -726,7 +726,8 @@ fn forensics(review: &Review, options: &Options) -> Check {
     let red = &report.red_flags;
     for (flag, n) in &red.totals {
         if *n > 0 {
-            c.leads.push(format!("{n} stations: {}", flag.describe()));
+            let s = if *n == 1 { "" } else { "s" };
+            c.leads.push(format!("{n} station{s}: {}", flag.describe()));
         }
     }
     c
@@ -854,25 +855,66 @@ fn dedup(review: &Review, options: &Options) -> Check {
     if !options.dedup {
         return c.skipped("left out on request (--no-dedup)");
     }
-    let run = || -> Result<review::roll::Report, review::Error> {
+    let run = || -> Result<(review::roll::Report, BTreeMap<String, String>), review::Error> {
         let roll = review::roll::from_election(review)?;
-        review::roll::dedup(roll, 0.5, &[], &roll::dedup::Quiet)
+        let names = roll
+            .records
+            .iter()
+            .map(|r| (r.id.clone(), written(r)))
+            .collect();
+        Ok((
+            review::roll::dedup(roll, 0.5, &[], &roll::dedup::Quiet)?,
+            names,
+        ))
     };
     match run() {
-        Ok(r) => {
+        Ok((r, names)) => {
             c.summary.push(format!(
                 "{} pairs of registrations at a match probability of 0.5 or more.",
                 r.pairs.len()
             ));
             c.leads.push(format!(
                 "{} candidate pairs to check in the field; `scrutineer roll dedup` lists them \
-                 with the evidence for each.",
-                r.pairs.len()
+                 with the evidence for each. The {} most likely:",
+                r.pairs.len(),
+                r.pairs.len().min(10)
             ));
+            let mut pairs: Vec<&review::roll::PairRow> = r.pairs.iter().collect();
+            pairs.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.a.cmp(&b.a)));
+            for p in pairs.into_iter().take(10) {
+                let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+                c.leads.push(format!(
+                    "{} {} and {} {} (p = {:.3})",
+                    p.a,
+                    name(&p.a),
+                    p.b,
+                    name(&p.b),
+                    p.probability
+                ));
+            }
         }
         Err(e) => return c.skipped(format!("deduplication could not run: {e}")),
     }
     c
+}
+
+/// A voter's name as written on the roll, in Khmer script and romanised where both are.
+fn written(r: &roll::dedup::Record) -> String {
+    let part = |n: &roll::name::Name| -> (String, String) {
+        (
+            n.khmer.clone().unwrap_or_default(),
+            n.latin.clone().unwrap_or_default(),
+        )
+    };
+    let (fk, fl) = part(&r.name.family);
+    let (gk, gl) = part(&r.name.given);
+    let khmer = format!("{fk} {gk}").trim().to_string();
+    let latin = format!("{fl} {gl}").trim().to_string();
+    match (khmer.is_empty(), latin.is_empty()) {
+        (false, false) => format!("{khmer} ({latin})"),
+        (false, true) => khmer,
+        _ => latin,
+    }
 }
 
 /// The report as HTML, each entry proved from where `review` came from: an election
