@@ -752,6 +752,7 @@ fn poll_book(election: &mut Election, book: &PollBook, n: &mut dyn Narrator) -> 
     }
     subs.extend(book.card_submissions());
     subs.extend(book.checkin_submissions());
+    subs.push(truth::concentrated_cards(book));
     let total = subs.len() as u64;
     for (i, sub) in subs.iter().enumerate() {
         submit(election, sub)?;
@@ -767,8 +768,14 @@ fn poll_book(election: &mut Election, book: &PollBook, n: &mut dyn Narrator) -> 
         n,
         "   {} check-ins recorded against the stations' pseudonym lists, {} temporary cards; {} alerts, naming check-ins, never voters",
         group(checkins),
-        group(book.cards.len() as u64),
+        group(book.cards.len() as u64 + 2 * truth::CARDS_PER_COMMUNE),
         alerts.len()
+    );
+    say!(
+        n,
+        "   a month before, a registration officer issued {} cards without an identity document in {}",
+        2 * truth::CARDS_PER_COMMUNE,
+        truth::card_communes(&book.election).join(" and ")
     );
     if alerts.len() != book.truth.alerts.len() {
         bail!(

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use ledger::event::{Action, Entry, Event, Proposal, ResultForm};
+use ledger::event::{
+    Action, CardBasis, Content, Entry, Event, Proposal, ResultForm, TemporaryCard, build_batch,
+};
 use serde::Serialize;
 use synthetic::Cambodia2013;
 use synthetic::pollbook::PollBook;
@@ -112,6 +114,52 @@ pub fn amendment(e: &Cambodia2013, corrected: ResultForm) -> Vec<u8> {
     .to_bytes()
 }
 
+/// Cards issued without an identity document per commune where they concentrate.
+pub const CARDS_PER_COMMUNE: u64 = 26;
+
+/// The communes where the second registration officer issues cards without an identity
+/// document, on two witnesses' word or another basis: the two where the CPP polled best.
+pub fn card_communes(e: &Cambodia2013) -> Vec<String> {
+    e.communes_by_share(0).into_iter().take(2).collect()
+}
+
+/// The concentrated cards: [`CARDS_PER_COMMUNE`] in each of [`card_communes`], spread over
+/// the commune's stations, thirteen a day (under the officer's threshold of twenty), a month
+/// before election day; as one signed batch of the second registration officer.
+pub fn concentrated_cards(book: &PollBook) -> Vec<Vec<u8>> {
+    let e = &book.election;
+    let mut events = Vec::new();
+    for (c, commune) in card_communes(e).iter().enumerate() {
+        let stations: Vec<&str> = e
+            .stations
+            .iter()
+            .filter(|s| &s.commune == commune)
+            .map(|s| s.code.as_str())
+            .collect();
+        for k in 0..CARDS_PER_COMMUNE {
+            let number = format!("TC3-{c}{k:04}");
+            let mut salt = [0u8; 32];
+            salt[..number.len()].copy_from_slice(number.as_bytes());
+            let fields = [("registrant".to_string(), number.clone())].into();
+            let day = 30 + 2 * c as u64 + k / 13;
+            events.push(Event::TemporaryCard(TemporaryCard {
+                at: synthetic::pollbook::ELECTION_DAY - 86_400 * day + 9 * 3_600 + k * 60,
+                basis: if k % 3 == 0 {
+                    CardBasis::Other
+                } else {
+                    CardBasis::TwoWitnesses
+                },
+                card: number,
+                evidence: ledger::event::hex(&salt),
+                registrant: Some(ledger::event::commitment(&salt, &fields)),
+                station: stations[k as usize % stations.len()].to_string(),
+                voter: None,
+            }));
+        }
+    }
+    build_batch(&book.officer2, Content::TemporaryCards, events, None)
+}
+
 /// Everything planted, as the truth file lists it.
 pub fn truth(
     book: &PollBook,
@@ -167,6 +215,16 @@ pub fn truth(
                 Some((station, id)) => format!("repeats check-in {id} at {station}"),
                 None => "planted in the poll book (synthetic::pollbook)".into(),
             },
+        );
+    }
+    for c in card_communes(e) {
+        add(
+            "cards_without_document",
+            c,
+            format!(
+                "{CARDS_PER_COMMUNE} temporary cards issued without an identity document by the \
+                 second registration officer, in a commune where the CPP polled best"
+            ),
         );
     }
     for c in wave {

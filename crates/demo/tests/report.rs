@@ -105,6 +105,7 @@ fn the_report_lists_every_planted_irregularity_and_nothing_else() {
         "card_over_threshold",
         "conflicting_checkin",
         "removal_wave",
+        "cards_without_document",
     ] {
         assert!(kinds.contains(kind), "the truth file plants no {kind}");
     }

@@ -485,6 +485,32 @@ fn poll_book(review: &Review) -> Result<Check, String> {
             "Alerts by kind (docs/pollbook.md).".into(),
         ));
     }
+    // Communes where cards without a document concentrate: at least ten, and more than five
+    // times the median commune's (docs/report.md).
+    let mut counts: Vec<u64> = book
+        .cards_by_commune
+        .iter()
+        .map(|c| c.without_document)
+        .collect();
+    counts.sort_unstable();
+    let median = counts.get(counts.len() / 2).copied().unwrap_or(0).max(1);
+    for cc in &book.cards_by_commune {
+        if cc.without_document >= 10 && cc.without_document > 5 * median {
+            c.findings.push(Finding {
+                kind: "cards_without_document".into(),
+                subject: cc.key.clone(),
+                text: format!(
+                    "{}: {} temporary cards issued without an identity document (of {}), where \
+                     the median commune has {median}",
+                    cc.key, cc.without_document, cc.issued
+                ),
+                entries: state(ledger::report::pollbook::cards_without_document_in(
+                    review.conn(),
+                    &cc.key,
+                ))?,
+            });
+        }
+    }
     let mut communes: Vec<&ledger::report::pollbook::CardCount> = book
         .cards_by_commune
         .iter()
