@@ -87,13 +87,13 @@ pub fn render(report: &Report, prover: &dyn Prover) -> String {
             }
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         o,
         "</p><p>Every finding below names the log entries that show it. Each entry is in the \
          page with its inclusion proof against {}: download both and check them yourself, \
          trusting only the log's public key (and the witnesses' if you wish):</p>\
          <pre>scrutineer verify --proof entry-N.tlog-proof --vkey LOG_VKEY entry-N.json</pre>\
-         </header>\n",
+         </header>",
         escape(&prover.describe())
     );
 

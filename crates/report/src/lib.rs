@@ -703,16 +703,14 @@ fn forensics(review: &Review, options: &Options) -> Check {
         }
         let valid: u64 = s.votes.iter().flatten().sum();
         let cast = valid + s.invalid.unwrap_or(0);
-        if let (Some(r), true) = (s.registered, valid > 0) {
-            if r > 0 {
-                let lead = s
-                    .votes
-                    .get(report.leader.index)
-                    .copied()
-                    .flatten()
-                    .unwrap_or(0);
-                points.push((cast as f64 / r as f64, lead as f64 / valid as f64));
-            }
+        if let Some(r) = s.registered.filter(|r| *r > 0 && valid > 0) {
+            let lead = s
+                .votes
+                .get(report.leader.index)
+                .copied()
+                .flatten()
+                .unwrap_or(0);
+            points.push((cast as f64 / r as f64, lead as f64 / valid as f64));
         }
     }
     let total: u64 = digits.iter().sum();

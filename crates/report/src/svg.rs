@@ -79,7 +79,7 @@ fn tick_text(v: f64) -> String {
 
 /// Round tick values covering `lo..=hi`, about `n` of them.
 fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return vec![lo];
     }
     let raw = (hi - lo) / n.max(1) as f64;
