@@ -633,23 +633,6 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     log_key = log_dir.key(election.log())?;
     let _ = log_key;
 
-    let (cp, _, sigs) = open_checkpoint(&cosigned)?;
-    say!(
-        n,
-        "\nDone in {:.0} s. The published election ({} entries, {} signatures on its checkpoint) is in {}.",
-        started.elapsed().as_secs_f64(),
-        group(cp.size()),
-        sigs.len(),
-        public.display()
-    );
-    say!(
-        n,
-        "Replay it yourself:\n  scrutineer replay {} --vkey '{}' --witness '{}' --witness '{}'",
-        public.display(),
-        k.log.vkey(),
-        k.witness_cpp.vkey(),
-        k.witness_cnrp.vkey()
-    );
     drop(servers);
 
     n.step(
@@ -716,6 +699,23 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         html.len() / 1024,
         absolute.display(),
         dir.join("truth.json").display()
+    );
+    let (cp, _, sigs) = open_checkpoint(&cosigned)?;
+    say!(
+        n,
+        "\nDone in {:.0} s. The published election ({} entries, {} signatures on its checkpoint) is in {}.",
+        started.elapsed().as_secs_f64(),
+        group(cp.size()),
+        sigs.len(),
+        public.display()
+    );
+    say!(
+        n,
+        "Replay it yourself:\n  scrutineer replay {} --vkey '{}' --witness '{}' --witness '{}'",
+        public.display(),
+        k.log.vkey(),
+        k.witness_cpp.vkey(),
+        k.witness_cnrp.vkey()
     );
     Ok(())
 }
