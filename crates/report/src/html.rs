@@ -191,12 +191,12 @@ fn check(o: &mut String, i: usize, c: &Check, cited: &mut BTreeSet<u64>) {
                 escape(&f.text)
             );
             if !f.entries.is_empty() {
-                o.push_str(" <span class=\"evidence\">Evidence:");
+                o.push_str(" <span class=\"evidence\">(evidence:");
                 for e in &f.entries {
                     cited.insert(*e);
                     let _ = write!(o, " <a href=\"#entry-{e}\">entry {e}</a>");
                 }
-                o.push_str("</span>");
+                o.push_str(")</span>");
             }
             o.push_str("</li>");
         }

@@ -272,6 +272,7 @@ fn amended(review: &Review) -> Result<Check, String> {
     }
     c.summary.push(match c.findings.len() {
         0 => "No official form was amended.".into(),
+        1 => "1 official form was amended; every version is listed below.".into(),
         n => format!("{n} official forms were amended; every version is listed below."),
     });
     Ok(c)
