@@ -21,12 +21,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 use synthetic::cambodia::{CONSTITUENCIES, ORIGIN};
+use synthetic::pollbook::PollBook;
 use synthetic::{Cambodia2013, Scale};
 use tlog::note::{Vkey, open_checkpoint};
 use tlog::proof_file::InclusionProof;
 use tlog::verify::{DirSource, TrustedState, VerifyError, verify_log};
 use tlog::witness::{WitnessTransport, witness_checkpoint};
 use tlog::{Log, Policy, SqliteStorage, Storage};
+
+pub mod truth;
 
 /// Where each step of the demo is told: a terminal, a test, a web page.
 pub trait Narrator {
@@ -129,7 +132,12 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     say!(n, "working in {}", dir.display());
 
     n.step(1, "The election and its commission");
-    let e = Cambodia2013::new(options.scale, options.seed);
+    let book = PollBook::new(
+        Cambodia2013::new(options.scale, options.seed),
+        options.seed,
+        true,
+    );
+    let e = &book.election;
     let k = &e.keys;
     let keys = dir.join("keys");
     std::fs::create_dir_all(&keys)?;
@@ -173,7 +181,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         Some(ORIGIN),
         &keys.join("elections.demo_kh-2013.key"),
     )?;
-    let mut election = Election::create(log_dir.log()?, &e.genesis_entry())?;
+    let mut election = Election::create(log_dir.log()?, &book.genesis_entry())?;
     say!(
         n,
         "   log {} started; checkpoints signed by {}",
@@ -232,10 +240,11 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
 
     n.step(
         5,
-        "Result forms: the official count, the parties' copies and an observer group's",
+        "Election day: check-ins, temporary cards, and the result forms of every copy",
     );
+    poll_book(&mut election, &book, n)?;
     submit(&mut election, &e.enrolments())?;
-    let official = e.official_forms();
+    let (official, short, over, corrected) = truth::official_forms(e);
     submit(&mut election, &official)?;
     let cpp = e.party_forms("CPP");
     submit(&mut election, &cpp)?;
@@ -250,6 +259,33 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         group(cpp.len() as u64 - 1),
         group(cnrp.len() as u64 - 1),
         group(observer.len() as u64 - 1)
+    );
+    let flagged = ledger::report::flagged_forms(election.conn())?;
+    say!(
+        n,
+        "   recorded and flagged, not refused: the official forms of {} (votes do not add up to the valid ballots) and {} (more ballots counted than issued); {} forms flagged",
+        e.stations[short].code,
+        e.stations[over].code,
+        flagged.len()
+    );
+    let id = proposal_of(&submit(&mut election, &[truth::amendment(e, corrected)])?)?;
+    if !decided(&submit(&mut election, &e.approvals(&id))?) {
+        bail!(
+            "the amendment of {}'s form did not take effect",
+            e.stations[short].code
+        );
+    }
+    let versions = ledger::report::form_history(
+        election.conn(),
+        &e.stations[short].code,
+        synthetic::cambodia::CONTEST,
+        "official",
+    )?;
+    say!(
+        n,
+        "   the commission amends {}'s official form (the clerk proposes, five members of both parties approve): {} versions on the record",
+        e.stations[short].code,
+        versions.len()
     );
     let mut certified = 0;
     for p in 0..CONSTITUENCIES.len() {
@@ -308,7 +344,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         }
     );
 
-    let (roll_from, wave) = plant_removals(&mut election, &e)?;
+    let (roll_from, wave) = plant_removals(&mut election, e)?;
     say!(
         n,
         "   {} removal batches approved by both parties: deaths reported everywhere, and a wave that strikes {} communes where the CNRP polled best ({})",
@@ -496,7 +532,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
 
     // The observers' own review of what they rebuilt, with the library the server will use.
     let replay_checkpoint = replayed.verified.checkpoint.clone();
-    let review = review::Review::of_replay(replayed, Some((size, digest.clone())), &url)
+    let mut review = review::Review::of_replay(replayed, Some((size, digest.clone())), &url)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     observers_review(&review, n)?;
     roll_review(&review, &planted, n)?;
@@ -597,6 +633,73 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     log_key = log_dir.key(election.log())?;
     let _ = log_key;
 
+    drop(servers);
+
+    n.step(
+        12,
+        "The review report, checked against the truth of what was planted",
+    );
+    // The report names the publication it proves from, which outlives the demo's server.
+    review.provenance.path = public.display().to_string();
+    let second = planted
+        .person
+        .iter()
+        .filter(|(v, p)| v != p)
+        .map(|(v, p)| truth::SecondRegistration {
+            voter: v.clone(),
+            first: p.clone(),
+        })
+        .collect::<Vec<_>>();
+    let mut second = second;
+    second.sort_by(|a, b| a.voter.cmp(&b.voter));
+    let truth = truth::truth(
+        &book,
+        &format!("1/{}", options.scale.divisor),
+        options.seed,
+        (short, over),
+        &planted.wave,
+        second,
+    );
+    std::fs::write(
+        dir.join("truth.json"),
+        serde_json::to_string_pretty(&truth)? + "\n",
+    )?;
+    let built = report::build(&review, &report::Options::default(), &mut Told(n))
+        .map_err(anyhow::Error::msg)?;
+    let source = DirSource::new(&public);
+    let prover = report::Published::open(&source).map_err(anyhow::Error::msg)?;
+    let html = report::render(&built, &prover);
+    let report_path = dir.join("report.html");
+    std::fs::write(&report_path, &html)?;
+    let found: BTreeSet<(String, String)> = built
+        .findings()
+        .map(|f| (f.kind.clone(), f.subject.clone()))
+        .collect();
+    let expected = truth.expected();
+    let missed: Vec<_> = expected.difference(&found).collect();
+    let invented: Vec<_> = found.difference(&expected).collect();
+    if !missed.is_empty() || !invented.is_empty() {
+        bail!("the report does not match the truth file: missed {missed:?}, invented {invented:?}");
+    }
+    say!(
+        n,
+        "   the truth file lists {} planted irregularities ({}); the report lists each of them and nothing else",
+        expected.len(),
+        kinds(&truth)
+    );
+    say!(
+        n,
+        "   {} second registrations were planted too; deduplication's pairs are in the report as leads, not findings",
+        group(truth.second_registrations.len() as u64)
+    );
+    let absolute = std::fs::canonicalize(&report_path).unwrap_or(report_path.clone());
+    say!(
+        n,
+        "Open the review report (one file, works offline; {} KB): file://{}\nThe truth of what was planted: {}",
+        html.len() / 1024,
+        absolute.display(),
+        dir.join("truth.json").display()
+    );
     let (cp, _, sigs) = open_checkpoint(&cosigned)?;
     say!(
         n,
@@ -614,7 +717,73 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         k.witness_cpp.vkey(),
         k.witness_cnrp.vkey()
     );
-    drop(servers);
+    Ok(())
+}
+
+/// "3 copies_differ, 2 double_checkin, …".
+fn kinds(truth: &truth::Truth) -> String {
+    let mut by: std::collections::BTreeMap<&str, u64> = Default::default();
+    for f in &truth.findings {
+        *by.entry(f.kind.as_str()).or_default() += 1;
+    }
+    by.iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The report's progress, told to the narrator.
+struct Told<'a>(&'a mut dyn Narrator);
+
+impl report::Progress for Told<'_> {
+    fn review(&mut self, title: &str) {
+        self.0.say(&format!("   reviewing {title}"));
+    }
+}
+
+/// Election day's poll book: the polling officials enrolled, each station's pseudonym list
+/// (governed), the temporary cards, and every check-in, with the planted double check-ins and
+/// card misuse (`synthetic::pollbook`). Each planted one must raise its alert, and nothing
+/// else may.
+fn poll_book(election: &mut Election, book: &PollBook, n: &mut dyn Narrator) -> anyhow::Result<()> {
+    let mut subs = book.officials_submission();
+    for p in 0..CONSTITUENCIES.len() {
+        subs.extend(book.lists_submission(p));
+    }
+    subs.extend(book.card_submissions());
+    subs.extend(book.checkin_submissions());
+    subs.push(truth::concentrated_cards(book));
+    let total = subs.len() as u64;
+    for (i, sub) in subs.iter().enumerate() {
+        submit(election, sub)?;
+        n.progress("poll book", i as u64 + 1, total);
+    }
+    n.progress_done();
+    let alerts = ledger::report::pollbook::checkin_alerts(election.conn())?;
+    let checkins: u64 = ledger::report::pollbook::checkins_by_station(election.conn())?
+        .iter()
+        .map(|s| s.checkins)
+        .sum();
+    say!(
+        n,
+        "   {} check-ins recorded against the stations' pseudonym lists, {} temporary cards; {} alerts, naming check-ins, never voters",
+        group(checkins),
+        group(book.cards.len() as u64 + 2 * truth::CARDS_PER_COMMUNE),
+        alerts.len()
+    );
+    say!(
+        n,
+        "   a month before, a registration officer issued {} cards without an identity document in {}",
+        2 * truth::CARDS_PER_COMMUNE,
+        truth::card_communes(&book.election).join(" and ")
+    );
+    if alerts.len() != book.truth.alerts.len() {
+        bail!(
+            "the poll book raised {} alerts where {} were planted",
+            alerts.len(),
+            book.truth.alerts.len()
+        );
+    }
     Ok(())
 }
 
@@ -871,7 +1040,8 @@ fn find_official_form(
     let start = last.saturating_sub(200_000);
     log.for_each_entry(start, last + 1, |i, e| {
         let text = String::from_utf8_lossy(e);
-        if text.contains("\"source\":\"official\"")
+        if text.contains("\"kind\":\"result_form\"")
+            && text.contains("\"source\":\"official\"")
             && wanted.as_ref().is_none_or(|w| text.contains(w.as_str()))
         {
             found = Some(i);
@@ -955,7 +1125,7 @@ mod tests {
         };
         let mut story = Story::default();
         run(&options, &mut story).unwrap();
-        assert_eq!(story.steps, (1..=11).collect::<Vec<_>>());
+        assert_eq!(story.steps, (1..=12).collect::<Vec<_>>());
         assert!(story.progressed);
         let text = story.lines.join("\n");
         for want in [

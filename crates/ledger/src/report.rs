@@ -18,6 +18,8 @@ mod history;
 pub mod observer;
 pub mod pollbook;
 pub use complaint::{ComplaintRecord, ComplaintStep, complaints};
+pub use flags::amended_forms;
+pub use history::first_roll_removal;
 pub use history::{
     Approver, ChangeKind, RollChange, VoterSpan, each_voter_between, last_roll_change,
     voter_history,

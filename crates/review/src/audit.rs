@@ -771,6 +771,108 @@ pub fn reveal(
     Ok((entry, record))
 }
 
+// ---------------------------------------------------------------- recording them
+
+/// A commitment recorded in the log, as `audit commit` tells it.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub entry: u64,
+    pub signer: String,
+    pub commitment: String,
+    pub plan: Option<DrawPlan>,
+    /// Where the dice and salt are kept until the reveal.
+    pub secret_path: PathBuf,
+}
+
+/// The draw a new audit `id` will commit to, checked against the election before anyone
+/// rolls the dice, so that a refusal costs no roll.
+pub fn prepare_commitment(
+    review: &Review,
+    id: &str,
+    purpose: &str,
+    request: CommitRequest,
+) -> Result<Option<DrawPlan>> {
+    check_new(review, id, purpose)?;
+    let what = request.commit().map_err(Error::Refused)?;
+    plan_for(review, &what)
+}
+
+/// Records audit `id`'s commitment to `seed` in the election directory `dir` that `review`
+/// was opened from. The secret is made durable first (no commitment without its dice), and
+/// removed again if the log refuses the entry.
+pub fn record_commitment(
+    review: Review,
+    dir: &Path,
+    id: &str,
+    purpose: &str,
+    plan: Option<DrawPlan>,
+    seed: &AuditSeed,
+    key: &tlog::PrivateKey,
+) -> Result<Committed> {
+    let (entry, secret) = commitment(&review, id, purpose, plan.clone(), seed, key)?;
+    let mut election = directory(review)?;
+    let path = secret_path(dir, id);
+    secret.keep(&path)?;
+    let receipt = election.submit(&[entry]).map_err(|e| {
+        let _ = std::fs::remove_file(&path);
+        Error::Record(submit_error(e))
+    })?;
+    Ok(Committed {
+        entry: receipt.first,
+        signer: key.name().to_string(),
+        commitment: secret.commitment,
+        plan,
+        secret_path: path,
+    })
+}
+
+/// A seed revealed in the log, as `audit reveal` tells it.
+#[derive(Debug, Clone)]
+pub struct RevealedNow {
+    pub entry: u64,
+    pub secret: Secret,
+    pub record: AuditRecord,
+    pub secret_path: PathBuf,
+}
+
+/// Records the seed of audit `id` from the secret `commit` kept in the election directory
+/// `dir` that `review` was opened from.
+pub fn record_reveal(
+    review: Review,
+    dir: &Path,
+    id: &str,
+    key: &tlog::PrivateKey,
+) -> Result<RevealedNow> {
+    check_id(id)?;
+    if state(ledger::report::audit(review.conn(), id))?.is_none() {
+        refuse!(
+            "no audit {id:?} was committed in {}; commit it first with `scrutineer audit commit`",
+            dir.display()
+        );
+    }
+    let path = secret_path(dir, id);
+    let secret = Secret::read(&path)?;
+    let (entry, record) = reveal(&review, id, &secret, &path, key)?;
+    let receipt = directory(review)?
+        .submit(&[entry])
+        .map_err(|e| Error::Record(submit_error(e)))?;
+    Ok(RevealedNow {
+        entry: receipt.first,
+        secret,
+        record,
+        secret_path: path,
+    })
+}
+
+/// The election a review of a directory holds; a replayed log records nothing.
+fn directory(review: Review) -> Result<ledger::Election> {
+    let path = review.provenance.path.clone();
+    match review.into_election() {
+        Some(e) => Ok(e),
+        None => refuse!("{path} is not an election directory: an audit is recorded in one"),
+    }
+}
+
 // ---------------------------------------------------------------- show
 
 /// An audit checked end to end.

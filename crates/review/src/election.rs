@@ -126,6 +126,14 @@ impl Review {
         }
     }
 
+    /// The election, if this review was opened from its directory (its log proves entries).
+    pub fn election(&self) -> Option<&ledger::Election> {
+        match &self.held {
+            Held::Election(e) => Some(e),
+            Held::State(_) => None,
+        }
+    }
+
     /// The state, for `ledger::report`'s queries.
     pub fn conn(&self) -> &Connection {
         match &self.held {

@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use review::audit::{Secret, Tool};
+use review::audit::Tool;
 use review::rla::Method;
 use stats::list_audit::ListTest;
 use stats::seed::AuditSeed;
@@ -17,65 +17,9 @@ use review::render::audit as render;
 
 use crate::reviewing::{self, ElectionArgs, Lift};
 
-const LONG_ABOUT: &str = "\
-An audit in the log makes a public-seed draw checkable by anyone, step by step:
-
-  1. commit   Whoever runs the audit (a commission member or clerk, a party agent or an
-              observer group) rolls at least 20 dice and records a commitment to them:
-              SHA-256 of the dice and a random 32-byte salt. The same entry fixes what the
-              seed will draw: the tool (rla, pvt or list), the contest, the area, and the
-              method, winners and risk limit (rla), the strata and the number of stations
-              (pvt), or the test, clusters and names per cluster (list, a voter-list audit).
-              The dice and the salt stay in a private file in the election directory.
-  2. reveal   Later, the seed and salt are recorded. The log refuses them unless they match
-              the commitment, and only the key that committed may reveal.
-  3. draw     `rla draw`, `pvt draw` or `list-audit draw` with --audit ID --record DIR
-              --as KEY reads the revealed seed from the log, draws with the committed
-              parameters, and records the sample, in draw order, as the audit's next round.
-  4. assess   `rla assess`, `pvt estimate` or `list-audit estimate` with --audit ID reads the
-              seed and the recorded sample from the log, and refuses to go on if a fresh draw
-              from the seed differs from what was recorded.
-  5. show     `audit show` prints the commitment, the seed and every round, and checks that
-              the seed matches the commitment and that every recorded sample is the one the
-              seed draws. It works on the election directory or on the published log, replayed.
-
-Fix the data before the commitment: the official result forms of the contest should all be
-recorded (certified) first, because the draw is made from them. `audit show` says how many
-official forms were recorded or approved after the commitment and after the reveal. A commitment does not
-stop whoever rolls from rolling again until a sample suits them: roll where the other parties'
-agents can watch.
-
-Procedure and formulas: docs/methods.md, section 11.";
-
-const EXAMPLES: &str = "\
-Example: a MACRO audit of the demo election, run by a commission member.
-
-  scrutineer demo --scale 1/100 --dir demo
-  scrutineer audit commit demo/election --audit na-macro-1 --for rla --method macro \\
-      --purpose 'MACRO audit of the National Assembly result' --as demo/keys/nec.cpp.1.key
-      Type the dice as rolled (digits 1-6, at least 20), then Enter: 35216452316254163524
-      Audit na-macro-1 committed at entry 98,096 ...
-  scrutineer publish demo/election demo/public       (everyone sees the commitment)
-  scrutineer audit reveal demo/election --audit na-macro-1 --as demo/keys/nec.cpp.1.key
-  scrutineer rla draw demo/election --method macro --audit na-macro-1 \\
-      --record demo/election --as demo/keys/nec.cpp.1.key --template round1.csv
-      Count the ballots of every station listed; fill in round1.csv.
-  scrutineer rla assess demo/election --method macro --audit na-macro-1 --recount round1.csv
-      Decision: CONTINUE. Draw 3 more stations ...
-  scrutineer rla draw demo/election --method macro --audit na-macro-1 --count 3 \\
-      --record demo/election --as demo/keys/nec.cpp.1.key --template round2.csv
-  scrutineer rla assess demo/election --method macro --audit na-macro-1 \\
-      --recount round1.csv --recount round2.csv
-  scrutineer publish demo/election demo/public
-  scrutineer audit show demo/public --vkey LOG_VKEY --audit na-macro-1
-
-A PVT is committed with --for pvt --take K [--level LEVEL], drawn with
-`scrutineer pvt draw ... --audit ID --record DIR --as KEY` and estimated with
-`scrutineer pvt estimate ... --audit ID`.";
-
 /// Run a public-seed audit in the log: commit to the dice, reveal them, show and check it.
 #[derive(clap::Args)]
-#[command(long_about = LONG_ABOUT, after_long_help = EXAMPLES)]
+#[command(long_about = render::HELP, after_long_help = render::HELP_EXAMPLE)]
 pub struct Args {
     #[command(subcommand)]
     step: Step,
@@ -269,8 +213,7 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
     let (_, election) = crate::logdir::open_election(&c.dir)?;
     let opened = review::Review::of_election(election, &dir_text).lift()?;
     let key = crate::logdir::read_key(&c.key)?;
-    review::audit::check_new(&opened, &c.id, &c.purpose).lift()?;
-    let what = review::audit::CommitRequest {
+    let request = review::audit::CommitRequest {
         tool: match c.tool {
             For::Rla => Tool::Rla,
             For::Pvt => Tool::Pvt,
@@ -294,38 +237,19 @@ fn commit(c: CommitArgs) -> anyhow::Result<()> {
         clusters: c.clusters,
         per_cluster: c.per_cluster,
         take: c.take,
-    }
-    .commit()
-    .map_err(anyhow::Error::msg)?;
-    let plan = review::audit::plan_for(&opened, &what).lift()?;
-    let seed = read_dice(c.seed.as_deref())?;
-    let (entry, secret) =
-        review::audit::commitment(&opened, &c.id, &c.purpose, plan.clone(), &seed, &key).lift()?;
-    let mut election = opened.into_election().expect("opened from the directory");
-    let path = review::audit::secret_path(&c.dir, &c.id);
-    secret.keep(&path).lift()?;
-    let receipt = match election.submit(&[entry]) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_file(&path);
-            return Err(crate::refusal::explain(e));
-        }
     };
-    let (dir, key_text) = (dir_text.as_str(), c.key.display().to_string());
+    let plan = review::audit::prepare_commitment(&opened, &c.id, &c.purpose, request).lift()?;
+    let seed = read_dice(c.seed.as_deref())?;
+    let done =
+        review::audit::record_commitment(opened, &c.dir, &c.id, &c.purpose, plan, &seed, &key)
+            .lift()?;
+    let key_text = c.key.display().to_string();
     let commands = render::Commands {
-        dir,
+        dir: &dir_text,
         id: &c.id,
         key: &key_text,
     };
-    reviewing::write_stdout(&render::committed(
-        &commands,
-        receipt.first,
-        key.name(),
-        &secret.commitment,
-        &c.purpose,
-        plan.as_ref(),
-        &path.display().to_string(),
-    ))
+    reviewing::write_stdout(&render::committed(&commands, &done, &c.purpose))
 }
 
 // ---------------------------------------------------------------- reveal
@@ -336,32 +260,14 @@ fn reveal(r: RevealArgs) -> anyhow::Result<()> {
     let dir_text = r.dir.display().to_string();
     let (_, election) = crate::logdir::open_election(&r.dir)?;
     let opened = review::Review::of_election(election, &dir_text).lift()?;
-    let record = ledger::report::audit(opened.conn(), &r.id).map_err(anyhow::Error::msg)?;
-    if record.is_none() {
-        bail!(
-            "no audit {:?} was committed in {}; commit it first with `scrutineer audit commit`",
-            r.id,
-            r.dir.display()
-        );
-    }
-    let path = review::audit::secret_path(&r.dir, &r.id);
-    let secret = Secret::read(&path).lift()?;
-    let (entry, record) = review::audit::reveal(&opened, &r.id, &secret, &path, &key).lift()?;
-    let mut election = opened.into_election().expect("opened from the directory");
-    let receipt = election.submit(&[entry]).map_err(crate::refusal::explain)?;
+    let done = review::audit::record_reveal(opened, &r.dir, &r.id, &key).lift()?;
     let key_text = r.key.display().to_string();
     let commands = render::Commands {
         dir: &dir_text,
         id: &r.id,
         key: &key_text,
     };
-    reviewing::write_stdout(&render::revealed(
-        &commands,
-        receipt.first,
-        &secret,
-        &record,
-        &path.display().to_string(),
-    ))
+    reviewing::write_stdout(&render::revealed(&commands, &done))
 }
 
 // ---------------------------------------------------------------- show
@@ -397,16 +303,8 @@ fn show(s: ShowArgs) -> anyhow::Result<()> {
             report.draw.as_ref().map(reviewing::plan_flags).as_deref(),
         ))?;
     }
-    if let Some(p) = report.problems.first() {
-        bail!(
-            "audit {} does not check out: {p}{}",
-            report.audit,
-            if report.problems.len() > 1 {
-                format!(" (and {} more problems)", report.problems.len() - 1)
-            } else {
-                String::new()
-            }
-        );
+    if let Some(line) = render::problems(&report) {
+        bail!(line);
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ mod observercmd;
 mod progress;
 mod pvtcmd;
 mod refusal;
+mod reportcmd;
 mod reviewing;
 mod rlacmd;
 mod rollcmd;
@@ -69,6 +70,7 @@ enum Command {
     Pvt(pvtcmd::Args),
     Audit(auditcmd::Args),
     ListAudit(listauditcmd::Args),
+    Report(reportcmd::Args),
     /// The voter roll: duplicates, "find my name", changes between two points, removals.
     Roll(rollcmd::Args),
     /// Observers' forms, reports and SMS: record them, review them, or check coded SMS.
@@ -169,5 +171,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Complaints(args) => electiondaycmd::complaints(args),
         Command::Reconcile(args) => electiondaycmd::reconcile(args),
         Command::Flags(args) => electiondaycmd::flags(args),
+        Command::Report(args) => reportcmd::run(args),
     }
 }

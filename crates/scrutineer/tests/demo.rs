@@ -32,7 +32,11 @@ fn the_demo_governs_publishes_replays_and_catches_tampering() {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
     // The replay command it prints for the reader works and agrees.
-    let line = text.lines().last().unwrap().trim();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("scrutineer replay "))
+        .unwrap()
+        .trim();
     let args = shell_words(line.strip_prefix("scrutineer ").unwrap());
     let replay = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
         .args(&args)
@@ -49,6 +53,67 @@ fn the_demo_governs_publishes_replays_and_catches_tampering() {
         "{out}"
     );
     assert!(out.contains("CNRP 55, CPP 68"), "{out}");
+
+    // `scrutineer report` on the election directory writes the same findings, each entry
+    // with a proof that `scrutineer verify --proof` accepts.
+    let dir = tmp.path().join("demo");
+    let html = dir.join("again.html");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .arg("report")
+        .arg(dir.join("election"))
+        .arg("--out")
+        .arg(&html)
+        .arg("--no-dedup")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&made.stdout);
+    assert!(
+        made.status.success(),
+        "{said}\n{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
+    let planted = truth["findings"].as_array().unwrap().len();
+    assert!(
+        said.starts_with(&format!("{planted} findings in 8 reviews")),
+        "{said}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    let at = page.find("download=\"entry-").unwrap();
+    let index: String = page[at + 16..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    for file in [
+        format!("entry-{index}.json"),
+        format!("entry-{index}.tlog-proof"),
+    ] {
+        let at = page.find(&format!("download=\"{file}\"")).unwrap();
+        let data = &page[at..];
+        let data = &data[data.find(";base64,").unwrap() + 8..];
+        let data = &data[..data.find('"').unwrap()];
+        std::fs::write(
+            dir.join(&file),
+            base64::Engine::decode(&base64::prelude::BASE64_STANDARD, data).unwrap(),
+        )
+        .unwrap();
+    }
+    let vkey = args[args.iter().position(|a| a == "--vkey").unwrap() + 1].clone();
+    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+        .arg("verify")
+        .arg("--proof")
+        .arg(dir.join(format!("entry-{index}.tlog-proof")))
+        .args(["--vkey", &vkey])
+        .arg(dir.join(format!("entry-{index}.json")))
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
 }
 
 /// Splits the demo's printed command, which quotes keys in single quotes.

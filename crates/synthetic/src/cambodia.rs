@@ -678,7 +678,8 @@ impl Cambodia2013 {
         )
     }
 
-    fn form(&self, s: &StationPlan, source: &str, votes: &[u64; 8]) -> Event {
+    /// Station `s`'s result form as `source` files it, with these votes.
+    pub fn form(&self, s: &StationPlan, source: &str, votes: &[u64; 8]) -> Event {
         let valid: u64 = votes.iter().sum();
         let received = u64::from(s.registered) + u64::from(s.registered) / 50 + 10;
         Event::ResultForm(ResultForm {

@@ -630,14 +630,10 @@ impl PollBook {
         )
     }
 
-    /// Genesis, stations, officials and the roll (if chosen).
-    pub fn head(&self) -> Vec<Vec<Vec<u8>>> {
+    /// The polling officials (one per province) and the second registration officer, as a
+    /// governed batch and its approvals.
+    pub fn officials_submission(&self) -> Vec<Vec<Vec<u8>>> {
         let c = &self.election;
-        let mut out = vec![vec![self.genesis_entry()]];
-        let stations = c.stations_submission();
-        let approvals = c.approvals(&entry_id(&stations[0]));
-        out.push(stations);
-        out.push(approvals);
         let mut keys: Vec<Event> = self
             .officials
             .iter()
@@ -663,12 +659,23 @@ impl PollBook {
             scope: Scope::all(),
             vkey: self.officer2.vkey().to_string(),
         }));
-        out.extend(self.governed(
+        self.governed(
             &c.keys.clerk,
             Content::Enrolments,
             keys,
             "polling officials and a second registration officer",
-        ));
+        )
+    }
+
+    /// Genesis, stations, officials and the roll (if chosen).
+    pub fn head(&self) -> Vec<Vec<Vec<u8>>> {
+        let c = &self.election;
+        let mut out = vec![vec![self.genesis_entry()]];
+        let stations = c.stations_submission();
+        let approvals = c.approvals(&entry_id(&stations[0]));
+        out.push(stations);
+        out.push(approvals);
+        out.extend(self.officials_submission());
         if self.with_roll {
             for p in 0..24 {
                 let roll = c.roll_submission(p);

@@ -240,3 +240,12 @@ pub fn utc(seconds: u64) -> String {
         rem % 60
     )
 }
+
+/// Every form amended at least once: (station, contest, source), for `form_history`.
+pub fn amended_forms(conn: &Connection) -> Result<Vec<(String, String, String)>, Error> {
+    let mut stmt = q(conn.prepare(
+        "SELECT DISTINCT station, contest, source FROM form_version WHERE version > 1
+         ORDER BY station, contest, source",
+    ))?;
+    q(q(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))?.collect())
+}

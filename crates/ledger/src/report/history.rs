@@ -218,3 +218,16 @@ pub fn each_voter_between<E: From<Error>>(
     }
     flush(current.take(), &mut each)
 }
+
+/// The log index of the first removal from the roll, if there was one: where a roll diff of
+/// the removals starts.
+pub fn first_roll_removal(conn: &Connection) -> Result<Option<u64>, Error> {
+    q(conn
+        .query_row(
+            "SELECT min(idx) FROM voter_event WHERE kind = 'remove'",
+            [],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional())
+    .map(|v| v.flatten().map(|i| i as u64))
+}

@@ -236,3 +236,15 @@ pub fn batch_recorded(conn: &Connection, id: &str) -> Result<bool, Error> {
         .optional())
     .map(|r| r.is_some())
 }
+
+/// The log indexes of the temporary cards in effect for stations in area `commune` that were
+/// issued without an identity document, in log order.
+pub fn cards_without_document_in(conn: &Connection, commune: &str) -> Result<Vec<u64>, Error> {
+    let mut stmt = q(conn.prepare(
+        "SELECT t.idx FROM temporary_card t JOIN station s ON s.code = t.station
+         WHERE t.proposal IS NULL AND s.area = ?1 AND t.basis != 'identity_document'
+         ORDER BY t.idx",
+    ))?;
+    let rows = q(stmt.query_map([commune], |r| r.get::<_, i64>(0).map(|v| v as u64)))?;
+    rows.map(q).collect()
+}

@@ -1,12 +1,69 @@
 //! Public-seed audits' reports as text.
 
 use ledger::event::DrawPlan;
-use ledger::report::AuditRecord;
 
 use super::{outln, shell};
 use crate::Provenance;
-use crate::audit::{ListReport, Secret, ShowReport};
+use crate::audit::{Committed, ListReport, RevealedNow, ShowReport};
 use crate::text::group;
+
+/// `audit --help`: the whole cycle, step by step.
+pub const HELP: &str = "\
+An audit in the log makes a public-seed draw checkable by anyone, step by step:
+
+  1. commit   Whoever runs the audit (a commission member or clerk, a party agent or an
+              observer group) rolls at least 20 dice and records a commitment to them:
+              SHA-256 of the dice and a random 32-byte salt. The same entry fixes what the
+              seed will draw: the tool (rla, pvt or list), the contest, the area, and the
+              method, winners and risk limit (rla), the strata and the number of stations
+              (pvt), or the test, clusters and names per cluster (list, a voter-list audit).
+              The dice and the salt stay in a private file in the election directory.
+  2. reveal   Later, the seed and salt are recorded. The log refuses them unless they match
+              the commitment, and only the key that committed may reveal.
+  3. draw     `rla draw`, `pvt draw` or `list-audit draw` with --audit ID --record DIR
+              --as KEY reads the revealed seed from the log, draws with the committed
+              parameters, and records the sample, in draw order, as the audit's next round.
+  4. assess   `rla assess`, `pvt estimate` or `list-audit estimate` with --audit ID reads the
+              seed and the recorded sample from the log, and refuses to go on if a fresh draw
+              from the seed differs from what was recorded.
+  5. show     `audit show` prints the commitment, the seed and every round, and checks that
+              the seed matches the commitment and that every recorded sample is the one the
+              seed draws. It works on the election directory or on the published log, replayed.
+
+Fix the data before the commitment: the official result forms of the contest should all be
+recorded (certified) first, because the draw is made from them. `audit show` says how many
+official forms were recorded or approved after the commitment and after the reveal. A commitment does not
+stop whoever rolls from rolling again until a sample suits them: roll where the other parties'
+agents can watch.
+
+Procedure and formulas: docs/methods.md, section 11.";
+
+/// `audit --help`'s example.
+pub const HELP_EXAMPLE: &str = "\
+Example: a MACRO audit of the demo election, run by a commission member.
+
+  scrutineer demo --scale 1/100 --dir demo
+  scrutineer audit commit demo/election --audit na-macro-1 --for rla --method macro \\
+      --purpose 'MACRO audit of the National Assembly result' --as demo/keys/nec.cpp.1.key
+      Type the dice as rolled (digits 1-6, at least 20), then Enter: 35216452316254163524
+      Audit na-macro-1 committed at entry 98,096 ...
+  scrutineer publish demo/election demo/public       (everyone sees the commitment)
+  scrutineer audit reveal demo/election --audit na-macro-1 --as demo/keys/nec.cpp.1.key
+  scrutineer rla draw demo/election --method macro --audit na-macro-1 \\
+      --record demo/election --as demo/keys/nec.cpp.1.key --template round1.csv
+      Count the ballots of every station listed; fill in round1.csv.
+  scrutineer rla assess demo/election --method macro --audit na-macro-1 --recount round1.csv
+      Decision: CONTINUE. Draw 3 more stations ...
+  scrutineer rla draw demo/election --method macro --audit na-macro-1 --count 3 \\
+      --record demo/election --as demo/keys/nec.cpp.1.key --template round2.csv
+  scrutineer rla assess demo/election --method macro --audit na-macro-1 \\
+      --recount round1.csv --recount round2.csv
+  scrutineer publish demo/election demo/public
+  scrutineer audit show demo/public --vkey LOG_VKEY --audit na-macro-1
+
+A PVT is committed with --for pvt --take K [--level LEVEL], drawn with
+`scrutineer pvt draw ... --audit ID --record DIR --as KEY` and estimated with
+`scrutineer pvt estimate ... --audit ID`.";
 
 /// "Election: NAME (KIND PATH, N entries)".
 pub fn election_line(o: &mut String, p: &Provenance) {
@@ -172,15 +229,9 @@ pub struct Commands<'a> {
 }
 
 /// What `audit commit` prints once the commitment is recorded.
-pub fn committed(
-    c: &Commands,
-    entry: u64,
-    signer: &str,
-    commitment: &str,
-    purpose: &str,
-    plan: Option<&DrawPlan>,
-    secret_path: &str,
-) -> String {
+pub fn committed(c: &Commands, done: &Committed, purpose: &str) -> String {
+    let (entry, signer, commitment) = (done.entry, &done.signer, &done.commitment);
+    let (plan, secret_path) = (done.plan.as_ref(), done.secret_path.display());
     let mut o = String::new();
     outln!(
         o,
@@ -232,13 +283,9 @@ pub fn committed(
 }
 
 /// What `audit reveal` prints once the seed is recorded.
-pub fn revealed(
-    c: &Commands,
-    entry: u64,
-    secret: &Secret,
-    record: &AuditRecord,
-    secret_path: &str,
-) -> String {
+pub fn revealed(c: &Commands, done: &RevealedNow) -> String {
+    let (entry, secret, record) = (done.entry, &done.secret, &done.record);
+    let secret_path = done.secret_path.display();
     let mut o = String::new();
     outln!(
         o,
@@ -309,4 +356,18 @@ fn draw_command(plan: &DrawPlan, c: &Commands) -> String {
             w.join(" ")
         }
     }
+}
+
+/// Why a shown audit does not check out, in one line, if it does not.
+pub fn problems(r: &ShowReport) -> Option<String> {
+    let p = r.problems.first()?;
+    Some(format!(
+        "audit {} does not check out: {p}{}",
+        r.audit,
+        if r.problems.len() > 1 {
+            format!(" (and {} more problems)", r.problems.len() - 1)
+        } else {
+            String::new()
+        }
+    ))
 }
