@@ -50,6 +50,8 @@ pub struct Options {
     pub witness: Option<Arc<Witness>>,
     /// Read-only connections kept open for the read API.
     pub readers: usize,
+    /// SMS gateway webhooks (`POST /sms/{gateway}`), when configured.
+    pub sms: Option<crate::sms::Config>,
 }
 
 impl Options {
@@ -65,6 +67,7 @@ impl Options {
             timeouts: Timeouts::default(),
             witness: None,
             readers: 8,
+            sms: None,
         }
     }
 }
@@ -83,6 +86,7 @@ pub struct App {
     limiter: Limiter,
     witness: Option<Arc<Witness>>,
     timeouts: Timeouts,
+    sms: Option<crate::sms::Webhooks>,
 }
 
 /// A running server's parts: the intake writer and the operator loop.
@@ -155,6 +159,9 @@ impl Server {
             },
             metrics.clone(),
         );
+        let sms = options
+            .sms
+            .map(|config| crate::sms::Webhooks::start(config, intake.clone(), db.clone()));
         let app = Arc::new(App {
             intake,
             public: options.public.clone(),
@@ -171,6 +178,7 @@ impl Server {
             limiter: Limiter::new(options.rate),
             witness: options.witness.clone(),
             timeouts: options.timeouts,
+            sms,
         });
         Ok(Server {
             app,
@@ -323,6 +331,15 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
                 None => no_route().await.into_response(),
             }
         }),
+        ("post", "/sms/{gateway}") => post(
+            |State(app): State<Arc<App>>,
+             UrlPath(gateway): UrlPath<String>,
+             uri: axum::http::Uri,
+             headers: HeaderMap,
+             body: Body| async move {
+                crate::sms::handle(app.sms.as_ref(), &gateway, uri.query(), &headers, body).await
+            },
+        ),
         (method, path) => unreachable!("routes::ROUTES lists {method} {path} without a handler"),
     }
 }

@@ -16,6 +16,7 @@ pub mod operator;
 pub mod proof;
 pub mod routes;
 pub mod serve;
+pub mod sms;
 pub mod tiles;
 pub mod witness;
 
