@@ -460,12 +460,13 @@ pub fn read(shape: Shape, body: &[u8], now: u64) -> Result<Delivered, (StatusCod
     Ok(delivered)
 }
 
-/// Unix seconds, or UTC `YYYY-MM-DDTHH:MM:SS` with `Z`, fractions of a second dropped.
+/// Unix seconds, or UTC `YYYY-MM-DDTHH:MM:SS` with `Z` or `+00:00`, fractions of a second
+/// dropped.
 fn parse_time(t: &str) -> Result<u64, String> {
     if let Ok(n) = t.parse::<u64>() {
         return Ok(n);
     }
-    let whole = match (t.get(..19), t.ends_with('Z')) {
+    let whole = match (t.get(..19), t.ends_with('Z') || t.ends_with("+00:00")) {
         (Some(head), true) => format!("{head}Z"),
         _ => t.to_string(),
     };
@@ -506,4 +507,89 @@ fn xml_escape(s: &str) -> String {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_names_what_is_wrong() {
+        let tmp = tempfile::tempdir().unwrap();
+        let key = tmp.path().join("gateway.key");
+        let k = PrivateKey::from_seed("gateway", tlog::note::TYPE_ED25519, [7; 32]).unwrap();
+        std::fs::write(&key, format!("{}\n", k.to_skey())).unwrap();
+        let secret = tmp.path().join("number.secret");
+        std::fs::write(&secret, "0123456789abcdef\n").unwrap();
+        let short = tmp.path().join("short.secret");
+        std::fs::write(&short, "too short").unwrap();
+        let load = |secrets: &[&str]| {
+            let secrets: Vec<String> = secrets.iter().map(|s| s.to_string()).collect();
+            Config::load(&key, &secret, &secrets).map(|c| c.webhooks.len())
+        };
+        let good = format!("twilio={}", secret.display());
+        assert_eq!(load(&[&good]), Ok(1));
+        assert_eq!(
+            load(&[]).unwrap_err(),
+            "--sms-gateway-key needs at least one --sms-secret GATEWAY=FILE"
+        );
+        assert_eq!(
+            load(&["twilio"]).unwrap_err(),
+            "--sms-secret twilio: expected GATEWAY=FILE"
+        );
+        assert!(
+            load(&["nokia=x"])
+                .unwrap_err()
+                .contains("unknown gateway \"nokia\"")
+        );
+        assert!(
+            load(&[&good, &good])
+                .unwrap_err()
+                .ends_with("twilio is given twice")
+        );
+        let e = load(&[&format!("generic={}", short.display())]).unwrap_err();
+        assert_eq!(
+            e,
+            format!("{}: a secret is at least 16 characters", short.display())
+        );
+    }
+
+    #[test]
+    fn each_shape_reads_its_fields() {
+        let now = 1_848_553_331;
+        let twilio = b"From=%2B85512345678&Body=OPN+1+AA5&To=%2B85523000000";
+        assert_eq!(
+            read(Shape::Twilio, twilio, now),
+            Ok(Delivered {
+                from: "+85512345678".into(),
+                text: "OPN 1 AA5".into(),
+                time: now
+            })
+        );
+        // Twilio's fields are not the generic gateway's.
+        assert_eq!(
+            read(Shape::Generic, twilio, now).unwrap_err(),
+            (StatusCode::BAD_REQUEST, "from is missing".into())
+        );
+        let telnyx = br#"{"data":{"occurred_at":"2028-07-30T07:10:00.574+00:00","payload":{"from":{"phone_number":"+1"},"text":"x"}}}"#;
+        assert_eq!(
+            read(Shape::Telnyx, telnyx, now).unwrap().time,
+            1_848_553_800
+        );
+        let telnyx = br#"{"data":{"occurred_at":"2028-07-30T14:10:00+07:00","payload":{"from":{"phone_number":"+1"},"text":"x"}}}"#;
+        assert_eq!(
+            read(Shape::Telnyx, telnyx, now).unwrap_err().0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let telnyx = br#"{"data":{"payload":{"from":{"phone_number":"+1"},"text":"x"}}}"#;
+        assert_eq!(read(Shape::Telnyx, telnyx, now).unwrap().time, now);
+        assert_eq!(
+            read(Shape::Telnyx, br#"{"data":{"payload":{"text":"x"}}}"#, now).unwrap_err(),
+            (
+                StatusCode::BAD_REQUEST,
+                "data.payload.from.phone_number is missing".into()
+            )
+        );
+        assert_eq!(xml_escape("a<b & 'c'"), "a&lt;b &amp; &apos;c&apos;");
+    }
 }
