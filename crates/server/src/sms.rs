@@ -325,7 +325,7 @@ async fn answer(
     let sender = ledger::event::sender_hmac(&w.number_secret, &received.from).map_err(|m| {
         ApiError(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("/sms/{gateway}: {}: {m}", shape.from_field()),
+            format!("/sms/{gateway}: {}: {m}", shape.number_field()),
         )
     })?;
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -388,7 +388,7 @@ pub struct Delivered {
 }
 
 impl Shape {
-    fn from_field(self) -> &'static str {
+    fn number_field(self) -> &'static str {
         match self {
             Shape::Generic => "from",
             Shape::Twilio => "From",
