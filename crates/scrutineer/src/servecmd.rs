@@ -61,6 +61,15 @@ pub struct Args {
     /// The witness's private key (with --witness-dir).
     #[arg(long, requires = "witness_dir")]
     witness_key: Option<PathBuf>,
+    /// Serve POST /sms/{gateway}: messages signed by this SMS gateway key of an organisation.
+    #[arg(long, value_name = "FILE", requires_all = ["sms_number_secret", "sms_secret"])]
+    sms_gateway_key: Option<PathBuf>,
+    /// The organisation's number secret: the HMAC key of senders' numbers (with --sms-gateway-key).
+    #[arg(long, value_name = "FILE", requires = "sms_gateway_key")]
+    sms_number_secret: Option<PathBuf>,
+    /// A gateway served (generic, twilio, telnyx) and its shared secret's file; repeatable.
+    #[arg(long, value_name = "GATEWAY=FILE", requires = "sms_gateway_key")]
+    sms_secret: Vec<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -76,6 +85,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         let w =
             tlog::witness::Witness::open(&wdir.join("witness.db"), crate::logdir::read_key(key)?);
         o.witness = Some(std::sync::Arc::new(w.map_err(anyhow::Error::msg)?));
+    }
+    if let (Some(key), Some(secret)) = (&a.sms_gateway_key, &a.sms_number_secret) {
+        let config = server::sms::Config::load(key, secret, &a.sms_secret);
+        o.sms = Some(config.map_err(anyhow::Error::msg)?);
     }
     let server = server::app::Server::start(&dir, election, o).map_err(anyhow::Error::msg)?;
     let (election, status) = tokio::runtime::Runtime::new()?.block_on(async {

@@ -59,6 +59,8 @@ pub struct Options {
     /// Write the public site beside the publication, at most once per `site_every`.
     pub site: bool,
     pub site_every: Duration,
+    /// SMS gateway webhooks (`POST /sms/{gateway}`), when configured.
+    pub sms: Option<crate::sms::Config>,
 }
 
 impl Options {
@@ -78,6 +80,7 @@ impl Options {
             find_rate: Rate::per_second(5.0),
             site: true,
             site_every: Duration::from_secs(60),
+            sms: None,
         }
     }
 }
@@ -97,6 +100,7 @@ pub struct App {
     witness: Option<Arc<Witness>>,
     timeouts: Timeouts,
     find: Arc<Find>,
+    sms: Option<crate::sms::Webhooks>,
 }
 
 /// A running server's parts: the intake writer and the operator loop.
@@ -192,6 +196,9 @@ impl Server {
             },
         };
         let find = Find::start(find_source, Limiter::new(options.find_rate));
+        let sms = options
+            .sms
+            .map(|config| crate::sms::Webhooks::start(config, intake.clone(), db.clone()));
         let app = Arc::new(App {
             find,
             intake,
@@ -209,6 +216,7 @@ impl Server {
             limiter: Limiter::new(options.rate),
             witness: options.witness.clone(),
             timeouts: options.timeouts,
+            sms,
         });
         Ok(Server {
             app,
@@ -392,6 +400,15 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
                 None => no_route().await.into_response(),
             }
         }),
+        ("post", "/sms/{gateway}") => post(
+            |State(app): State<Arc<App>>,
+             UrlPath(gateway): UrlPath<String>,
+             uri: axum::http::Uri,
+             headers: HeaderMap,
+             body: Body| async move {
+                crate::sms::handle(app.sms.as_ref(), &gateway, uri.query(), &headers, body).await
+            },
+        ),
         (method, path) => unreachable!("routes::ROUTES lists {method} {path} without a handler"),
     }
 }

@@ -20,6 +20,7 @@ pub mod proof;
 pub mod routes;
 pub mod serve;
 pub mod site;
+pub mod sms;
 pub mod tiles;
 pub mod witness;
 

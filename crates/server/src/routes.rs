@@ -381,6 +381,46 @@ pub const ROUTES: &[Route] = &[
         ],
         witness_only: true,
     },
+    Route {
+        method: "post",
+        path: "/sms/{gateway}",
+        template: "/sms/{gateway}",
+        summary: "An SMS gateway's webhook (--sms-gateway-key): one received SMS, recorded in an sms_messages entry signed by the organisation's gateway key, the sender's number replaced by its HMAC; answered once durable with the reply to the observer (docs/observer-forms.md).",
+        params: &[
+            (
+                "gateway",
+                "path",
+                "generic (form: from, text, time), twilio (form: From, Body; answered with TwiML) or telnyx (JSON message.received; answered with {\"reply\"})",
+            ),
+            (
+                "secret",
+                "query",
+                "the gateway's shared secret, unless sent as Authorization: Bearer",
+            ),
+        ],
+        body: Some("application/x-www-form-urlencoded"),
+        produces: TEXT,
+        responses: &[
+            (
+                200,
+                "recorded: the reply to the observer, as plain text, TwiML or JSON",
+            ),
+            (
+                400,
+                "the body does not read (not form-encoded, not JSON) or lacks the sender or the text",
+            ),
+            (401, "the shared secret is missing or wrong"),
+            (404, "no such gateway configured"),
+            (408, "the body did not arrive in time"),
+            (413, "the body is over the size limit (16 KiB)"),
+            (
+                422,
+                "the sender is not a number in international form, the time is not a time, or the message is over 1,600 bytes",
+            ),
+            (503, "the intake is full or stopping; send again shortly"),
+        ],
+        witness_only: false,
+    },
 ];
 
 /// The routes served, with or without the witness endpoint.

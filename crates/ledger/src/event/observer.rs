@@ -158,9 +158,42 @@ pub struct SmsSender {
     pub station: String,
 }
 
+/// The `sender` of an SMS: HMAC-SHA256, under the organisation's number secret, of the
+/// sender's number in international form, its digits only (`+855 12-345 678` and
+/// `85512345678` are the same number, `85512345678` in ASCII). Spaces, `-`, `.`, brackets and
+/// a leading `+` are dropped; anything else, or fewer than 4 or more than 15 digits (E.164),
+/// is not a number.
+pub fn sender_hmac(secret: &[u8], number: &str) -> Result<String, String> {
+    use hmac::{Hmac, Mac};
+    let trimmed = number.trim();
+    let digits: String = trimmed
+        .strip_prefix('+')
+        .unwrap_or(trimmed)
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    if !(4..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("not a phone number in international form (4 to 15 digits)".into());
+    }
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(digits.as_bytes());
+    Ok(super::hex(&mac.finalize().into_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_its_digits() {
+        let h = sender_hmac(b"Jefe", "+855 12-345 678").unwrap();
+        assert_eq!(h, sender_hmac(b"Jefe", "85512345678").unwrap());
+        assert_eq!(h, super::super::pollbook::pseudonym(b"Jefe", "85512345678"));
+        assert_ne!(h, sender_hmac(b"other", "85512345678").unwrap());
+        for bad in ["", "+", "123", "+855 12 345 678 9012345", "0855x1234"] {
+            assert!(sender_hmac(b"Jefe", bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_message_is_an_array_of_three() {

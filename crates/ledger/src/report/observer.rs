@@ -202,3 +202,34 @@ pub fn sms_messages(conn: &Connection) -> Result<Vec<RecordedSms>, Error> {
     }))?;
     q(rows.collect())
 }
+
+/// The message at `seq` of the `sms_messages` entry `index`, as recorded, found by its sender
+/// and text (the table's key), so that a webhook can answer with its reply.
+pub fn sms_message(
+    conn: &Connection,
+    index: u64,
+    seq: u64,
+    sender: &str,
+    text: &str,
+) -> Result<Option<RecordedSms>, Error> {
+    let mut stmt = q(conn.prepare_cached(
+        "SELECT gateway, received_at, status, reply FROM sms_message
+         WHERE sender = ?1 AND repeat_key = ?2 AND idx = ?3 AND seq = ?4",
+    ))?;
+    let key = ::observer::sms::repeat_key(text);
+    let mut rows = q(
+        stmt.query_map(params![sender, key, index as i64, seq as i64], |r| {
+            Ok(RecordedSms {
+                index,
+                seq,
+                gateway: r.get(0)?,
+                received_at: r.get::<_, i64>(1)? as u64,
+                sender: sender.to_string(),
+                text: text.to_string(),
+                status: r.get(2)?,
+                reply: r.get(3)?,
+            })
+        }),
+    )?;
+    q(rows.next().transpose())
+}
