@@ -700,6 +700,21 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         absolute.display(),
         dir.join("truth.json").display()
     );
+    // The public site beside the publication, as `scrutineer publish` writes it.
+    let witnessed_by = [
+        (k.witness_cpp.vkey(), urls[0].clone()),
+        (k.witness_cnrp.vkey(), urls[1].clone()),
+    ];
+    let status = review::summary::LogStatus::read(election.log().storage(), &witnessed_by)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let site = site::write(&review, Some(&status), &public).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let index = std::fs::canonicalize(site.dir.join("index.html"))?;
+    say!(
+        n,
+        "Open the public site (static files, works offline; {} files): file://{}",
+        site.files,
+        index.display()
+    );
     let (cp, _, sigs) = open_checkpoint(&cosigned)?;
     say!(
         n,

@@ -72,6 +72,17 @@ fn the_demo_governs_publishes_replays_and_catches_tampering() {
         "{said}\n{}",
         String::from_utf8_lossy(&made.stderr)
     );
+    // The public site is written beside the publication.
+    let site = dir.join("public/site");
+    assert!(
+        site.join("index.html").is_file(),
+        "no site in {}",
+        site.display()
+    );
+    assert!(
+        std::fs::read_dir(site.join("data")).unwrap().count() > 3,
+        "the site has no data files"
+    );
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
     let planted = truth["findings"].as_array().unwrap().len();
