@@ -324,3 +324,36 @@ pub fn run(stations: &Stations, o: &Options, progress: &dyn Progress) -> Result<
     };
     Ok((report, svg))
 }
+
+/// What the forensics plots draw, over the analysed copy: the last digit of every count of
+/// ten or more (uniform when no one made the counts up), and each station's turnout against
+/// the leader's share of its valid votes (the election's fingerprint).
+#[derive(Debug, Clone, Serialize)]
+pub struct Shapes {
+    pub last_digits: [u64; 10],
+    /// (turnout, leader's share) of each station with registered voters and valid votes.
+    pub fingerprint: Vec<(f64, f64)>,
+}
+
+/// The plots' numbers for `stations`, `leader` being the index of the choice tested.
+pub fn shapes(stations: &Stations, leader: usize) -> Shapes {
+    let mut last_digits = [0u64; 10];
+    let mut fingerprint = Vec::new();
+    for s in &stations.stations {
+        for v in s.votes.iter().flatten() {
+            if *v >= 10 {
+                last_digits[(*v % 10) as usize] += 1;
+            }
+        }
+        let valid: u64 = s.votes.iter().flatten().sum();
+        let cast = valid + s.invalid.unwrap_or(0);
+        if let Some(r) = s.registered.filter(|r| *r > 0 && valid > 0) {
+            let lead = s.votes.get(leader).copied().flatten().unwrap_or(0);
+            fingerprint.push((cast as f64 / r as f64, lead as f64 / valid as f64));
+        }
+    }
+    Shapes {
+        last_digits,
+        fingerprint,
+    }
+}

@@ -35,10 +35,13 @@
 //! - [`complaints`]: complaints, their decisions and deadlines, and those overdue.
 //! - [`flags`]: every public flag and poll-book alert together, by kind and area.
 //! - [`render`]: every report as plain text.
+//! - [`election_day`]: election day station by station, and what lies below each area
+//!   (flags, alerts, gaps, checklists, incidents, complaints), for the public site.
 
 pub mod audit;
 pub mod complaints;
 pub mod election;
+pub mod election_day;
 mod error;
 pub mod flags;
 pub mod forensics;

@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 
 use ledger::report::{Flag, FlagFilter};
 use review::Review;
+use review::election_day::{Counts, ElectionDay, StationDay};
 use review::results::{Drilldown, Results, StationForms};
 use review::summary::{Headline, LogStatus};
 use serde::Serialize;
@@ -87,6 +88,10 @@ struct Election<'a> {
     pvt: Vec<review::pvt::EstimateReport>,
     flags: usize,
     alerts: usize,
+    /// Each PVT estimate's plot (`data/<name>.<lang>.svg`), in the order of `pvt`.
+    pvt_plots: Vec<Option<String>>,
+    /// Election day's counts over the whole election.
+    day: Counts,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,6 +108,9 @@ struct AreaPage<'a> {
     path: &'a [(String, String)],
     #[serde(flatten)]
     drilldown: Drilldown,
+    /// Election day below the area, and below each row (an area or a station), by code.
+    day: Counts,
+    rows_day: BTreeMap<String, Counts>,
 }
 
 /// A station's page: its copies of the form and the flags raised at it.
@@ -110,6 +118,7 @@ struct AreaPage<'a> {
 struct StationPage<'a> {
     forms: StationForms,
     flags: Vec<&'a Flag>,
+    day: StationDay,
 }
 
 #[derive(Debug, Serialize)]
@@ -152,15 +161,20 @@ pub fn write(review: &Review, log: Option<&LogStatus>, public: &Path) -> Result<
         },
     )?;
     w.data(&data, "witnesses", &log)?;
+    let day = ElectionDay::read(review)?;
+    w.data(&data, "day", &day)?;
 
     let contests = ledger::report::contests(conn)?;
     for c in &contests {
         let results = Results::read(conn, Some(&c.id))?;
         let scope = results.scope();
         let area_dir = format!("area/{}", file_name(&c.id));
+        let drilldown = results.drilldown(None)?;
         let top = AreaPage {
             path: &[],
-            drilldown: results.drilldown(None)?,
+            rows_day: rows_day(&day, &drilldown),
+            day: day.total.clone(),
+            drilldown,
         };
         w.data(&data, &format!("{area_dir}/_"), &top)?;
         // The areas above each area, from any station under it.
@@ -178,9 +192,12 @@ pub fn write(review: &Review, log: Option<&LogStatus>, public: &Path) -> Result<
         let mut codes: Vec<&String> = scope.areas.keys().collect();
         codes.sort();
         for code in codes {
+            let drilldown = results.drilldown(Some(code))?;
             let page = AreaPage {
                 path: above.get(code.as_str()).map_or(&[], Vec::as_slice),
-                drilldown: results.drilldown(Some(code))?,
+                rows_day: rows_day(&day, &drilldown),
+                day: day.area(code),
+                drilldown,
             };
             w.data(&data, &format!("{area_dir}/{}", file_name(code)), &page)?;
         }
@@ -190,14 +207,21 @@ pub fn write(review: &Review, log: Option<&LogStatus>, public: &Path) -> Result<
             by_area.entry(&s.area).or_default().push(StationPage {
                 forms: results.station(&s.code)?,
                 flags: by_station.get(s.code.as_str()).cloned().unwrap_or_default(),
+                day: day.station(&s.code),
             });
         }
         for (area, pages) in by_area {
             let name = format!("station/{}/{}", file_name(&c.id), file_name(area));
             w.data(&data, &name, &pages)?;
         }
+        forensics::write(&mut w, &data, review, &c.id, &scope.stations)?;
     }
 
+    let pvt = pvt_estimates(review)?;
+    let mut pvt_plots = Vec::new();
+    for (i, r) in pvt.iter().enumerate() {
+        pvt_plots.push(forensics::pvt_plot(&mut w, &data, i, r)?);
+    }
     let election = Election {
         name: &review.provenance.name,
         origin: &review.provenance.origin,
@@ -216,13 +240,30 @@ pub fn write(review: &Review, log: Option<&LogStatus>, public: &Path) -> Result<
             })
             .collect(),
         headline: Headline::read(conn)?,
-        pvt: pvt_estimates(review)?,
+        pvt,
         flags: flags.len(),
         alerts: poll_book.alerts.len(),
+        pvt_plots,
+        day: day.total.clone(),
     };
     // Last: the summary names the log size the rest was written at.
     w.data(&data, "election", &election)?;
     Ok(w.written)
+}
+
+/// Each row's election day: an area's counts below it, or a station's own.
+fn rows_day(day: &ElectionDay, d: &Drilldown) -> BTreeMap<String, Counts> {
+    d.rows
+        .iter()
+        .map(|r| {
+            let counts = if d.below == "station" {
+                day.station(&r.code).counts
+            } else {
+                day.area(&r.code)
+            };
+            (r.code.clone(), counts)
+        })
+        .collect()
 }
 
 /// Each PVT sample recorded in the log (a PVT audit revealed, with its sample recorded),
@@ -286,6 +327,8 @@ pub fn file_name(code: &str) -> String {
     }
     format!("~{}-{hash:016x}", &hex[..MAX_HEX])
 }
+
+mod forensics;
 
 struct Writer {
     written: Written,
