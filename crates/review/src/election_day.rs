@@ -248,20 +248,21 @@ impl ElectionDay {
                     .complaint(c),
             }
         }
+        // Flags about no place (an SMS entry, the whole election) count in the total only.
+        let mut unplaced = Counts::default();
         for f in &flags {
             match f.station.as_ref().and_then(|s| stations.get_mut(s)) {
                 Some(d) => d.counts.flags += 1,
-                None => {
-                    if let Some(a) = &f.area {
-                        about_area.entry(a.clone()).or_default().flags += 1;
-                    }
-                }
+                None => match &f.area {
+                    Some(a) => about_area.entry(a.clone()).or_default().flags += 1,
+                    None => unplaced.flags += 1,
+                },
             }
         }
 
         // Sums over the stations under each area, and what is about an area itself, added to
         // it and every area above it.
-        let mut total = Counts::default();
+        let mut total = unplaced;
         let mut areas: BTreeMap<String, Counts> = BTreeMap::new();
         let mut above: HashMap<&str, &[String]> = HashMap::new();
         for s in &geo.stations {

@@ -428,6 +428,8 @@
       var sources = Object.keys(s.sources).sort(function (a, b) { return a === "official" ? -1 : b === "official" ? 1 : a < b ? -1 : 1; });
       var figures = ["valid", "invalid"].concat(f.choices);
       var diff = {};
+      // A station whose copies all agree has no "differences" field in its data.
+      s.differences = s.differences || [];
       s.differences.forEach(function (d) { diff[d.source + "\u0000" + d.figure] = d; });
       out.push(scroll(t("station_forms"), h("table", { id: "forms" },
         h("caption", null, t("station_forms")),

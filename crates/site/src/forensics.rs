@@ -169,8 +169,9 @@ pub(crate) fn write(
         for words in &LANGS {
             let plot = svg::histogram(
                 &svg::Frame::new(words.digits, words.digit, words.counts),
-                0.0,
-                10.0,
+                // Each digit's bar centred on its tick.
+                -0.5,
+                9.5,
                 &shapes.last_digits,
                 Some(total as f64 / 10.0),
             );

@@ -7,7 +7,10 @@
 //! the forensics page and its plots are written; no file names a voter.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use ledger::Election;
 use ledger::event::*;
@@ -174,6 +177,48 @@ fn read(site: &Path, name: &str) -> Value {
     let path = site.join("data").join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
+}
+
+/// The page at `hash` as Chromium draws it from `file://` (its DOM once the data is shown);
+/// bounded to a minute.
+fn rendered(site: &Path, hash: &str) -> String {
+    let url = format!("file://{}#{hash}", site.join("index.html").display());
+    let mut child = Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(&url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("/usr/bin/chromium (apt-get install -y chromium fonts-khmeros, as .ci/run does)");
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = out.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium took over a minute on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let dom = reader.join().unwrap();
+    assert!(
+        dom.contains(&format!("data-drawn=\"#{hash}\"")),
+        "{url} was not drawn:\n{dom}"
+    );
+    assert!(!dom.contains("data file is missing"), "{url}:\n{dom}");
+    dom
 }
 
 fn u(v: &Value) -> u64 {
@@ -426,14 +471,13 @@ fn the_site_shows_exactly_what_election_day_planted() {
     assert_eq!(u(&total["checkins"]), truth.checkins.values().sum::<u64>());
     let election = read(&site, "election");
     assert_eq!(election["day"], *total);
-    for key in [
-        "alerts",
-        "gaps",
-        "incidents",
-        "checkins",
-        "flags",
-        "complaints",
-    ] {
+    let flags = read(&site, "flags");
+    assert_eq!(
+        u(&total["flags"]),
+        flags["flags"].as_array().unwrap().len() as u64,
+        "every flag counts in the total, placed or not"
+    );
+    for key in ["alerts", "gaps", "incidents", "checkins", "complaints"] {
         let rows: u64 = top["rows_day"]
             .as_object()
             .unwrap()
@@ -479,6 +523,46 @@ fn the_site_shows_exactly_what_election_day_planted() {
                 std::fs::read_to_string(site.join(format!("data/{plot}.{lang}.svg"))).unwrap();
             assert!(svg.starts_with("<svg") && svg.contains("<title>"), "{plot}");
         }
+    }
+
+    // The pages draw it, in words: a station whose copies all agree (its data has no
+    // differences) with its overdue complaint, alerts and disagreeing observers; the
+    // election-day page with the overdue complaint listed plainly and every gap; the area
+    // page's counts; the forensics page's plots.
+    let s0 = &e.stations[0];
+    let page = rendered(
+        &site,
+        &format!("/station/{contest}/{}/{}", s0.commune, s0.code),
+    );
+    assert!(page.contains("OVERDUE"), "{page}");
+    for a in truth.alerts.iter().filter(|a| a.station == s0.code) {
+        assert!(page.contains(a.checkin.as_deref().unwrap()), "{page}");
+    }
+    let fields = p.observers.truth.conflicts[&s0.code].join(", ");
+    assert!(
+        page.contains(&format!("they disagree on {fields}")),
+        "{page}"
+    );
+    assert!(page.contains("Turnout (check-ins)"), "{page}");
+    let page = rendered(&site, "/day");
+    assert!(
+        page.contains(&format!(
+            "Complaint {} (intimidation) about Station {}",
+            p.overdue, s0.code
+        )),
+        "{page}"
+    );
+    for g in &p.accounts.planted {
+        assert!(page.contains(&g.station), "{page}");
+    }
+    let page = rendered(&site, &format!("/area/{contest}/_"));
+    assert!(page.contains("3 complaint(s), 2 open, 1 overdue"), "{page}");
+    let page = rendered(&site, "/forensics");
+    for plot in &plots {
+        assert!(
+            page.contains(&format!("src=\"data/{plot}.en.svg\"")),
+            "{page}"
+        );
     }
 
     // Nothing written names a voter who checked in twice.
