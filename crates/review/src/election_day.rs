@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use ledger::report::ComplaintRecord;
 use ledger::report::observer::{MergedRecord, RecordedReport, Report};
-use ledger::report::pollbook::{CheckinAlert, StationCheckins};
+use ledger::report::pollbook::CheckinAlert;
 use serde::Serialize;
 
 use crate::error::state;
@@ -23,26 +23,43 @@ use crate::reconcile::Gap;
 use crate::scope::Geography;
 use crate::{Result, Review};
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// What lies below an area (or at a station): the counts a reader scans to see where to look.
+/// A count of zero is left out of the JSON (there is one of these per station and area).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// Public flags about it (at its stations, or about the area itself).
+    #[serde(skip_serializing_if = "is_zero")]
     pub flags: u64,
     /// Poll-book alerts raised at its stations.
+    #[serde(skip_serializing_if = "is_zero")]
     pub alerts: u64,
     /// Ballot reconciliation gaps, and the stations with at least one.
+    #[serde(skip_serializing_if = "is_zero")]
     pub gaps: u64,
+    #[serde(skip_serializing_if = "is_zero")]
     pub stations_with_gaps: u64,
+    #[serde(skip_serializing_if = "is_zero")]
     pub checklists: u64,
+    #[serde(skip_serializing_if = "is_zero")]
     pub incidents: u64,
     /// Fields on which observers of one organisation disagree, over its merged records.
+    #[serde(skip_serializing_if = "is_zero")]
     pub conflicts: u64,
+    #[serde(skip_serializing_if = "is_zero")]
     pub complaints: u64,
     /// Not yet upheld or dismissed; and of those, waiting past a deadline by witness time.
+    #[serde(skip_serializing_if = "is_zero")]
     pub complaints_open: u64,
+    #[serde(skip_serializing_if = "is_zero")]
     pub complaints_overdue: u64,
+    #[serde(skip_serializing_if = "is_zero")]
     pub checkins: u64,
     /// Check-ins with a temporary card issued without an identity document.
+    #[serde(skip_serializing_if = "is_zero")]
     pub cards_without_document: u64,
 }
 
@@ -77,23 +94,33 @@ pub struct Complaint {
     pub overdue: bool,
 }
 
-/// One station's election day.
+/// One station's election day; what it lacks is left out of the JSON.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StationDay {
     pub registered: Option<u64>,
-    /// Its check-ins (none recorded: None).
-    pub checkins: Option<StationCheckins>,
+    /// Check-ins with a temporary card (its check-ins, and those on a card without a
+    /// document, are in `counts`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cards: u64,
     /// Check-ins over registered voters.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub turnout: Option<f64>,
     /// Check-ins on a card issued without an identity document, over all its check-ins.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cards_share: Option<f64>,
     /// Alerts raised here, or naming this station as the earlier check-in's or the other.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<CheckinAlert>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<Gap>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checklists: Vec<RecordedReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<RecordedReport>,
     /// Merged records of two or more observers here, with their conflicting fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub merged: Vec<MergedRecord>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub complaints: Vec<Complaint>,
     pub counts: Counts,
 }
@@ -177,7 +204,7 @@ impl ElectionDay {
                     .map(|r| c.checkins as f64 / r as f64);
                 d.cards_share =
                     (c.checkins > 0).then(|| c.cards_without_document as f64 / c.checkins as f64);
-                d.checkins = Some(c);
+                d.cards = c.cards;
             }
         }
         for a in alerts {

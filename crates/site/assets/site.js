@@ -581,6 +581,7 @@
   // An area's (or a station's) counts in words: only what is there, problems first.
   function countWords(c) {
     var parts = [];
+    c = zeros(c);
     if (c.complaints) parts.push(t("c_complaints", { n: num(c.complaints), o: num(c.complaints_open), d: num(c.complaints_overdue) }));
     if (c.flags) parts.push(t("c_flags", { n: num(c.flags) }));
     if (c.alerts) parts.push(t("c_alerts", { n: num(c.alerts) }));
@@ -590,6 +591,14 @@
     if (c.checklists) parts.push(t("c_checklists", { n: num(c.checklists) }));
     if (c.checkins) parts.push(t("c_checkins", { n: num(c.checkins) }) + (c.cards_without_document ? " (" + t("c_cards", { n: num(c.cards_without_document) }) + ")" : ""));
     return parts;
+  }
+  // Counts of zero are left out of the data files.
+  var COUNTS = ["flags", "alerts", "gaps", "stations_with_gaps", "checklists", "incidents", "conflicts", "complaints",
+    "complaints_open", "complaints_overdue", "checkins", "cards_without_document"];
+  function zeros(c) {
+    var o = {};
+    COUNTS.forEach(function (k) { o[k] = (c && c[k]) || 0; });
+    return o;
   }
   function troubled(c) { return c && (c.complaints_overdue || c.flags || c.alerts || c.gaps || c.incidents || c.conflicts); }
   function countCell(c) {
@@ -652,15 +661,16 @@
   // A station's election day, under its result.
   function stationDay(contest, d, official) {
     var out = [h("h2", { id: "day" }, t("day"))];
-    var c = d.checkins;
-    if (!c) out.push(h("p", { class: "note" }, t("no_checkins")));
+    var c = zeros(d.counts);
+    ["alerts", "gaps", "checklists", "incidents", "merged", "complaints"].forEach(function (k) { d[k] = d[k] || []; });
+    if (!c.checkins) out.push(h("p", { class: "note" }, t("no_checkins")));
     else {
       var counted = official ? official.valid + official.invalid : null;
       out.push(scroll(t("day"), h("table", { id: "turnout" },
         h("tbody", null,
           h("tr", null, h("th", { scope: "row" }, t("registered_here")), h("td", { class: "num" }, num(d.registered))),
           h("tr", null, h("th", { scope: "row" }, t("checkins")), h("td", { class: "num" }, num(c.checkins))),
-          h("tr", null, h("th", { scope: "row" }, t("turnout")), h("td", { class: "num" }, d.turnout === null ? "–" : pct(d.turnout))),
+          h("tr", null, h("th", { scope: "row" }, t("turnout")), h("td", { class: "num" }, d.turnout === undefined ? "–" : pct(d.turnout))),
           h("tr", null, h("th", { scope: "row" }, t("counted")), h("td", { class: "num" }, num(counted))),
           h("tr", { class: c.cards_without_document ? "differs" : null }, h("th", { scope: "row" }, t("cards_nodoc")),
             h("td", { class: "num" }, num(c.cards_without_document) + (d.cards_share ? " (" + t("share_turnout", { p: pct(d.cards_share) }) + ")" : "")))))));
