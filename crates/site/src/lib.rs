@@ -8,7 +8,7 @@
 //! The site never computes a figure: every number is a field of a report value
 //! (`summary::Headline`, `results::Drilldown`, `results::StationForms`, `pvt::EstimateReport`,
 //! the flags of `ledger::report`, `review::pollbook`, `summary::LogStatus`,
-//! `election_day::ElectionDay`, `forensics::Report` and `forensics::shapes`), so it shows what
+//! `election_day::ElectionDay`, `forensics::Screen` and `forensics::shapes`), so it shows what
 //! every other front end shows; its plots are `report::svg`'s.
 //!
 //! # Files
@@ -28,7 +28,7 @@
 //! | `data/witnesses` | the log's status: witnesses and their last cosignatures | ~200 B per witness |
 //! | `data/day` | election day: counts, alerts by kind, cards per officer and commune, every reconciliation gap, every complaint, observers' counts and disagreements | ~200 B per gap, complaint, commune and officer |
 //! | `data/forensics/<contest>` | forensics of the official forms (whole-number percentages, red flags, the first 500 flagged stations) | ~1 KB + ~100 B per flagged station |
-//! | `data/plot/…/<name>.<lang>.svg` | plots (last digits, fingerprint, each PVT's intervals) in English and Khmer, shown as images | 5–250 KB each |
+//! | `data/plot/…/<name>.<lang>.svg` | plots (last digits, fingerprint, each PVT's intervals) in English and Khmer, shown as images | 5–300 KB each |
 //!
 //! Election day is on the pages that exist already: each area's page carries its counts and
 //! each row's (`day`, `rows_day`), each station's its `day` (check-ins, turnout, cards without
@@ -37,9 +37,10 @@
 //! Cambodia at a hundredth (190 stations, its poll book, observers and gaps planted): a
 //! station's `day` is about 100 B (median; 230 B mean with what was planted), an area row's
 //! counts about 60 B; so at national size (66,822 stations, both files of each) election day
-//! adds about 15 MB with a poll book and about 4 MB without one, and forensics about 0.5 MB
-//! (the fingerprint draws one point per cell of a 400 × 400 grid, so its SVG stays under
-//! ~250 KB whatever the number of stations).
+//! adds about 15 MB with a poll book and about 4 MB without one, and forensics under 1 MB
+//! (the fingerprint draws one point per cell of a 250 × 250 grid: 66,822 stations of a
+//! plausible cloud make about 4,000 points, ~300 KB per language). Forensics add about
+//! 1.6 s at that size (the whole-number-percentage test's 100 replicates, the red flags).
 //!
 //! Files are per area, so a national election (19,009 stations, ~1,850 areas) makes about
 //! 2 × 2 × 1,850 small files rather than one huge one, and a page reads only the area it shows.
