@@ -134,7 +134,11 @@ async function main() {
     const shown = await report.locator("li.finding").first().isVisible();
     check(shown, "and they are on the page, not hidden");
     await accessible(report, "report");
-    await shot(report, "report");
+    // The report is long: its first screen, and the findings where they are listed.
+    await report.screenshot({ path: path.join(plan.artifacts, "report.png"), timeout: WAIT });
+    await report.locator("li.finding").first().scrollIntoViewIfNeeded();
+    await report.screenshot({ path: path.join(plan.artifacts, "report-findings.png"), timeout: WAIT });
+    console.log("screenshots: report.png, report-findings.png");
   } finally {
     await browser.close();
   }
