@@ -4,8 +4,12 @@
 //! driven by `tests/browser/check.js` in Debian's Chromium (playwright-core) and checked with
 //! axe-core: the drill-down reaches the planted station and shows it highlighted and in words,
 //! a misspelled name finds the voter, no page has a serious or critical accessibility
-//! violation, the Khmer switch works, and the site opens from file:// too. Screenshots of the
-//! main pages go to target/browser-artifacts/.
+//! violation, the Khmer switch works, and the site opens from file:// too. On the same served
+//! election, `tests/browser/form.js` drives the observer web form (key, signing as the ledger
+//! does, errors, sending, the offline queue, a re-send counted once). A second test runs
+//! `scrutineer demo` and `tests/browser/demo.js` opens its site (drilled down to a planted
+//! station) and its report (every planted finding). Screenshots of the main pages go to
+//! target/browser-artifacts/{site,form,demo}/.
 //!
 //! Needs /usr/bin/chromium (`apt-get install -y chromium fonts-khmeros`, which `.ci/run`
 //! does) and Node.js; the Node packages are installed with `npm ci` when missing.
