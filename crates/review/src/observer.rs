@@ -219,14 +219,13 @@ impl ObserverForms {
         };
         let mut forms = Vec::new();
         if let Some(org) = &key.organisation {
-            for (prefix, _, index, file, text) in ledger::report::observer::latest_forms(conn, org)?
-            {
-                let parsed = observer::Forms::parse(&text, &file)
+            for f in ledger::report::observer::latest_forms(conn, org)? {
+                let parsed = observer::Forms::parse(&f.definition, &f.file)
                     .map_err(|e| crate::Error::State(e.to_string()))?;
-                if let Some(form) = parsed.get(&prefix) {
+                if let Some(form) = parsed.get(&f.prefix) {
                     forms.push(FormInEffect {
-                        index,
-                        file,
+                        index: f.index,
+                        file: f.file,
                         form: form.clone(),
                     });
                 }

@@ -276,12 +276,20 @@ pub fn observer_key(conn: &Connection, name: &str) -> Result<Option<ObserverKey>
     }))
 }
 
-/// The latest version of each form `organisation` recorded: (prefix, version, log index, file,
-/// definition text).
-pub fn latest_forms(
-    conn: &Connection,
-    organisation: &str,
-) -> Result<Vec<(String, u32, u64, String, String)>, Error> {
+/// The latest version of one form, with the definition file that recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestForm {
+    pub prefix: String,
+    pub version: u32,
+    /// The log index of the definition.
+    pub index: u64,
+    pub file: String,
+    /// The definition file's text.
+    pub definition: String,
+}
+
+/// The latest version of each form `organisation` recorded.
+pub fn latest_forms(conn: &Connection, organisation: &str) -> Result<Vec<LatestForm>, Error> {
     let mut stmt = q(conn.prepare(
         "SELECT prefix, version, idx, file, definition FROM observer_form f
          WHERE organisation = ?1 AND version = (SELECT MAX(version) FROM observer_form l
@@ -289,13 +297,13 @@ pub fn latest_forms(
          ORDER BY prefix",
     ))?;
     let rows = q(stmt.query_map([organisation], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get::<_, i64>(2)? as u64,
-            r.get(3)?,
-            r.get(4)?,
-        ))
+        Ok(LatestForm {
+            prefix: r.get(0)?,
+            version: r.get(1)?,
+            index: r.get::<_, i64>(2)? as u64,
+            file: r.get(3)?,
+            definition: r.get(4)?,
+        })
     }))?;
     q(rows.collect())
 }

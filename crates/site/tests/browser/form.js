@@ -158,6 +158,15 @@ async function main() {
     await accessible(page, "observer-form");
     await shot(page, "observer-form");
 
+    // Refused by the election's rules: the server's words, and nothing left waiting.
+    await page.fill("#station", "NOWHERE");
+    await opening(page, 4);
+    await page.click("#send");
+    await page.waitForFunction(() => /refused: body\.station: /.test(document.getElementById("result").textContent));
+    check(true, "a refusal is shown as the server words it: " + await page.textContent("#result"));
+    check(await page.evaluate(() => document.getElementById("queue").hidden), "and does not wait to be sent again");
+    await page.fill("#station", plan.station);
+
     // Offline: a second checklist and an incident wait in the browser.
     await context.setOffline(true);
     await opening(page, 6);
