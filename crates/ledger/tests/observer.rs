@@ -618,3 +618,49 @@ fn a_repeat_counts_again_after_twelve_hours() {
         .collect();
     assert_eq!(status, ["accepted", "repeat", "accepted"]);
 }
+
+/// A signed report sent again (a phone re-sending what it queued while offline) is refused as a
+/// duplicate naming the entry that holds it, so it counts once; the same answers at another
+/// claimed time are a second report.
+#[test]
+fn a_report_sent_twice_is_recorded_once() {
+    let (mut f, o) = setup();
+    f.sign(&o.o1, opening("S-D11", &clean(&[]))).unwrap();
+    let first = last(&f);
+    let err = f
+        .sign(&o.o1, opening("S-D11", &clean(&[])))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("duplicate of entry {first}")),
+        "{err}"
+    );
+    assert_eq!(last(&f), first);
+    // Another observer's identical checklist is theirs, not a duplicate.
+    f.sign(&o.o2, opening("S-D11", &clean(&[]))).unwrap();
+    let mut later = opening("S-D11", &clean(&[]));
+    if let Event::ObserverChecklist(c) = &mut later {
+        c.at += 60;
+    }
+    f.sign(&o.o1, later).unwrap();
+    let incident = Event::ObserverIncident(ObserverIncident {
+        answers: Answers::new(),
+        at: SEVEN,
+        category: 3,
+        evidence: vec![],
+        form: "INC".into(),
+        location: None,
+        severity: Severity::Medium,
+        station: None,
+        text: "Queue turned away at 07:00".into(),
+        version: 1,
+    });
+    f.sign(&o.o1, incident.clone()).unwrap();
+    let first = last(&f);
+    let err = f.sign(&o.o1, incident).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("duplicate of entry {first}")),
+        "{err}"
+    );
+    assert_eq!(seen::reports(f.election.conn()).unwrap().len(), 4);
+}

@@ -44,6 +44,8 @@ pub enum Param {
     ToSize,
     /// A station's code.
     Station,
+    /// An observer's key name.
+    Observer,
 }
 
 impl Param {
@@ -80,6 +82,7 @@ impl Param {
             Param::FromSize => "the first log size",
             Param::ToSize => "the second log size",
             Param::Station => "the station",
+            Param::Observer => "the observer",
         }
     }
 }

@@ -185,3 +185,56 @@ pub fn observers(review: &Review) -> Result<Observers> {
         flags,
     })
 }
+
+/// One form in effect, as the web form draws it: the latest version its organisation recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormInEffect {
+    /// The log index of the definition that recorded this version.
+    pub index: u64,
+    /// The definition file's name.
+    pub file: String,
+    #[serde(flatten)]
+    pub form: observer::Form,
+}
+
+/// An enrolled observer and the forms of their organisation in effect: what the web form needs
+/// to draw its checklists and incident reports (`GET /api/observers/{key}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ObserverForms {
+    pub observer: ledger::report::observer::ObserverKey,
+    pub forms: Vec<FormInEffect>,
+    /// The reports they signed that the log holds, so the form can show them counted.
+    pub reports: Vec<ledger::report::observer::SignedReport>,
+}
+
+impl ObserverForms {
+    /// The observer `name`'s forms; refused (naming [`crate::Param::Observer`]) when no
+    /// observer of that name is enrolled.
+    pub fn read(conn: &rusqlite::Connection, name: &str) -> Result<ObserverForms> {
+        let Some(key) = ledger::report::observer::observer_key(conn, name)? else {
+            return Err(crate::Error::param(
+                crate::Param::Observer,
+                format!("{{}} {name:?} is not an enrolled observer"),
+            ));
+        };
+        let mut forms = Vec::new();
+        if let Some(org) = &key.organisation {
+            for f in ledger::report::observer::latest_forms(conn, org)? {
+                let parsed = observer::Forms::parse(&f.definition, &f.file)
+                    .map_err(|e| crate::Error::State(e.to_string()))?;
+                if let Some(form) = parsed.get(&f.prefix) {
+                    forms.push(FormInEffect {
+                        index: f.index,
+                        file: f.file,
+                        form: form.clone(),
+                    });
+                }
+            }
+        }
+        Ok(ObserverForms {
+            reports: ledger::report::observer::signed_reports(conn, name)?,
+            observer: key,
+            forms,
+        })
+    }
+}

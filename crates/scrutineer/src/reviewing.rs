@@ -157,6 +157,7 @@ pub fn flag(p: Param) -> String {
         Param::FromSize => "--from",
         Param::ToSize => "--to",
         Param::Station => "STATION",
+        Param::Observer => "--as",
     }
     .to_string()
 }

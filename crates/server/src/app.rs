@@ -409,6 +409,14 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
                 crate::sms::handle(app.sms.as_ref(), &gateway, uri.query(), &headers, body).await
             },
         ),
+        ("get", "/api/observers/{key}") => get(
+            |State(app): State<Arc<App>>, UrlPath(key): UrlPath<String>| async move {
+                read(app, move |s| {
+                    Ok(review::observer::ObserverForms::read(s.connection(), &key)?)
+                })
+                .await
+            },
+        ),
         (method, path) => unreachable!("routes::ROUTES lists {method} {path} without a handler"),
     }
 }
@@ -459,7 +467,7 @@ impl From<review::Error> for ApiError {
         use review::{Error, Param};
         let status = match &e {
             Error::Param {
-                param: Param::Area | Param::Station,
+                param: Param::Area | Param::Station | Param::Observer,
                 ..
             } => StatusCode::NOT_FOUND,
             Error::Param { .. } | Error::Refused(_) => StatusCode::BAD_REQUEST,
@@ -471,6 +479,7 @@ impl From<review::Error> for ApiError {
                 Param::Contest => "the query parameter contest".into(),
                 Param::Area => "the area".into(),
                 Param::Station => "the station".into(),
+                Param::Observer => "the observer".into(),
                 other => other.name().into(),
             }),
         )

@@ -421,6 +421,20 @@ pub const ROUTES: &[Route] = &[
         ],
         witness_only: false,
     },
+    Route {
+        method: "get",
+        path: "/api/observers/{key}",
+        template: "/api/observers/{key}",
+        summary: "An enrolled observer (their verifier key, organisation, scope, whether revoked) and their organisation's forms in effect, the latest version of each as recorded in the log: groups, fields with their types, ranges, options and required marks, labels in English and Khmer; and the reports they signed that the log holds. The observer web form (site/observer.html) draws itself from it.",
+        params: &[("key", "path", "the observer's key name")],
+        body: None,
+        produces: JSON,
+        responses: &[
+            (200, "the observer and their forms"),
+            (404, "no observer of that name is enrolled"),
+        ],
+        witness_only: false,
+    },
 ];
 
 /// The routes served, with or without the witness endpoint.

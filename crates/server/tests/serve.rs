@@ -731,3 +731,99 @@ fn witnesses_are_asked_off_the_intake_path() {
     drop(dead);
     server.stop();
 }
+
+/// The observer web form's read route: an enrolled observer with their organisation's forms in
+/// effect as recorded in the log, 404 for a key that is not an observer; and a checklist sent
+/// twice (a phone re-sending its offline queue) is refused the second time as a duplicate of
+/// the first entry, so it counts once.
+#[test]
+fn an_observer_reads_their_forms_and_a_resent_checklist_counts_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = election_dir(tmp.path());
+    let server = Running::start(tmp.path(), options(tmp.path()));
+    let name = e.keys.observer.name().to_string();
+    let a = server.get(&format!("/api/observers/{name}"));
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.json()["forms"], serde_json::json!([]), "{}", a.text());
+    let definition = Entry::signed(
+        Event::ObserverForms(ObserverForms {
+            file: "cambodia-observer.toml".into(),
+            text: include_str!("../../../forms/cambodia-observer.toml").into(),
+        }),
+        &e.keys.observer,
+    );
+    let a = server.submit(&definition.to_bytes());
+    assert_eq!(a.status, 200, "{}", a.text());
+    let defined = a.json()["first"].as_u64().unwrap();
+    let a = server.get(&format!("/api/observers/{name}"));
+    assert_eq!(a.status, 200, "{}", a.text());
+    let o = a.json();
+    assert_eq!(o["observer"]["organisation"], "COMFREL");
+    assert_eq!(o["observer"]["vkey"], e.keys.observer.vkey().to_string());
+    assert_eq!(o["observer"]["revoked"], false);
+    let prefixes: Vec<&str> = o["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["prefix"].as_str().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["CLS", "CNT", "INC", "MID", "OPN"]);
+    let opening = o["forms"].as_array().unwrap().last().unwrap();
+    assert_eq!(opening["index"], defined);
+    assert_eq!(opening["schedule"], "opening");
+    let first = &opening["groups"][0]["fields"][0];
+    assert_eq!(first["tag"], "AA");
+    assert_eq!(first["type"], "integer");
+    assert_eq!(first["required"], true);
+    assert!(first["label"]["km"].as_str().unwrap().chars().count() > 3);
+    for missing in ["nobody", e.keys.clerk.name()] {
+        let a = server.get(&format!("/api/observers/{missing}"));
+        assert_eq!(a.status, 404, "{}", a.text());
+        assert!(a.json()["message"].as_str().unwrap().contains(missing));
+    }
+
+    let checklist = Entry::signed(
+        Event::ObserverChecklist(ObserverChecklist {
+            answers: [("AA", 5), ("AE", 2)]
+                .into_iter()
+                .map(|(t, n)| (t.to_string(), observer::report::Value::Integer(n)))
+                .chain([
+                    ("AB".to_string(), observer::report::Value::Select(2)),
+                    ("AC".to_string(), observer::report::Value::Select(1)),
+                    ("AD".to_string(), observer::report::Value::Select(1)),
+                ])
+                .collect(),
+            at: 1_374_987_600,
+            comment: None,
+            form: "OPN".into(),
+            schedule: observer::form::Schedule::Opening,
+            serial: None,
+            station: e.stations[0].code.clone(),
+            version: 1,
+        }),
+        &e.keys.observer,
+    )
+    .to_bytes();
+    let a = server.submit(&checklist);
+    assert_eq!(a.status, 200, "{}", a.text());
+    let index = a.json()["first"].as_u64().unwrap();
+    let a = server.submit(&checklist);
+    assert_eq!(a.status, 422, "{}", a.text());
+    assert_eq!(a.json()["path"], "entry");
+    assert!(
+        a.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("duplicate of entry {index}:")),
+        "{}",
+        a.text()
+    );
+    let a = server.get(&format!("/api/observers/{name}"));
+    let reports = &a.json()["reports"];
+    assert_eq!(reports.as_array().unwrap().len(), 1, "{reports}");
+    assert_eq!(reports[0]["index"], index);
+    assert_eq!(reports[0]["station"], e.stations[0].code.as_str());
+    let (election, _) = server.stop();
+    let reports = ledger::report::observer::reports(election.conn()).unwrap();
+    assert_eq!(reports.len(), 1);
+}

@@ -13,7 +13,8 @@
 //!
 //! # Files
 //!
-//! Under `site/`: `index.html`, `site.css`, `site.js` (the same at every publication), and
+//! Under `site/`: `index.html`, `site.css`, `site.js`, the observer web form's `observer.html`,
+//! `observer.js` and `observer.css` (the same at every publication), and
 //! `data/`, each file a JSON value also written as `<name>.js` (`window.SITE_DATA[name] = …`):
 //!
 //! Every data file is about the size below, and written twice (`.json` and `.js`).
@@ -65,6 +66,11 @@ use serde::Serialize;
 pub const INDEX_HTML: &str = include_str!("../assets/index.html");
 pub const SITE_CSS: &str = include_str!("../assets/site.css");
 pub const SITE_JS: &str = include_str!("../assets/site.js");
+/// The observer web form (`observer.html`): needs `scrutineer serve` (it signs in the browser
+/// and posts to `/submit`).
+pub const OBSERVER_HTML: &str = include_str!("../assets/observer.html");
+pub const OBSERVER_JS: &str = include_str!("../assets/observer.js");
+pub const OBSERVER_CSS: &str = include_str!("../assets/observer.css");
 
 /// The directory under a publication that holds the site.
 pub const SITE_DIR: &str = "site";
@@ -158,6 +164,9 @@ pub fn write(review: &Review, log: Option<&LogStatus>, public: &Path) -> Result<
     w.file(&dir.join("index.html"), INDEX_HTML.as_bytes())?;
     w.file(&dir.join("site.css"), SITE_CSS.as_bytes())?;
     w.file(&dir.join("site.js"), SITE_JS.as_bytes())?;
+    w.file(&dir.join("observer.html"), OBSERVER_HTML.as_bytes())?;
+    w.file(&dir.join("observer.js"), OBSERVER_JS.as_bytes())?;
+    w.file(&dir.join("observer.css"), OBSERVER_CSS.as_bytes())?;
     let data = dir.join("data");
 
     let flags = ledger::report::flags(conn, &FlagFilter::default())?;

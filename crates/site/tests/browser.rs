@@ -4,8 +4,12 @@
 //! driven by `tests/browser/check.js` in Debian's Chromium (playwright-core) and checked with
 //! axe-core: the drill-down reaches the planted station and shows it highlighted and in words,
 //! a misspelled name finds the voter, no page has a serious or critical accessibility
-//! violation, the Khmer switch works, and the site opens from file:// too. Screenshots of the
-//! main pages go to target/browser-artifacts/.
+//! violation, the Khmer switch works, and the site opens from file:// too. On the same served
+//! election, `tests/browser/form.js` drives the observer web form (key, signing as the ledger
+//! does, errors, sending, the offline queue, a re-send counted once). A second test runs
+//! `scrutineer demo` and `tests/browser/demo.js` opens its site (drilled down to a planted
+//! station) and its report (every planted finding). Screenshots of the main pages go to
+//! target/browser-artifacts/{site,form,demo}/.
 //!
 //! Needs /usr/bin/chromium (`apt-get install -y chromium fonts-khmeros`, which `.ci/run`
 //! does) and Node.js; the Node packages are installed with `npm ci` when missing.
@@ -18,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use ledger::Election;
 use ledger::dir::LogDir;
-use ledger::event::{Entry, Event, ResultForm};
+use ledger::event::{Entry, Event, ObserverForms, ObserverIncident, ResultForm};
 use synthetic::{Cambodia2013, Scale};
 
 /// Whether the binary at `bin` embeds the site's files as they are now.
@@ -26,9 +30,16 @@ fn embeds_this_site(bin: &Path) -> bool {
     let Ok(bytes) = std::fs::read(bin) else {
         return false;
     };
-    [site::INDEX_HTML, site::SITE_CSS, site::SITE_JS]
-        .iter()
-        .all(|asset| bytes.windows(asset.len()).any(|w| w == asset.as_bytes()))
+    [
+        site::INDEX_HTML,
+        site::SITE_CSS,
+        site::SITE_JS,
+        site::OBSERVER_HTML,
+        site::OBSERVER_JS,
+        site::OBSERVER_CSS,
+    ]
+    .iter()
+    .all(|asset| bytes.windows(asset.len()).any(|w| w == asset.as_bytes()))
 }
 
 /// The binary beside this test (the same profile), built again when it is missing or embeds
@@ -153,6 +164,17 @@ fn record(e: &Cambodia2013, dir: &Path) -> (String, String, String) {
         election.submit(std::slice::from_ref(f)).unwrap();
     }
     election.submit(&e.observer_forms()).unwrap();
+    // The observers' organisation records its forms, which the web form draws.
+    election
+        .submit(&[Entry::signed(
+            Event::ObserverForms(ObserverForms {
+                file: "cambodia-observer.toml".into(),
+                text: include_str!("../../../forms/cambodia-observer.toml").into(),
+            }),
+            &e.keys.observer,
+        )
+        .to_bytes()])
+        .unwrap();
     // A voter whose name is rare, misspelled into a name nobody has: one letter of the given
     // name changed.
     let (voter, family, given) = voters
@@ -183,17 +205,20 @@ const CODES: [&str; 4] = [
     "0102",
 ];
 
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// `target/browser-artifacts/<name>/`, emptied: each test's screenshots in their own folder.
+fn artifacts(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/browser-artifacts")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
-#[test]
-fn the_site_in_a_browser() {
+/// One browser at a time: the machine has two cores, and each script bounds its waits.
+static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// `npm ci` when the Node packages are missing; the scripts' directory.
+fn node_packages() -> PathBuf {
     assert!(
         Path::new("/usr/bin/chromium").exists(),
         "the browser tests need /usr/bin/chromium: apt-get install -y chromium fonts-khmeros (.ci/run does)"
@@ -207,9 +232,66 @@ fn the_site_in_a_browser() {
             Duration::from_secs(300),
         );
     }
+    browser_dir
+}
+
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The demo's output (`scrutineer demo --scale 1/150`): its public site from file://, drilled
+/// down to a station its truth file names as planted, highlighted; its report, listing every
+/// planted finding; axe on both (tests/browser/demo.js). 1/150, not 1/1000: the synthetic
+/// election moves votes at one station in 200, so at 1/1000 (33 stations) no copy differs.
+#[test]
+fn the_demos_site_and_report_in_a_browser() {
+    let browser_dir = node_packages();
     let bin = scrutineer();
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-artifacts");
-    let _ = std::fs::remove_dir_all(&artifacts);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    run(
+        Command::new(&bin)
+            .args(["demo", "--scale", "1/150", "--dir"])
+            .arg(&dir),
+        Duration::from_secs(300),
+    );
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
+    let artifacts = artifacts("demo");
+    let plan = serde_json::json!({
+        "site": format!("file://{}", dir.join("public/site/index.html").display()),
+        "report": format!("file://{}", dir.join("report.html").display()),
+        "truth": truth,
+        "artifacts": artifacts,
+    });
+    let _one = BROWSER.lock().unwrap_or_else(|p| p.into_inner());
+    let out = run(
+        Command::new("node")
+            .arg(browser_dir.join("demo.js"))
+            .arg(plan.to_string())
+            .current_dir(&browser_dir),
+        Duration::from_secs(150),
+    );
+    eprintln!("{out}");
+    assert!(out.contains("demo check: passed"), "{out}");
+    for page in ["demo-drilldown-top", "demo-station", "report"] {
+        assert!(
+            artifacts.join(format!("{page}.png")).is_file(),
+            "{page}.png"
+        );
+    }
+}
+
+#[test]
+fn the_site_in_a_browser() {
+    let browser_dir = node_packages();
+    let bin = scrutineer();
+    let artifacts = artifacts("site");
 
     let tmp = tempfile::tempdir().unwrap();
     let e = Cambodia2013::new(Scale { divisor: 1000 }, 5);
@@ -259,6 +341,7 @@ fn the_site_in_a_browser() {
         // Codes whose file names the page must compute as the writer does.
         "names": CODES.iter().map(|c| (c.to_string(), site::file_name(c))).collect::<BTreeMap<_, _>>(),
     });
+    let _one = BROWSER.lock().unwrap_or_else(|p| p.into_inner());
     let out = run(
         Command::new("node")
             .arg(browser_dir.join("check.js"))
@@ -274,5 +357,67 @@ fn the_site_in_a_browser() {
             "{page}.png"
         );
     }
+
+    // The observer web form, on the same served election.
+    let artifacts = self::artifacts("form");
+    let key_file = tmp.path().join("observer.key");
+    std::fs::write(&key_file, format!("{}\n", e.keys.observer.to_skey())).unwrap();
+    let plan = serde_json::json!({
+        "base": format!("{base}site/"),
+        "artifacts": artifacts,
+        "keyFile": key_file,
+        "observer": e.keys.observer.name(),
+        "keyId": format!("{:08x}", e.keys.observer.vkey().id),
+        "station": e.stations[1].code,
+        "signed": signed_by_the_ledger(&e.keys.observer),
+    });
+    let out = run(
+        Command::new("node")
+            .arg(browser_dir.join("form.js"))
+            .arg(plan.to_string())
+            .current_dir(&browser_dir),
+        Duration::from_secs(150),
+    );
+    eprintln!("{out}");
+    assert!(out.contains("form check: passed"), "{out}");
+    for page in ["observer-form", "observer-offline", "observer-form-phone"] {
+        assert!(
+            artifacts.join(format!("{page}.png")).is_file(),
+            "{page}.png"
+        );
+    }
     drop(served);
+}
+
+/// An incident whose strings need every kind of escaping (quotes, a backslash, a newline, a
+/// control character, Khmer, an emoji outside the BMP), signed by the ledger's own code: the
+/// web form must make the same bytes from the same body and key.
+fn signed_by_the_ledger(key: &tlog::PrivateKey) -> serde_json::Value {
+    let event = Event::ObserverIncident(ObserverIncident {
+        answers: [(
+            "ZB".to_string(),
+            observer::report::Value::Multiselect(vec![1, 3]),
+        )]
+        .into_iter()
+        .collect(),
+        at: 1_374_987_600,
+        category: 3,
+        evidence: vec!["ab".repeat(32)],
+        form: "INC".into(),
+        location: Some(observer::report::Location {
+            latitude_e6: 11_562_108,
+            longitude_e6: 104_888_535,
+        }),
+        severity: observer::report::Severity::Critical,
+        station: Some("ភ្នំពេញ/01".into()),
+        text: "\"Ink\" \\ washed\n off\u{1}\u{7f} ទឹកខ្មៅ 🗳 </script>".into(),
+        version: 1,
+    });
+    let entry = Entry::signed(event, key).to_bytes();
+    let value: serde_json::Value = serde_json::from_slice(&entry).unwrap();
+    serde_json::json!({
+        "kind": value["kind"],
+        "body": value["body"],
+        "entry": String::from_utf8(entry).unwrap(),
+    })
 }

@@ -2,8 +2,9 @@
 //!
 //! Refuse the unauthentic, record the suspicious: a report is refused only when its author may
 //! not file it (not an observer, a station outside their scope), when it names a form version
-//! its organisation never recorded or a form of the other kind, or when it cannot be read at all
-//! (the event's own parse). A report whose answers do not fit the form (out of range, not an
+//! its organisation never recorded or a form of the other kind, when it cannot be read at all
+//! (the event's own parse), or when its observer already filed it (the same body and claimed
+//! time: a re-send, which must count once). A report whose answers do not fit the form (out of range, not an
 //! option, missing, unknown) is recorded and flagged `observer_out_of_form`; one that fails a
 //! quality check is flagged `observer_quality_check`; a checklist whose answers differ from
 //! another observer's of the same station, form and version is flagged `observer_conflict`,
@@ -260,7 +261,6 @@ impl Fold {
         self.check_station_scope(conn, author, &c.station, "body.station")?;
         let area = self.station_area(conn, &c.station, "body.station")?;
         let form = self.report_form(conn, org, &c.form, c.version, Kind::Checklist)?;
-        super::witness::claim_time(conn, index, c.at, Some(&c.station))?;
         let checklist = Checklist {
             form: c.form,
             version: c.version,
@@ -271,8 +271,10 @@ impl Fold {
             answers: c.answers,
             comment: c.comment,
         };
-        let validated = checklist.validate(&form, Channel::App);
         let report = Stored::checklist(org, &checklist, c.at, "signed", index, 0);
+        report.not_a_duplicate(conn)?;
+        super::witness::claim_time(conn, index, c.at, Some(&report.station))?;
+        let validated = checklist.validate(&form, Channel::App);
         report.insert(conn)?;
         let mut found = Found::default();
         found.validated(0, &report, validated);
@@ -297,7 +299,7 @@ impl Fold {
             None => None,
         };
         let form = self.report_form(conn, org, &i.form, i.version, Kind::Incident)?;
-        super::witness::claim_time(conn, index, i.at, i.station.as_deref())?;
+        let at = i.at;
         let incident = Incident {
             form: i.form,
             version: i.version,
@@ -310,8 +312,10 @@ impl Fold {
             location: i.location,
             answers: i.answers,
         };
+        let report = Stored::incident(org, &incident, at, index);
+        report.not_a_duplicate(conn)?;
+        super::witness::claim_time(conn, index, at, incident.station.as_deref())?;
         let validated = incident.validate(&form);
-        let report = Stored::incident(org, &incident, i.at, index);
         report.insert(conn)?;
         let mut found = Found::default();
         found.validated(0, &report, validated);
@@ -596,6 +600,45 @@ impl Stored {
             at,
             channel: "signed",
             body: serde_json::to_string(i).expect("an incident serialises"),
+        }
+    }
+
+    /// Refuses a signed report its observer already filed, byte for byte (the same body and
+    /// claimed time): a phone re-sending what it queued offline must count once. One lookup
+    /// on the table's key (station, form, version, observer).
+    fn not_a_duplicate(&self, conn: &Connection) -> Check<()> {
+        use rusqlite::OptionalExtension;
+        let earlier: Option<i64> = conn
+            .prepare_cached(
+                "SELECT idx FROM observer_report
+                 WHERE station = ?1 AND form = ?2 AND version = ?3 AND observer = ?4
+                 AND channel = ?5 AND kind = ?6 AND at = ?7 AND body = ?8 LIMIT 1",
+            )
+            .map_err(sql)?
+            .query_row(
+                params![
+                    self.station,
+                    self.form,
+                    self.version,
+                    self.observer,
+                    self.channel,
+                    self.kind,
+                    self.at as i64,
+                    self.body
+                ],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        match earlier {
+            Some(idx) => refuse(
+                "entry",
+                format!(
+                    "duplicate of entry {idx}: {} filed this {} already",
+                    self.observer, self.kind
+                ),
+            ),
+            None => Ok(()),
         }
     }
 

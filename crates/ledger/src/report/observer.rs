@@ -233,3 +233,112 @@ pub fn sms_message(
     )?;
     q(rows.next().transpose())
 }
+
+/// An enrolled observer, as the web form shows them: their key, organisation and scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObserverKey {
+    pub name: String,
+    /// The verifier key enrolled (`name+id+key`), so a page can check the key it holds.
+    pub vkey: String,
+    pub organisation: Option<String>,
+    /// The areas they may report on, as enrolled.
+    pub scope: serde_json::Value,
+    pub revoked: bool,
+}
+
+/// The key `name` when it is enrolled as an observer (in effect or revoked), else None.
+pub fn observer_key(conn: &Connection, name: &str) -> Result<Option<ObserverKey>, Error> {
+    use rusqlite::OptionalExtension;
+    let row = q(conn
+        .query_row(
+            "SELECT vkey, organisation, scope, revoked_at IS NOT NULL FROM signer
+             WHERE name = ?1 AND role = 'observer'",
+            [name],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
+                ))
+            },
+        )
+        .optional())?;
+    let Some((vkey, organisation, scope, revoked)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(ObserverKey {
+        name: name.to_string(),
+        vkey,
+        organisation,
+        scope: serde_json::from_str(&scope).map_err(Error::Json)?,
+        revoked,
+    }))
+}
+
+/// The latest version of one form, with the definition file that recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestForm {
+    pub prefix: String,
+    pub version: u32,
+    /// The log index of the definition.
+    pub index: u64,
+    pub file: String,
+    /// The definition file's text.
+    pub definition: String,
+}
+
+/// The latest version of each form `organisation` recorded.
+pub fn latest_forms(conn: &Connection, organisation: &str) -> Result<Vec<LatestForm>, Error> {
+    let mut stmt = q(conn.prepare(
+        "SELECT prefix, version, idx, file, definition FROM observer_form f
+         WHERE organisation = ?1 AND version = (SELECT MAX(version) FROM observer_form l
+               WHERE l.organisation = f.organisation AND l.prefix = f.prefix)
+         ORDER BY prefix",
+    ))?;
+    let rows = q(stmt.query_map([organisation], |r| {
+        Ok(LatestForm {
+            prefix: r.get(0)?,
+            version: r.get(1)?,
+            index: r.get::<_, i64>(2)? as u64,
+            file: r.get(3)?,
+            definition: r.get(4)?,
+        })
+    }))?;
+    q(rows.collect())
+}
+
+/// One report an observer signed, as their web form lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignedReport {
+    pub index: u64,
+    /// `checklist` or `incident`.
+    pub kind: String,
+    pub form: String,
+    pub version: u32,
+    /// Empty for an incident at no station.
+    pub station: String,
+    pub schedule: Option<String>,
+    /// Claimed time, Unix seconds.
+    pub at: u64,
+}
+
+/// The reports `observer` signed, in log order.
+pub fn signed_reports(conn: &Connection, observer: &str) -> Result<Vec<SignedReport>, Error> {
+    let mut stmt = q(conn.prepare(
+        "SELECT idx, kind, form, version, station, schedule, at FROM observer_report
+         WHERE observer = ?1 AND channel = 'signed' ORDER BY idx",
+    ))?;
+    let rows = q(stmt.query_map([observer], |r| {
+        Ok(SignedReport {
+            index: r.get::<_, i64>(0)? as u64,
+            kind: r.get(1)?,
+            form: r.get(2)?,
+            version: r.get(3)?,
+            station: r.get(4)?,
+            schedule: r.get(5)?,
+            at: r.get::<_, i64>(6)? as u64,
+        })
+    }))?;
+    q(rows.collect())
+}

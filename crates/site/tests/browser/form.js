@@ -1,0 +1,246 @@
+// The observer web form in a real browser (Debian's Chromium, playwright-core), against the
+// election crates/site/tests/browser.rs serves. The plan (one JSON argument):
+//   { base, artifacts, keyFile, observer, keyId, station, signed: { kind, body, entry } }
+// base: http://127.0.0.1:PORT/site/; keyFile: the observer's private key file; signed: an
+// event and the entry the Rust code (ledger::event::Entry::signed) made of it with that key.
+// The observer loads the key (kept non-extractable in IndexedDB), the page signs exactly as
+// the ledger does, a checklist is sent and counted, a second one and an incident are sent
+// offline and wait, then go when the network returns and count once; a re-send of a recorded
+// report is taken as recorded; one more waits across a closed page and goes at the next load.
+// Every wait is bounded; the whole run too.
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+const { chromium } = require("playwright-core");
+const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const plan = JSON.parse(process.argv[2]);
+const WAIT = 20000;
+const overall = setTimeout(() => {
+  console.error("form check: over its 120 s limit");
+  process.exit(3);
+}, 120000);
+
+function check(ok, what) {
+  if (!ok) throw new Error(what);
+  console.log("ok: " + what);
+}
+
+async function shot(page, name) {
+  const file = path.join(plan.artifacts, name + ".png");
+  await page.screenshot({ path: file, fullPage: true, timeout: WAIT });
+  console.log("screenshot: " + file);
+}
+
+async function accessible(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) {
+    await page.addScriptTag({ content: axeSource });
+  }
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of result.violations) {
+    console.log(`axe ${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ")})`);
+  }
+  check(bad.length === 0, `${name}: no serious or critical accessibility violation (axe-core ${result.testEngine.version})`);
+}
+
+// The observer's reports as the server counts them.
+async function counted(page) {
+  return page.evaluate(async (name) => {
+    const r = await fetch(new URL("../api/observers/" + encodeURIComponent(name), location.href), { cache: "no-store" });
+    return (await r.json()).reports;
+  }, plan.observer);
+}
+
+async function waitingText(page) {
+  return page.evaluate(() => {
+    const q = document.getElementById("queue");
+    return q.hidden ? "" : q.textContent;
+  });
+}
+
+async function opening(page, officials) {
+  await page.selectOption("#form-choice", "OPN");
+  // The first answer typed from the keyboard, as an observer on a laptop would.
+  await page.focus("#f-AA");
+  await page.keyboard.type(String(officials));
+  await page.check("#f-AB-2");
+  await page.check("#f-AC-1");
+  await page.check("#f-AD-1");
+  await page.fill("#f-AE", "2");
+  await page.check("#f-AF-1");
+  await page.check("#f-AF-2");
+}
+
+async function main() {
+  fs.mkdirSync(plan.artifacts, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    timeout: 60000,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1024, height: 900 } });
+    let page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+
+    // The key, once.
+    await page.goto(plan.base + "observer.html", { timeout: WAIT });
+    await page.waitForSelector("#key-section:not([hidden])");
+    await page.fill("#key-text", "PRIVATE+KEY+someone+00000000+AQ==");
+    await page.click("#key-form button[type=submit]");
+    await page.waitForFunction(() => document.getElementById("key-error").textContent !== "");
+    check(/not an Ed25519 signing key/.test(await page.textContent("#key-error")), "a damaged key is refused in words: " + await page.textContent("#key-error"));
+    await accessible(page, "observer-key");
+    await shot(page, "observer-key");
+    await page.fill("#key-text", "");
+    await page.setInputFiles("#key-file", plan.keyFile);
+    await page.click("#key-form button[type=submit]");
+    await page.waitForSelector("#who:not([hidden])");
+    check(await page.textContent("#who-name") === plan.observer, "the page names the observer: " + plan.observer);
+    check(await page.textContent("#who-id") === plan.keyId, "and their key id: " + plan.keyId);
+    check(await page.textContent("#who-org") === "COMFREL", "and their organisation");
+    const kept = await page.evaluate(() => new Promise((ok, fail) => {
+      const r = indexedDB.open("scrutineer-observer");
+      r.onsuccess = () => {
+        const get = r.result.transaction("key").objectStore("key").get("me");
+        get.onsuccess = () => {
+          const k = get.result.key;
+          ok({ type: k.type, extractable: k.extractable, algorithm: k.algorithm.name, usages: k.usages });
+        };
+        get.onerror = () => fail(get.error);
+      };
+      r.onerror = () => fail(r.error);
+    }));
+    check(kept.type === "private" && kept.extractable === false && kept.algorithm === "Ed25519",
+      "the key is kept in IndexedDB as a non-extractable Ed25519 CryptoKey: " + JSON.stringify(kept));
+    check(await page.inputValue("#key-text") === "", "and the pasted key is cleared");
+    // What the log held of this observer before (nothing, on a new election).
+    const before = (await counted(page)).length;
+    const count = (n) => page.waitForFunction((n) => document.getElementById("who-count").textContent === String(n), before + n);
+
+    // The page's entry is byte for byte the one the ledger signs.
+    const key = fs.readFileSync(plan.keyFile, "utf8");
+    const made = await page.evaluate(async ([text, kind, body]) => {
+      const k = await window.scrutineerObserver.loadKey(text);
+      return window.scrutineerObserver.signEntry(k, kind, body);
+    }, [key, plan.signed.kind, plan.signed.body]);
+    check(made === plan.signed.entry, "the page signs the same entry as ledger::event::Entry::signed");
+
+    // Required answers left out: errors in words, each tied to its field.
+    await page.fill("#station", plan.station);
+    await page.dispatchEvent("#station", "change");
+    await page.selectOption("#form-choice", "OPN");
+    await page.click("#send");
+    await page.waitForSelector("#error-summary:not([hidden])");
+    check(/is required/.test(await page.textContent("#e-AA")), "a missing answer is said beside its field: " + await page.textContent("#e-AA"));
+    check(await page.getAttribute("#f-AA", "aria-invalid") === "true", "and the field is marked invalid");
+    check(await page.evaluate(() => document.activeElement.id) === "error-summary", "and the summary takes the focus");
+    await page.fill("#f-AA", "12");
+    await page.click("#send");
+    await page.waitForFunction(() => /above the maximum 9/.test(document.getElementById("e-AA").textContent));
+    await accessible(page, "observer-form-errors");
+    await page.fill("#f-AA", "");
+
+    // A checklist, sent and counted.
+    await opening(page, 5);
+    await page.click("#send");
+    await page.waitForFunction(() => /recorded in the log as entry \d+/.test(document.getElementById("result").textContent));
+    const first = Number(/entry (\d+)/.exec(await page.textContent("#result"))[1]);
+    await count(1);
+    let reports = (await counted(page)).slice(before);
+    check(reports.length === 1 && reports[0].index === first && reports[0].station === plan.station, `the checklist is counted: entry ${first}`);
+    await accessible(page, "observer-form");
+    await shot(page, "observer-form");
+
+    // Refused by the election's rules: the server's words, and nothing left waiting.
+    await page.fill("#station", "NOWHERE");
+    await opening(page, 4);
+    await page.click("#send");
+    await page.waitForFunction(() => /refused: body\.station: /.test(document.getElementById("result").textContent));
+    check(true, "a refusal is shown as the server words it: " + await page.textContent("#result"));
+    check(await page.evaluate(() => document.getElementById("queue").hidden), "and does not wait to be sent again");
+    await page.fill("#station", plan.station);
+
+    // Offline: a second checklist and an incident wait in the browser.
+    await context.setOffline(true);
+    await opening(page, 6);
+    await page.click("#send");
+    await page.waitForFunction(() => /1 report waiting to be sent/.test(document.getElementById("queue").textContent));
+    check(/not sent yet/.test(await page.textContent("#result")), "offline, the checklist is kept: " + await waitingText(page));
+    await page.selectOption("#form-choice", "INC");
+    await page.check("#f-category-3");
+    await page.check("#f-severity-high");
+    await page.fill("#f-text", "Ink washed off with lime juice; \"two\" voters came back");
+    await page.click("#send");
+    await page.waitForFunction(() => /2 reports waiting to be sent/.test(document.getElementById("queue").textContent));
+    check(true, "and the incident too: " + await waitingText(page));
+    const queued = await page.evaluate(() => new Promise((ok) => {
+      const r = indexedDB.open("scrutineer-observer");
+      r.onsuccess = () => {
+        const all = r.result.transaction("queue").objectStore("queue").getAll();
+        all.onsuccess = () => ok(all.result.map((i) => i.entry));
+      };
+    }));
+    check(queued.length === 2, "two signed entries wait in IndexedDB");
+    await shot(page, "observer-offline");
+
+    // Back online: both go, each counted once.
+    await context.setOffline(false);
+    await page.waitForFunction(() => document.getElementById("queue").hidden, null, { timeout: WAIT });
+    await count(3);
+    reports = (await counted(page)).slice(before);
+    check(reports.length === 3 && new Set(reports.map((r) => r.index)).size === 3, "online again, both were sent and counted once: " + reports.map((r) => r.index).join(", "));
+    check(reports.filter((r) => r.kind === "incident").length === 1, "the incident among them");
+
+    // A re-send of a recorded report (as when an answer was lost on the way) counts once.
+    await page.evaluate((entry) => new Promise((ok) => {
+      const r = indexedDB.open("scrutineer-observer");
+      r.onsuccess = () => {
+        const t = r.result.transaction("queue", "readwrite");
+        t.objectStore("queue").put({ id: "resend", seq: 1, entry, blobs: [], what: "OPN checklist (sent again)" });
+        t.oncomplete = () => ok();
+      };
+    }), queued[0]);
+    await page.evaluate(() => window.scrutineerObserver.flush());
+    check(/already recorded in the log as entry \d+; counted once/.test(await page.textContent("#result")), "a re-send is taken as already recorded: " + await page.textContent("#result"));
+    check((await counted(page)).length === before + 3, "and not counted again");
+
+    // One more offline, the page closed; the next page load sends it.
+    await context.setOffline(true);
+    await opening(page, 7);
+    await page.click("#send");
+    await page.waitForFunction(() => /1 report waiting to be sent/.test(document.getElementById("queue").textContent));
+    await page.close();
+    await context.setOffline(false);
+    page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(plan.base + "observer.html", { timeout: WAIT });
+    await count(4);
+    check(await page.evaluate(() => document.getElementById("queue").hidden), "the next page load sent what waited");
+    check((await counted(page)).length === before + 4, "and it is counted");
+
+    // At phone width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.selectOption("#form-choice", "OPN");
+    await accessible(page, "observer-form-phone");
+    await shot(page, "observer-form-phone");
+    check(errors.length === 0, "no script error" + (errors.length ? ": " + errors.join("; ") : ""));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(() => {
+  clearTimeout(overall);
+  console.log("form check: passed");
+}, (e) => {
+  console.error("form check failed: " + (e && e.stack ? e.stack : e));
+  process.exit(1);
+});
