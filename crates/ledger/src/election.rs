@@ -368,9 +368,11 @@ impl Election {
     /// the others down. The taken ones get consecutive indexes in the order given. The outer
     /// error is for the store alone (a full disk, another writer): then nothing was taken.
     ///
-    /// Each submission is folded inside its own savepoint. When one is refused, the step is
-    /// redone without it, so that the log holds exactly the taken entries; a group of honest
-    /// submissions is folded once.
+    /// A group is folded once, in one transaction, when every submission is taken. At the
+    /// first refusal the step is redone with each submission inside its own savepoint (which
+    /// costs a statement and a sub-journal per submission, so honest groups do without), and
+    /// then once more without the refused ones, so that the log holds exactly the taken
+    /// entries.
     pub fn submit_group(
         &mut self,
         submissions: &[Vec<Vec<u8>>],
@@ -394,6 +396,7 @@ impl Election {
         for s in submissions {
             self.learn_roots(s);
         }
+        let mut careful = false;
         loop {
             let taking: Vec<usize> = (0..submissions.len())
                 .filter(|&i| outcome[i].is_none())
@@ -415,6 +418,9 @@ impl Election {
                     for &i in &taking {
                         let entries = &submissions[i];
                         let savepoint = |sql: &str| {
+                            if !careful {
+                                return Ok(());
+                            }
                             conn.execute_batch(sql)
                                 .map_err(|e| -> tlog::storage::ApplyError { e.to_string().into() })
                         };
@@ -441,9 +447,16 @@ impl Election {
                         }
                         match failed {
                             Some((p, r)) => {
+                                refused.push((i, p, r));
+                                if !careful {
+                                    // What this one left half-applied would mislead the
+                                    // judging of the next ones: start again, carefully.
+                                    return Err("a submission was refused; the step is redone \
+                                                one savepoint per submission"
+                                        .into());
+                                }
                                 savepoint("ROLLBACK TO submission; RELEASE submission")?;
                                 fold.reset();
-                                refused.push((i, p, r));
                             }
                             None => {
                                 savepoint("RELEASE submission")?;
@@ -476,6 +489,7 @@ impl Election {
                 }
                 Err(_) if !refused.is_empty() => {
                     self.fold.reset();
+                    careful = true;
                     for (i, position, refusal) in refused {
                         outcome[i] = Some(Err(SubmitError::Refused { position, refusal }));
                     }
