@@ -14,7 +14,8 @@
 //! event loop over its share of the connections, so it takes little of the cores it shares
 //! with the server; its CPU is measured per thread and subtracted from the process's to give
 //! the server's. Rate limits and the public site's writer are off; everything else is as
-//! served (group commit, `synchronous=FULL`, a publication a second).
+//! served (group commit, `synchronous=FULL`, a publication every
+//! `SCRUTINEER_BENCH_CHECKPOINT_SECONDS`, default 10 as in `serve`).
 //!
 //! `SCRUTINEER_BENCH_SECONDS` (default 10) bounds the submission phase and each read phase
 //! (at most 5 s), `SCRUTINEER_BENCH_CLIENTS` (default 64) sets the connections, and
@@ -328,6 +329,7 @@ pub fn run() -> anyhow::Result<()> {
     let seconds = env("SCRUTINEER_BENCH_SECONDS", 10);
     let connections = env("SCRUTINEER_BENCH_CLIENTS", 64) as usize;
     let threads = env("SCRUTINEER_BENCH_CLIENT_THREADS", 1) as usize;
+    let checkpoint_every = env("SCRUTINEER_BENCH_CHECKPOINT_SECONDS", 10);
     let limit = Duration::from_secs(seconds);
     let scratch = scratch_dir()?;
     let dir = scratch.path();
@@ -381,7 +383,7 @@ pub fn run() -> anyhow::Result<()> {
     let mut options = server::app::Options::new(dir.join("public"));
     options.rate = server::limit::Rate::per_second(0.0);
     options.find_rate = server::limit::Rate::per_second(0.0);
-    options.checkpoint_every = Duration::from_secs(1);
+    options.checkpoint_every = Duration::from_secs(checkpoint_every);
     options.site = false;
     let served =
         server::app::Server::start(&log_dir, election, options).map_err(anyhow::Error::msg)?;
@@ -408,7 +410,8 @@ pub fn run() -> anyhow::Result<()> {
 
     println!(
         "Loopback, {} cores, {connections} kept-alive connections over {threads} client \
-         thread(s); the submissions for {seconds} s at most, each read for {} s at most.\n",
+         thread(s); a publication every {checkpoint_every} s; the submissions for {seconds} s at \
+         most, each read for {} s at most.\n",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         seconds.min(5)
     );
