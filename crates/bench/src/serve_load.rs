@@ -429,6 +429,15 @@ pub fn run() -> anyhow::Result<()> {
         true,
     )?;
     let load_after = load_average();
+    // Group commit's step sizes, from the server's own metrics.
+    let metrics = String::from_utf8_lossy(&fetch(addr, "/metrics")?.1).to_string();
+    let metric = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let steps = metric("scrutineer_intake_step_entries_count");
     report(
         "result forms and checklists, POST /submit, one entry each",
         &submit_phase,
@@ -516,7 +525,12 @@ pub fn run() -> anyhow::Result<()> {
     let _ = stop.send(());
     let (election, status) = runtime.block_on(serving)?.map_err(anyhow::Error::msg)?;
     println!(
-        "\nLoad average (1 min) {load_before} before the submissions, {load_after} after. {} \
+        "\n{} durable steps took the submissions, {:.1} entries each on average.",
+        thousands(steps as u64),
+        metric("scrutineer_intake_step_entries_sum") / steps.max(1.0)
+    );
+    println!(
+        "Load average (1 min) {load_before} before the submissions, {load_after} after. {} \
          entries in the log at the end, {} published.",
         thousands(election.log().size()),
         thousands(status.published_size)
