@@ -104,12 +104,15 @@ pub struct App {
     results: ResultsCache,
 }
 
+/// A contest's results and the size of the publication they were read at.
+type ReadAt = (u64, Arc<review::results::Results>);
+
 /// Each contest's results read once per publication: the read API's drill-downs and stations
 /// are answered from them, so that read load does not read the whole contest per request.
 #[derive(Default)]
 struct ResultsCache {
     /// Contest asked for (None: the only one) → the publication's size and its results.
-    read: Mutex<std::collections::HashMap<Option<String>, (u64, Arc<review::results::Results>)>>,
+    read: Mutex<std::collections::HashMap<Option<String>, ReadAt>>,
     /// Held while reading, so that a new publication is read once, not by every request.
     reading: Mutex<()>,
 }
