@@ -97,8 +97,9 @@ fn official_key(station: &str) -> PrivateKey {
     PrivateKey::from_seed(&format!("po.{station}"), TYPE_ED25519, seed).expect("valid name")
 }
 
-fn workload() -> Workload {
-    let e = Cambodia2013::new(Scale::NATIONAL, crate::electiondata::SEED);
+/// A polling official per station, each scoped to its commune: the governed batch that
+/// enrols them (two members asked), and their keys.
+pub(crate) fn polling_officials(e: &Cambodia2013) -> (Vec<Vec<u8>>, Vec<PrivateKey>) {
     let keys: Vec<PrivateKey> = e.stations.iter().map(|s| official_key(&s.code)).collect();
     let enrolments: Vec<Event> = e
         .stations
@@ -128,6 +129,12 @@ fn workload() -> Workload {
             ],
         )),
     );
+    (officials, keys)
+}
+
+fn workload() -> Workload {
+    let e = Cambodia2013::new(Scale::NATIONAL, crate::electiondata::SEED);
+    let (officials, keys) = polling_officials(&e);
     let officer = &e.keys.officer;
     let registrations = SIZES
         .iter()

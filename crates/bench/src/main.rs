@@ -93,7 +93,7 @@ const BENCHES: &[(&str, &str, Bench)] = &[
     ),
     (
         "serve-load",
-        "scrutineer serve on loopback: signed result forms from many concurrent clients, then reads; throughput, p50/p99",
+        "scrutineer serve on loopback: result forms and checklists from many concurrent clients, then tiles and the read API; throughput, p50/p99/max, CPU per request",
         serve_load::run,
     ),
     (

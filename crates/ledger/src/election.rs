@@ -16,6 +16,11 @@ use tlog::{Log, LogError, SqliteStorage};
 /// Entries a verifying thread takes at a time.
 const VERIFY_CHUNK: usize = 64;
 
+/// The same for a group of submissions from concurrent clients, which is small (one entry
+/// each, as many as there are clients): small chunks, so that the fold starts on the first
+/// while the others are checked.
+const GROUP_VERIFY_CHUNK: usize = 4;
+
 /// Below this many signed entries, the fold checks a submission's signatures itself: starting
 /// threads would cost more than they save.
 const MIN_PARALLEL: usize = 32;
@@ -26,16 +31,25 @@ fn cores() -> usize {
 
 /// Parses every entry, on all cores for a large submission; `None` where parsing fails (the
 /// fold parses that entry again and refuses it with the parser's error).
-fn parse_all(entries: &[Vec<u8>]) -> Vec<Option<Entry>> {
+fn parse_all<E: AsRef<[u8]> + Sync>(entries: &[E]) -> Vec<Option<Entry>> {
     let threads = cores().min(entries.len().div_ceil(256)).max(1);
     if threads == 1 {
-        return entries.iter().map(|e| Entry::parse(e).ok()).collect();
+        return entries
+            .iter()
+            .map(|e| Entry::parse(e.as_ref()).ok())
+            .collect();
     }
     let chunk = entries.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = entries
             .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(|e| Entry::parse(e).ok()).collect::<Vec<_>>()))
+            .map(|c| {
+                s.spawn(move || {
+                    c.iter()
+                        .map(|e| Entry::parse(e.as_ref()).ok())
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -131,6 +145,74 @@ impl Prechecks<'_> {
             self.next += 1;
             self.current = chunk.into_iter();
         }
+    }
+}
+
+/// Entries parsed and cut into chunks, with their authors' keys as they stand before the
+/// entries are folded: what the verifying threads work from.
+struct Prepared {
+    queue: Mutex<VecDeque<Chunk<Entry>>>,
+    keys: HashMap<String, Option<String>>,
+    workers: usize,
+}
+
+impl Prepared {
+    fn new<E: AsRef<[u8]> + Sync>(conn: &Connection, entries: &[E], chunk: usize) -> Prepared {
+        let parsed = parse_all(entries);
+        let mut keys: HashMap<String, Option<String>> = HashMap::new();
+        let mut signed = 0usize;
+        for e in parsed.iter().flatten() {
+            if let (Some(author), Some(_), true) = (&e.author, &e.sig, e.cosigs.is_empty()) {
+                signed += 1;
+                if !keys.contains_key(author) {
+                    keys.insert(author.clone(), signer_vkey(conn, author));
+                }
+            }
+        }
+        let workers = if signed < MIN_PARALLEL.min(4 * chunk) {
+            0
+        } else {
+            cores().min(signed.div_ceil(chunk))
+        };
+        let mut queue = VecDeque::with_capacity(parsed.len().div_ceil(chunk));
+        let mut parsed = parsed.into_iter();
+        for i in 0.. {
+            let chunk: Vec<Option<Entry>> = parsed.by_ref().take(chunk).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            queue.push_back((i, chunk));
+        }
+        Prepared {
+            queue: Mutex::new(queue),
+            keys,
+            workers,
+        }
+    }
+
+    /// Runs `fold` with the entries' prechecks, in order, while the verifying threads make
+    /// them; the threads stop at their next chunk once `fold` returns.
+    fn run<R>(&self, fold: impl FnOnce(&mut Prechecks) -> R) -> R {
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = mpsc::channel();
+        std::thread::scope(|s| {
+            for _ in 0..self.workers {
+                let (queue, keys, stop, tx) = (&self.queue, &self.keys, &stop, tx.clone());
+                s.spawn(move || verify_chunks(queue, keys, stop, tx));
+            }
+            drop(tx);
+            let mut pre = Prechecks {
+                queue: &self.queue,
+                verified: (self.workers > 0).then_some(rx),
+                arrived: HashMap::new(),
+                next: 0,
+                current: Vec::new().into_iter(),
+            };
+            let result = fold(&mut pre);
+            stop.store(true, Ordering::Relaxed);
+            drop(pre);
+            result
+        })
     }
 }
 
@@ -241,53 +323,14 @@ impl Election {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Receipt, SubmitError> {
         self.learn_roots(entries);
-        let parsed = parse_all(entries);
-        let mut keys: HashMap<String, Option<String>> = HashMap::new();
-        let mut signed = 0usize;
-        for e in parsed.iter().flatten() {
-            if let (Some(author), Some(_), true) = (&e.author, &e.sig, e.cosigs.is_empty()) {
-                signed += 1;
-                if !keys.contains_key(author) {
-                    keys.insert(author.clone(), signer_vkey(self.conn(), author));
-                }
-            }
-        }
-        let workers = if signed < MIN_PARALLEL {
-            0
-        } else {
-            cores().min(signed.div_ceil(VERIFY_CHUNK))
-        };
-        let mut queue = VecDeque::with_capacity(parsed.len().div_ceil(VERIFY_CHUNK));
-        let mut parsed = parsed.into_iter();
-        for i in 0.. {
-            let chunk: Vec<Option<Entry>> = parsed.by_ref().take(VERIFY_CHUNK).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            queue.push_back((i, chunk));
-        }
-        let queue = Mutex::new(queue);
-        let stop = AtomicBool::new(false);
-        let (tx, rx) = mpsc::channel();
+        let prepared = Prepared::new(self.conn(), entries, VERIFY_CHUNK);
         let mut refused: Option<(usize, Refusal)> = None;
         let mut applied = Vec::with_capacity(entries.len());
         let fold = &mut self.fold;
         let log = &mut self.log;
         let total = entries.len() as u64;
-        let result = std::thread::scope(|s| {
-            for _ in 0..workers {
-                let (queue, keys, stop, tx) = (&queue, &keys, &stop, tx.clone());
-                s.spawn(move || verify_chunks(queue, keys, stop, tx));
-            }
-            drop(tx);
-            let mut pre = Prechecks {
-                queue: &queue,
-                verified: (workers > 0).then_some(rx),
-                arrived: HashMap::new(),
-                next: 0,
-                current: Vec::new().into_iter(),
-            };
-            let result = log.append_with(entries, |conn, first| {
+        let result = prepared.run(|pre| {
+            log.append_with(entries, |conn, first| {
                 for (i, e) in entries.iter().enumerate() {
                     if i.is_multiple_of(4096) {
                         progress(i as u64, total);
@@ -305,11 +348,7 @@ impl Election {
                     return Err("refused".into());
                 }
                 Ok(())
-            });
-            // Workers still checking a refused submission stop at their next chunk.
-            stop.store(true, Ordering::Relaxed);
-            drop(pre);
-            result
+            })
         });
         match result {
             Ok(first) => Ok(Receipt { first, applied }),
@@ -329,9 +368,11 @@ impl Election {
     /// the others down. The taken ones get consecutive indexes in the order given. The outer
     /// error is for the store alone (a full disk, another writer): then nothing was taken.
     ///
-    /// Each submission is folded inside its own savepoint. When one is refused, the step is
-    /// redone without it, so that the log holds exactly the taken entries; a group of honest
-    /// submissions is folded once.
+    /// A group is folded once, in one transaction, when every submission is taken. At the
+    /// first refusal the step is redone with each submission inside its own savepoint (which
+    /// costs a statement and a sub-journal per submission, so honest groups do without), and
+    /// then once more without the refused ones, so that the log holds exactly the taken
+    /// entries.
     pub fn submit_group(
         &mut self,
         submissions: &[Vec<Vec<u8>>],
@@ -355,6 +396,7 @@ impl Election {
         for s in submissions {
             self.learn_roots(s);
         }
+        let mut careful = false;
         loop {
             let taking: Vec<usize> = (0..submissions.len())
                 .filter(|&i| outcome[i].is_none())
@@ -365,50 +407,70 @@ impl Election {
                 .collect();
             let mut refused: Vec<(usize, usize, Refusal)> = Vec::new();
             let mut applied: Vec<Vec<Applied>> = Vec::with_capacity(taking.len());
+            // Signatures are checked on worker threads while this one folds, as in
+            // `submit_with`; a redo (after a refusal) checks the rest again.
+            let prepared = Prepared::new(self.conn(), &entries, GROUP_VERIFY_CHUNK);
             let fold = &mut self.fold;
-            let result = self.log.append_with(&entries, |conn, first| {
-                let mut index = first;
-                for &i in &taking {
-                    let entries = &submissions[i];
-                    let savepoint = |sql: &str| {
-                        conn.execute_batch(sql)
-                            .map_err(|e| -> tlog::storage::ApplyError { e.to_string().into() })
-                    };
-                    savepoint("SAVEPOINT submission")?;
-                    let mut done = Vec::with_capacity(entries.len());
-                    let mut failed = None;
-                    for (p, e) in entries.iter().enumerate() {
-                        match fold.apply(conn, index + p as u64, e) {
-                            Ok(a) => done.push(a),
-                            Err(r) => {
-                                failed = Some((p, r));
-                                break;
+            let log = &mut self.log;
+            let result = prepared.run(|pre| {
+                log.append_with(&entries, |conn, first| {
+                    let mut index = first;
+                    for &i in &taking {
+                        let entries = &submissions[i];
+                        let savepoint = |sql: &str| {
+                            if !careful {
+                                return Ok(());
+                            }
+                            conn.execute_batch(sql)
+                                .map_err(|e| -> tlog::storage::ApplyError { e.to_string().into() })
+                        };
+                        savepoint("SAVEPOINT submission")?;
+                        let mut done = Vec::with_capacity(entries.len());
+                        let mut failed = None;
+                        for (p, e) in entries.iter().enumerate() {
+                            match fold.apply_prechecked(conn, index + p as u64, e, pre.next()) {
+                                Ok(a) => done.push(a),
+                                Err(r) => {
+                                    failed = Some((p, r));
+                                    // The next submission's prechecks follow this one's.
+                                    for _ in p + 1..entries.len() {
+                                        pre.next();
+                                    }
+                                    break;
+                                }
                             }
                         }
-                    }
-                    if failed.is_none()
-                        && let Err(r) = fold.finish(conn, index + entries.len() as u64)
-                    {
-                        failed = Some((entries.len().saturating_sub(1), r));
-                    }
-                    match failed {
-                        Some((p, r)) => {
-                            savepoint("ROLLBACK TO submission; RELEASE submission")?;
-                            fold.reset();
-                            refused.push((i, p, r));
+                        if failed.is_none()
+                            && let Err(r) = fold.finish(conn, index + entries.len() as u64)
+                        {
+                            failed = Some((entries.len().saturating_sub(1), r));
                         }
-                        None => {
-                            savepoint("RELEASE submission")?;
-                            applied.push(done);
+                        match failed {
+                            Some((p, r)) => {
+                                refused.push((i, p, r));
+                                if !careful {
+                                    // What this one left half-applied would mislead the
+                                    // judging of the next ones: start again, carefully.
+                                    return Err("a submission was refused; the step is redone \
+                                                one savepoint per submission"
+                                        .into());
+                                }
+                                savepoint("ROLLBACK TO submission; RELEASE submission")?;
+                                fold.reset();
+                            }
+                            None => {
+                                savepoint("RELEASE submission")?;
+                                applied.push(done);
+                            }
                         }
+                        index += entries.len() as u64;
                     }
-                    index += entries.len() as u64;
-                }
-                if refused.is_empty() {
-                    Ok(())
-                } else {
-                    Err("a submission was refused; the step is redone without it".into())
-                }
+                    if refused.is_empty() {
+                        Ok(())
+                    } else {
+                        Err("a submission was refused; the step is redone without it".into())
+                    }
+                })
             });
             match result {
                 Ok(first) => {
@@ -427,6 +489,7 @@ impl Election {
                 }
                 Err(_) if !refused.is_empty() => {
                     self.fold.reset();
+                    careful = true;
                     for (i, position, refusal) in refused {
                         outcome[i] = Some(Err(SubmitError::Refused { position, refusal }));
                     }

@@ -118,3 +118,55 @@ fn a_group_of_honest_submissions_is_one_step_and_equals_submitting_them_one_by_o
     );
     assert_eq!(grouped.election.log().size(), single.election.log().size());
 }
+
+/// Big enough that worker threads check the signatures while the fold runs: a submission
+/// refused halfway (whose remaining entries' checks must be skipped, not given to the next
+/// submission) and a forged signature must each be judged exactly as if the submissions had
+/// come one by one.
+#[test]
+fn a_large_group_checked_on_worker_threads_equals_submitting_one_by_one() {
+    let mut grouped = Fixture::new();
+    let mut single = Fixture::new();
+    let officer = grouped.officer.clone();
+    let forger = key(officer.name(), 99);
+    let stations = ["S-D11", "S-D12", "S-D21", "S-D22"];
+    let many = |prefix: &str, n: usize, k: &tlog::PrivateKey| -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|i| {
+                Entry::signed(register(&format!("{prefix}{i}"), stations[i % 4]), k).to_bytes()
+            })
+            .collect()
+    };
+    let mut halfway = many("R", 40, &officer);
+    halfway[10] = Entry::signed(register("R10", "S-NOWHERE"), &officer).to_bytes();
+    let submissions = vec![
+        many("A", 40, &officer),
+        halfway,
+        // The voter the refused one registered before its refusal: taken.
+        many("R", 1, &officer),
+        many("B", 40, &officer),
+        many("F", 3, &forger),
+        many("C", 40, &officer),
+    ];
+    let out = grouped.election.submit_group(&submissions).unwrap();
+    let refused: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_err()).collect();
+    assert_eq!(refused, [1, 4], "{out:?}");
+    assert!(matches!(
+        &out[1],
+        Err(SubmitError::Refused { position: 10, refusal }) if refusal.path == "body.station"
+    ));
+    for (i, s) in submissions.iter().enumerate() {
+        let alone = single.election.submit(s);
+        assert_eq!(alone.is_ok(), out[i].is_ok(), "submission {i}: {alone:?}");
+    }
+    assert_eq!(
+        grouped.election.digest().unwrap(),
+        single.election.digest().unwrap()
+    );
+    let v = voters(&grouped);
+    assert!(v.contains(&"B39".to_string()) && v.contains(&"C0".to_string()));
+    assert!(v.contains(&"R0".to_string()) && !v.contains(&"R1".to_string()));
+    assert!(!v.contains(&"F0".to_string()));
+    let (replayed, operator, refusals) = grouped.replay();
+    assert_eq!((replayed, refusals), (operator, 0));
+}

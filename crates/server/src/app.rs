@@ -101,6 +101,62 @@ pub struct App {
     timeouts: Timeouts,
     find: Arc<Find>,
     sms: Option<crate::sms::Webhooks>,
+    results: ResultsCache,
+}
+
+/// A contest's results and the size of the publication they were read at.
+type ReadAt = (u64, Arc<review::results::Results>);
+
+/// Each contest's results read once per publication: the read API's drill-downs and stations
+/// are answered from them, so that read load does not read the whole contest per request.
+#[derive(Default)]
+struct ResultsCache {
+    /// Contest asked for (None: the only one) → the publication's size and its results.
+    read: Mutex<std::collections::HashMap<Option<String>, ReadAt>>,
+    /// Held while reading, so that a new publication is read once, not by every request.
+    reading: Mutex<()>,
+}
+
+impl App {
+    /// `contest`'s results as of the latest publication (or later), on `storage`.
+    fn results(
+        &self,
+        storage: &SqliteStorage,
+        contest: Option<String>,
+    ) -> Result<Arc<review::results::Results>, ApiError> {
+        let published = self
+            .operator
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .published_size;
+        let cached = || {
+            let read = self.results.read.lock().unwrap_or_else(|p| p.into_inner());
+            read.get(&contest)
+                .filter(|(at, _)| *at == published)
+                .map(|(_, r)| r.clone())
+        };
+        if let Some(r) = cached() {
+            return Ok(r);
+        }
+        let _reading = self
+            .results
+            .reading
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = cached() {
+            return Ok(r);
+        }
+        let r = Arc::new(review::results::Results::read(
+            storage.connection(),
+            contest.as_deref(),
+        )?);
+        self.results
+            .read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(contest, (published, r.clone()));
+        Ok(r)
+    }
 }
 
 /// A running server's parts: the intake writer and the operator loop.
@@ -217,6 +273,7 @@ impl Server {
             witness: options.witness.clone(),
             timeouts: options.timeouts,
             sms,
+            results: ResultsCache::default(),
         });
         Ok(Server {
             app,
@@ -316,12 +373,9 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
         }),
         ("get", "/api/areas") => get(
             |State(app): State<Arc<App>>, Query(q): Query<ContestQuery>| async move {
+                let shared = app.clone();
                 read(app, move |s| {
-                    Ok(review::results::Drilldown::read(
-                        s.connection(),
-                        q.contest.as_deref(),
-                        None,
-                    )?)
+                    Ok(shared.results(s, q.contest)?.drilldown(None)?)
                 })
                 .await
             },
@@ -330,12 +384,9 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
             |State(app): State<Arc<App>>,
              UrlPath(code): UrlPath<String>,
              Query(q): Query<ContestQuery>| async move {
+                let shared = app.clone();
                 read(app, move |s| {
-                    Ok(review::results::Drilldown::read(
-                        s.connection(),
-                        q.contest.as_deref(),
-                        Some(&code),
-                    )?)
+                    Ok(shared.results(s, q.contest)?.drilldown(Some(&code))?)
                 })
                 .await
             },
@@ -344,12 +395,9 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
             |State(app): State<Arc<App>>,
              UrlPath(code): UrlPath<String>,
              Query(q): Query<ContestQuery>| async move {
+                let shared = app.clone();
                 read(app, move |s| {
-                    Ok(review::results::StationForms::read(
-                        s.connection(),
-                        q.contest.as_deref(),
-                        &code,
-                    )?)
+                    Ok(shared.results(s, q.contest)?.station(&code)?)
                 })
                 .await
             },

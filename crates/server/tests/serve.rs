@@ -826,4 +826,56 @@ fn an_observer_reads_their_forms_and_a_resent_checklist_counts_once() {
     let (election, _) = server.stop();
     let reports = ledger::report::observer::reports(election.conn()).unwrap();
     assert_eq!(reports.len(), 1);
+/// The read API's results are read once per publication: a form taken since the latest
+/// publication is not in them, and they are read again once a publication covers it.
+#[test]
+fn the_read_api_answers_from_the_latest_publication() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = election_dir(tmp.path());
+    let mut o = options(tmp.path());
+    o.checkpoint_every = Duration::from_secs(2);
+    let server = Running::start(tmp.path(), o);
+    let status = || server.get("/api/status").json();
+    let official_forms = |station: &str| {
+        let a = server.get(&format!("/api/stations/{station}"));
+        assert_eq!(a.status, 200, "{}", a.text());
+        a.json()["station"]["sources"]["official"]["forms"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    server.published(status()["log"]["size"].as_u64().unwrap());
+    let mut stale_seen = false;
+    // Each try on its own station; a try is judged only if no publication landed between
+    // its reads, which a 2 s cadence makes the rule.
+    for s in 3..8 {
+        let station = &e.stations[s].code;
+        let before = status()["operator"]["published_size"].as_u64().unwrap();
+        assert_eq!(official_forms(station), 0);
+        let a = server.submit(&form(&e, s, "official", 0, &e.keys.clerk));
+        assert_eq!(a.status, 200, "{}", a.text());
+        let index = a.json()["first"].as_u64().unwrap();
+        let stale = official_forms(station);
+        if status()["operator"]["published_size"].as_u64().unwrap() == before {
+            assert_eq!(stale, 0, "read again between publications");
+            stale_seen = true;
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while status()["operator"]["published_size"].as_u64().unwrap() <= index {
+            assert!(
+                Instant::now() < deadline,
+                "nothing published covering {index}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            official_forms(station),
+            1,
+            "not read again after a publication"
+        );
+        if stale_seen {
+            break;
+        }
+    }
+    assert!(stale_seen, "every try met a publication");
+    server.stop();
 }
