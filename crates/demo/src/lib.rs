@@ -337,11 +337,18 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     let o = &observed.observers.truth;
     say!(
         n,
-        "   COMFREL's observers at {} stations: {} opening checklists signed and {} by SMS ({} messages: repeats counted once, one malformed and answered, one from a number nobody registered), and incident reports",
+        "   COMFREL's observers at {} stations: {} opening checklists signed and {} by SMS ({} messages: repeats counted once, one malformed and answered, one from a number nobody registered), and {} incident reports",
         observed.observers.observers.len() / 2,
-        group(ledger::report::observer::reports(election.conn())?.len() as u64 - o.sms[1]),
+        ledger::report::observer::reports(election.conn())?
+            .iter()
+            .filter(|r| {
+                r.channel == "signed"
+                    && matches!(r.report, ledger::report::observer::Report::Checklist(_))
+            })
+            .count(),
         o.sms[1],
-        o.sms[0]
+        o.sms[0],
+        observed.observers.incident_stations().len() + 1
     );
     say!(
         n,
@@ -1250,6 +1257,8 @@ mod tests {
             "the log forked",
             "of them planted second registrations",
             "exactly the three communes of the wave",
+            "and the complaint is overdue by witness time",
+            "checklists that fail a quality check",
             "by witnesses witness.cnrp.demo and witness.cpp.demo (checkpoint recorded as entry",
         ] {
             assert!(text.contains(want), "missing {want:?} in:\n{text}");

@@ -10,19 +10,55 @@ use review::Review;
 
 use crate::{Check, Finding, state, svg};
 
-/// A flag's reports (`detail.reports`), each with its station, when it names one.
-fn flagged_stations(flag: &ledger::report::Flag) -> Vec<Option<String>> {
-    match flag.detail.get("reports").and_then(|r| r.as_array()) {
-        Some(reports) if !reports.is_empty() => reports
-            .iter()
-            .map(|r| {
-                r.get("station")
-                    .and_then(|s| s.as_str())
-                    .map(str::to_string)
-            })
-            .collect(),
-        _ => vec![flag.station.clone()],
-    }
+/// A flag's reports (`detail.reports`): each one's station, when it names one, and what is
+/// wrong with it in words (the checks it fails with their rules, or the problems).
+fn flagged_reports(flag: &ledger::report::Flag) -> Vec<(Option<String>, String)> {
+    let Some(reports) = flag.detail.get("reports").and_then(|r| r.as_array()) else {
+        return vec![(flag.station.clone(), String::new())];
+    };
+    let text = |v: &serde_json::Value, key: &str| {
+        v.get(key)
+            .and_then(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    reports
+        .iter()
+        .map(|r| {
+            let station = r
+                .get("station")
+                .and_then(|s| s.as_str())
+                .map(str::to_string);
+            let mut what: Vec<String> = Vec::new();
+            for c in r
+                .get("checks")
+                .and_then(|c| c.as_array())
+                .into_iter()
+                .flatten()
+            {
+                what.push(format!(
+                    "fails the check {} ({})",
+                    text(c, "check"),
+                    text(c, "rule")
+                ));
+            }
+            for p in r
+                .get("problems")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+            {
+                what.extend(p.as_str().map(str::to_string));
+            }
+            let by = text(r, "observer");
+            let words = if by.is_empty() {
+                what.join("; ")
+            } else {
+                format!("observer {by}: {}", what.join("; "))
+            };
+            (station, words)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- observers
@@ -133,18 +169,12 @@ pub(crate) fn observers(review: &Review) -> Result<Check, String> {
                 }
                 continue;
             }
-            let message = f
-                .detail
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("")
-                .to_string();
-            for station in flagged_stations(&f) {
+            for (station, words) in flagged_reports(&f) {
                 let subject = station.unwrap_or(format!("entry {}", f.index));
                 let e = by.entry((kind.into(), subject)).or_default();
                 e.0.push(f.index);
-                if !message.is_empty() && !e.1.contains(&message) {
-                    e.1.push(message.clone());
+                if !words.is_empty() && !e.1.contains(&words) {
+                    e.1.push(words);
                 }
             }
         }
