@@ -798,6 +798,39 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         expected.len(),
         kinds(&truth)
     );
+    let at = |kinds: &[&str]| -> String {
+        let mut by: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for f in built
+            .findings()
+            .filter(|f| kinds.contains(&f.kind.as_str()))
+        {
+            by.entry(f.kind.as_str())
+                .or_default()
+                .push(f.subject.as_str());
+        }
+        by.iter()
+            .map(|(k, s)| format!("{} at {}", k.replace('_', " "), s.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    say!(
+        n,
+        "   the review found: {}",
+        at(&[
+            "unaccounted_ballots",
+            "issued_vs_checkins",
+            "counted_vs_issued"
+        ])
+    );
+    say!(
+        n,
+        "   and: {}",
+        at(&[
+            "observer_quality_check",
+            "complaint_overdue",
+            "decision_without_effect"
+        ])
+    );
     say!(
         n,
         "   {} second registrations were planted too; deduplication's pairs are in the report as leads, not findings",

@@ -719,11 +719,13 @@ pub fn pvt_verdict(v: &stats::pvt::Verdict) -> String {
         .iter()
         .filter(|f| !f.inside_95 && f.inside_99)
         .map(|f| {
+            let p = |x: f64| format!("{:.3}%", 100.0 * x);
             format!(
-                "{} (official {}, estimate {})",
+                "{} (official {}, 95% interval {}–{})",
                 f.figure,
-                pct(f.official),
-                pct(f.estimate)
+                p(f.official),
+                p(f.interval_95.0),
+                p(f.interval_95.1)
             )
         })
         .collect();
