@@ -29,6 +29,7 @@ use tlog::verify::{DirSource, TrustedState, VerifyError, verify_log};
 use tlog::witness::{WitnessTransport, witness_checkpoint};
 use tlog::{Log, Policy, SqliteStorage, Storage};
 
+pub mod day;
 pub mod truth;
 
 /// Where each step of the demo is told: a terminal, a test, a web page.
@@ -112,6 +113,20 @@ fn decided(applied: &[Applied]) -> bool {
     applied.last().is_some_and(Applied::took_effect)
 }
 
+/// The poll book's genesis (with its card threshold), with the deadlines of complaints,
+/// signed by all nine members.
+fn genesis(book: &PollBook) -> Vec<u8> {
+    let mut g = book.election.genesis();
+    g.card_threshold = Some(book.card_threshold);
+    g.complaint_deadlines = Some(day::deadlines());
+    let members = &book.election.keys.members;
+    let mut entry = Entry::genesis(g, &members[0]);
+    for m in &members[1..] {
+        entry.cosign(m);
+    }
+    entry.to_bytes()
+}
+
 fn submit(election: &mut Election, entries: &[Vec<u8>]) -> anyhow::Result<Vec<Applied>> {
     Ok(election.submit(entries)?.applied)
 }
@@ -132,7 +147,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     say!(n, "working in {}", dir.display());
 
     n.step(1, "The election and its commission");
-    let book = PollBook::new(
+    let book = PollBook::matching_forms(
         Cambodia2013::new(options.scale, options.seed),
         options.seed,
         true,
@@ -181,7 +196,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         Some(ORIGIN),
         &keys.join("elections.demo_kh-2013.key"),
     )?;
-    let mut election = Election::create(log_dir.log()?, &book.genesis_entry())?;
+    let mut election = Election::create(log_dir.log()?, &genesis(&book))?;
     say!(
         n,
         "   log {} started; checkpoints signed by {}",
@@ -244,7 +259,10 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     );
     poll_book(&mut election, &book, n)?;
     submit(&mut election, &e.enrolments())?;
-    let (official, short, over, corrected) = truth::official_forms(e);
+    submit(&mut election, &[day::pvt_commitment(e)])?;
+    let forms = truth::official_forms(e);
+    let (short, over, corrected) = (forms.short, forms.over, forms.corrected.clone());
+    let official = forms.batch.clone();
     submit(&mut election, &official)?;
     let cpp = e.party_forms("CPP");
     submit(&mut election, &cpp)?;
@@ -252,6 +270,12 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     submit(&mut election, &cnrp)?;
     let observer = e.observer_forms();
     submit(&mut election, &observer)?;
+    let (mut election, pvt_at) = day::pvt_sample(election, e)?;
+    say!(
+        n,
+        "   COMFREL committed to its dice before the count, revealed them after, and recorded the {} stations they draw for its PVT (entry {pvt_at})",
+        day::pvt_take(e)
+    );
     say!(
         n,
         "   official forms for {} stations; CPP copies {}; CNRP copies {}; COMFREL copies {}",
@@ -287,6 +311,14 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         e.stations[short].code,
         versions.len()
     );
+    say!(
+        n,
+        "   ballot accounting planted on official forms: {} ballots of the stock unaccounted for at {}; {} ballots issued above the check-ins that never reached the box at {}",
+        5,
+        e.stations[forms.unaccounted].code,
+        7,
+        e.stations[forms.missing].code
+    );
     let mut certified = 0;
     for p in 0..CONSTITUENCIES.len() {
         let id = proposal_of(&submit(&mut election, &[e.certification(p)])?)?;
@@ -299,7 +331,82 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         "   the commission certified {certified} of 24 constituencies' totals, each approved by both parties"
     );
 
-    n.step(6, "One party alone cannot remove a voter");
+    n.step(6, "Election day as COMFREL's observers saw it");
+    let mut observed = day::Observed::new(e, options.seed);
+    observed.record(&mut election, e)?;
+    let o = &observed.observers.truth;
+    say!(
+        n,
+        "   COMFREL's observers at {} stations: {} opening checklists signed and {} by SMS ({} messages: repeats counted once, one malformed and answered, one from a number nobody registered), and {} incident reports",
+        observed.observers.observers.len() / 2,
+        ledger::report::observer::reports(election.conn())?
+            .iter()
+            .filter(|r| {
+                r.channel == "signed"
+                    && matches!(r.report, ledger::report::observer::Report::Checklist(_))
+            })
+            .count(),
+        o.sms[1],
+        o.sms[0],
+        observed.observers.incident_stations().len() + 1
+    );
+    say!(
+        n,
+        "   planted: two observers who disagree at {} stations, answers off the form at {}, {} checklists that fail a quality check (two polling officials where the form wants three), observers kept out of the count at {}",
+        o.conflicts.len(),
+        o.out_of_form.iter().collect::<BTreeSet<_>>().len(),
+        observed.quality.len(),
+        observed.kept_out
+    );
+
+    n.step(
+        7,
+        "Complaints, and deadlines that only the witnesses' time can judge",
+    );
+    let log_key = log_dir.key(election.log())?;
+    let n_st = e.stations.len();
+    let double_at = book
+        .truth
+        .alerts
+        .iter()
+        .find(|a| a.kind == "double_checkin")
+        .map_or(e.stations[0].code.clone(), |a| a.station.clone());
+    let commune = truth::card_communes(e)[0].clone();
+    let chiefs = e
+        .stations
+        .iter()
+        .find(|s| s.commune == commune)
+        .map_or(e.stations[n_st / 2].code.clone(), |s| s.code.clone());
+    let posters = e.stations[n_st / 4].code.clone();
+    let complaints = day::complaints(&mut election, e, &log_key, [&double_at, &posters, &chiefs])?;
+    say!(
+        n,
+        "   the genesis gives the commission 2 days to act on a complaint and 7 to decide it (6 hours and 2 days for intimidation), counted from the witnesses' time"
+    );
+    say!(
+        n,
+        "   the CNRP complains of double voting at {double_at} and of intimidation at {chiefs}; the CPP of campaign posters at {posters}"
+    );
+    say!(
+        n,
+        "   the witnesses' checkpoints that night and on the next days are recorded in the log (entries {}); the demo's witness keys sign them with those days' dates, since it runs in minutes",
+        complaints
+            .checkpoints
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    say!(
+        n,
+        "   upheld: complaint {} (both parties' members approve); dismissed: complaint {}; the dismissal of complaint {} is approved by the CPP's four members and the consensus member only: no effect (proposal at entry {}), and the complaint is overdue by witness time",
+        complaints.upheld.0,
+        complaints.dismissed.0,
+        complaints.overdue.0,
+        complaints.without_effect
+    );
+
+    n.step(8, "One party alone cannot remove a voter");
     let voter = format!("KH{:02}{:07}", 12, 42);
     let removal = Entry::signed(
         Event::Proposal(Proposal {
@@ -365,7 +472,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
             .collect(),
     };
 
-    n.step(7, "Each party's witness cosigns; the commission publishes");
+    n.step(9, "Each party's witness cosigns; the commission publishes");
     let mut log_key = log_dir.key(election.log())?;
     let note = election.sign_checkpoint(&log_key)?;
     let servers = Servers::new()?;
@@ -434,7 +541,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     );
 
     n.step(
-        8,
+        10,
         "An observer replays the published log over HTTP, trusting only public keys",
     );
     let policy = Policy::k_of_n(
@@ -538,7 +645,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     roll_review(&review, &planted, n)?;
 
     n.step(
-        9,
+        11,
         "A citizen checks their station's official result form offline",
     );
     let first_form = election.log().size() - 1;
@@ -563,7 +670,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         proof.proof.len()
     );
 
-    n.step(10, "Someone edits a result form in a published copy");
+    n.step(12, "Someone edits a result form in a published copy");
     let copy = dir.join("tampered-copy");
     copy_dir(&public, &copy)?;
     let width = (size - index / 256 * 256).min(256) as u16;
@@ -578,7 +685,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     }
 
     n.step(
-        11,
+        13,
         "The operator rewrites history and re-signs it with the commission's key",
     );
     TrustedState::from_checkpoint(&replay_checkpoint).save(&dir.join("observer.json"))?;
@@ -636,7 +743,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     drop(servers);
 
     n.step(
-        12,
+        14,
         "The review report, checked against the truth of what was planted",
     );
     // The report names the publication it proves from, which outlives the demo's server.
@@ -656,7 +763,11 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         &book,
         &format!("1/{}", options.scale.divisor),
         options.seed,
-        (short, over),
+        &forms,
+        &truth::Day {
+            observed: &observed,
+            complaints: &complaints,
+        },
         &planted.wave,
         second,
     );
@@ -686,6 +797,39 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         "   the truth file lists {} planted irregularities ({}); the report lists each of them and nothing else",
         expected.len(),
         kinds(&truth)
+    );
+    let at = |kinds: &[&str]| -> String {
+        let mut by: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for f in built
+            .findings()
+            .filter(|f| kinds.contains(&f.kind.as_str()))
+        {
+            by.entry(f.kind.as_str())
+                .or_default()
+                .push(f.subject.as_str());
+        }
+        by.iter()
+            .map(|(k, s)| format!("{} at {}", k.replace('_', " "), s.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    say!(
+        n,
+        "   the review found: {}",
+        at(&[
+            "unaccounted_ballots",
+            "issued_vs_checkins",
+            "counted_vs_issued"
+        ])
+    );
+    say!(
+        n,
+        "   and: {}",
+        at(&[
+            "observer_quality_check",
+            "complaint_overdue",
+            "decision_without_effect"
+        ])
     );
     say!(
         n,
@@ -808,7 +952,7 @@ fn poll_book(election: &mut Election, book: &PollBook, n: &mut dyn Narrator) -> 
 /// judged against the official result; the red flags of the forensics; the size of a
 /// risk-limiting audit of the official count.
 fn observers_review(review: &review::Review, n: &mut dyn Narrator) -> anyhow::Result<()> {
-    use review::pvt::{Figures, Frame, FrameSpec, Sample};
+    use review::pvt::{Figures, Frame, FrameSpec};
     let lift = |e: review::Error| anyhow::anyhow!("{e}");
     let frame = Frame::read(
         review,
@@ -819,12 +963,10 @@ fn observers_review(review: &review::Review, n: &mut dyn Narrator) -> anyhow::Re
         },
     )
     .map_err(lift)?;
-    let take = (frame.stations.len() / 3).clamp(1, 600);
-    let sample = Sample {
-        seed: "35216452316254163524".into(),
-        take,
-        audit: None,
-    };
+    let sample = frame
+        .sample(review, Some(day::PVT_AUDIT), None, None)
+        .map_err(lift)?;
+    let take = sample.take;
     let pvt = frame
         .estimate(
             &review.provenance,
@@ -849,19 +991,13 @@ fn observers_review(review: &review::Review, n: &mut dyn Narrator) -> anyhow::Re
         .collect();
     say!(
         n,
-        "   PVT of {take} stations drawn from public dice, from COMFREL's copies, shares of the valid votes: {}",
+        "   COMFREL's PVT of the {take} stations its dice drew (audit {}), from its copies, shares of the valid votes: {}",
+        day::PVT_AUDIT,
         shares.join(", ")
     );
     if let Some(v) = &pvt.verdict {
-        say!(
-            n,
-            "   the official shares are {} the PVT's 95% intervals",
-            if v.all_inside_95 {
-                "inside"
-            } else {
-                "NOT all inside"
-            }
-        );
+        let words = report::pvt_verdict(v);
+        say!(n, "   {}{}", words[..1].to_lowercase(), &words[1..]);
     }
     let stations =
         review::forensics::Stations::from_election(review, None, None, None).map_err(lift)?;
@@ -1140,7 +1276,7 @@ mod tests {
         };
         let mut story = Story::default();
         run(&options, &mut story).unwrap();
-        assert_eq!(story.steps, (1..=12).collect::<Vec<_>>());
+        assert_eq!(story.steps, (1..=14).collect::<Vec<_>>());
         assert!(story.progressed);
         let text = story.lines.join("\n");
         for want in [
@@ -1154,6 +1290,8 @@ mod tests {
             "the log forked",
             "of them planted second registrations",
             "exactly the three communes of the wave",
+            "and the complaint is overdue by witness time",
+            "checklists that fail a quality check",
             "by witnesses witness.cnrp.demo and witness.cpp.demo (checkpoint recorded as entry",
         ] {
             assert!(text.contains(want), "missing {want:?} in:\n{text}");

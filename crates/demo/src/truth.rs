@@ -20,6 +20,9 @@ pub struct Irregularity {
     pub subject: String,
     /// What was planted, in words.
     pub planted: String,
+    /// The log entries of what was planted, where the demo recorded them itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<u64>,
 }
 
 /// A planted second registration: the voter id, and the person's first registration.
@@ -51,23 +54,46 @@ impl Truth {
     }
 }
 
-/// The official forms, two of which do not add up: at one station the valid ballots written
-/// are 30 short of the votes (`votes_not_valid`; amended later), at another the ballots
-/// issued are 25 short of those counted (`counted_over_issued`; left as filed). Returns the
-/// batch, the two stations' indexes, and the form the amendment files.
-pub fn official_forms(e: &Cambodia2013) -> (Vec<Vec<u8>>, usize, usize, ResultForm) {
+/// The official forms and what is planted in them.
+pub struct OfficialForms {
+    /// The clerk's batch.
+    pub batch: Vec<Vec<u8>>,
+    /// The station whose valid ballots are written 30 short of its votes
+    /// (`votes_not_valid`; amended later), and the form the amendment files.
+    pub short: usize,
+    pub corrected: ResultForm,
+    /// The station whose ballots issued are written 25 short of those counted
+    /// (`counted_over_issued`; left as filed): a reconciliation gap of every kind too.
+    pub over: usize,
+    /// Five ballots of the stock not accounted for (`unaccounted_ballots`).
+    pub unaccounted: usize,
+    /// Seven ballots issued above the check-ins, seven fewer unused, and the count seven
+    /// short of the ballots issued: ballots handed out that never reached the box.
+    pub missing: usize,
+}
+
+/// The official forms, whose ballot accounting agrees with the poll book (`PollBook::
+/// matching_forms`) except where planted: two forms do not add up, and two more have gaps
+/// that only reconciliation shows.
+pub fn official_forms(e: &Cambodia2013) -> OfficialForms {
     let n = e.stations.len();
-    let pick = |from: usize| {
-        (from..n)
-            .chain(0..from)
-            .find(|&i| !e.stations[i].manipulated() && e.stations[i].votes.iter().sum::<u64>() > 60)
-            .expect("a station with votes")
+    let mut taken = Vec::new();
+    let mut pick = |from: usize, votes: u64| {
+        let i = (0..n)
+            .map(|k| (from + k) % n)
+            .find(|&i| {
+                !taken.contains(&i)
+                    && !e.stations[i].manipulated()
+                    && e.stations[i].votes.iter().sum::<u64>() > votes
+            })
+            .expect("a station with votes");
+        taken.push(i);
+        i
     };
-    let short = pick(n / 3);
-    let over = (0..n)
-        .map(|k| (2 * n / 3 + k) % n)
-        .find(|&i| i != short && !e.stations[i].manipulated() && e.stations[i].cast > 60)
-        .expect("a second station with votes");
+    let short = pick(n / 3, 60);
+    let over = pick(2 * n / 3, 60);
+    let unaccounted = pick(n / 6, 20);
+    let missing = pick(n / 2, 20);
     let mut corrected = None;
     let events = e
         .stations
@@ -81,23 +107,24 @@ pub fn official_forms(e: &Cambodia2013) -> (Vec<Vec<u8>>, usize, usize, ResultFo
                     f.valid -= 30;
                 } else if i == over {
                     f.ballots_issued = f.ballots_issued.map(|b| b - 25);
+                } else if i == unaccounted {
+                    f.unused = f.unused.map(|u| u - 5);
+                } else if i == missing {
+                    f.ballots_issued = f.ballots_issued.map(|b| b + 7);
+                    f.unused = f.unused.map(|u| u - 7);
                 }
             }
             form
         })
         .collect();
-    let batch = ledger::event::build_batch(
-        &e.keys.clerk,
-        ledger::event::Content::ResultForms,
-        events,
-        None,
-    );
-    (
-        batch,
+    OfficialForms {
+        batch: build_batch(&e.keys.clerk, Content::ResultForms, events, None),
         short,
+        corrected: corrected.expect("the short station's form"),
         over,
-        corrected.expect("the short station's form"),
-    )
+        unaccounted,
+        missing,
+    }
 }
 
 /// The clerk's proposal to amend the short station's official form.
@@ -161,24 +188,131 @@ pub fn concentrated_cards(book: &PollBook) -> Vec<Vec<u8>> {
 }
 
 /// Everything planted, as the truth file lists it.
+/// What the demo planted on election day beyond the poll book and the official forms.
+pub struct Day<'a> {
+    pub observed: &'a crate::day::Observed,
+    pub complaints: &'a crate::day::Complaints,
+}
+
 pub fn truth(
     book: &PollBook,
     scale: &str,
     seed: u64,
-    forms: (usize, usize),
+    forms: &OfficialForms,
+    day: &Day,
     wave: &BTreeSet<String>,
     second: Vec<SecondRegistration>,
 ) -> Truth {
     let e = &book.election;
     let mut findings = Vec::new();
-    let mut add = |kind: &str, subject: String, planted: String| {
+    let mut add_at = |kind: &str, subject: String, planted: String, entries: Vec<u64>| {
         findings.push(Irregularity {
             kind: kind.into(),
             subject,
             planted,
+            entries,
         })
     };
-    let (short, over) = (&e.stations[forms.0].code, &e.stations[forms.1].code);
+    let (short, over) = (&e.stations[forms.short].code, &e.stations[forms.over].code);
+    for (kind, size) in [
+        ("unaccounted_ballots", 25),
+        ("issued_vs_checkins", -25),
+        ("counted_vs_issued", 25),
+    ] {
+        add_at(
+            kind,
+            over.clone(),
+            format!(
+                "the same form's ballots issued, 25 short, leave a gap of {size:+} in its \
+                 ballot accounting"
+            ),
+            vec![],
+        );
+    }
+    add_at(
+        "unaccounted_ballots",
+        e.stations[forms.unaccounted].code.clone(),
+        "five ballots of the station's stock missing from its official form (unused 5 short)"
+            .into(),
+        vec![],
+    );
+    for (kind, size) in [("issued_vs_checkins", "+7"), ("counted_vs_issued", "-7")] {
+        add_at(
+            kind,
+            e.stations[forms.missing].code.clone(),
+            format!(
+                "seven ballots issued above the voters checked in, which never reached the box \
+                 (gap {size})"
+            ),
+            vec![],
+        );
+    }
+    let o = &day.observed;
+    for (station, tags) in &o.observers.truth.conflicts {
+        add_at(
+            "observer_conflict",
+            station.clone(),
+            format!("COMFREL's two observers disagree on {}", tags.join(", ")),
+            vec![],
+        );
+    }
+    for station in o
+        .observers
+        .truth
+        .out_of_form
+        .iter()
+        .collect::<BTreeSet<_>>()
+    {
+        add_at(
+            "observer_out_of_form",
+            station.clone(),
+            "both observers report 12 polling officials, where the form allows at most 9".into(),
+            vec![],
+        );
+    }
+    for (station, at) in o.quality.iter().zip(&o.quality_entries) {
+        add_at(
+            "observer_quality_check",
+            station.clone(),
+            "an observer reports two polling officials; the form's check wants three".into(),
+            vec![*at],
+        );
+    }
+    add_at(
+        "sms_unknown_sender",
+        format!("sender {}", &o.stranger[..16]),
+        "an SMS from a number no gateway registered".into(),
+        vec![o.sms_entry],
+    );
+    for station in &o.observers.incident_stations() {
+        add_at(
+            "incident",
+            station.clone(),
+            "a high-severity incident: ink washed off with lime juice".into(),
+            vec![],
+        );
+    }
+    add_at(
+        "incident",
+        o.kept_out.clone(),
+        "a critical incident: observers and agents kept out of the count".into(),
+        vec![o.kept_out_entry],
+    );
+    let c = &day.complaints;
+    add_at(
+        "complaint_overdue",
+        c.overdue.1.clone(),
+        "a complaint of intimidation left undecided past its deadlines, by witness time".into(),
+        vec![c.overdue.0],
+    );
+    add_at(
+        "decision_without_effect",
+        c.overdue.1.clone(),
+        "its dismissal approved by one party's members only, so without effect".into(),
+        vec![c.without_effect],
+    );
+    let mut add =
+        |kind: &str, subject: String, planted: String| add_at(kind, subject, planted, vec![]);
     add(
         "votes_not_valid",
         short.clone(),
@@ -251,7 +385,14 @@ pub fn truth(
                 .into(),
             "Not irregular, also planted: deaths reported everywhere (one voter in a hundred \
              removed by an approved batch), and one party's attempt to remove a voter alone, \
-             which never took effect."
+             which never took effect; two complaints decided in time with both parties' \
+             approvals (one upheld, one dismissed), and SMS repeats counted once."
+                .into(),
+            "PVT: nothing is planted that a PVT can see. The official forms differ from the \
+             true count only at the stations listed as copies_differ, too few to move a \
+             national share beyond sampling error, so the report must find no pvt_outside. \
+             Among nine figures, one official share outside its 95% interval happens by chance \
+             about a third of the time, which is why only the 99% interval decides."
                 .into(),
         ],
     }

@@ -106,6 +106,16 @@ fn the_report_lists_every_planted_irregularity_and_nothing_else() {
         "conflicting_checkin",
         "removal_wave",
         "cards_without_document",
+        "unaccounted_ballots",
+        "issued_vs_checkins",
+        "counted_vs_issued",
+        "observer_conflict",
+        "observer_out_of_form",
+        "observer_quality_check",
+        "sms_unknown_sender",
+        "incident",
+        "complaint_overdue",
+        "decision_without_effect",
     ] {
         assert!(kinds.contains(kind), "the truth file plants no {kind}");
     }
@@ -120,6 +130,33 @@ fn the_report_lists_every_planted_irregularity_and_nothing_else() {
     let invented: Vec<_> = listed.difference(&planted).collect();
     assert!(missed.is_empty(), "the report misses {missed:?}");
     assert!(invented.is_empty(), "the report invents {invented:?}");
+
+    // Where the truth names the entries it planted, the report's finding cites them.
+    for f in truth["findings"].as_array().unwrap() {
+        let Some(entries) = f["entries"].as_array() else {
+            continue;
+        };
+        let (kind, subject) = (f["kind"].as_str().unwrap(), f["subject"].as_str().unwrap());
+        let tag = format!(
+            "data-kind=\"{kind}\" data-subject=\"{}\"",
+            subject.replace('&', "&amp;").replace('"', "&quot;")
+        );
+        let at = html
+            .find(&tag)
+            .unwrap_or_else(|| panic!("no finding {tag}"));
+        let cited = &html[at..at + html[at..].find("</li>").unwrap()];
+        for e in entries {
+            let e = e.as_u64().unwrap();
+            assert!(
+                cited.contains(&format!("href=\"#entry-{e}\"")),
+                "the report's {kind} finding at {subject} does not cite entry {e}: {cited}"
+            );
+        }
+    }
+    // The PVT beside the official result, from the sample recorded in the log; and nothing
+    // planted that it could see.
+    assert!(html.contains("audit comfrel-pvt, recorded in the log"));
+    assert!(!listed.iter().any(|(k, _)| k == "pvt_outside"));
 
     // Self-contained: nothing is fetched from elsewhere.
     for outside in ["src=\"http", "href=\"http", "<script", "@import", "url("] {

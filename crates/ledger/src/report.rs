@@ -17,7 +17,9 @@ mod complaint;
 mod history;
 pub mod observer;
 pub mod pollbook;
-pub use complaint::{ComplaintRecord, ComplaintStep, complaints};
+pub use complaint::{
+    ComplaintRecord, ComplaintStep, PendingDecision, complaints, pending_decisions,
+};
 pub use flags::amended_forms;
 pub use history::first_roll_removal;
 pub use history::{

@@ -1026,7 +1026,10 @@ fn what_the_log_and_the_commands_refuse() {
     );
     assert!(err.contains("not for a PVT"), "{err}");
     let err = fails(&["audit", "show", "election", "--audit", "nope"], dir);
-    assert!(err.contains("no such audit; its audits are r-1"), "{err}");
+    assert!(
+        err.contains("no such audit; its audits are comfrel-pvt, r-1"),
+        "{err}"
+    );
     assert!(
         commit("o-1", &["--for", "other"], SEED).status.success(),
         "--for other"

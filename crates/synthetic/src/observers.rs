@@ -270,6 +270,13 @@ impl Observers {
     }
 }
 
+impl Observers {
+    /// The stations where an incident is reported, in order.
+    pub fn incident_stations(&self) -> Vec<String> {
+        self.incidents.iter().map(|(_, s)| s.clone()).collect()
+    }
+}
+
 /// Answers as an SMS codes them: each tag and its digits.
 fn sms_answers(a: &Answers) -> String {
     a.iter()

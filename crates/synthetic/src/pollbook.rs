@@ -105,6 +105,9 @@ pub struct PollBook {
     pub resync: Option<(usize, Vec<CheckIn>)>,
     pub truth: Truth,
     seed: u64,
+    /// Each station's check-ins, planted ones included, are exactly the ballots its result
+    /// forms count ([`PollBook::matching_forms`]).
+    match_forms: bool,
 }
 
 /// The first voter number of each station within its province, as [`Cambodia2013::roll_voters`]
@@ -181,7 +184,20 @@ impl PollBook {
             resync: None,
             truth: Truth::default(),
             seed,
+            match_forms: false,
         }
+    }
+
+    /// As [`PollBook::new`], except that each station's check-ins, the planted ones included,
+    /// are exactly the ballots its result forms count ([`StationPlan::cast`]), so that the
+    /// forms' ballot accounting reconciles with the poll book wherever nothing is planted on
+    /// them (the demo).
+    pub fn matching_forms(election: Cambodia2013, seed: u64, with_roll: bool) -> PollBook {
+        let mut book = PollBook::unplanned(election, seed, with_roll);
+        book.match_forms = true;
+        let mut rng = Rng::new(seed ^ 0x9011_B00C);
+        book.plan(&mut rng);
+        book
     }
 
     /// The pseudonym of voter number `n` of station `s`.
@@ -201,14 +217,38 @@ impl PollBook {
         let mut issued = 0u64;
         for (si, s) in stations.iter().enumerate() {
             let (mut v, mut st) = (Vec::new(), Vec::new());
-            for k in 0..u64::from(s.registered) {
-                if rng.unit() < TURNOUT {
-                    v.push(first[si] + k);
+            let mut planned_cards = None;
+            if self.match_forms {
+                // Exactly the ballots cast: the card holders, and the rest drawn by selection
+                // sampling (Knuth's algorithm S).
+                let registered = u64::from(s.registered);
+                let cast = s.cast.min(registered);
+                let cards = if registered - cast > 4 {
+                    rng.below(3)
                 } else {
-                    st.push(first[si] + k);
+                    0
+                };
+                let mut need = cast - cards.min(cast);
+                for k in 0..registered {
+                    if rng.unit() * ((registered - k) as f64) < need as f64 {
+                        v.push(first[si] + k);
+                        need -= 1;
+                    } else {
+                        st.push(first[si] + k);
+                    }
+                }
+                planned_cards = Some(cards);
+            } else {
+                for k in 0..u64::from(s.registered) {
+                    if rng.unit() < TURNOUT {
+                        v.push(first[si] + k);
+                    } else {
+                        st.push(first[si] + k);
+                    }
                 }
             }
-            let cards = if st.len() > 4 { rng.below(3) } else { 0 };
+            let cards =
+                planned_cards.unwrap_or_else(|| if st.len() > 4 { rng.below(3) } else { 0 });
             for _ in 0..cards {
                 let number = format!("TC-{:06}", self.cards.len() + 1);
                 let holder = st.pop().expect("kept above");
@@ -311,6 +351,9 @@ impl PollBook {
         let mut truth = Truth::default();
         if online.len() >= 4 && offline.len() >= 3 {
             self.plant(&mut days, &online, &offline, &mut truth, rng, &stayed);
+        }
+        if self.match_forms {
+            self.trim(&mut days, &truth);
         }
         let stations = &self.election.stations;
         // The truth's counts.
@@ -573,6 +616,49 @@ impl PollBook {
             })
             .collect();
         self.resync = Some((d, extra));
+    }
+
+    /// Where planted check-ins came on top of a station's own, leaves out as many of its own
+    /// voters' check-ins (the last ones no plant refers to), so that its check-ins stay the
+    /// ballots its forms count.
+    fn trim(&self, days: &mut [StationDay], truth: &Truth) {
+        let mut referred: BTreeSet<&str> = truth
+            .alerts
+            .iter()
+            .filter_map(|a| a.earlier.as_ref().map(|(_, id)| id.as_str()))
+            .collect();
+        let planted: Vec<String> = days
+            .iter()
+            .flat_map(|d| d.planted.iter().map(|c| c.id.clone()))
+            .collect();
+        referred.extend(planted.iter().map(String::as_str));
+        for (d, day) in days.iter_mut().enumerate() {
+            let cast = self.election.stations[day.station].cast;
+            let ids: BTreeSet<&str> = day
+                .checkins
+                .iter()
+                .chain(&day.planted)
+                .map(|c| c.id.as_str())
+                .collect();
+            let mut total = ids.len() as u64;
+            if let Some((r, extra)) = &self.resync
+                && *r == d
+            {
+                total += extra.len() as u64;
+            }
+            let mut excess = total.saturating_sub(cast);
+            let mut k = day.checkins.len();
+            while excess > 0 && k > 0 {
+                k -= 1;
+                let c = &day.checkins[k];
+                if matches!(c.presented, Presented::Pseudonym(_))
+                    && !referred.contains(c.id.as_str())
+                {
+                    day.checkins.remove(k);
+                    excess -= 1;
+                }
+            }
+        }
     }
 
     /// The genesis, with this poll book's card threshold, signed by all nine members.

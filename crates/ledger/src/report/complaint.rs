@@ -144,3 +144,38 @@ pub fn complaints(conn: &Connection, area: Option<&str>) -> Result<Vec<Complaint
     }
     Ok(out)
 }
+
+/// A decision on a complaint that was proposed but has no effect: the approval rule is not
+/// met (yet), so the complaint stands as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingDecision {
+    /// The complaint's log index, and the status the proposal would give it.
+    pub complaint: u64,
+    pub status: String,
+    /// The proposal, its entry, its reasons and who approved it.
+    pub proposal: super::Pending,
+}
+
+/// Every decision on a complaint still waiting for the approval rule, oldest first.
+pub fn pending_decisions(conn: &Connection) -> Result<Vec<PendingDecision>, Error> {
+    let mut out = Vec::new();
+    for p in super::pending(conn)? {
+        if p.action != "complaint_decision" {
+            continue;
+        }
+        let body: String = q(conn.query_row(
+            "SELECT body FROM proposal WHERE id = ?1",
+            params![p.id],
+            |r| r.get(0),
+        ))?;
+        let proposal: Proposal = serde_json::from_str(&body).map_err(Error::from)?;
+        if let crate::event::Action::ComplaintDecision(d) = proposal.action {
+            out.push(PendingDecision {
+                complaint: d.complaint,
+                status: d.status.as_str().to_string(),
+                proposal: p,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -38,18 +38,22 @@ pub struct CheckinAlert {
 }
 
 impl CheckinAlert {
-    /// The alert on one line, e.g. "entry 812: double_checkin at 0101-001, check-in 0101-001-L004
-    /// at 1374998410; first at 0102-001, check-in 0102-001-00017 at 1374972000 (entry 640)".
+    /// The alert on one line, times in UTC, e.g. "entry 812: double_checkin at 0101-001,
+    /// check-in 0101-001-L004 at 2013-07-28T08:00:10Z; first at 0102-001, check-in
+    /// 0102-001-00017 at 2013-07-28T00:40:00Z (entry 640)".
     pub fn describe(&self) -> String {
         let mut s = format!("entry {}: {} at {}", self.index, self.kind, self.station);
         if let Some(c) = &self.checkin {
             s.push_str(&format!(", check-in {c}"));
         }
-        s.push_str(&format!(" at {}", self.at));
+        s.push_str(&format!(" at {}", super::utc(self.at)));
         if let Some(e) = &self.earlier {
             s.push_str(&format!(
                 "; first at {}, check-in {} at {} (entry {})",
-                e.station, e.checkin, e.at, e.index
+                e.station,
+                e.checkin,
+                super::utc(e.at),
+                e.index
             ));
         }
         if let Some(o) = &self.other_station {
