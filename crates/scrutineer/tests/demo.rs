@@ -87,7 +87,7 @@ fn the_demo_governs_publishes_replays_and_catches_tampering() {
         serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
     let planted = truth["findings"].as_array().unwrap().len();
     assert!(
-        said.starts_with(&format!("{planted} findings in 8 reviews")),
+        said.starts_with(&format!("{planted} findings in 11 reviews")),
         "{said}"
     );
     let page = std::fs::read_to_string(&html).unwrap();
