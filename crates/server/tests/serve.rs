@@ -826,6 +826,8 @@ fn an_observer_reads_their_forms_and_a_resent_checklist_counts_once() {
     let (election, _) = server.stop();
     let reports = ledger::report::observer::reports(election.conn()).unwrap();
     assert_eq!(reports.len(), 1);
+}
+
 /// The read API's results are read once per publication: a form taken since the latest
 /// publication is not in them, and they are read again once a publication covers it.
 #[test]
