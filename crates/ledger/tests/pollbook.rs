@@ -269,3 +269,69 @@ fn cards_above_the_daily_threshold_need_the_commissions_approval() {
         (DEFAULT_CARD_THRESHOLD + 2, DEFAULT_CARD_THRESHOLD + 2, 1, 1)
     );
 }
+
+#[test]
+fn a_reopened_state_keeps_detecting_double_check_ins_across_stations() {
+    let mut f = Fixture::new();
+    lists(&mut f);
+    let official = f.official.clone();
+    f.sign(&official, checkins("S-D11", &[("1", 100, voter("V000"))]))
+        .unwrap();
+    f.sign(&official, checkins("S-D99", &[("1", 105, voter("V777"))]))
+        .unwrap_err();
+    f.sign(&official, checkins("S-D12", &[("1", 106, voter("V777"))]))
+        .unwrap();
+    let digest = f.election.digest().unwrap();
+    // The operator restarts: the state is read back from the database alone.
+    let path = f.dir.path().join("log.db");
+    let reopened = |f: &mut Fixture| {
+        let log = tlog::Log::open(tlog::SqliteStorage::open(&path).unwrap()).unwrap();
+        f.election = ledger::Election::open(log).unwrap();
+    };
+    reopened(&mut f);
+    assert_eq!(f.election.digest().unwrap(), digest);
+    // The voter of S-D11 votes again at S-D12, and the one off every list votes again at S-D21.
+    f.sign(
+        &official,
+        checkins(
+            "S-D12",
+            &[("2", 200, voter("V000")), ("3", 210, voter("V777"))],
+        ),
+    )
+    .unwrap();
+    let alerts = checkin_alerts(f.election.conn()).unwrap();
+    let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "not_on_list",
+            "double_checkin",
+            "not_on_list",
+            "double_checkin",
+            "not_on_list"
+        ]
+    );
+    let first = alerts[1].earlier.as_ref().unwrap();
+    assert_eq!(
+        (first.station.as_str(), first.checkin.as_str(), first.at),
+        ("S-D11", "1", 100)
+    );
+    let first = alerts[3].earlier.as_ref().unwrap();
+    assert_eq!(
+        (first.station.as_str(), first.checkin.as_str(), first.at),
+        ("S-D12", "1", 106)
+    );
+    // And once more after a second restart: the first check-ins stay the first.
+    reopened(&mut f);
+    f.sign(&official, checkins("S-D21", &[("1", 300, voter("V000"))]))
+        .unwrap();
+    let alerts = checkin_alerts(f.election.conn()).unwrap();
+    let last = alerts.last().unwrap();
+    assert_eq!(last.kind, "not_on_list");
+    let double = &alerts[alerts.len() - 2];
+    assert_eq!(double.kind, "double_checkin");
+    assert_eq!(double.earlier.as_ref().unwrap().station, "S-D11");
+    // Replay of the published log gives the operator's state.
+    let (replayed, operator, refused) = f.replay();
+    assert_eq!((replayed, refused), (operator, 0));
+}
