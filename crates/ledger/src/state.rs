@@ -443,47 +443,86 @@ pub fn create_deferred(conn: &Connection) -> rusqlite::Result<()> {
 
 /// The state digest (hex SHA-256), see the module documentation.
 pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
-    let mut h = Sha256::new();
+    // Rows are read and written out here while another thread hashes what was written, in
+    // blocks: the hashing is about half the work, and the digest of a national state reads
+    // tens of millions of rows.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let (spare_tx, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let hasher = s.spawn(move || {
+            let mut h = Sha256::new();
+            for block in rx {
+                h.update(&block);
+                let _ = spare_tx.send(block);
+            }
+            crate::event::hex(&h.finalize())
+        });
+        let written = write_rows(conn, &tx, &spare);
+        drop(tx);
+        let hex = hasher.join().expect("the digest's hashing thread panicked");
+        written.map(|()| hex)
+    })
+}
+
+/// Hashed in blocks of about this many bytes.
+const DIGEST_BLOCK: usize = 1 << 20;
+
+/// Writes every table's name and rows, as the digest hashes them, in blocks to `out`.
+fn write_rows(
+    conn: &Connection,
+    out: &std::sync::mpsc::SyncSender<Vec<u8>>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> rusqlite::Result<()> {
+    let mut block: Vec<u8> = Vec::with_capacity(DIGEST_BLOCK + 4096);
+    let send = |block: &mut Vec<u8>| {
+        let mut next = spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(DIGEST_BLOCK + 4096));
+        next.clear();
+        // The hashing thread only stops when this side hangs up.
+        let _ = out.send(std::mem::replace(block, next));
+    };
     for (table, order) in DIGEST_TABLES {
-        h.update(table.as_bytes());
-        h.update(b"\n");
+        block.extend_from_slice(table.as_bytes());
+        block.push(b'\n');
         let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query([])?;
-        let mut line = Vec::with_capacity(256);
         while let Some(row) = rows.next()? {
-            line.clear();
-            line.push(b'[');
+            if block.len() >= DIGEST_BLOCK {
+                send(&mut block);
+            }
+            block.push(b'[');
             for i in 0..columns {
                 if i > 0 {
-                    line.push(b',');
+                    block.push(b',');
                 }
-                // Written straight into the line (no allocation per value); the bytes are
+                // Written straight into the block (no allocation per value); the bytes are
                 // exactly those of the values' canonical JSON.
                 match row.get_ref(i)? {
-                    ValueRef::Null => line.extend_from_slice(b"null"),
-                    ValueRef::Integer(v) => write!(line, "{v}").expect("writing to memory"),
+                    ValueRef::Null => block.extend_from_slice(b"null"),
+                    ValueRef::Integer(v) => write!(block, "{v}").expect("writing to memory"),
                     ValueRef::Real(v) => {
-                        write!(line, "{v}").expect("writing to memory");
+                        write!(block, "{v}").expect("writing to memory");
                     }
                     ValueRef::Text(t) => {
                         let s = String::from_utf8_lossy(t);
-                        serde_json::to_writer(&mut line, &*s).expect("writing to memory");
+                        serde_json::to_writer(&mut block, &*s).expect("writing to memory");
                     }
                     ValueRef::Blob(b) => {
                         const HEX: &[u8; 16] = b"0123456789abcdef";
-                        line.push(b'"');
+                        block.push(b'"');
                         for &byte in b {
-                            line.push(HEX[usize::from(byte >> 4)]);
-                            line.push(HEX[usize::from(byte & 15)]);
+                            block.push(HEX[usize::from(byte >> 4)]);
+                            block.push(HEX[usize::from(byte & 15)]);
                         }
-                        line.push(b'"');
+                        block.push(b'"');
                     }
                 }
             }
-            line.extend_from_slice(b"]\n");
-            h.update(&line);
+            block.extend_from_slice(b"]\n");
         }
     }
-    Ok(crate::event::hex(&h.finalize()))
+    send(&mut block);
+    Ok(())
 }
