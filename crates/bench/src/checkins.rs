@@ -29,10 +29,10 @@ use tlog::{Log, LogMeta, SqliteStorage};
 pub const DEFAULT_CHECKINS: u64 = 7_000_000;
 
 /// Station syncs per durable commit.
-const GROUP: usize = 32;
+pub const GROUP: usize = 32;
 
 /// One check-in in this many is a planted second check-in.
-const DOUBLE_EVERY: u64 = 1_000;
+pub const DOUBLE_EVERY: u64 = 1_000;
 
 pub fn run() -> anyhow::Result<()> {
     let wanted = crate::option("--checkins")
@@ -174,6 +174,26 @@ pub fn run() -> anyhow::Result<()> {
 /// Writes every station's signed sync; returns (stations, check-ins, planted double votes).
 fn write_syncs(book: &PollBook, path: &std::path::Path) -> anyhow::Result<(usize, u64, u64)> {
     let mut out = BufWriter::new(std::fs::File::create(path)?);
+    let (total, planted) = station_syncs(book, |entries| {
+        out.write_all(&(entries.len() as u32).to_le_bytes())?;
+        for entry in entries {
+            out.write_all(&(entry.len() as u32).to_le_bytes())?;
+            out.write_all(&entry)?;
+        }
+        Ok(())
+    })?;
+    out.flush()?;
+    Ok((book.election.stations.len(), total, planted))
+}
+
+/// Makes every station's sync, signed by its province's official, in station order, and hands
+/// each to `each`: the station's voters who turned out and, for one check-in in
+/// [`DOUBLE_EVERY`], a voter of another station of the province who already voted there (a
+/// planted double vote). Returns (check-ins, planted double votes).
+pub fn station_syncs(
+    book: &PollBook,
+    mut each: impl FnMut(Vec<Vec<u8>>) -> anyhow::Result<()>,
+) -> anyhow::Result<(u64, u64)> {
     let mut rng = synthetic::Rng::new(crate::electiondata::SEED ^ 0xC4EC);
     let stations = &book.election.stations;
     // Per province, a voter who already checked in, to vote again at the next station.
@@ -229,15 +249,14 @@ fn write_syncs(book: &PollBook, path: &std::path::Path) -> anyhow::Result<(usize
                 })
             })
             .collect();
-        let entries = build_batch(&book.officials[s.province], Content::Checkins, events, None);
-        out.write_all(&(entries.len() as u32).to_le_bytes())?;
-        for entry in entries {
-            out.write_all(&(entry.len() as u32).to_le_bytes())?;
-            out.write_all(&entry)?;
-        }
+        each(build_batch(
+            &book.officials[s.province],
+            Content::Checkins,
+            events,
+            None,
+        ))?;
     }
-    out.flush()?;
-    Ok((stations.len(), total, planted))
+    Ok((total, planted))
 }
 
 fn read_sync(r: &mut impl Read) -> anyhow::Result<Vec<Vec<u8>>> {

@@ -1,11 +1,13 @@
 //! Data for the election-record benchmarks: the synthetic Cambodia-2013 election recorded
-//! through [`ledger::Election::submit`] the way `scrutineer demo` records it, published, and
-//! cached.
+//! through [`ledger::Election::submit`] the way `scrutineer demo` records it, with election
+//! day's poll book in the same log (every station's pseudonym list, then every station's
+//! check-ins with planted double votes, as `bench checkins` makes them), published, and cached.
 //!
 //! The log is built once per scale and kept under `$SCRUTINEER_BENCH_DATA` (default
 //! `target/bench-data`), in `election-<divisor>/`: `log.db` (the operator's log and state),
 //! `published/` (tiles, checkpoint and the signed state digest) and `manifest` (written last:
-//! what was built, the operator's state digest and how long it took). A later run reuses it when
+//! what was built: entries, pseudonyms, check-ins and planted double votes, the operator's
+//! state digest and how long it took). A later run reuses it when
 //! the manifest, the database, the published checkpoint, the genesis entry and the state schema
 //! (`ledger::state::SCHEMA`) agree; otherwise it is rebuilt.
 
@@ -16,6 +18,7 @@ use ledger::{Applied, Election};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use synthetic::cambodia::{CONSTITUENCIES, ORIGIN};
+use synthetic::pollbook::PollBook;
 use synthetic::{Cambodia2013, Scale};
 use tlog::{Log, LogMeta, Policy, SqliteStorage};
 
@@ -23,7 +26,7 @@ use tlog::{Log, LogMeta, Policy, SqliteStorage};
 pub const SEED: u64 = 2013;
 
 /// Bumped whenever what the builder records changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// A published election log.
 pub struct ElectionLog {
@@ -32,6 +35,10 @@ pub struct ElectionLog {
     /// Trusts the log key alone (no witnesses).
     pub policy: Policy,
     pub entries: u64,
+    /// Pseudonyms on the station lists, check-ins, and planted double votes among them.
+    pub pseudonyms: u64,
+    pub checkins: u64,
+    pub planted: u64,
     /// The operator's state digest.
     pub digest: String,
     pub build: Duration,
@@ -135,6 +142,54 @@ pub fn record(e: &Cambodia2013, election: &mut Election) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Records election day's poll book after the rest of the election: the polling officials,
+/// every station's pseudonym list (a governed batch per province), then every station's
+/// check-ins, [`crate::checkins::GROUP`] syncs to a submission as the server's group commit
+/// takes them. Every planted double vote must raise its alerts and nothing else. Returns
+/// (check-ins, planted double votes).
+pub fn record_pollbook(book: &PollBook, election: &mut Election) -> anyhow::Result<(u64, u64)> {
+    for s in book.officials_submission() {
+        submit(election, &s)?;
+    }
+    for p in 0..CONSTITUENCIES.len() {
+        let lists = book.lists_submission(p);
+        if lists.is_empty() {
+            continue;
+        }
+        submit(election, &lists[0])?;
+        if !decided(&submit(election, &lists[1])?) {
+            bail!("the pseudonym lists of province {p} did not take effect");
+        }
+    }
+    let mut group = Vec::with_capacity(crate::checkins::GROUP);
+    let mut flush = |group: &mut Vec<Vec<Vec<u8>>>| -> anyhow::Result<()> {
+        for (i, r) in election.submit_group(group)?.into_iter().enumerate() {
+            if let Err(err) = r {
+                bail!("a station's sync was refused ({i} of its group): {err}");
+            }
+        }
+        group.clear();
+        Ok(())
+    };
+    let (checkins, planted) = crate::checkins::station_syncs(book, |sync| {
+        group.push(sync);
+        if group.len() == crate::checkins::GROUP {
+            flush(&mut group)?;
+        }
+        Ok(())
+    })?;
+    flush(&mut group)?;
+    let alerts = ledger::report::pollbook::checkin_alerts(election.conn())?;
+    let doubles = alerts.iter().filter(|a| a.kind == "double_checkin").count() as u64;
+    if doubles != planted || alerts.len() as u64 != 2 * planted {
+        bail!(
+            "{planted} double votes planted, but {doubles} double_checkin alerts of {} alerts",
+            alerts.len()
+        );
+    }
+    Ok((checkins, planted))
+}
+
 /// The scale of the cached election log: `$SCRUTINEER_BENCH_ELECTION_SCALE`, else `default`.
 pub fn election_scale(default: Scale) -> anyhow::Result<Scale> {
     match std::env::var("SCRUTINEER_BENCH_ELECTION_SCALE") {
@@ -148,15 +203,19 @@ pub fn election_scale(default: Scale) -> anyhow::Result<Scale> {
 pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
     let dir = data_dir().join(format!("election-{}", scale.divisor));
     let published = dir.join("published");
-    let e = Cambodia2013::new(scale, SEED);
+    let book = PollBook::unplanned(Cambodia2013::new(scale, SEED), SEED, false);
+    let e = &book.election;
     let policy = Policy::k_of_n(e.keys.log.vkey(), vec![], 0)?;
-    let genesis = e.genesis_entry();
+    let genesis = book.genesis_entry();
     if let Some(m) = reuse(&dir, &genesis)? {
         return Ok(ElectionLog {
             scale,
             published,
             policy,
             entries: m.entries,
+            pseudonyms: m.pseudonyms,
+            checkins: m.checkins,
+            planted: m.planted,
             digest: m.digest,
             build: m.build,
             publish: m.publish,
@@ -169,7 +228,7 @@ pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
     }
     std::fs::create_dir_all(&dir)?;
     eprintln!(
-        "recording the {} synthetic election ({} stations, {} voters) in {} (once; later runs reuse it)",
+        "recording the {} synthetic election ({} stations, {} voters, their pseudonyms and check-ins) in {} (once; later runs reuse it)",
         describe_scale(scale),
         e.stations.len(),
         e.voters(),
@@ -182,7 +241,9 @@ pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
     let start = Instant::now();
     let log = Log::open(SqliteStorage::create(&dir.join("log.db"), &meta)?)?;
     let mut election = Election::create(log, &genesis).map_err(|e| anyhow::anyhow!("{e}"))?;
-    record(&e, &mut election)?;
+    record(e, &mut election)?;
+    let (checkins, planted) = record_pollbook(&book, &mut election)?;
+    let pseudonyms = e.voters();
     let build = start.elapsed();
     let start = Instant::now();
     let checkpoint = election.sign_checkpoint(&e.keys.log)?;
@@ -195,7 +256,7 @@ pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
     )?;
     let publish = start.elapsed();
     let manifest = format!(
-        "format {FORMAT}\nentries {entries}\ndigest {digest}\ngenesis {}\nschema {}\nbuild_ms {}\npublish_ms {}\n",
+        "format {FORMAT}\nentries {entries}\npseudonyms {pseudonyms}\ncheckins {checkins}\nplanted {planted}\ndigest {digest}\ngenesis {}\nschema {}\nbuild_ms {}\npublish_ms {}\n",
         ledger::event::entry_id(&genesis),
         schema_id(),
         build.as_millis(),
@@ -209,6 +270,9 @@ pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
         published,
         policy,
         entries,
+        pseudonyms,
+        checkins,
+        planted,
         digest,
         build,
         publish,
@@ -224,6 +288,9 @@ fn schema_id() -> String {
 
 struct Manifest {
     entries: u64,
+    pseudonyms: u64,
+    checkins: u64,
+    planted: u64,
     digest: String,
     build: Duration,
     publish: Duration,
@@ -246,6 +313,11 @@ fn reuse(dir: &Path, genesis: &[u8]) -> anyhow::Result<Option<Manifest>> {
     {
         return Ok(None);
     }
+    let (Some(pseudonyms), Some(checkins), Some(planted)) =
+        (number("pseudonyms"), number("checkins"), number("planted"))
+    else {
+        return Ok(None);
+    };
     let (Some(entries), Some(digest), Some(build_ms), Some(publish_ms)) = (
         number("entries"),
         field("digest"),
@@ -272,6 +344,9 @@ fn reuse(dir: &Path, genesis: &[u8]) -> anyhow::Result<Option<Manifest>> {
     }
     Ok(Some(Manifest {
         entries,
+        pseudonyms,
+        checkins,
+        planted,
         digest,
         build: Duration::from_millis(build_ms),
         publish: Duration::from_millis(publish_ms),

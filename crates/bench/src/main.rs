@@ -68,7 +68,7 @@ const BENCHES: &[(&str, &str, Bench)] = &[
     ),
     (
         "replay",
-        "replay of the published national-scale election log (about 9.7M entries)",
+        "replay of the published national-scale election log with its poll book (--runs N)",
         replay::run,
     ),
     (
@@ -138,7 +138,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Options that take a value, and the benchmarks they are for.
-const OPTIONS: &[&str] = &["--checkins"];
+const OPTIONS: &[&str] = &["--checkins", "--runs"];
 
 /// The command line without the options and their values.
 fn names() -> Vec<String> {

@@ -1,6 +1,8 @@
 //! `replay`: [`ledger::replay::replay`] of the published national-scale synthetic election (the
 //! log `scrutineer demo --scale national` records: 19,009 stations, 9,675,453 voters in 24
-//! governed batches, four sources of result forms; about 9.7M entries), from its directory:
+//! governed batches, four sources of result forms; about 9.7M entries), with election day's
+//! poll book in the same log (the 9,675,453 pseudonyms on the station lists and about 7M
+//! check-ins in station syncs, as `bench checkins` makes them), from its directory:
 //! the checkpoint signature, every hash and tile, then the fold of every entry with every check,
 //! into a new in-memory state database, and its state digest, which must equal the operator's.
 //!
@@ -16,8 +18,17 @@ use std::time::{Duration, Instant};
 use synthetic::Scale;
 use tlog::verify::{DirSource, verify_log};
 
-/// Runs in memory; the median is reported.
+/// Runs in memory when `--runs` is not given; the median is reported.
 const RUNS: usize = 3;
+
+/// Runs in memory: `--runs N`, else [`RUNS`].
+fn runs() -> anyhow::Result<usize> {
+    Ok(crate::option("--runs")
+        .map(|v| v.parse::<usize>())
+        .transpose()?
+        .unwrap_or(RUNS)
+        .max(1))
+}
 
 /// The scale to use: national when asked by name, the tenth under `all` unless
 /// `SCRUTINEER_BENCH_NATIONAL=1`.
@@ -40,20 +51,23 @@ pub fn run() -> anyhow::Result<()> {
     verify_log(&source, &log.policy, None, &mut |_, _| {})?;
     let verify = start.elapsed();
 
-    let mut runs = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
+    let count = runs()?;
+    let mut runs = Vec::with_capacity(count);
+    for _ in 0..count {
         runs.push(replay_once(&log, None)?);
     }
     runs.sort_by_key(|r| r.time);
-    let median = &runs[RUNS / 2];
+    let median = &runs[count / 2];
     let dir = scratch_dir()?;
     let on_disk = replay_once(&log, Some(&dir.path().join("state.db")))?;
     drop(dir);
 
     println!("| what | time | entries/s | peak memory |\n|---|---:|---:|---:|");
     println!(
-        "| replay of {} entries, state in memory (median of {RUNS}; runs {}) | **{}** | {} | {} |",
+        "| replay of {} entries ({} pseudonyms, {} check-ins), state in memory (median of {count}; runs {}) | **{}** | {} | {} |",
         thousands(log.entries),
+        thousands(log.pseudonyms),
+        thousands(log.checkins),
         runs.iter()
             .map(|r| secs(r.time))
             .collect::<Vec<_>>()
@@ -74,8 +88,13 @@ pub fn run() -> anyhow::Result<()> {
         rate(log.entries as f64, verify)
     );
     println!(
-        "\nCPU time of the median in-memory run: {} (both threads); the digest of the state matched the operator's in every run.",
-        secs(median.cpu)
+        "\nCPU time (user + system, all threads) of the in-memory runs: {}; of the median: {}. The digest of the state matched the operator's ({}) in every run.",
+        runs.iter()
+            .map(|r| secs(r.cpu))
+            .collect::<Vec<_>>()
+            .join(", "),
+        secs(median.cpu),
+        log.digest
     );
     Ok(())
 }
@@ -125,10 +144,14 @@ pub fn print_build(log: &ElectionLog) {
         "reused from the cache"
     };
     println!(
-        "Election log at {} scale, {} entries, {when}: recorded through `Election::submit` in {} \
+        "Election log at {} scale, {} entries ({} pseudonyms on the station lists, {} check-ins, \
+         {} planted double votes), {when}: recorded through `Election::submit` in {} \
          ({} entries/s), signed and published in {}.\n",
         describe_scale(log.scale),
         thousands(log.entries),
+        thousands(log.pseudonyms),
+        thousands(log.checkins),
+        thousands(log.planted),
         secs(log.build),
         rate(log.entries as f64, log.build),
         secs(log.publish),

@@ -105,10 +105,12 @@ pub fn replay(
     // Up to 1 GiB of page cache, so that a file-backed rebuild is not bound by reads of pages
     // it wrote a moment ago.
     conn.pragma_update(None, "cache_size", -1_048_576)?;
-    state::create(&conn)?;
+    // Indexes of random keys are built once at the end, over the whole table.
+    state::create_deferring(&conn)?;
     conn.execute_batch("BEGIN")?;
     let (verified, conn, refusals) = verify_and_fold(conn, source, policy, previous, progress);
     let verified = verified?;
+    state::create_deferred(&conn)?;
     {
         let mut put =
             conn.prepare("INSERT OR REPLACE INTO refusal(idx, reason) VALUES (?1, ?2)")?;
@@ -196,6 +198,7 @@ fn verify_and_fold(
             .name("replay-fold".into())
             .spawn_scoped(s, move || {
                 let mut fold = Fold::new();
+                fold.index_lists_in_memory();
                 let mut refusals = Vec::new();
                 let mut size = 0u64;
                 for chunk in rx {

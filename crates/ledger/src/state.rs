@@ -25,10 +25,13 @@
 //! recorded checkpoint: the entries below `size` existed no later than `time` (seconds since
 //! the Unix epoch) by `witness`. `claimed_time` is the time an event's author claims, for the
 //! events that carry one, kept so that a later checkpoint can judge it.
-//! The poll book (`docs/pollbook.md`): `pseudonym` is every station's published list (the
-//! 32-byte HMAC, staged until the commission approves the batch) and the first check-in of each
-//! pseudonym on it (`first_*`: station, check-in id, claimed time, log index), kept in station
-//! order so that a station's check-ins touch a few pages of it, not one page each; `checkin` each ballot handed out, counted once
+//! The poll book (`docs/pollbook.md`): `pseudonym_list` is one row per entry of a station's
+//! published list (its log index, the station, how many pseudonyms it holds, and the proposal
+//! that stages it until the commission approves the batch); `pseudonym` every pseudonym on the
+//! lists (the 32-byte HMAC and the `idx` of its list entry, in effect when that list row is)
+//! and its first check-in (`first_*`: station, check-in id, claimed time, log index), kept in
+//! station order so that a station's check-ins touch a few pages of it, not one page each, and
+//! found by pseudonym through `pseudonym_unique`; `checkin` each ballot handed out, counted once
 //! per station and check-in id, `presented` being `0x00` and the 32-byte pseudonym or `0x01`
 //! and the card number; `first_checkin` the first check-in of each card and of each pseudonym
 //! on no list in effect (a small table); `temporary_card` each card issued, with the UTC day
@@ -54,6 +57,7 @@
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use sha2::{Digest, Sha256};
+use std::io::Write as _;
 
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS election(
@@ -230,9 +234,8 @@ CREATE TABLE IF NOT EXISTS claimed_time(
     station TEXT);
 CREATE TABLE IF NOT EXISTS pseudonym(
     station TEXT NOT NULL,
-    pseudonym BLOB NOT NULL UNIQUE,
+    pseudonym BLOB NOT NULL,
     idx INTEGER NOT NULL,
-    proposal TEXT,
     first_station TEXT,
     first_checkin TEXT,
     first_at INTEGER,
@@ -321,7 +324,6 @@ CREATE TABLE IF NOT EXISTS sms_message(
     reply TEXT NOT NULL,
     PRIMARY KEY (sender, repeat_key, idx, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS card_officer_day ON temporary_card(officer, day);
-CREATE INDEX IF NOT EXISTS pending_pseudonym ON pseudonym(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS pending_card ON temporary_card(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
 CREATE INDEX IF NOT EXISTS voter_event_idx ON voter_event(idx);
@@ -354,6 +356,20 @@ CREATE TABLE IF NOT EXISTS complaint(
     decided_witnessed INTEGER,
     investigation_overdue_at INTEGER,
     decision_overdue_at INTEGER);
+CREATE TABLE IF NOT EXISTS pseudonym_list(
+    idx INTEGER PRIMARY KEY,
+    station TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    proposal TEXT);
+CREATE INDEX IF NOT EXISTS pending_pseudonym_list ON pseudonym_list(proposal) WHERE proposal IS NOT NULL;
+";
+
+/// Indexes that a replay into a new state builds once, after the fold, from the whole table
+/// (a sort) rather than entry by entry: `pseudonym_unique` holds 9.7M random keys at national
+/// scale, each insert a cache miss. Until it exists the fold finds a pseudonym through its own
+/// map ([`crate::fold::Fold::index_lists_in_memory`]).
+pub const DEFERRED: &str = "
+CREATE UNIQUE INDEX IF NOT EXISTS pseudonym_unique ON pseudonym(pseudonym);
 ";
 
 /// Tables and their primary-key order, as hashed into the digest.
@@ -393,6 +409,7 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
     ("sms_sender", "sender"),
     ("sms_message", "sender, repeat_key, idx, seq"),
     ("complaint", "idx"),
+    ("pseudonym_list", "idx"),
 ];
 
 /// The page cache of the operator's state connection. Pseudonyms are random keys, so the poll
@@ -407,48 +424,105 @@ pub fn tune(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "temp_store", "MEMORY")
 }
 
-/// Creates the state tables if they are missing.
+/// Creates the state tables and their indexes if they are missing.
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(DEFERRED)
+}
+
+/// Creates the state tables of a new state without the [`DEFERRED`] indexes, which the caller
+/// builds with [`create_deferred`] once the fold is done.
+pub fn create_deferring(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)
+}
+
+/// Builds the indexes [`create_deferring`] left out.
+pub fn create_deferred(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(DEFERRED)
 }
 
 /// The state digest (hex SHA-256), see the module documentation.
 pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
-    let mut h = Sha256::new();
+    // Rows are read and written out here while another thread hashes what was written, in
+    // blocks: the hashing is about half the work, and the digest of a national state reads
+    // tens of millions of rows.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let (spare_tx, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let hasher = s.spawn(move || {
+            let mut h = Sha256::new();
+            for block in rx {
+                h.update(&block);
+                let _ = spare_tx.send(block);
+            }
+            crate::event::hex(&h.finalize())
+        });
+        let written = write_rows(conn, &tx, &spare);
+        drop(tx);
+        let hex = hasher.join().expect("the digest's hashing thread panicked");
+        written.map(|()| hex)
+    })
+}
+
+/// Hashed in blocks of about this many bytes.
+const DIGEST_BLOCK: usize = 1 << 20;
+
+/// Writes every table's name and rows, as the digest hashes them, in blocks to `out`.
+fn write_rows(
+    conn: &Connection,
+    out: &std::sync::mpsc::SyncSender<Vec<u8>>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> rusqlite::Result<()> {
+    let mut block: Vec<u8> = Vec::with_capacity(DIGEST_BLOCK + 4096);
+    let send = |block: &mut Vec<u8>| {
+        let mut next = spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(DIGEST_BLOCK + 4096));
+        next.clear();
+        // The hashing thread only stops when this side hangs up.
+        let _ = out.send(std::mem::replace(block, next));
+    };
     for (table, order) in DIGEST_TABLES {
-        h.update(table.as_bytes());
-        h.update(b"\n");
+        block.extend_from_slice(table.as_bytes());
+        block.push(b'\n');
         let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query([])?;
-        let mut line = Vec::with_capacity(256);
         while let Some(row) = rows.next()? {
-            line.clear();
-            line.push(b'[');
+            if block.len() >= DIGEST_BLOCK {
+                send(&mut block);
+            }
+            block.push(b'[');
             for i in 0..columns {
                 if i > 0 {
-                    line.push(b',');
+                    block.push(b',');
                 }
+                // Written straight into the block (no allocation per value); the bytes are
+                // exactly those of the values' canonical JSON.
                 match row.get_ref(i)? {
-                    ValueRef::Null => line.extend_from_slice(b"null"),
-                    ValueRef::Integer(v) => line.extend_from_slice(v.to_string().as_bytes()),
-                    ValueRef::Real(v) => line.extend_from_slice(v.to_string().as_bytes()),
+                    ValueRef::Null => block.extend_from_slice(b"null"),
+                    ValueRef::Integer(v) => write!(block, "{v}").expect("writing to memory"),
+                    ValueRef::Real(v) => {
+                        write!(block, "{v}").expect("writing to memory");
+                    }
                     ValueRef::Text(t) => {
                         let s = String::from_utf8_lossy(t);
-                        line.extend_from_slice(
-                            serde_json::to_string(&s).expect("string").as_bytes(),
-                        );
+                        serde_json::to_writer(&mut block, &*s).expect("writing to memory");
                     }
                     ValueRef::Blob(b) => {
-                        line.push(b'"');
-                        line.extend_from_slice(crate::event::hex(b).as_bytes());
-                        line.push(b'"');
+                        const HEX: &[u8; 16] = b"0123456789abcdef";
+                        block.push(b'"');
+                        for &byte in b {
+                            block.push(HEX[usize::from(byte >> 4)]);
+                            block.push(HEX[usize::from(byte & 15)]);
+                        }
+                        block.push(b'"');
                     }
                 }
             }
-            line.extend_from_slice(b"]\n");
-            h.update(&line);
+            block.extend_from_slice(b"]\n");
         }
     }
-    Ok(crate::event::hex(&h.finalize()))
+    send(&mut block);
+    Ok(())
 }

@@ -269,3 +269,136 @@ fn cards_above_the_daily_threshold_need_the_commissions_approval() {
         (DEFAULT_CARD_THRESHOLD + 2, DEFAULT_CARD_THRESHOLD + 2, 1, 1)
     );
 }
+
+#[test]
+fn a_reopened_state_keeps_detecting_double_check_ins_across_stations() {
+    let mut f = Fixture::new();
+    lists(&mut f);
+    let official = f.official.clone();
+    f.sign(&official, checkins("S-D11", &[("1", 100, voter("V000"))]))
+        .unwrap();
+    f.sign(&official, checkins("S-D99", &[("1", 105, voter("V777"))]))
+        .unwrap_err();
+    f.sign(&official, checkins("S-D12", &[("1", 106, voter("V777"))]))
+        .unwrap();
+    let digest = f.election.digest().unwrap();
+    // The operator restarts: the state is read back from the database alone.
+    let path = f.dir.path().join("log.db");
+    let reopened = |f: &mut Fixture| {
+        let log = tlog::Log::open(tlog::SqliteStorage::open(&path).unwrap()).unwrap();
+        f.election = ledger::Election::open(log).unwrap();
+    };
+    reopened(&mut f);
+    assert_eq!(f.election.digest().unwrap(), digest);
+    // The voter of S-D11 votes again at S-D12, and the one off every list votes again at S-D21.
+    f.sign(
+        &official,
+        checkins(
+            "S-D12",
+            &[("2", 200, voter("V000")), ("3", 210, voter("V777"))],
+        ),
+    )
+    .unwrap();
+    let alerts = checkin_alerts(f.election.conn()).unwrap();
+    let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "not_on_list",
+            "double_checkin",
+            "not_on_list",
+            "double_checkin",
+            "not_on_list"
+        ]
+    );
+    let first = alerts[1].earlier.as_ref().unwrap();
+    assert_eq!(
+        (first.station.as_str(), first.checkin.as_str(), first.at),
+        ("S-D11", "1", 100)
+    );
+    let first = alerts[3].earlier.as_ref().unwrap();
+    assert_eq!(
+        (first.station.as_str(), first.checkin.as_str(), first.at),
+        ("S-D12", "1", 106)
+    );
+    // And once more after a second restart: the first check-ins stay the first.
+    reopened(&mut f);
+    f.sign(&official, checkins("S-D21", &[("1", 300, voter("V000"))]))
+        .unwrap();
+    let alerts = checkin_alerts(f.election.conn()).unwrap();
+    let last = alerts.last().unwrap();
+    assert_eq!(last.kind, "not_on_list");
+    let double = &alerts[alerts.len() - 2];
+    assert_eq!(double.kind, "double_checkin");
+    assert_eq!(double.earlier.as_ref().unwrap().station, "S-D11");
+    // Replay of the published log gives the operator's state.
+    let (replayed, operator, refused) = f.replay();
+    assert_eq!((replayed, refused), (operator, 0));
+}
+
+#[test]
+fn a_pending_list_is_not_in_effect_and_a_rejected_one_leaves_nothing() {
+    let mut f = Fixture::new();
+    lists(&mut f);
+    let official = f.official.clone();
+    let list = |voters: &[&str]| {
+        vec![Event::Pseudonyms(Pseudonyms {
+            pseudonyms: voters.iter().map(|v| p(v)).collect(),
+            station: "S-D21".into(),
+        })]
+    };
+    // A pseudonym on a list in effect cannot be listed again, pending or not.
+    let clerk = f.clerk.clone();
+    let twice = build_batch(
+        &clerk,
+        Content::Pseudonyms,
+        list(&["V100", "V000"]),
+        Some(("again".into(), vec![])),
+    );
+    let err = f.submit(twice).unwrap_err().to_string();
+    assert!(err.contains("already on a station's list"), "{err}");
+    let pending = f.governed_batch(Content::Pseudonyms, list(&["V100", "V101"]));
+    let conn = f.election.conn();
+    assert_eq!(pseudonym_station(conn, &p("V100")).unwrap(), None);
+    assert_eq!(
+        ledger::report::pollbook::station_lists(conn)
+            .unwrap()
+            .get("S-D21"),
+        Some(&2)
+    );
+    f.sign(&official, checkins("S-D21", &[("1", 100, voter("V100"))]))
+        .unwrap();
+    assert_eq!(kinds(&f), ["not_on_list"]);
+    for i in [0usize, 1, 2, 3, 4] {
+        let m = f.members[i].clone();
+        f.sign(
+            &m,
+            Event::Rejection(Rejection {
+                proposal: pending.clone(),
+                reason: "not the frozen roll".into(),
+            }),
+        )
+        .unwrap();
+    }
+    assert_eq!(f.status(&pending), "rejected");
+    // Rejected: its pseudonyms are on no list, and may be listed again.
+    let again = f.governed_batch(Content::Pseudonyms, list(&["V101", "V100"]));
+    f.approve(&again, &[0, 1, 4, 5, 8]);
+    let conn = f.election.conn();
+    assert_eq!(
+        pseudonym_station(conn, &p("V100")).unwrap().as_deref(),
+        Some("S-D21")
+    );
+    assert_eq!(
+        ledger::report::pollbook::station_lists(conn)
+            .unwrap()
+            .get("S-D21"),
+        Some(&4)
+    );
+    // Checked in off the list before, on the list now: the second check-in is a double vote.
+    f.sign(&official, checkins("S-D21", &[("2", 200, voter("V100"))]))
+        .unwrap();
+    assert_eq!(kinds(&f), ["not_on_list", "double_checkin"]);
+    let (replayed, operator, refused) = f.replay();
+    assert_eq!((replayed, refused), (operator, 0));
+}

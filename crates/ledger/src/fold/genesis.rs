@@ -55,7 +55,12 @@ impl Fold {
                 ),
             );
         }
-        state::create(conn).map_err(sql)?;
+        // A fold that finds pseudonyms in its own map leaves their index to the end.
+        if self.lists.is_some() {
+            state::create_deferring(conn).map_err(sql)?;
+        } else {
+            state::create(conn).map_err(sql)?;
+        }
         let put = |k: &str, v: String| {
             conn.execute(
                 "INSERT INTO election(key, value) VALUES (?1, ?2)",

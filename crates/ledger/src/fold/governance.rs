@@ -395,6 +395,14 @@ impl Fold {
                 [proposal],
             )
             .map_err(sql)?;
+            // A list's pseudonyms are staged through their list's row.
+            conn.execute(
+                "DELETE FROM pseudonym
+                 WHERE station IN (SELECT station FROM pseudonym_list WHERE proposal = ?1)
+                   AND idx IN (SELECT idx FROM pseudonym_list WHERE proposal = ?1)",
+                [proposal],
+            )
+            .map_err(sql)?;
             for table in STAGED_TABLES.iter().chain(&["removal"]) {
                 conn.execute(
                     &format!("DELETE FROM {table} WHERE proposal = ?1"),
@@ -464,7 +472,7 @@ const STAGED_TABLES: [&str; 7] = [
     "voter",
     "result_form",
     "signer",
-    "pseudonym",
+    "pseudonym_list",
     "temporary_card",
 ];
 

@@ -172,6 +172,9 @@ pub struct Fold {
     roots: HashMap<u64, tlog::Hash>,
     /// Observer form definitions read, by their text's hash.
     definitions: observer::Definitions,
+    /// Where each pseudonym's list is, while the state has no `pseudonym_unique` index (a
+    /// replay into a new state builds it at the end; see [`Fold::index_lists_in_memory`]).
+    lists: Option<pollbook::ListIndex>,
 }
 
 type Check<T> = Result<T, (String, String)>;

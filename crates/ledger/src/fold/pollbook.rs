@@ -75,6 +75,81 @@ fn raise(conn: &Connection, a: Alert<'_>) -> Check<()> {
     Ok(())
 }
 
+/// A check-in already recorded, from columns `from..from + 4` (station, id, claimed time, log
+/// index).
+fn earlier_row(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Earlier> {
+    Ok(Earlier {
+        station: r.get(from)?,
+        id: r.get(from + 1)?,
+        at: r.get::<_, i64>(from + 2)? as u64,
+        idx: r.get::<_, i64>(from + 3)? as u64,
+    })
+}
+
+/// Where each pseudonym's list is, kept by the fold while the state has no index by pseudonym
+/// (a replay into a new state, which builds `pseudonym_unique` once at the end). A hint, never
+/// the answer: it holds every pseudonym of the `pseudonym` table with its station, but may also
+/// hold some that a rolled-back batch or a rejected list took away again, so each station it
+/// gives is confirmed in the table by (station, pseudonym), its primary key.
+#[derive(Default)]
+pub(crate) struct ListIndex {
+    stations: Vec<String>,
+    numbers: HashMap<String, u32>,
+    /// By a pseudonym's first 8 bytes, the station of the first pseudonym given with them.
+    by_prefix: HashMap<u64, u32>,
+    /// Pseudonyms whose first 8 bytes were already taken (rare by chance; whoever grinds
+    /// HMACs to share them only fills this map).
+    by_pseudonym: HashMap<[u8; 32], u32>,
+}
+
+impl ListIndex {
+    fn prefix(pseudonym: &[u8]) -> u64 {
+        u64::from_le_bytes(pseudonym[..8].try_into().expect("32 bytes"))
+    }
+
+    fn insert(&mut self, pseudonym: &[u8; 32], station: &str) {
+        let number = match self.numbers.get(station) {
+            Some(&n) => n,
+            None => {
+                let n = self.stations.len() as u32;
+                self.stations.push(station.to_string());
+                self.numbers.insert(station.to_string(), n);
+                n
+            }
+        };
+        match self.by_prefix.entry(Self::prefix(pseudonym)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(number);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.by_pseudonym.insert(*pseudonym, number);
+            }
+        }
+    }
+
+    /// The station whose list holds `pseudonym` (in effect or staged), confirmed in the table.
+    fn find(&self, conn: &Connection, pseudonym: &[u8]) -> Check<Option<&str>> {
+        let number = match <&[u8; 32]>::try_from(pseudonym)
+            .ok()
+            .and_then(|p| self.by_pseudonym.get(p))
+        {
+            Some(&n) => n,
+            None => match self.by_prefix.get(&Self::prefix(pseudonym)) {
+                Some(&n) => n,
+                None => return Ok(None),
+            },
+        };
+        let station = self.stations[number as usize].as_str();
+        let there = conn
+            .prepare_cached("SELECT 1 FROM pseudonym WHERE station = ?1 AND pseudonym = ?2")
+            .map_err(sql)?
+            .query_row(params![station, pseudonym], |_| Ok(()))
+            .optional()
+            .map_err(sql)?;
+        Ok(there.map(|()| station))
+    }
+}
+
 /// The stored form of what a voter presented: `0x00` and the 32-byte pseudonym, or `0x01` and
 /// the card number.
 pub(crate) fn presented_key(p: &Presented) -> Vec<u8> {
@@ -109,7 +184,7 @@ impl Fold {
         }
         let mut insert = conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO pseudonym(pseudonym, station, idx, proposal) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO pseudonym(pseudonym, station, idx) VALUES (?1, ?2, ?3)",
             )
             .map_err(sql)?;
         for (i, hex) in p.pseudonyms.iter().enumerate() {
@@ -117,15 +192,84 @@ impl Fold {
             let Some(raw) = decode_hex32(hex) else {
                 return refuse(path(), "a pseudonym is 64 lowercase hex digits");
             };
-            if insert
-                .execute(params![&raw[..], p.station, index as i64, proposal])
-                .map_err(sql)?
-                == 0
+            // With `pseudonym_unique` the insert itself finds a pseudonym listed anywhere;
+            // without it (a replay building it later), the fold's map does.
+            let listed = match &self.lists {
+                Some(lists) => lists.find(conn, &raw)?.is_some(),
+                None => false,
+            };
+            if listed
+                || insert
+                    .execute(params![&raw[..], p.station, index as i64])
+                    .map_err(sql)?
+                    == 0
             {
                 return refuse(path(), "this pseudonym is already on a station's list");
             }
+            if let Some(lists) = &mut self.lists {
+                lists.insert(&raw, &p.station);
+            }
         }
+        conn.prepare_cached(
+            "INSERT INTO pseudonym_list(idx, station, count, proposal) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(sql)?
+        .execute(params![
+            index as i64,
+            p.station,
+            p.pseudonyms.len() as i64,
+            proposal
+        ])
+        .map_err(sql)?;
         Ok(())
+    }
+
+    /// From here on, finds pseudonyms through a map the fold keeps rather than through
+    /// `pseudonym_unique`: for a replay into a new state, which has no pseudonym yet and builds
+    /// that index once at the end ([`crate::state::create_deferring`]).
+    pub fn index_lists_in_memory(&mut self) {
+        self.lists = Some(ListIndex::default());
+    }
+
+    /// The station whose list in effect holds `pseudonym`, and the pseudonym's first check-in.
+    fn listed(
+        &self,
+        conn: &Connection,
+        pseudonym: &[u8],
+    ) -> Check<Option<(String, Option<Earlier>)>> {
+        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, Option<Earlier>)> {
+            let first = match r.get::<_, Option<i64>>(4)? {
+                Some(_) => Some(earlier_row(r, 1)?),
+                None => None,
+            };
+            Ok((r.get(0)?, first))
+        };
+        match &self.lists {
+            None => conn
+                .prepare_cached(
+                    "SELECT station, first_station, first_checkin, first_at, first_idx FROM pseudonym p
+                     WHERE pseudonym = ?1
+                       AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = p.idx)",
+                )
+                .map_err(sql)?
+                .query_row([pseudonym], row)
+                .optional()
+                .map_err(sql),
+            Some(lists) => {
+                let Some(station) = lists.find(conn, pseudonym)? else {
+                    return Ok(None);
+                };
+                conn.prepare_cached(
+                    "SELECT station, first_station, first_checkin, first_at, first_idx FROM pseudonym p
+                     WHERE station = ?2 AND pseudonym = ?1
+                       AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = p.idx)",
+                )
+                .map_err(sql)?
+                .query_row(params![pseudonym, station], row)
+                .optional()
+                .map_err(sql)
+            }
+        }
     }
 
     /// A station's check-ins.
@@ -154,20 +298,15 @@ impl Fold {
         let mut first_on_list = conn
             .prepare_cached(
                 "UPDATE pseudonym SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
-                 WHERE station = ?2 AND pseudonym = ?1 AND proposal IS NULL AND first_idx IS NULL
+                 WHERE station = ?2 AND pseudonym = ?1 AND first_idx IS NULL
+                   AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = pseudonym.idx)
                  RETURNING station",
             )
             .map_err(sql)?;
         let mut first_off_station = conn
             .prepare_cached(
                 "UPDATE pseudonym SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
-                 WHERE pseudonym = ?1",
-            )
-            .map_err(sql)?;
-        let mut listed = conn
-            .prepare_cached(
-                "SELECT station, first_station, first_checkin, first_at, first_idx FROM pseudonym
-                 WHERE pseudonym = ?1 AND proposal IS NULL",
+                 WHERE station = ?6 AND pseudonym = ?1",
             )
             .map_err(sql)?;
         let mut first_elsewhere = conn
@@ -185,14 +324,6 @@ impl Fold {
                 "SELECT station, over_threshold, proposal FROM temporary_card WHERE card = ?1",
             )
             .map_err(sql)?;
-        let earlier_row = |r: &rusqlite::Row<'_>, from: usize| -> rusqlite::Result<Earlier> {
-            Ok(Earlier {
-                station: r.get(from)?,
-                id: r.get(from + 1)?,
-                at: r.get::<_, i64>(from + 2)? as u64,
-                idx: r.get::<_, i64>(from + 3)? as u64,
-            })
-        };
         for (seq, ci) in c.checkins.iter().enumerate() {
             let key = presented_key(&ci.presented);
             let at = ci.at;
@@ -277,17 +408,7 @@ impl Fold {
                                 .map_err(sql)?
                         }),
                         None => {
-                            let row: Option<(String, Option<Earlier>)> = listed
-                                .query_row([pseudonym], |r| {
-                                    let first = match r.get::<_, Option<i64>>(4)? {
-                                        Some(_) => Some(earlier_row(r, 1)?),
-                                        None => None,
-                                    };
-                                    Ok((r.get(0)?, first))
-                                })
-                                .optional()
-                                .map_err(sql)?;
-                            match row {
+                            match self.listed(conn, pseudonym)? {
                                 Some((on, Some(first))) => (Some(on), Some(first)),
                                 // On another station's list, and its first check-in.
                                 Some((on, None)) => {
@@ -297,7 +418,8 @@ impl Fold {
                                             station,
                                             ci.id,
                                             at as i64,
-                                            index as i64
+                                            index as i64,
+                                            on
                                         ])
                                         .map_err(sql)?;
                                     (Some(on), None)

@@ -215,7 +215,8 @@ pub fn pseudonym_station(conn: &Connection, pseudonym: &str) -> Result<Option<St
     };
     q(conn
         .query_row(
-            "SELECT station FROM pseudonym WHERE pseudonym = ?1 AND proposal IS NULL",
+            "SELECT station FROM pseudonym p WHERE pseudonym = ?1
+             AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = p.idx)",
             params![&raw[..]],
             |r| r.get(0),
         )
@@ -225,7 +226,7 @@ pub fn pseudonym_station(conn: &Connection, pseudonym: &str) -> Result<Option<St
 /// How many pseudonyms each station's published list holds.
 pub fn station_lists(conn: &Connection) -> Result<BTreeMap<String, u64>, Error> {
     let mut stmt = q(conn.prepare(
-        "SELECT station, count(*) FROM pseudonym WHERE proposal IS NULL GROUP BY station",
+        "SELECT station, sum(count) FROM pseudonym_list WHERE proposal IS NULL GROUP BY station",
     ))?;
     let rows = q(stmt.query_map([], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
