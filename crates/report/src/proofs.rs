@@ -3,10 +3,9 @@
 //! a URL, through any `tlog::verify::TileSource`) or from an election directory's own store.
 //! The proofs are the ones `scrutineer verify --proof` checks.
 
-use tlog::merkle::TileStore;
 use tlog::proof_file::InclusionProof;
-use tlog::tile::{TILE_WIDTH, TileId, level_count, split_bundle};
-use tlog::verify::TileSource;
+use tlog::tile::{TILE_WIDTH, TileId, split_bundle};
+use tlog::verify::{SourceTiles, TileSource};
 use tlog::{Log, SqliteStorage};
 
 /// Entries and their proofs against one checkpoint.
@@ -45,22 +44,6 @@ impl<'a> Published<'a> {
     }
 }
 
-impl TileStore for Published<'_> {
-    fn hash_tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, String> {
-        let count = level_count(self.size, level);
-        let width = if index < count / TILE_WIDTH {
-            TILE_WIDTH as u16
-        } else {
-            (count % TILE_WIDTH) as u16
-        };
-        if width == 0 {
-            return Ok(None);
-        }
-        self.source
-            .fetch(&TileId::hashes(level, index, width).path())
-    }
-}
-
 impl Prover for Published<'_> {
     fn size(&self) -> u64 {
         self.size
@@ -94,7 +77,8 @@ impl Prover for Published<'_> {
         if index >= self.size {
             return Err(not_covered(index, self.size));
         }
-        let proof = tlog::merkle::prove_inclusion(self, self.size, index)
+        let tiles = SourceTiles::new(self.source, self.size);
+        let proof = tlog::merkle::prove_inclusion(&tiles, self.size, index)
             .map_err(|e| format!("proving entry {index}: {e}"))?;
         Ok(InclusionProof {
             extra: None,

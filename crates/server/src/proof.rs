@@ -2,11 +2,10 @@
 //! checkpoint (with its cosignatures) and the published tiles, so that a proof always matches
 //! what anyone can download, and answering one never touches the store.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use tlog::merkle::TileStore;
 use tlog::proof_file::InclusionProof;
-use tlog::tile::{TILE_WIDTH, TileId, level_count};
+use tlog::verify::{DirSource, SourceTiles};
 
 /// Why there is no proof.
 #[derive(Debug)]
@@ -15,32 +14,6 @@ pub enum NoProof {
     NotYet(String),
     /// The publication is damaged.
     Broken(String),
-}
-
-/// The published tiles of a tree of `size`.
-struct Published<'a> {
-    dir: &'a Path,
-    size: u64,
-}
-
-impl TileStore for Published<'_> {
-    fn hash_tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, String> {
-        let count = level_count(self.size, level);
-        let width = if index < count / TILE_WIDTH {
-            TILE_WIDTH as u16
-        } else {
-            (count % TILE_WIDTH) as u16
-        };
-        if width == 0 {
-            return Ok(None);
-        }
-        let path: PathBuf = self.dir.join(TileId::hashes(level, index, width).path());
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("{}: {e}", path.display())),
-        }
-    }
 }
 
 /// The tlog-proof file of entry `index` against the checkpoint published in `public`.
@@ -62,10 +35,8 @@ pub fn proof(public: &Path, index: u64) -> Result<Vec<u8>, NoProof> {
             cp.size()
         )));
     }
-    let tiles = Published {
-        dir: public,
-        size: cp.size(),
-    };
+    let dir = DirSource::new(public);
+    let tiles = SourceTiles::new(&dir, cp.size());
     let hashes = tlog::merkle::prove_inclusion(&tiles, cp.size(), index)
         .map_err(|e| NoProof::Broken(format!("proving entry {index}: {e}")))?;
     Ok(InclusionProof {

@@ -454,17 +454,24 @@ fn compare_tile(
     Ok(())
 }
 
-/// The published tiles of a tree of `size`, read through a [`TileSource`].
-struct SourceTiles<'a> {
+/// The published hash tiles of a tree of `size`, read through a [`TileSource`]: what proofs
+/// against a publication are made from (`merkle::prove_inclusion`, `prove_consistency`).
+pub struct SourceTiles<'a> {
     source: &'a dyn TileSource,
     size: u64,
+}
+
+impl<'a> SourceTiles<'a> {
+    pub fn new(source: &'a dyn TileSource, size: u64) -> SourceTiles<'a> {
+        SourceTiles { source, size }
+    }
 }
 
 impl TileStore for SourceTiles<'_> {
     fn hash_tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, String> {
         let count = level_count(self.size, level);
         let width = if index < count / TILE_WIDTH {
-            256
+            TILE_WIDTH as u16
         } else {
             (count % TILE_WIDTH) as u16
         };
