@@ -225,33 +225,10 @@ pub struct FingerprintSummary {
 /// Runs every test on `stations`; returns the report and the fingerprint as SVG.
 pub fn run(stations: &Stations, o: &Options, progress: &dyn Progress) -> Result<(Report, String)> {
     let s = &stations.stations;
-    let leader = match &o.leader {
-        None => forensics::leader(s)?,
-        Some(name) => match stations.choices.iter().position(|c| c == name) {
-            Some(i) => i,
-            None => refuse!(
-                "no choice named {name:?}; the choices are: {}",
-                stations.choices.join(", ")
-            ),
-        },
-    };
-    let (leader_votes, ballots) = s.iter().fold((0u128, 0u128), |(v, b), st| {
-        match (st.votes[leader], st.ballots()) {
-            (Some(x), Some(y)) => (v + x as u128, b + y as u128),
-            _ => (v, b),
-        }
-    });
+    let lead = choose_leader(stations, o)?;
+    let leader = lead.index;
     progress.stage("integer-percentage MC", Some(o.replicates as u64));
-    let integer = forensics::integer_percentages(
-        s,
-        leader,
-        &IntegerOptions {
-            replicates: o.replicates,
-            seed: o.seed,
-            ..Default::default()
-        },
-        &|| progress.step(),
-    )?;
+    let integer = integer_test(stations, leader, o, &|| progress.step())?;
     progress.done();
     progress.stage("toolkit bootstrap", Some(o.bootstrap as u64));
     let toolkit = forensics::eft_tests(
@@ -286,15 +263,7 @@ pub fn run(stations: &Stations, o: &Options, progress: &dyn Progress) -> Result<
         stations.source
     );
     let svg = fingerprint.svg(&title, &stations.choices[leader]);
-    let red_flags = forensics::red_flags(
-        s,
-        &stations.others,
-        leader,
-        &FlagOptions {
-            turnout_threshold_percent: o.turnout_threshold,
-            ..Default::default()
-        },
-    )?;
+    let red_flags = red_flag_test(stations, leader, o)?;
     let report = Report {
         file: stations.input.clone(),
         mapping: stations.mapping.clone(),
@@ -302,15 +271,7 @@ pub fn run(stations: &Stations, o: &Options, progress: &dyn Progress) -> Result<
         source: stations.source.clone(),
         choices: stations.choices.clone(),
         stations: s.len(),
-        leader: Leader {
-            index: leader,
-            name: stations.choices[leader].clone(),
-            share: if ballots > 0 {
-                leader_votes as f64 / ballots as f64
-            } else {
-                f64::NAN
-            },
-        },
+        leader: lead,
         integer_percentages: integer,
         toolkit,
         fingerprint: FingerprintSummary {
@@ -372,6 +333,18 @@ pub struct Screen {
 
 /// Screens `stations` (see [`Screen`]); `o.bootstrap` is not used.
 pub fn screen(stations: &Stations, o: &Options) -> Result<Screen> {
+    let leader = choose_leader(stations, o)?;
+    Ok(Screen {
+        stations: stations.stations.len(),
+        integer_percentages: integer_test(stations, leader.index, o, &|| {})?,
+        red_flags: red_flag_test(stations, leader.index, o)?,
+        leader,
+    })
+}
+
+/// The choice tested: `o.leader` if named, else the one with the most votes; with its share
+/// of all ballots counted.
+fn choose_leader(stations: &Stations, o: &Options) -> Result<Leader> {
     let s = &stations.stations;
     let leader = match &o.leader {
         None => forensics::leader(s)?,
@@ -389,37 +362,43 @@ pub fn screen(stations: &Stations, o: &Options) -> Result<Screen> {
             _ => (v, b),
         }
     });
-    let integer_percentages = forensics::integer_percentages(
-        s,
+    Ok(Leader {
+        index: leader,
+        name: stations.choices[leader].clone(),
+        share: if ballots > 0 {
+            votes as f64 / ballots as f64
+        } else {
+            f64::NAN
+        },
+    })
+}
+
+fn integer_test(
+    stations: &Stations,
+    leader: usize,
+    o: &Options,
+    step: &(dyn Fn() + Sync),
+) -> Result<IntegerTest> {
+    Ok(forensics::integer_percentages(
+        &stations.stations,
         leader,
         &IntegerOptions {
             replicates: o.replicates,
             seed: o.seed,
             ..Default::default()
         },
-        &|| {},
-    )?;
-    let red_flags = forensics::red_flags(
-        s,
+        step,
+    )?)
+}
+
+fn red_flag_test(stations: &Stations, leader: usize, o: &Options) -> Result<RedFlagReport> {
+    Ok(forensics::red_flags(
+        &stations.stations,
         &stations.others,
         leader,
         &FlagOptions {
             turnout_threshold_percent: o.turnout_threshold,
             ..Default::default()
         },
-    )?;
-    Ok(Screen {
-        stations: s.len(),
-        leader: Leader {
-            index: leader,
-            name: stations.choices[leader].clone(),
-            share: if ballots > 0 {
-                votes as f64 / ballots as f64
-            } else {
-                f64::NAN
-            },
-        },
-        integer_percentages,
-        red_flags,
-    })
+    )?)
 }
