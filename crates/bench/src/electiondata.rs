@@ -13,7 +13,7 @@
 
 use crate::logdata::data_dir;
 use anyhow::{Context, bail};
-use ledger::event::{Action, Approval, Entry, Event, Proposal, RemovalReason, RemoveVoter};
+use ledger::event::{Action, Entry, Event, Proposal, RemovalReason, RemoveVoter};
 use ledger::{Applied, Election};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -126,19 +126,7 @@ pub fn record(e: &Cambodia2013, election: &mut Election) -> anyhow::Result<()> {
         &k.members[0],
     );
     let id = proposal_of(&submit(election, &[removal.to_bytes()])?)?;
-    let approvals: Vec<Vec<u8>> = [0, 1, 2, 3, 8, 4]
-        .iter()
-        .map(|&i| {
-            Entry::signed(
-                Event::Approval(Approval {
-                    proposal: id.clone(),
-                }),
-                &k.members[i],
-            )
-            .to_bytes()
-        })
-        .collect();
-    submit(election, &approvals)?;
+    submit(election, &e.approvals_by(&id, &[0, 1, 2, 3, 8, 4]))?;
     Ok(())
 }
 

@@ -7,9 +7,8 @@
 
 use anyhow::{Context, bail};
 use ledger::event::{
-    Action, Approval, AuditCommitment, AuditSample, AuditSeed, Complaint, ComplaintDecision,
-    ComplaintStatus, DrawPlan, Entry, Event, ObserverChecklist, ObserverIncident, Proposal,
-    PvtPlan, hex,
+    Action, AuditCommitment, AuditSample, AuditSeed, Complaint, ComplaintDecision, ComplaintStatus,
+    DrawPlan, Entry, Event, ObserverChecklist, ObserverIncident, Proposal, PvtPlan, hex,
 };
 use ledger::{Applied, Election};
 use observer::report::{Answers, Severity, Value};
@@ -318,37 +317,30 @@ pub fn complaints(
             None => bail!("the decision on complaint {complaint} was not proposed"),
         }
     };
-    let (id, _) = propose(
+    let decide = |election: &mut Election, complaint: u64, status, reason: &str| {
+        let (id, _) = propose(election, complaint, status, reason)?;
+        if !election
+            .submit(&e.approvals(&id))?
+            .applied
+            .last()
+            .is_some_and(Applied::took_effect)
+        {
+            bail!("the decision on complaint {complaint} did not take effect");
+        }
+        Ok(())
+    };
+    decide(
         election,
         upheld.0,
         ComplaintStatus::Upheld,
         "the poll book shows second check-ins at this station; referred to the prosecutor",
     )?;
-    if !election
-        .submit(&e.approvals(&id))?
-        .applied
-        .last()
-        .is_some_and(Applied::took_effect)
-    {
-        bail!("the decision on complaint {} did not take effect", upheld.0);
-    }
-    let (id, _) = propose(
+    decide(
         election,
         dismissed.0,
         ComplaintStatus::Dismissed,
         "the posters were 300 metres from the station, outside the limit",
     )?;
-    if !election
-        .submit(&e.approvals(&id))?
-        .applied
-        .last()
-        .is_some_and(Applied::took_effect)
-    {
-        bail!(
-            "the decision on complaint {} did not take effect",
-            dismissed.0
-        );
-    }
     let (id, without_effect) = propose(
         election,
         overdue.0,
@@ -356,18 +348,7 @@ pub fn complaints(
         "the chiefs were there to help the elderly",
     )?;
     // The four members appointed by the CPP and the consensus member: five, from one party.
-    let one_party: Vec<Vec<u8>> = [0, 1, 2, 3, 8]
-        .iter()
-        .map(|&i| {
-            Entry::signed(
-                Event::Approval(Approval {
-                    proposal: id.clone(),
-                }),
-                &k.members[i],
-            )
-            .to_bytes()
-        })
-        .collect();
+    let one_party = e.approvals_by(&id, &[0, 1, 2, 3, 8]);
     if election
         .submit(&one_party)?
         .applied

@@ -10,7 +10,7 @@
 use anyhow::{Context, bail};
 use ledger::dir::LogDir;
 use ledger::event::{
-    Approval, Content, Entry, Event, Proposal, Removal, RemovalReason, RemoveVoter, build_batch,
+    Content, Entry, Event, Proposal, Removal, RemovalReason, RemoveVoter, build_batch,
 };
 use ledger::{Applied, Election};
 use net::{HttpSource, HttpWitness};
@@ -420,16 +420,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
         &k.members[0],
     );
     let id = proposal_of(&submit(&mut election, &[removal.to_bytes()])?)?;
-    let approve = |i: usize| {
-        Entry::signed(
-            Event::Approval(Approval {
-                proposal: id.clone(),
-            }),
-            &k.members[i],
-        )
-        .to_bytes()
-    };
-    let cpp_only: Vec<Vec<u8>> = [0, 1, 2, 3, 8].iter().map(|&i| approve(i)).collect();
+    let cpp_only = e.approvals_by(&id, &[0, 1, 2, 3, 8]);
     let applied = submit(&mut election, &cpp_only)?;
     say!(
         n,
@@ -440,7 +431,7 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
             "still pending"
         }
     );
-    let applied = submit(&mut election, &[approve(4)])?;
+    let applied = submit(&mut election, &e.approvals_by(&id, &[4]))?;
     say!(
         n,
         "   a CNRP member approves too: {}",

@@ -573,7 +573,13 @@ impl Cambodia2013 {
 
     /// Approvals by two members of each party and the consensus member.
     pub fn approvals(&self, proposal: &str) -> Vec<Vec<u8>> {
-        [0, 1, 4, 5, 8]
+        self.approvals_by(proposal, &[0, 1, 4, 5, 8])
+    }
+
+    /// Approvals of `proposal` by the commission members at `members` (0-3 appointed by the
+    /// CPP, 4-7 by the CNRP, 8 the consensus member), in that order.
+    pub fn approvals_by(&self, proposal: &str, members: &[usize]) -> Vec<Vec<u8>> {
+        members
             .iter()
             .map(|&i| {
                 Entry::signed(
