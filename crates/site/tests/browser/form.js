@@ -11,39 +11,12 @@
 "use strict";
 
 const fs = require("fs");
-const path = require("path");
-const { chromium } = require("playwright-core");
-const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 const plan = JSON.parse(process.argv[2]);
 const WAIT = 20000;
-const overall = setTimeout(() => {
-  console.error("form check: over its 120 s limit");
-  process.exit(3);
-}, 120000);
-
-function check(ok, what) {
-  if (!ok) throw new Error(what);
-  console.log("ok: " + what);
-}
-
-async function shot(page, name) {
-  const file = path.join(plan.artifacts, name + ".png");
-  await page.screenshot({ path: file, fullPage: true, timeout: WAIT });
-  console.log("screenshot: " + file);
-}
-
-async function accessible(page, name) {
-  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) {
-    await page.addScriptTag({ content: axeSource });
-  }
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  for (const v of result.violations) {
-    console.log(`axe ${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ")})`);
-  }
-  check(bad.length === 0, `${name}: no serious or critical accessibility violation (axe-core ${result.testEngine.version})`);
-}
+const { check, shot, accessible, launch, run } = require("./common")({
+  name: "form check", limit: 120000, wait: WAIT, artifacts: plan.artifacts,
+});
 
 // The observer's reports as the server counts them.
 async function counted(page) {
@@ -74,14 +47,7 @@ async function opening(page, officials) {
 }
 
 async function main() {
-  fs.mkdirSync(plan.artifacts, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    timeout: 60000,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
-  });
+  const browser = await launch();
   try {
     const context = await browser.newContext({ viewport: { width: 1024, height: 900 } });
     let page = await context.newPage();
@@ -237,10 +203,4 @@ async function main() {
   }
 }
 
-main().then(() => {
-  clearTimeout(overall);
-  console.log("form check: passed");
-}, (e) => {
-  console.error("form check failed: " + (e && e.stack ? e.stack : e));
-  process.exit(1);
-});
+run(main);
