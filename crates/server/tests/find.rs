@@ -3,17 +3,17 @@
 //! 429 with Retry-After, no index 503; `/` redirects to the site, which the operator loop wrote,
 //! and paths out of it are 404. Every loop is bounded in count and time.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ledger::Election;
 use ledger::dir::LogDir;
-use server::app::{Options, Server};
+use server::app::Options;
 use server::limit::Rate;
 use synthetic::{Cambodia2013, Scale};
+
+mod common;
+use common::Running;
 
 /// An election with stations and its roll in effect; returns a voter's id and romanised name.
 fn election_dir(dir: &Path) -> (String, String, String) {
@@ -41,113 +41,6 @@ fn election_dir(dir: &Path) -> (String, String, String) {
         .unwrap();
     let n = r.names.unwrap();
     (r.voter, n.family_latin.unwrap(), n.given_latin.unwrap())
-}
-
-struct Running {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    fn start(dir: &Path, options: Options) -> Running {
-        let log_dir = LogDir::open(&dir.join("election")).unwrap();
-        let election = Election::open(log_dir.log().unwrap()).unwrap();
-        let server = Server::start(&log_dir, election, options).unwrap();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                server::app::run(server, listener, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-            })
-        });
-        Running {
-            addr: addr_rx.recv_timeout(Duration::from_secs(20)).unwrap(),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    fn get(&self, path: &str) -> Answer {
-        request(self.addr, path)
-    }
-
-    /// Waits (at most 30 s) until `path` answers other than `while_status`.
-    fn until(&self, path: &str, while_status: u16) -> Answer {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let a = self.get(path);
-            if a.status != while_status || Instant::now() > deadline {
-                return a;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-struct Answer {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn message(&self) -> String {
-        self.json()["message"].as_str().unwrap_or("").to_string()
-    }
-}
-
-/// One GET on its own connection.
-fn request(addr: SocketAddr, path: &str) -> Answer {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let head = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let split = out
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no answer to {path}"));
-    let head = String::from_utf8_lossy(&out[..split]).to_string();
-    let mut lines = head.lines();
-    let status = lines.next().unwrap()[9..12].parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: out[split + 4..].to_vec(),
-    }
 }
 
 fn options(dir: &Path) -> Options {

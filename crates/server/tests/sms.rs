@@ -5,21 +5,21 @@
 //! digest, and the senders' numbers found nowhere in the log, the state or the publication.
 //! Every loop is bounded in count and time.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use ledger::Election;
 use ledger::dir::LogDir;
 use ledger::event::*;
-use server::app::{Options, Server};
+use server::app::Options;
 use server::limit::Rate;
-use server::operator::Status;
 use server::sms::{Config, Shape};
 use synthetic::observers::Observers;
 use synthetic::{Cambodia2013, Scale};
+
+mod common;
+use common::{Answer, Running};
 
 const NUMBER_SECRET: &[u8] = b"the organisation's number secret";
 const GENERIC: &str = "generic-secret-0123456789";
@@ -86,60 +86,7 @@ fn options(dir: &Path, obs: &Observers) -> Options {
     o
 }
 
-struct Running {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<(Election, Status)>>,
-}
-
-impl Running {
-    fn start(dir: &Path, options: Options) -> Running {
-        let log_dir = LogDir::open(&dir.join("election")).unwrap();
-        let election = Election::open(log_dir.log().unwrap()).unwrap();
-        let server = Server::start(&log_dir, election, options).unwrap();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                server::app::run(server, listener, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap()
-            })
-        });
-        Running {
-            addr: addr_rx.recv_timeout(Duration::from_secs(20)).unwrap(),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    fn stop(mut self) -> (Election, Status) {
-        let _ = self.stop.take().unwrap().send(());
-        self.thread.take().unwrap().join().unwrap()
-    }
-}
-
-struct Answer {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).to_string()
-    }
-}
-
+/// One POST of `body` as `media` to a webhook.
 fn request(
     addr: SocketAddr,
     path: &str,
@@ -147,37 +94,9 @@ fn request(
     media: &str,
     body: &[u8],
 ) -> Answer {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut head = format!(
-        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: {media}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    // A refused request may be answered before its body is all sent.
-    let _ = s.write_all(body);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let split = out
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no answer to {path}: {}", String::from_utf8_lossy(&out)));
-    let head = String::from_utf8_lossy(&out[..split]).to_string();
-    let mut lines = head.lines();
-    let status = lines.next().unwrap()[9..12].parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: out[split + 4..].to_vec(),
-    }
+    let mut all = vec![("Content-Type", media)];
+    all.extend_from_slice(headers);
+    common::request(addr, "POST", path, &all, body)
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
