@@ -68,7 +68,7 @@ const BENCHES: &[(&str, &str, Bench)] = &[
     ),
     (
         "replay",
-        "replay of the published national-scale election log with its poll book (--runs N)",
+        "replay of the published national-scale election log with its poll book (--runs N, --memory-only)",
         replay::run,
     ),
     (
@@ -140,6 +140,9 @@ fn main() -> anyhow::Result<()> {
 /// Options that take a value, and the benchmarks they are for.
 const OPTIONS: &[&str] = &["--checkins", "--runs"];
 
+/// Options that take no value.
+const FLAGS: &[&str] = &["--memory-only"];
+
 /// The command line without the options and their values.
 fn names() -> Vec<String> {
     let mut out = Vec::new();
@@ -147,6 +150,8 @@ fn names() -> Vec<String> {
     while let Some(a) = args.next() {
         if OPTIONS.contains(&a.as_str()) {
             args.next();
+        } else if FLAGS.contains(&a.as_str()) {
+            continue;
         } else {
             out.push(a);
         }

@@ -58,9 +58,13 @@ pub fn run() -> anyhow::Result<()> {
     }
     runs.sort_by_key(|r| r.time);
     let median = &runs[count / 2];
-    let dir = scratch_dir()?;
-    let on_disk = replay_once(&log, Some(&dir.path().join("state.db")))?;
-    drop(dir);
+    // `--memory-only` leaves out the run into a file, for quick comparisons of two builds.
+    let on_disk = if std::env::args().any(|a| a == "--memory-only") {
+        None
+    } else {
+        let dir = scratch_dir()?;
+        Some(replay_once(&log, Some(&dir.path().join("state.db")))?)
+    };
 
     println!("| what | time | entries/s | peak memory |\n|---|---:|---:|---:|");
     println!(
@@ -76,12 +80,14 @@ pub fn run() -> anyhow::Result<()> {
         rate(log.entries as f64, median.time),
         median.peak.map_or("–".into(), bytes)
     );
-    println!(
-        "| replay, state in a file (`--state-db`; one run) | {} | {} | {} |",
-        secs(on_disk.time),
-        rate(log.entries as f64, on_disk.time),
-        on_disk.peak.map_or("–".into(), bytes)
-    );
+    if let Some(on_disk) = on_disk {
+        println!(
+            "| replay, state in a file (`--state-db`; one run) | {} | {} | {} |",
+            secs(on_disk.time),
+            rate(log.entries as f64, on_disk.time),
+            on_disk.peak.map_or("–".into(), bytes)
+        );
+    }
     println!(
         "| of which, for comparison: verification alone (`verify_log`) | {} | {} | |",
         secs(verify),

@@ -98,6 +98,9 @@ pub fn replay(
     // A scratch rebuild: durability comes from the log, not from this file. The rollback
     // journal stays, in memory: the fold undoes a refused batch or a failed governed action
     // with ROLLBACK TO, which does nothing when the journal is off.
+    // Larger pages than SQLite's 4 KiB: fewer page splits and page allocations as the roll,
+    // the lists and the check-ins grow by millions of rows (set before any table exists).
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "MEMORY")?;
     conn.pragma_update(None, "synchronous", "OFF")?;
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
@@ -146,16 +149,23 @@ pub fn replay(
     })
 }
 
+/// The page size of a replayed state database.
+const PAGE_SIZE: i64 = 16384;
+
 /// Entries handed from verification to the fold at a time.
 const CHUNK: usize = 2048;
 
-/// Entries `first..` of the log, as read and hashed by verification, each parsed (and its
-/// canonical form checked) ahead of the fold; `None` where parsing failed, so that the fold
-/// parses again and refuses the entry with the parser's error.
+/// Entries `first..` of the log, as read and hashed by verification.
 struct Chunk {
     first: u64,
-    entries: Vec<(Vec<u8>, Option<Entry>, Option<SizeRoot>)>,
+    entries: Vec<Read>,
 }
+
+/// An entry as verification read it: its bytes, its record hash, the entry parsed (and its
+/// canonical form checked) ahead of the fold (`None` where parsing failed, so that the fold
+/// parses again and refuses the entry with the parser's error), and for a recorded checkpoint
+/// the log's root at the size it claims.
+type Read = (Vec<u8>, tlog::Hash, Option<Entry>, Option<SizeRoot>);
 
 /// A size of the log and its root there.
 type SizeRoot = (u64, tlog::Hash);
@@ -202,8 +212,9 @@ fn verify_and_fold(
                 let mut refusals = Vec::new();
                 let mut size = 0u64;
                 for chunk in rx {
-                    for (i, (bytes, parsed, root)) in chunk.entries.into_iter().enumerate() {
+                    for (i, (bytes, leaf, parsed, root)) in chunk.entries.into_iter().enumerate() {
                         let index = chunk.first + i as u64;
+                        fold.know_leaf(leaf);
                         if let Some((size, root)) = root {
                             fold.know_root(size, root);
                         }
@@ -242,7 +253,9 @@ fn verify_and_fold(
                 } else {
                     None
                 };
-                chunk.entries.push((entry.to_vec(), parsed, root));
+                chunk
+                    .entries
+                    .push((entry.to_vec(), past.leaf(), parsed, root));
                 if chunk.entries.len() == CHUNK {
                     let full = std::mem::replace(
                         &mut chunk,

@@ -108,7 +108,7 @@ CREATE TABLE IF NOT EXISTS voter(
     registered_at INTEGER NOT NULL,
     removed_at INTEGER,
     removal_reason TEXT,
-    proposal TEXT);
+    proposal TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS voter_event(
     voter TEXT NOT NULL,
     idx INTEGER NOT NULL,
@@ -120,7 +120,7 @@ CREATE TABLE IF NOT EXISTS voter_event(
     reason TEXT,
     evidence TEXT,
     proposal TEXT,
-    PRIMARY KEY (voter, idx));
+    PRIMARY KEY (voter, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS removal(
     proposal TEXT NOT NULL,
     voter TEXT NOT NULL,
@@ -467,6 +467,22 @@ pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
 /// Hashed in blocks of about this many bytes.
 const DIGEST_BLOCK: usize = 1 << 20;
 
+/// Writes text as a JSON string exactly as `serde_json` does: most state text needs no escape,
+/// and is copied as it is.
+fn write_json_string(block: &mut Vec<u8>, t: &[u8]) {
+    let plain = t.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\');
+    match std::str::from_utf8(t) {
+        Ok(_) if plain => {
+            block.push(b'"');
+            block.extend_from_slice(t);
+            block.push(b'"');
+        }
+        Ok(s) => serde_json::to_writer(&mut *block, s).expect("writing to memory"),
+        Err(_) => serde_json::to_writer(&mut *block, &*String::from_utf8_lossy(t))
+            .expect("writing to memory"),
+    }
+}
+
 /// Writes every table's name and rows, as the digest hashes them, in blocks to `out`.
 fn write_rows(
     conn: &Connection,
@@ -501,14 +517,13 @@ fn write_rows(
                 // exactly those of the values' canonical JSON.
                 match row.get_ref(i)? {
                     ValueRef::Null => block.extend_from_slice(b"null"),
-                    ValueRef::Integer(v) => write!(block, "{v}").expect("writing to memory"),
+                    ValueRef::Integer(v) => {
+                        block.extend_from_slice(itoa::Buffer::new().format(v).as_bytes())
+                    }
                     ValueRef::Real(v) => {
                         write!(block, "{v}").expect("writing to memory");
                     }
-                    ValueRef::Text(t) => {
-                        let s = String::from_utf8_lossy(t);
-                        serde_json::to_writer(&mut block, &*s).expect("writing to memory");
-                    }
+                    ValueRef::Text(t) => write_json_string(&mut block, t),
                     ValueRef::Blob(b) => {
                         const HEX: &[u8; 16] = b"0123456789abcdef";
                         block.push(b'"');
@@ -525,4 +540,33 @@ fn write_rows(
     }
     send(&mut block);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_json_string;
+
+    /// The digest's strings are byte for byte what `serde_json` writes (the format states it),
+    /// whether or not they take the path without escapes.
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"KH-01-0001",
+            "ស្រីមុំ Sok".as_bytes(),
+            b"quote \" and back\\slash",
+            b"tab\there, newline\n, nul\0, unit separator\x1f, del\x7f",
+            b"not utf-8 \xff\xfe",
+        ];
+        for case in cases {
+            let mut ours = Vec::new();
+            write_json_string(&mut ours, case);
+            let theirs = serde_json::to_vec(&*String::from_utf8_lossy(case)).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{case:?}"
+            );
+        }
+    }
 }

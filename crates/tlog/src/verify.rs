@@ -229,9 +229,16 @@ pub struct PastRoots<'a> {
     source: &'a dyn TileSource,
     edge: &'a RightEdge,
     kept: &'a HashMap<(u8, u64), Vec<u8>>,
+    leaf: Hash,
 }
 
 impl PastRoots<'_> {
+    /// The record hash (RFC 6962 leaf hash) of the entry just handed over, so that a caller
+    /// need not hash it again.
+    pub fn leaf(&self) -> Hash {
+        self.leaf
+    }
+
     /// The root of the tree of the first `size` entries; `size` at most the entries seen.
     pub fn root_at(&self, size: u64) -> Result<Hash, String> {
         if size > self.edge.size() {
@@ -277,7 +284,7 @@ impl TileStore for PastRoots<'_> {
 }
 
 /// [`verify_log_entries`], handing `each` also the tree rebuilt so far ([`PastRoots`]), which
-/// holds the entry just handed over.
+/// holds the entry just handed over and its record hash.
 pub fn verify_log_rebuilding(
     source: &dyn TileSource,
     policy: &Policy,
@@ -346,6 +353,7 @@ pub fn verify_log_rebuilding(
                 source,
                 edge: &edge,
                 kept: &kept,
+                leaf,
             };
             each(first + i as u64, entry, &past);
         }

@@ -151,7 +151,8 @@ impl Fold {
             conn.execute_batch("RELEASE member").map_err(sql)?;
         }
         let mut full = Vec::new();
-        open.edge.push(tlog::record_hash(bytes), &mut full);
+        let leaf = self.leaf.take().unwrap_or_else(|| tlog::record_hash(bytes));
+        open.edge.push(leaf, &mut full);
         open.received += 1;
         if open.received < open.count {
             self.open = Some(open);

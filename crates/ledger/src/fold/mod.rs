@@ -175,6 +175,9 @@ pub struct Fold {
     /// Where each pseudonym's list is, while the state has no `pseudonym_unique` index (a
     /// replay into a new state builds it at the end; see [`Fold::index_lists_in_memory`]).
     lists: Option<pollbook::ListIndex>,
+    /// The record hash of the entry about to be applied, when the caller already computed it
+    /// (see [`Fold::know_leaf`]).
+    leaf: Option<tlog::Hash>,
 }
 
 type Check<T> = Result<T, (String, String)>;
@@ -243,6 +246,7 @@ impl Fold {
         pre: Option<Prechecked>,
     ) -> Result<Applied, Refusal> {
         let result = self.apply_inner(conn, index, bytes, pre);
+        self.leaf = None;
         result.map_err(|(path, message)| {
             if self.open.is_some() {
                 self.abandon_batch(conn);
@@ -253,6 +257,13 @@ impl Fold {
                 message,
             }
         })
+    }
+
+    /// Tells the fold the record hash (RFC 6962 leaf hash) of the next entry it applies, so that
+    /// a batch entry's hash towards its manifest's root is not computed twice: replay hashed
+    /// every entry when it verified the log. Forgotten once that entry is applied.
+    pub fn know_leaf(&mut self, leaf: tlog::Hash) {
+        self.leaf = Some(leaf);
     }
 
     /// Ends a stretch of entries: a batch still open is refused.

@@ -96,10 +96,11 @@ pub(crate) struct ListIndex {
     stations: Vec<String>,
     numbers: HashMap<String, u32>,
     /// By a pseudonym's first 8 bytes, the station of the first pseudonym given with them.
-    by_prefix: HashMap<u64, u32>,
+    /// Keyed with a per-process random seed, so that lists ground to collide cannot slow it.
+    by_prefix: HashMap<u64, u32, foldhash::fast::RandomState>,
     /// Pseudonyms whose first 8 bytes were already taken (rare by chance; whoever grinds
     /// HMACs to share them only fills this map).
-    by_pseudonym: HashMap<[u8; 32], u32>,
+    by_pseudonym: HashMap<[u8; 32], u32, foldhash::fast::RandomState>,
 }
 
 impl ListIndex {
@@ -299,8 +300,7 @@ impl Fold {
             .prepare_cached(
                 "UPDATE pseudonym SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
                  WHERE station = ?2 AND pseudonym = ?1 AND first_idx IS NULL
-                   AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = pseudonym.idx)
-                 RETURNING station",
+                   AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = pseudonym.idx)",
             )
             .map_err(sql)?;
         let mut first_off_station = conn
@@ -392,13 +392,13 @@ impl Fold {
             match &ci.presented {
                 Presented::Pseudonym(_) => {
                     let pseudonym = &key[1..];
-                    let fresh: Option<String> = first_on_list
-                        .query_row(
-                            params![pseudonym, station, ci.id, at as i64, index as i64],
-                            |r| r.get(0),
-                        )
-                        .optional()
-                        .map_err(sql)?;
+                    // Counted with changes(), not RETURNING, which would gather its rows in
+                    // a table of their own on every check-in.
+                    let fresh = (first_on_list
+                        .execute(params![pseudonym, station, ci.id, at as i64, index as i64])
+                        .map_err(sql)?
+                        == 1)
+                        .then(|| station.to_string());
                     let (on, earlier) = match fresh {
                         // On a list; checked in off-list before, if the list came later.
                         Some(on) => (Some(on), {
