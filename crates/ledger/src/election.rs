@@ -58,6 +58,9 @@ fn parse_all<E: AsRef<[u8]> + Sync>(entries: &[E]) -> Vec<Option<Entry>> {
     })
 }
 
+/// Each submission's entries checked ahead, in order.
+type Given = Vec<Vec<Option<Prechecked>>>;
+
 /// A chunk of parsed entries, by its position in the submission.
 type Chunk<T> = (usize, Vec<Option<T>>);
 
@@ -483,7 +486,7 @@ impl Election {
         &mut self,
         submissions: Vec<Vec<Checked>>,
     ) -> Result<Vec<Result<Receipt, SubmitError>>, SubmitError> {
-        let (bytes, prechecks): (Vec<Vec<Vec<u8>>>, Vec<Vec<Option<Prechecked>>>) = submissions
+        let (bytes, prechecks): (Vec<Vec<Vec<u8>>>, Given) = submissions
             .into_iter()
             .map(|s| s.into_iter().map(|c| (c.bytes, c.pre)).unzip())
             .unzip();
@@ -493,7 +496,7 @@ impl Election {
     fn group(
         &mut self,
         submissions: &[Vec<Vec<u8>>],
-        mut prechecks: Option<Vec<Vec<Option<Prechecked>>>>,
+        mut prechecks: Option<Given>,
     ) -> Result<Vec<Result<Receipt, SubmitError>>, SubmitError> {
         let mut outcome: Vec<Option<Result<Receipt, SubmitError>>> =
             (0..submissions.len()).map(|_| None).collect();

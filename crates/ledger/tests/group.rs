@@ -186,7 +186,7 @@ fn entries_checked_ahead_are_judged_as_the_intake_thread_judges_them() {
     let agent_forger = key("agent.a.1", 51);
     let one = |e: Event, k: &tlog::PrivateKey| vec![Entry::signed(e, k).to_bytes()];
     let form = |station: &str| Event::ResultForm(result_form(station, "party:A", 2, 1, 0));
-    let submissions = vec![
+    let submissions = [
         one(register("H0", "S-D11"), &officer),
         one(register("F0", "S-D11"), &forger),
         vec![b"not json".to_vec()],
