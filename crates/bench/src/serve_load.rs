@@ -7,8 +7,9 @@
 //! entry per submission, all signed before the clock starts, sent as fast as the server
 //! answers. Then read load, one route at a time: the checkpoint, hash tiles, entry bundles,
 //! and the read API (`/api/stations/{code}`, `/api/areas/{code}`, `/api/find` over one
-//! province's roll). For each: throughput, p50/p99/max latency, answers other than 200 (none
-//! expected), the server's CPU per request and the load generator's own CPU.
+//! province's roll, `/api/flags` of a commune). For each: throughput, p50/p99/max latency,
+//! answers other than 200 (none expected), the server's CPU per request and the load
+//! generator's own CPU.
 //!
 //! The load generator is a few threads (`SCRUTINEER_BENCH_CLIENT_THREADS`, default 1), each an
 //! event loop over its share of the connections, so it takes little of the cores it shares
@@ -483,6 +484,17 @@ pub fn run() -> anyhow::Result<()> {
             request("GET", &format!("/api/areas/{}", s.commune), b"")
         })
         .collect();
+    // The flags of a commune, a page of 20.
+    let flags: Vec<Vec<u8>> = (0..4096)
+        .map(|_| {
+            let s = &e.stations[pick(e.stations.len())];
+            request(
+                "GET",
+                &format!("/api/flags?area={}&limit=20", s.commune),
+                b"",
+            )
+        })
+        .collect();
     // A voter's romanised name with one letter left out: a misspelling.
     let finds: Vec<Vec<u8>> = (0..4096.min(roll.len()))
         .map(|_| {
@@ -515,6 +527,7 @@ pub fn run() -> anyhow::Result<()> {
         ("GET /api/stations/{code}", stations),
         ("GET /api/areas/{commune}", areas),
         ("GET /api/find?q=… (a misspelt name)", finds),
+        ("GET /api/flags?area={commune}&limit=20", flags),
     ] {
         if requests.is_empty() {
             continue;

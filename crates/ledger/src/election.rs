@@ -58,13 +58,16 @@ fn parse_all<E: AsRef<[u8]> + Sync>(entries: &[E]) -> Vec<Option<Entry>> {
     })
 }
 
+/// Each submission's entries checked ahead, in order.
+type Given = Vec<Vec<Option<Prechecked>>>;
+
 /// A chunk of parsed entries, by its position in the submission.
 type Chunk<T> = (usize, Vec<Option<T>>);
 
-/// A verifying thread: takes chunks in order and checks each signed entry against its
-/// author's key as it stood before the submission (`keys`: author to vkey).
+/// A verifying thread: takes chunks in order and checks each signed entry not yet verified
+/// against its author's key as it stood before the submission (`keys`: author to vkey).
 fn verify_chunks(
-    queue: &Mutex<VecDeque<Chunk<Entry>>>,
+    queue: &Mutex<VecDeque<Chunk<Prechecked>>>,
     keys: &HashMap<String, Option<String>>,
     stop: &AtomicBool,
     tx: mpsc::Sender<Chunk<Prechecked>>,
@@ -76,9 +79,13 @@ fn verify_chunks(
         };
         let checked = chunk
             .into_iter()
-            .map(|e| {
-                let e = e?;
-                let verified_with = match (&e.author, &e.sig) {
+            .map(|p| {
+                let mut p = p?;
+                if p.verified_with.is_some() {
+                    return Some(p);
+                }
+                let e = &p.entry;
+                p.verified_with = match (&e.author, &e.sig) {
                     (Some(author), Some(_)) if e.cosigs.is_empty() => keys
                         .get(author)
                         .and_then(|v| v.as_deref())
@@ -86,15 +93,12 @@ fn verify_chunks(
                             parsed
                                 .entry(vkey)
                                 .or_insert_with(|| parse_verifying_key(vkey))
-                                .is_some_and(|key| signature_verifies(&e, &key))
+                                .is_some_and(|key| signature_verifies(e, &key))
                         })
                         .map(str::to_string),
                     _ => None,
                 };
-                Some(Prechecked {
-                    entry: e,
-                    verified_with,
-                })
+                Some(p)
             })
             .collect();
         if tx.send((i, checked)).is_err() {
@@ -106,7 +110,7 @@ fn verify_chunks(
 /// The prechecked entries of a submission, in order, for the fold: from the verifying threads
 /// when there are any (waiting for each chunk), otherwise parsed only.
 struct Prechecks<'a> {
-    queue: &'a Mutex<VecDeque<Chunk<Entry>>>,
+    queue: &'a Mutex<VecDeque<Chunk<Prechecked>>>,
     verified: Option<mpsc::Receiver<Chunk<Prechecked>>>,
     arrived: HashMap<usize, Vec<Option<Prechecked>>>,
     next: usize,
@@ -122,18 +126,7 @@ impl Prechecks<'_> {
                 return p;
             }
             let chunk = match &self.verified {
-                None => {
-                    let (_, chunk) = self.queue.lock().expect("queue").pop_front()?;
-                    chunk
-                        .into_iter()
-                        .map(|e| {
-                            e.map(|entry| Prechecked {
-                                entry,
-                                verified_with: None,
-                            })
-                        })
-                        .collect()
-                }
+                None => self.queue.lock().expect("queue").pop_front()?.1,
                 Some(rx) => loop {
                     if let Some(chunk) = self.arrived.remove(&self.next) {
                         break chunk;
@@ -151,7 +144,7 @@ impl Prechecks<'_> {
 /// Entries parsed and cut into chunks, with their authors' keys as they stand before the
 /// entries are folded: what the verifying threads work from.
 struct Prepared {
-    queue: Mutex<VecDeque<Chunk<Entry>>>,
+    queue: Mutex<VecDeque<Chunk<Prechecked>>>,
     keys: HashMap<String, Option<String>>,
     workers: usize,
 }
@@ -175,9 +168,14 @@ impl Prepared {
             cores().min(signed.div_ceil(chunk))
         };
         let mut queue = VecDeque::with_capacity(parsed.len().div_ceil(chunk));
-        let mut parsed = parsed.into_iter();
+        let mut parsed = parsed.into_iter().map(|e| {
+            e.map(|entry| Prechecked {
+                entry,
+                verified_with: None,
+            })
+        });
         for i in 0.. {
-            let chunk: Vec<Option<Entry>> = parsed.by_ref().take(chunk).collect();
+            let chunk: Vec<Option<Prechecked>> = parsed.by_ref().take(chunk).collect();
             if chunk.is_empty() {
                 break;
             }
@@ -187,6 +185,15 @@ impl Prepared {
             queue: Mutex::new(queue),
             keys,
             workers,
+        }
+    }
+
+    /// Entries already checked away from the fold ([`Checked`]): nothing left for threads.
+    fn given(prechecks: Vec<Option<Prechecked>>) -> Prepared {
+        Prepared {
+            queue: Mutex::new(VecDeque::from([(0, prechecks)])),
+            keys: HashMap::new(),
+            workers: 0,
         }
     }
 
@@ -213,6 +220,98 @@ impl Prepared {
             drop(pre);
             result
         })
+    }
+}
+
+/// An entry of a submission checked ahead of the intake thread, by [`Checker::check`].
+pub struct Checked {
+    bytes: Vec<u8>,
+    /// None when it does not parse: the fold parses it again and refuses it by its path.
+    pre: Option<Prechecked>,
+}
+
+impl Checked {
+    /// The entry as received.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Checks entries on the threads that receive them, away from the one that folds: parsing
+/// (the canonical form included) and the author's signature against their key as the state
+/// last committed knows it. It can only save the fold work, never decide: the fold checks the
+/// signature again wherever the author's key is not the one used here (enrolled since, or
+/// never), and judges everything else itself.
+pub struct Checker {
+    db: std::path::PathBuf,
+    readers: Mutex<Vec<SqliteStorage>>,
+    /// An enrolled name's vkey never changes (names are unique), so it is kept once found;
+    /// revocation is the fold's to judge.
+    keys: Mutex<HashMap<String, (String, VerifyingKey)>>,
+}
+
+/// Keys kept by a [`Checker`] before it starts again (about 200 bytes each).
+const CHECKER_KEYS: usize = 1 << 20;
+
+impl Checker {
+    /// A checker reading signers from `election`'s database on connections of its own.
+    pub fn new(election: &Election) -> Checker {
+        Checker {
+            db: election.conn().path().unwrap_or_default().into(),
+            readers: Mutex::new(Vec::new()),
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Parses `bytes` and verifies its signature when its author is enrolled.
+    pub fn check(&self, bytes: Vec<u8>) -> Checked {
+        let Ok(entry) = Entry::parse(&bytes) else {
+            return Checked { bytes, pre: None };
+        };
+        let verified_with = match (&entry.author, &entry.sig) {
+            (Some(author), Some(_)) if entry.cosigs.is_empty() => self
+                .key(author)
+                .filter(|(_, key)| signature_verifies(&entry, key))
+                .map(|(vkey, _)| vkey),
+            _ => None,
+        };
+        Checked {
+            bytes,
+            pre: Some(Prechecked {
+                entry,
+                verified_with,
+            }),
+        }
+    }
+
+    fn key(&self, author: &str) -> Option<(String, VerifyingKey)> {
+        if let Some(k) = self
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(author)
+        {
+            return Some(k.clone());
+        }
+        let taken = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let reader = match taken {
+            Some(r) => r,
+            None => SqliteStorage::open_read_only(&self.db).ok()?,
+        };
+        let found = signer_vkey(reader.connection(), author)
+            .and_then(|vkey| parse_verifying_key(&vkey).map(|key| (vkey, key)));
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(reader);
+        if let Some(k) = &found {
+            let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+            if keys.len() >= CHECKER_KEYS {
+                keys.clear();
+            }
+            keys.insert(author.to_string(), k.clone());
+        }
+        found
     }
 }
 
@@ -377,6 +476,28 @@ impl Election {
         &mut self,
         submissions: &[Vec<Vec<u8>>],
     ) -> Result<Vec<Result<Receipt, SubmitError>>, SubmitError> {
+        self.group(submissions, None)
+    }
+
+    /// [`Election::submit_group`] of submissions whose entries were checked ahead, on the
+    /// threads that received them ([`Checker`]): this thread only folds and commits. A redo
+    /// after a refusal checks the rest again here, as `submit_group` does.
+    pub fn submit_checked_group(
+        &mut self,
+        submissions: Vec<Vec<Checked>>,
+    ) -> Result<Vec<Result<Receipt, SubmitError>>, SubmitError> {
+        let (bytes, prechecks): (Vec<Vec<Vec<u8>>>, Given) = submissions
+            .into_iter()
+            .map(|s| s.into_iter().map(|c| (c.bytes, c.pre)).unzip())
+            .unzip();
+        self.group(&bytes, Some(prechecks))
+    }
+
+    fn group(
+        &mut self,
+        submissions: &[Vec<Vec<u8>>],
+        mut prechecks: Option<Given>,
+    ) -> Result<Vec<Result<Receipt, SubmitError>>, SubmitError> {
         let mut outcome: Vec<Option<Result<Receipt, SubmitError>>> =
             (0..submissions.len()).map(|_| None).collect();
         for (i, s) in submissions.iter().enumerate() {
@@ -408,8 +529,17 @@ impl Election {
             let mut refused: Vec<(usize, usize, Refusal)> = Vec::new();
             let mut applied: Vec<Vec<Applied>> = Vec::with_capacity(taking.len());
             // Signatures are checked on worker threads while this one folds, as in
-            // `submit_with`; a redo (after a refusal) checks the rest again.
-            let prepared = Prepared::new(self.conn(), &entries, GROUP_VERIFY_CHUNK);
+            // `submit_with`, unless they were checked ahead; a redo (after a refusal) checks
+            // the rest again.
+            let prepared = match prechecks.take() {
+                Some(mut given) => Prepared::given(
+                    taking
+                        .iter()
+                        .flat_map(|&i| std::mem::take(&mut given[i]))
+                        .collect(),
+                ),
+                None => Prepared::new(self.conn(), &entries, GROUP_VERIFY_CHUNK),
+            };
             let fold = &mut self.fold;
             let log = &mut self.log;
             let result = prepared.run(|pre| {

@@ -170,3 +170,72 @@ fn a_large_group_checked_on_worker_threads_equals_submitting_one_by_one() {
     let (replayed, operator, refusals) = grouped.replay();
     assert_eq!((replayed, refusals), (operator, 0));
 }
+
+/// Entries parsed and signature-checked ahead, on the threads that received them (what the
+/// server does), are judged exactly as the intake thread judges raw bytes: a key enrolled in
+/// the same group (unknown to the checker) is checked by the fold, a key revoked in the same
+/// group (known to the checker) is still refused, forgeries and unparsable entries are
+/// refused, and the state is the same as submitting each alone.
+#[test]
+fn entries_checked_ahead_are_judged_as_the_intake_thread_judges_them() {
+    let mut grouped = Fixture::new();
+    let mut single = Fixture::new();
+    let (officer, clerk) = (grouped.officer.clone(), grouped.clerk.clone());
+    let forger = key(officer.name(), 99);
+    let agent = key("agent.a.1", 50);
+    let agent_forger = key("agent.a.1", 51);
+    let one = |e: Event, k: &tlog::PrivateKey| vec![Entry::signed(e, k).to_bytes()];
+    let form = |station: &str| Event::ResultForm(result_form(station, "party:A", 2, 1, 0));
+    let submissions = [
+        one(register("H0", "S-D11"), &officer),
+        one(register("F0", "S-D11"), &forger),
+        vec![b"not json".to_vec()],
+        one(
+            Event::Enrol(Enrol {
+                name: agent.name().into(),
+                organisation: None,
+                party: Some("A".into()),
+                person: None,
+                role: Role::PartyAgent,
+                scope: Scope::Areas(vec!["P1".into()]),
+                vkey: agent.vkey().to_string(),
+            }),
+            &clerk,
+        ),
+        one(form("S-D11"), &agent),
+        one(form("S-D12"), &agent_forger),
+        one(
+            Event::Revoke(Revoke {
+                name: officer.name().into(),
+                reason: "lost".into(),
+            }),
+            &officer,
+        ),
+        one(register("H1", "S-D12"), &officer),
+    ];
+    let checker = ledger::election::Checker::new(&grouped.election);
+    let checked: Vec<Vec<ledger::election::Checked>> = submissions
+        .iter()
+        .map(|s| s.iter().map(|e| checker.check(e.clone())).collect())
+        .collect();
+    let out = grouped.election.submit_checked_group(checked).unwrap();
+    let refused: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_err()).collect();
+    assert_eq!(refused, [1, 2, 5, 7], "{out:?}");
+    for (i, path) in [(1, "sig"), (2, "entry"), (5, "sig"), (7, "author")] {
+        assert!(
+            matches!(&out[i], Err(SubmitError::Refused { refusal, .. }) if refusal.path == path),
+            "{i}: {:?}",
+            out[i]
+        );
+    }
+    for (i, s) in submissions.iter().enumerate() {
+        let alone = single.election.submit(s);
+        assert_eq!(alone.is_ok(), out[i].is_ok(), "submission {i}: {alone:?}");
+    }
+    assert_eq!(
+        grouped.election.digest().unwrap(),
+        single.election.digest().unwrap()
+    );
+    let (replayed, operator, refusals) = grouped.replay();
+    assert_eq!((replayed, refusals), (operator, 0));
+}

@@ -27,6 +27,7 @@ use tlog::{SqliteStorage, Vkey};
 
 use crate::blobs::{BlobError, Blobs};
 use crate::find::{Find, FindQuery};
+use crate::fresh::PerPublication;
 use crate::intake::Intake;
 use crate::limit::{Limiter, Rate};
 use crate::metrics::Metrics;
@@ -101,61 +102,70 @@ pub struct App {
     timeouts: Timeouts,
     find: Arc<Find>,
     sms: Option<crate::sms::Webhooks>,
-    results: ResultsCache,
-}
-
-/// A contest's results and the size of the publication they were read at.
-type ReadAt = (u64, Arc<review::results::Results>);
-
-/// Each contest's results read once per publication: the read API's drill-downs and stations
-/// are answered from them, so that read load does not read the whole contest per request.
-#[derive(Default)]
-struct ResultsCache {
-    /// Contest asked for (None: the only one) → the publication's size and its results.
-    read: Mutex<std::collections::HashMap<Option<String>, ReadAt>>,
-    /// Held while reading, so that a new publication is read once, not by every request.
-    reading: Mutex<()>,
+    /// Each contest's results (None: the only one), read once per publication, so that
+    /// read load does not read the whole contest per request.
+    results: Arc<PerPublication<Option<String>, review::results::Results>>,
+    /// The flags and alerts, read and indexed once per publication.
+    flags: Arc<PerPublication<(), crate::flags::FlagIndex>>,
 }
 
 impl App {
-    /// `contest`'s results as of the latest publication (or later), on `storage`.
+    /// The size of the latest publication.
+    fn published(&self) -> u64 {
+        self.operator
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .published_size
+    }
+
+    /// `contest`'s results as of the latest publication, or of the one before while the
+    /// latest's are read (a reader never waits on that).
     fn results(
-        &self,
-        storage: &SqliteStorage,
+        self: &Arc<Self>,
         contest: Option<String>,
     ) -> Result<Arc<review::results::Results>, ApiError> {
-        let published = self
-            .operator
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .published_size;
-        let cached = || {
-            let read = self.results.read.lock().unwrap_or_else(|p| p.into_inner());
-            read.get(&contest)
-                .filter(|(at, _)| *at == published)
-                .map(|(_, r)| r.clone())
+        let app = self.clone();
+        let asked = contest.clone();
+        self.results.get(contest, self.published(), move || {
+            app.with_reader(|s| {
+                Ok(review::results::Results::read(
+                    s.connection(),
+                    asked.as_deref(),
+                )?)
+            })
+        })
+    }
+
+    /// The flags and alerts as of the latest publication, or of the one before while the
+    /// latest's are read.
+    fn flags(self: &Arc<Self>) -> Result<Arc<crate::flags::FlagIndex>, ApiError> {
+        let db = self.db.clone();
+        self.flags.get((), self.published(), move || {
+            crate::flags::FlagIndex::read(&review::Review::of_state_db(&db)?)
+        })
+    }
+
+    /// Runs `question` on a read-only connection of the pool (a new one when none is free).
+    fn with_reader<T>(
+        &self,
+        question: impl FnOnce(&SqliteStorage) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let taken = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let storage = match taken {
+            Some(s) => s,
+            None => SqliteStorage::open_read_only(&self.db).map_err(|e| {
+                ApiError(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("{}: {e}", self.db.display()),
+                )
+            })?,
         };
-        if let Some(r) = cached() {
-            return Ok(r);
+        let answer = question(&storage);
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < self.readers {
+            pool.push(storage);
         }
-        let _reading = self
-            .results
-            .reading
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some(r) = cached() {
-            return Ok(r);
-        }
-        let r = Arc::new(review::results::Results::read(
-            storage.connection(),
-            contest.as_deref(),
-        )?);
-        self.results
-            .read
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(contest, (published, r.clone()));
-        Ok(r)
+        answer
     }
 }
 
@@ -181,6 +191,12 @@ fn too_many(client: std::net::IpAddr, wait: Duration) -> Response {
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}: {}", self.0, self.1)
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -273,7 +289,8 @@ impl Server {
             witness: options.witness.clone(),
             timeouts: options.timeouts,
             sms,
-            results: ResultsCache::default(),
+            results: Arc::default(),
+            flags: Arc::default(),
         });
         Ok(Server {
             app,
@@ -373,9 +390,8 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
         }),
         ("get", "/api/areas") => get(
             |State(app): State<Arc<App>>, Query(q): Query<ContestQuery>| async move {
-                let shared = app.clone();
-                read(app, move |s| {
-                    Ok(shared.results(s, q.contest)?.drilldown(None)?)
+                answer(app, move |app| {
+                    Ok(app.results(q.contest)?.drilldown(None)?)
                 })
                 .await
             },
@@ -384,9 +400,8 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
             |State(app): State<Arc<App>>,
              UrlPath(code): UrlPath<String>,
              Query(q): Query<ContestQuery>| async move {
-                let shared = app.clone();
-                read(app, move |s| {
-                    Ok(shared.results(s, q.contest)?.drilldown(Some(&code))?)
+                answer(app, move |app| {
+                    Ok(app.results(q.contest)?.drilldown(Some(&code))?)
                 })
                 .await
             },
@@ -395,9 +410,8 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
             |State(app): State<Arc<App>>,
              UrlPath(code): UrlPath<String>,
              Query(q): Query<ContestQuery>| async move {
-                let shared = app.clone();
-                read(app, move |s| {
-                    Ok(shared.results(s, q.contest)?.station(&code)?)
+                answer(app, move |app| {
+                    Ok(app.results(q.contest)?.station(&code)?)
                 })
                 .await
             },
@@ -461,6 +475,15 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
             |State(app): State<Arc<App>>, UrlPath(key): UrlPath<String>| async move {
                 read(app, move |s| {
                     Ok(review::observer::ObserverForms::read(s.connection(), &key)?)
+                })
+                .await
+            },
+        ),
+        ("get", "/api/flags") => get(
+            |State(app): State<Arc<App>>, Query(q): Query<crate::flags::FlagsQuery>| async move {
+                answer(app, move |app| {
+                    let index = app.flags()?;
+                    Ok(serde_json::to_value(index.page(&q)?).expect("findings serialise"))
                 })
                 .await
             },
@@ -539,26 +562,15 @@ async fn read<T: Serialize + Send + 'static>(
     app: Arc<App>,
     question: impl FnOnce(&SqliteStorage) -> Result<T, ApiError> + Send + 'static,
 ) -> Response {
-    let answer = tokio::task::spawn_blocking(move || {
-        let taken = app.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let storage = match taken {
-            Some(s) => s,
-            None => SqliteStorage::open_read_only(&app.db).map_err(|e| {
-                ApiError(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!("{}: {e}", app.db.display()),
-                )
-            })?,
-        };
-        let answer = question(&storage);
-        let mut pool = app.pool.lock().unwrap_or_else(|p| p.into_inner());
-        if pool.len() < app.readers {
-            pool.push(storage);
-        }
-        answer
-    })
-    .await;
-    match answer {
+    answer(app, move |app| app.with_reader(question)).await
+}
+
+/// Runs `question` on a blocking thread; its value as JSON.
+async fn answer<T: Serialize + Send + 'static>(
+    app: Arc<App>,
+    question: impl FnOnce(&Arc<App>) -> Result<T, ApiError> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(move || question(&app)).await {
         Ok(Ok(value)) => json_response(StatusCode::OK, &value),
         Ok(Err(e)) => e.into_response(),
         Err(e) => ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),

@@ -26,8 +26,12 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use ledger::election::{Checked, Checker};
 use ledger::{Election, SubmitError};
 use serde::Serialize;
+
+/// Submissions of at most this many entries are checked on the async thread that read them.
+const CHECK_INLINE: usize = 16;
 
 /// Limits of the intake.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +76,7 @@ pub struct Refused {
 type Reply = Result<Taken, (StatusCode, String)>;
 
 struct Job {
-    entries: Vec<Vec<u8>>,
+    entries: Vec<Checked>,
     reply: tokio::sync::oneshot::Sender<Reply>,
 }
 
@@ -88,6 +92,9 @@ pub struct Intake {
     queue: mpsc::SyncSender<Message>,
     limits: Limits,
     metrics: Arc<Metrics>,
+    /// Parses and checks signatures on the threads that receive submissions, so that the
+    /// writer only folds and commits.
+    checker: Arc<Checker>,
 }
 
 impl Intake {
@@ -107,6 +114,7 @@ impl Intake {
         metrics: Arc<Metrics>,
     ) -> (Intake, std::thread::JoinHandle<Election>) {
         let (queue, jobs) = mpsc::sync_channel(limits.queue);
+        let checker = Arc::new(Checker::new(&election));
         let observed = metrics.clone();
         let writer = std::thread::Builder::new()
             .name("intake".into())
@@ -117,6 +125,7 @@ impl Intake {
                 queue,
                 limits,
                 metrics,
+                checker,
             },
             writer,
         )
@@ -130,9 +139,23 @@ impl Intake {
 
     /// Queues `entries` as one submission and waits until it is durable or refused.
     pub async fn submit(&self, entries: Vec<Vec<u8>>) -> Reply {
+        // A few entries are checked here; many, on a blocking thread, so that a large
+        // submission does not hold up the other connections of this thread.
+        let entries = if entries.len() <= CHECK_INLINE {
+            self.check(entries)
+        } else {
+            let this = self.clone();
+            tokio::task::spawn_blocking(move || this.check(entries))
+                .await
+                .map_err(|_| stopped())?
+        };
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.enqueue(entries, reply)?;
         answer.await.unwrap_or_else(|_| Err(stopped()))
+    }
+
+    fn check(&self, entries: Vec<Vec<u8>>) -> Vec<Checked> {
+        entries.into_iter().map(|e| self.checker.check(e)).collect()
     }
 
     /// [`Intake::submit`] from a thread outside the async runtime, such as the operator
@@ -140,13 +163,13 @@ impl Intake {
     /// intake, and the same fold, as every other entry.
     pub fn submit_blocking(&self, entries: Vec<Vec<u8>>) -> Reply {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.enqueue(entries, reply)?;
+        self.enqueue(self.check(entries), reply)?;
         answer.blocking_recv().unwrap_or_else(|_| Err(stopped()))
     }
 
     fn enqueue(
         &self,
-        entries: Vec<Vec<u8>>,
+        entries: Vec<Checked>,
         reply: tokio::sync::oneshot::Sender<Reply>,
     ) -> Result<(), (StatusCode, String)> {
         match self.queue.try_send(Message::Job(Job { entries, reply })) {
@@ -193,12 +216,12 @@ fn write(
                 Err(_) => break,
             }
         }
-        let submissions: Vec<Vec<Vec<u8>>> = step
+        let submissions: Vec<Vec<Checked>> = step
             .iter_mut()
             .map(|j| std::mem::take(&mut j.entries))
             .collect();
         let counts: Vec<usize> = submissions.iter().map(Vec::len).collect();
-        match election.submit_group(&submissions) {
+        match election.submit_checked_group(submissions) {
             Ok(outcomes) => {
                 let taken: Vec<usize> = outcomes
                     .iter()

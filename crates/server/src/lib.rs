@@ -12,6 +12,8 @@
 pub mod app;
 pub mod blobs;
 pub mod find;
+pub mod flags;
+pub mod fresh;
 pub mod intake;
 pub mod limit;
 pub mod metrics;

@@ -111,6 +111,16 @@ impl Operator {
                 let mut site_size = None;
                 loop {
                     let mut outcome = cycle(&config, &mut last);
+                    // The publication is told before the site is written, which takes a
+                    // while: readers answer from it meanwhile.
+                    if let Ok(Some(c)) = &outcome {
+                        let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+                        metrics.published(c.size);
+                        s.published_size = c.size;
+                        s.published_at = Some(now());
+                        s.cosignatures = c.cosignatures;
+                        s.witnesses = c.witnesses.clone();
+                    }
                     // The site is rebuilt from the whole state, so not at every cycle.
                     if let (Some(every), Ok(_)) = (config.site, &outcome)
                         && let Some((size, _)) = &last
@@ -127,16 +137,7 @@ impl Operator {
                     s.cycles += 1;
                     s.site_size = site_size;
                     match outcome {
-                        Ok(c) => {
-                            if let Some(c) = c {
-                                metrics.published(c.size);
-                                s.published_size = c.size;
-                                s.published_at = Some(now());
-                                s.cosignatures = c.cosignatures;
-                                s.witnesses = c.witnesses;
-                            }
-                            s.error = None;
-                        }
+                        Ok(_) => s.error = None,
                         Err(e) => {
                             tracing::error!("operator: {e}");
                             metrics.operator_failed();

@@ -435,6 +435,49 @@ pub const ROUTES: &[Route] = &[
         ],
         witness_only: false,
     },
+    Route {
+        method: "get",
+        path: "/api/flags",
+        template: "/api/flags",
+        summary: "The public flags and the poll book's alerts (docs/flags.md, docs/pollbook.md), in log order, as of the latest publication: each with its kind, the entry it is about, its station and area and its message; filtered by kinds, station and area, a page at a time, with the total that match and their count by kind.",
+        params: &[
+            (
+                "kind",
+                "query",
+                "only these kinds, separated by commas (optional)",
+            ),
+            ("station", "query", "only this station's (optional)"),
+            (
+                "area",
+                "query",
+                "only those in this area or below it (optional)",
+            ),
+            (
+                "offset",
+                "query",
+                "how many matching findings to skip (default 0)",
+            ),
+            (
+                "limit",
+                "query",
+                "how many on the page, 1 to 500 (default 100)",
+            ),
+        ],
+        body: None,
+        produces: JSON,
+        responses: &[
+            (
+                200,
+                "{\"total\",\"offset\",\"limit\",\"by_kind\":{…},\"findings\":[…]}",
+            ),
+            (
+                400,
+                "an unknown kind, or an offset or limit that is not a whole number or out of range",
+            ),
+            (404, "no such station or area"),
+        ],
+        witness_only: false,
+    },
 ];
 
 /// The routes served, with or without the witness endpoint.

@@ -739,15 +739,140 @@ fn the_read_api_answers_from_the_latest_publication() {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        assert_eq!(
-            official_forms(station),
-            1,
-            "not read again after a publication"
-        );
+        // Read again after the publication, on a thread of its own: the reads meanwhile
+        // answer from the previous one (`server::fresh`).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while official_forms(station) != 1 {
+            assert!(
+                Instant::now() < deadline,
+                "not read again after a publication"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         if stale_seen {
             break;
         }
     }
     assert!(stale_seen, "every try met a publication");
+    server.stop();
+}
+
+/// `GET /api/flags`: the flags as of the latest publication, filtered by kinds, station and
+/// area (and below), a page at a time with the total; every refusal with its status.
+#[test]
+fn the_flags_are_paged_and_filtered_by_kind_station_and_area() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = election_dir(tmp.path());
+    let server = Running::start(tmp.path(), options(tmp.path()));
+    // Official forms whose votes do not add up to their valid ballots (a flag each); the
+    // second also counts more ballots than were issued (a second flag).
+    let unsound = |station: usize, issued: Option<u64>| {
+        let mut entry: Entry =
+            Entry::parse(&form(&e, station, "official", 0, &e.keys.clerk)).unwrap();
+        let Event::ResultForm(f) = &mut entry.event else {
+            unreachable!()
+        };
+        f.valid += 1;
+        f.ballots_issued = issued;
+        Entry::signed(entry.event, &e.keys.clerk).to_bytes()
+    };
+    let mut last = 0;
+    for (station, issued) in [(0, None), (1, Some(1)), (2, None)] {
+        let a = server.submit(&unsound(station, issued));
+        assert_eq!(a.status, 200, "{}", a.text());
+        last = a.json()["first"].as_u64().unwrap();
+    }
+    server.published(last + 1);
+    // Read again off the request path: wait (bounded) until the publication's flags are in.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let all = loop {
+        let a = server.get("/api/flags");
+        assert_eq!(a.status, 200, "{}", a.text());
+        if a.json()["total"] == 4 {
+            break a.json();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the flags never came: {}",
+            a.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(all["by_kind"]["votes_not_valid"], 3, "{all}");
+    assert_eq!(all["by_kind"]["counted_over_issued"], 1, "{all}");
+    assert_eq!(
+        (all["offset"].as_u64(), all["limit"].as_u64()),
+        (Some(0), Some(100))
+    );
+    let stations: Vec<&str> = all["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["station"].as_str().unwrap())
+        .collect();
+    let code = |i: usize| e.stations[i].code.as_str();
+    assert_eq!(stations, [code(0), code(1), code(1), code(2)]);
+
+    let total = |query: &str| {
+        let a = server.get(&format!("/api/flags?{query}"));
+        assert_eq!(a.status, 200, "{query}: {}", a.text());
+        a.json()["total"].as_u64().unwrap()
+    };
+    assert_eq!(total("kind=counted_over_issued"), 1);
+    assert_eq!(total("kind=votes_not_valid,counted_over_issued"), 4);
+    assert_eq!(total("kind=counted_over_registered"), 0);
+    assert_eq!(total(&format!("station={}", code(1))), 2);
+    assert_eq!(
+        total(&format!("station={}&kind=votes_not_valid", code(1))),
+        1
+    );
+    assert_eq!(total(&format!("station={}", code(3))), 0);
+    // An area takes in everything below it: the commune of station 0, and the area above it.
+    let flagged = [0, 1, 1, 2];
+    let commune = &e.stations[0].commune;
+    let in_commune = flagged
+        .iter()
+        .filter(|&&i| &e.stations[i].commune == commune)
+        .count() as u64;
+    assert_eq!(total(&format!("area={commune}")), in_commune);
+    let parent_of = |code: &str| {
+        e.areas
+            .iter()
+            .find(|a| a.code == code)
+            .and_then(|a| a.parent.clone())
+    };
+    let above = parent_of(commune).unwrap();
+    let in_above = flagged
+        .iter()
+        .filter(|&&i| parent_of(&e.stations[i].commune).as_deref() == Some(above.as_str()))
+        .count() as u64;
+    assert_eq!(total(&format!("area={above}")), in_above);
+
+    // Pages: the second finding alone, and past the end, each with the total.
+    let a = server.get("/api/flags?offset=1&limit=1").json();
+    assert_eq!(a["total"], 4);
+    assert_eq!(a["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(a["findings"][0], all["findings"][1]);
+    let a = server.get("/api/flags?offset=10").json();
+    assert_eq!(
+        (a["total"].as_u64(), a["findings"].as_array().unwrap().len()),
+        (Some(4), 0)
+    );
+
+    // Refusals.
+    for (query, status, says) in [
+        ("kind=nope", 400, "the kinds are"),
+        ("kind=votes_not_valid,nope", 400, "\"nope\""),
+        ("limit=0", 400, "limit"),
+        ("limit=501", 400, "limit"),
+        ("limit=x", 400, "limit"),
+        ("offset=-1", 400, "offset"),
+        ("station=NOWHERE", 404, "NOWHERE"),
+        ("area=NOWHERE", 404, "NOWHERE"),
+    ] {
+        let a = server.get(&format!("/api/flags?{query}"));
+        assert_eq!(a.status, status, "{query}: {}", a.text());
+        assert!(a.message().contains(says), "{query}: {}", a.text());
+    }
     server.stop();
 }
