@@ -1,6 +1,7 @@
 //! Election day as the observers, the parties and the commission recorded it, with what the
 //! demo plants for the review to find: COMFREL's checklists and incidents (some by SMS, two
-//! observers at some stations who disagree, checklists that fail a quality check), its
+//! observers at some stations who disagree, checklists that fail a quality check, one of
+//! them sent by SMS), its
 //! parallel vote tabulation drawn from public dice, and complaints against deadlines that
 //! only the witnesses' time can judge (one left overdue, one decision without the approvals
 //! it needs).
@@ -8,7 +9,8 @@
 use anyhow::{Context, bail};
 use ledger::event::{
     Action, AuditCommitment, AuditSample, AuditSeed, Complaint, ComplaintDecision, ComplaintStatus,
-    DrawPlan, Entry, Event, ObserverChecklist, ObserverIncident, Proposal, PvtPlan, hex,
+    DrawPlan, Entry, Event, ObserverChecklist, ObserverIncident, Proposal, PvtPlan, SmsChannel,
+    SmsMessage, SmsMessages, SmsSender, hex,
 };
 use ledger::{Applied, Election};
 use observer::report::{Answers, Severity, Value};
@@ -37,6 +39,10 @@ pub struct Observed {
     /// The log index of each quality-check checklist and of the critical incident.
     pub quality_entries: Vec<u64>,
     pub kept_out_entry: u64,
+    /// The station of the checklist that fails the same quality check by SMS, from a number
+    /// the gateway registered there, and the log index of the gateway's entry that holds it.
+    pub sms_quality: String,
+    pub sms_quality_entry: u64,
 }
 
 impl Observed {
@@ -55,11 +61,14 @@ impl Observed {
             stranger: synthetic::observers::phone(usize::MAX),
             quality_entries: Vec::new(),
             kept_out_entry: 0,
+            sms_quality: e.stations[(observed + 4) % n].code.clone(),
+            sms_quality_entry: 0,
         }
     }
 
     /// Records everything: the enrolments, the form definition, the SMS senders, the signed
-    /// reports, the SMS, the planted quality failures and the critical incident.
+    /// reports, the SMS, the planted quality failures (signed and by SMS) and the critical
+    /// incident.
     pub fn record(&mut self, election: &mut Election, e: &Cambodia2013) -> anyhow::Result<()> {
         election.submit(&self.observers.enrolments(e))?;
         let subs = self.observers.submissions();
@@ -96,6 +105,7 @@ impl Observed {
             let receipt = election.submit(&[Entry::signed(event, key).to_bytes()])?;
             self.quality_entries.push(receipt.first);
         }
+        self.sms_quality_entry = self.sms_quality(election)?;
         let event = Event::ObserverIncident(ObserverIncident {
             answers: Answers::new(),
             at: OPENING + 7200,
@@ -113,6 +123,47 @@ impl Observed {
             election.submit(&[Entry::signed(event, &self.observers.observers[1]).to_bytes()])?;
         self.kept_out_entry = receipt.first;
         Ok(())
+    }
+}
+
+impl Observed {
+    /// The gateway registers a new number for an observer at the `sms_quality` station, and
+    /// then receives from it an opening checklist with two polling officials; the entry's
+    /// log index.
+    fn sms_quality(&self, election: &mut Election) -> anyhow::Result<u64> {
+        let o = &self.observers;
+        let k = 2 * self.quality.len();
+        let observer = &o.observers[k % o.observers.len()];
+        let sender = synthetic::observers::phone(o.observers.len() + 1);
+        let register = Event::SmsSender(SmsSender {
+            observer: observer.name().into(),
+            sender: sender.clone(),
+            station: self.sms_quality.clone(),
+        });
+        election.submit(&[Entry::signed(register, &o.gateway).to_bytes()])?;
+        let text = format!(
+            "OPN {} AA2AB2AC1AD1AE2AF12 @only two officials came",
+            100_000 + k
+        );
+        let messages = Event::SmsMessages(SmsMessages {
+            channel: SmsChannel::Unsigned,
+            messages: vec![SmsMessage {
+                received_at: OPENING + 2700,
+                sender: sender.clone(),
+                text: text.clone(),
+            }],
+        });
+        let at = election
+            .submit(&[Entry::signed(messages, &o.gateway).to_bytes()])?
+            .first;
+        let read = ledger::report::observer::sms_message(election.conn(), at, 0, &sender, &text)?;
+        match read {
+            Some(m) if m.status == "flagged" => Ok(at),
+            other => bail!(
+                "the SMS failing the quality check at {} was not flagged: {other:?}",
+                self.sms_quality
+            ),
+        }
     }
 }
 

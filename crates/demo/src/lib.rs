@@ -352,10 +352,11 @@ pub fn run(options: &Options, n: &mut dyn Narrator) -> anyhow::Result<()> {
     );
     say!(
         n,
-        "   planted: two observers who disagree at {} stations, answers off the form at {}, {} checklists that fail a quality check (two polling officials where the form wants three), observers kept out of the count at {}",
+        "   planted: two observers who disagree at {} stations, answers off the form at {}, {} checklists that fail a quality check (two polling officials where the form wants three; one more by SMS at {}), observers kept out of the count at {}",
         o.conflicts.len(),
         o.out_of_form.iter().collect::<BTreeSet<_>>().len(),
         observed.quality.len(),
+        observed.sms_quality,
         observed.kept_out
     );
 

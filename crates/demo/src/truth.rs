@@ -279,6 +279,12 @@ pub fn truth(
         );
     }
     add_at(
+        "observer_quality_check",
+        o.sms_quality.clone(),
+        "an observer's SMS reports two polling officials; the form's check wants three".into(),
+        vec![o.sms_quality_entry],
+    );
+    add_at(
         "sms_unknown_sender",
         format!("sender {}", &o.stranger[..16]),
         "an SMS from a number no gateway registered".into(),

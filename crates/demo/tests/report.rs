@@ -119,6 +119,17 @@ fn the_report_lists_every_planted_irregularity_and_nothing_else() {
     ] {
         assert!(kinds.contains(kind), "the truth file plants no {kind}");
     }
+    // One checklist failing a quality check came by SMS: the truth names the gateway's entry
+    // that holds it, which the report's finding must cite (below).
+    let by_sms = truth["findings"].as_array().unwrap().iter().find(|f| {
+        f["kind"] == "observer_quality_check"
+            && f["planted"].as_str().unwrap().contains("SMS")
+            && f["entries"].as_array().is_some_and(|e| e.len() == 1)
+    });
+    assert!(
+        by_sms.is_some(),
+        "the truth file plants no quality-check failure by SMS"
+    );
     assert!(
         !truth["second_registrations"].as_array().unwrap().is_empty(),
         "the truth file lists no second registrations"

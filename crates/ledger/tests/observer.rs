@@ -561,6 +561,11 @@ fn sms_are_recorded_with_the_observer_crates_replies_and_counted_as_checklists()
         conflict[0].detail["reports"][0]["fields"],
         serde_json::json!(["AB"])
     );
+    // The entry holds messages from S-D11 and S-D21, but its conflicts are all at S-D11 (the
+    // sender's registered station), so the flag names it and its area.
+    assert_eq!(conflict[0].station.as_deref(), Some("S-D11"));
+    assert!(conflict[0].area.is_some());
+    assert_eq!(conflict[0].stations(), ["S-D11"]);
     let merged = seen::merged(f.election.conn()).unwrap();
     assert_eq!(merged.len(), 1);
     assert_eq!(merged[0].master.conflicts, ["AB"]);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use ledger::report::FlagFilter;
 use review::Review;
+use review::render::group;
 
 use crate::{Check, Finding, state, svg};
 
@@ -194,17 +195,19 @@ pub(crate) fn observers(review: &Review) -> Result<Check, String> {
     let sms: u64 = o.checklists.iter().map(|k| k.sms).sum();
     let conflicts = o.merged.iter().filter(|m| !m.master.conflicts.is_empty());
     c.summary.push(format!(
-        "{} checklists ({signed} signed, {sms} by SMS); {} stations with two or more observers, \
+        "{} checklists ({} signed, {} by SMS); {} stations with two or more observers, \
          {} of them with conflicting answers; {} SMS received: {} counted, {} refused with a \
          reply, {} repeats counted once, {} from unregistered numbers.",
-        signed + sms,
-        o.merged.len(),
-        conflicts.count(),
-        o.sms.received,
-        o.sms.accepted + o.sms.flagged,
-        o.sms.refused,
-        o.sms.repeats,
-        o.sms.unknown_sender
+        group(signed + sms),
+        group(signed),
+        group(sms),
+        group(o.merged.len() as u64),
+        group(conflicts.count() as u64),
+        group(o.sms.received),
+        group(o.sms.accepted + o.sms.flagged),
+        group(o.sms.refused),
+        group(o.sms.repeats),
+        group(o.sms.unknown_sender)
     ));
     let severities = ["critical", "high", "medium", "low"];
     let told: Vec<String> = severities
@@ -381,12 +384,12 @@ pub(crate) fn reconciliation(review: &Review) -> Result<Check, String> {
     c.summary.push(format!(
         "{} official forms at {} stations; {} without the ballot-accounting fields; {} \
          stations where the poll book was not used; {} gaps at {} stations.",
-        r.forms,
-        r.stations,
-        r.without_accounting.len(),
-        r.without_poll_book,
-        r.gaps.len(),
-        r.stations_with_gaps()
+        group(r.forms),
+        group(r.stations),
+        group(r.without_accounting.len() as u64),
+        group(r.without_poll_book),
+        group(r.gaps.len() as u64),
+        group(r.stations_with_gaps())
     ));
     let top = r.levels.first().cloned().unwrap_or_default();
     let mut rows = Vec::new();
@@ -398,13 +401,14 @@ pub(crate) fn reconciliation(review: &Review) -> Result<Check, String> {
         let ballots: u64 = a.ballots.values().sum();
         let kinds: Vec<String> = a.gaps.iter().map(|(k, n)| format!("{n} {k}")).collect();
         c.summary.push(format!(
-            "{} {} ({}): {} of {} stations with gaps ({}), {ballots} ballots in all.",
+            "{} {} ({}): {} of {} stations with gaps ({}), {} ballots in all.",
             a.level,
             a.area,
             a.name,
-            a.stations_with_gaps,
-            a.stations,
-            kinds.join(", ")
+            group(a.stations_with_gaps),
+            group(a.stations),
+            kinds.join(", "),
+            group(ballots)
         ));
         rows.push((format!("{} {}", a.area, a.name), ballots as f64));
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use base64::prelude::*;
+use review::render::group;
 
 use crate::svg::escape;
 use crate::{Check, Outcome, Prover, Report};
@@ -72,7 +73,7 @@ pub fn render(report: &Report, prover: &dyn Prover) -> String {
         e.kind,
         escape(&e.path),
         e.entries
-            .map_or(String::new(), |n| format!(", {n} entries")),
+            .map_or(String::new(), |n| format!(", {} entries", group(n))),
         escape(&e.origin)
     );
     if let Some(d) = &e.digest {
@@ -121,7 +122,7 @@ pub fn render(report: &Report, prover: &dyn Prover) -> String {
          <p>{} entries are cited. Each proof shows that the entry is in the log whose \
          checkpoint it carries; the checkpoint is signed by the commission's log key and \
          cosigned by the witnesses.</p>",
-        cited.len()
+        group(cited.len() as u64)
     );
     for (n, index) in cited.iter().enumerate() {
         if n == MAX_ENTRIES {
@@ -129,7 +130,7 @@ pub fn render(report: &Report, prover: &dyn Prover) -> String {
                 o,
                 "<p>{} more entries are cited above; prove each with <code>scrutineer log \
                  prove</code> or the server's <code>GET /proof/N</code>.</p>",
-                cited.len() - MAX_ENTRIES
+                group((cited.len() - MAX_ENTRIES) as u64)
             );
             break;
         }
@@ -146,13 +147,13 @@ fn outcome(c: &Check) -> String {
             let leads = if c.leads.is_empty() {
                 String::new()
             } else {
-                format!("; {} leads", c.leads.len())
+                format!("; {} leads", group(c.leads.len() as u64))
             };
             format!("<span class=\"clean\">nothing found{leads}</span>")
         }
         Outcome::Ran => format!(
             "<span class=\"found\">{} finding{}</span>",
-            c.findings.len(),
+            group(c.findings.len() as u64),
             if c.findings.len() == 1 { "" } else { "s" }
         ),
     }
@@ -205,7 +206,7 @@ fn check(o: &mut String, i: usize, c: &Check, cited: &mut BTreeSet<u64>) {
             let _ = write!(
                 o,
                 "<p>{} more findings of this review are not listed here.</p>",
-                c.findings.len() - MAX_FINDINGS
+                group((c.findings.len() - MAX_FINDINGS) as u64)
             );
         }
     }
@@ -272,4 +273,63 @@ fn entry(o: &mut String, index: u64, prover: &dyn Prover) {
         }
     }
     o.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Finding;
+
+    struct NoProofs;
+
+    impl Prover for NoProofs {
+        fn size(&self) -> u64 {
+            0
+        }
+        fn describe(&self) -> String {
+            "no checkpoint".into()
+        }
+        fn entry(&self, index: u64) -> Result<Vec<u8>, String> {
+            Err(format!("no entry {index}"))
+        }
+        fn proof(&self, index: u64) -> Result<Vec<u8>, String> {
+            Err(format!("no proof of {index}"))
+        }
+    }
+
+    #[test]
+    fn counts_in_the_header_and_summary_have_thousands_separators() {
+        let finding = |i: u64| Finding {
+            kind: "double_checkin".into(),
+            subject: format!("station {i}"),
+            text: String::new(),
+            entries: vec![],
+        };
+        let report = Report {
+            election: review::Provenance {
+                name: "Cambodia 2013".into(),
+                origin: "example.org/log".into(),
+                kind: "replayed log",
+                path: "https://example.org/log".into(),
+                entries: Some(1_004_295),
+                digest: None,
+                matches_published_digest: None,
+            },
+            checks: vec![Check {
+                title: "Poll book".into(),
+                checked: String::new(),
+                method: String::new(),
+                outcome: Outcome::Ran,
+                summary: vec![],
+                findings: (0..MAX_FINDINGS as u64 + 1_000).map(finding).collect(),
+                leads: vec![],
+                plots: vec![],
+            }],
+        };
+        let html = render(&report, &NoProofs);
+        assert!(html.contains(", 1,004,295 entries."), "{html}");
+        let many = group(MAX_FINDINGS as u64 + 1_000);
+        assert!(html.contains(&format!(">{many} findings</span>")));
+        assert!(html.contains("<p>1,000 more findings of this review are not listed here.</p>"));
+    }
 }

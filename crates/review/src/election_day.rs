@@ -94,6 +94,64 @@ pub struct Complaint {
     pub overdue: bool,
 }
 
+/// An observer's answer in the words of the form it was filed on: "Ballot box sealed: Yes".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub tag: String,
+    pub en: String,
+    /// Khmer, where the form gives it (its English otherwise).
+    pub km: String,
+}
+
+/// A checklist as recorded, with its answers in the form's words.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistDay {
+    #[serde(flatten)]
+    pub recorded: RecordedReport,
+    pub answers: Vec<Answer>,
+}
+
+/// `answers` as `form` words them; a tag or option the form does not define (an answer out
+/// of form) is shown as it was sent.
+pub fn answer_words(
+    form: Option<&observer::Form>,
+    answers: &observer::report::Answers,
+) -> Vec<Answer> {
+    use observer::report::Value;
+    let pick = |en: &str, km: &str| {
+        let km = if km.trim().is_empty() { en } else { km };
+        (en.to_string(), km.to_string())
+    };
+    answers
+        .iter()
+        .map(|(tag, value)| {
+            let field = form.and_then(|f| f.field(tag));
+            let (label_en, label_km) = field.map_or((tag.clone(), tag.clone()), |f| {
+                pick(&f.label.en, &f.label.km)
+            });
+            let option = |n: &u32| {
+                field
+                    .and_then(|f| f.options.iter().find(|o| o.value == *n))
+                    .map_or((n.to_string(), n.to_string()), |o| pick(&o.en, &o.km))
+            };
+            let (en, km) = match value {
+                Value::Integer(n) => (n.to_string(), n.to_string()),
+                Value::Select(n) => option(n),
+                Value::Multiselect(list) => {
+                    let (en, km): (Vec<String>, Vec<String>) = list.iter().map(option).unzip();
+                    (en.join(", "), km.join(", "))
+                }
+                Value::Text(t) | Value::Photo(t) => (t.clone(), t.clone()),
+            };
+            Answer {
+                tag: tag.clone(),
+                en: format!("{label_en}: {en}"),
+                km: format!("{label_km}: {km}"),
+            }
+        })
+        .collect()
+}
+
 /// One station's election day; what it lacks is left out of the JSON.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StationDay {
@@ -114,7 +172,7 @@ pub struct StationDay {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<Gap>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub checklists: Vec<RecordedReport>,
+    pub checklists: Vec<ChecklistDay>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<RecordedReport>,
     /// Merged records of two or more observers here, with their conflicting fields.
@@ -230,6 +288,8 @@ impl ElectionDay {
                 d.gaps.push(g.clone());
             }
         }
+        // Each form version's definition, parsed once, for the answers' words.
+        let mut forms: HashMap<(String, String, u32), Option<observer::Form>> = HashMap::new();
         for r in reports {
             let station = match &r.report {
                 Report::Checklist(c) => Some(c.station.clone()),
@@ -238,10 +298,23 @@ impl ElectionDay {
             let Some(d) = station.and_then(|s| stations.get_mut(&s)) else {
                 continue;
             };
-            match r.report {
-                Report::Checklist(_) => {
+            match &r.report {
+                Report::Checklist(c) => {
+                    let key = (r.organisation.clone(), c.form.clone(), c.version);
+                    if !forms.contains_key(&key) {
+                        let parsed = state(ledger::report::observer::form_definition(
+                            conn, &key.0, &key.1, key.2,
+                        ))?
+                        .and_then(|(file, text)| observer::Forms::parse(&text, &file).ok())
+                        .and_then(|f| f.get(&c.form).cloned());
+                        forms.insert(key.clone(), parsed);
+                    }
+                    let answers = answer_words(forms[&key].as_ref(), &c.answers);
                     d.counts.checklists += 1;
-                    d.checklists.push(r);
+                    d.checklists.push(ChecklistDay {
+                        recorded: r,
+                        answers,
+                    });
                 }
                 Report::Incident(_) => {
                     d.counts.incidents += 1;
@@ -275,15 +348,25 @@ impl ElectionDay {
                     .complaint(c),
             }
         }
-        // Flags about no place (an SMS entry, the whole election) count in the total only.
+        // Flags about no place (the whole election) count in the total only; one about
+        // several stations (a gateway's SMS entry) once at each, and once in each area above
+        // any of them (below, after the sums).
         let mut unplaced = Counts::default();
+        let mut spread: Vec<Vec<String>> = Vec::new();
         for f in &flags {
-            match f.station.as_ref().and_then(|s| stations.get_mut(s)) {
-                Some(d) => d.counts.flags += 1,
-                None => match &f.area {
+            let mut at = f.stations();
+            at.retain(|s| stations.contains_key(s));
+            match at.len() {
+                1 => {
+                    if let Some(d) = stations.get_mut(&at[0]) {
+                        d.counts.flags += 1;
+                    }
+                }
+                0 => match &f.area {
                     Some(a) => about_area.entry(a.clone()).or_default().flags += 1,
                     None => unplaced.flags += 1,
                 },
+                _ => spread.push(at),
             }
         }
 
@@ -305,6 +388,29 @@ impl ElectionDay {
             let chain = above.get(area.as_str()).copied().unwrap_or(&[]);
             for a in chain.iter().chain(std::iter::once(area)) {
                 areas.entry(a.clone()).or_default().add(c);
+            }
+        }
+        let path: HashMap<&str, &[String]> = geo
+            .stations
+            .iter()
+            .map(|s| (s.code.as_str(), s.path.as_slice()))
+            .collect();
+        for at in &spread {
+            total.flags += 1;
+            let mut above: Vec<&String> = at
+                .iter()
+                .filter_map(|s| path.get(s.as_str()))
+                .flat_map(|p| p.iter())
+                .collect();
+            above.sort();
+            above.dedup();
+            for a in above {
+                areas.entry(a.clone()).or_default().flags += 1;
+            }
+            for s in at {
+                if let Some(d) = stations.get_mut(s) {
+                    d.counts.flags += 1;
+                }
             }
         }
         let mut gaps_by_kind = BTreeMap::new();

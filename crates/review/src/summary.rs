@@ -10,6 +10,8 @@ use ledger::event::{Contest, Method, Rule};
 use ledger::report::{AreaRoll, MemberRow, Pending, Totals};
 use rusqlite::Connection;
 use serde::Serialize;
+use stats::StatsError;
+use stats::seats::TieBreak;
 use tlog::Policy;
 use tlog::verify::TileSource;
 
@@ -24,6 +26,35 @@ pub struct SeatTable {
     pub constituencies: usize,
     /// Constituencies without official forms yet.
     pub missing: Vec<String>,
+    /// Constituencies whose official totals tie parties for a seat: only the commission's own
+    /// rule can settle it, so none of their seats is counted in `seats`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ties: Vec<SeatTie>,
+}
+
+/// Parties tied for a seat of a constituency (equal votes, so equal quotients or remainders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeatTie {
+    pub area: String,
+    /// The first seat the tie decides, counted from 1, of the constituency's `of`.
+    pub seat: u32,
+    pub of: u32,
+    pub parties: Vec<String>,
+}
+
+impl SeatTie {
+    /// "CPP and CNRP tie for seat 3 of 3 in P2".
+    pub fn words(&self) -> String {
+        let parties = match self.parties.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        format!(
+            "{parties} tie for seat {} of {} in {}",
+            self.seat, self.of, self.area
+        )
+    }
 }
 
 impl SeatTable {
@@ -40,7 +71,8 @@ impl SeatTable {
 }
 
 /// Each contest's seats, allocated constituency by constituency from the official totals
-/// (`by_area`); a constituency without official votes is listed as missing.
+/// (`by_area`); a constituency without official votes is listed as missing, one whose
+/// parties tie for a seat is listed with the tie.
 pub fn seats(contests: &[Contest], by_area: &[Totals]) -> Result<Vec<SeatTable>> {
     let mut out = Vec::new();
     for c in contests {
@@ -55,6 +87,7 @@ pub fn seats(contests: &[Contest], by_area: &[Totals]) -> Result<Vec<SeatTable>>
             seats: BTreeMap::new(),
             constituencies: c.seats.len(),
             missing: Vec::new(),
+            ties: Vec::new(),
         };
         for (area, seats) in &c.seats {
             let Some(t) = by_area.iter().find(|t| {
@@ -68,9 +101,19 @@ pub fn seats(contests: &[Contest], by_area: &[Totals]) -> Result<Vec<SeatTable>>
                 table.missing.push(area.clone());
                 continue;
             }
-            let alloc =
-                stats::seats::allocate(method, &parties, *seats, &stats::seats::TieBreak::Refuse)
-                    .map_err(|e| Error::Refused(format!("seats in {area}: {e}")))?;
+            let alloc = match stats::seats::allocate(method, &parties, *seats, &TieBreak::Refuse) {
+                Ok(alloc) => alloc,
+                Err(StatsError::UnresolvedTie { seat, parties }) => {
+                    table.ties.push(SeatTie {
+                        area: area.clone(),
+                        seat,
+                        of: *seats,
+                        parties,
+                    });
+                    continue;
+                }
+                Err(e) => return Err(Error::Refused(format!("seats in {area}: {e}"))),
+            };
             for (party, n) in alloc.parties.iter().zip(alloc.seats) {
                 *table.seats.entry(party.clone()).or_default() += n;
             }
@@ -388,9 +431,35 @@ mod tests {
     }
 
     #[test]
-    fn a_tie_for_the_last_seat_is_refused_naming_the_area() {
-        let err = seats(&[contest()], &[official("P2", 100, 100)]).unwrap_err();
-        assert!(err.to_string().starts_with("seats in P2: "), "{err}");
+    fn a_tie_for_the_last_seat_is_stated_naming_the_area_the_seat_and_the_parties() {
+        let tables = seats(
+            &[contest()],
+            &[official("P1", 600, 400), official("P2", 100, 100)],
+        )
+        .unwrap();
+        // D'Hondt over 3 seats of 100/100: A and B take one each and tie for the third.
+        assert_eq!(
+            tables[0].ties,
+            vec![SeatTie {
+                area: "P2".into(),
+                seat: 3,
+                of: 3,
+                parties: vec!["A".into(), "B".into()],
+            }]
+        );
+        assert_eq!(tables[0].split(), "A 3, B 2");
+        let h = Headline {
+            roll: vec![],
+            totals: vec![],
+            seats: tables,
+        };
+        let text = crate::render::summary::headline(&h);
+        assert!(
+            text.contains(
+                "A 3, B 2; not counted: A and B tie for seat 3 of 3 in P2, which only the commission's rule can settle"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -91,7 +91,9 @@
       fingerprint_words: "A cloud stretched toward full turnout and a high share for the leader is the signature of ballot stuffing ({n} stations).",
       red_flags: "Red flags", flagged: "Stations flagged", flagged_shown: "The first {n} of {m} flagged stations are listed.",
       pvt_alt: "Dot and whisker plot of the PVT's estimates and 95% intervals, with the official shares as diamonds (red when outside).",
-      entry_n: "entry {n}", digits_title: "Last digits of the vote counts", fingerprint_title: "Turnout against the leader's share"
+      entry_n: "entry {n}", digits_title: "Last digits of the vote counts", fingerprint_title: "Turnout against the leader's share",
+      f_received: "received", f_issued: "issued", f_spoiled: "spoiled", f_unused: "unused", f_checkins: "check-ins", f_counted: "counted",
+      seat_tie: "{parties} tie for seat {seat} of {of} in {area}: that constituency's seats are not counted above; the commission's own rule settles the tie."
     },
     km: {
       nav_summary: "សេចក្ដីសង្ខេប", nav_results: "លទ្ធផលតាមតំបន់", nav_flags: "សញ្ញាព្រមាន",
@@ -178,7 +180,13 @@
       fingerprint_words: "ពពកលាតទៅរកអត្រាចូលរួមពេញ និងចំណែកខ្ពស់សម្រាប់អ្នកនាំមុខ ជាសញ្ញានៃការបំពេញសន្លឹកឆ្នោតបន្ថែម (ការិយាល័យ {n})។",
       red_flags: "ទង់ក្រហម", flagged: "ការិយាល័យដែលមានទង់", flagged_shown: "បង្ហាញ {n} ដំបូង ក្នុងចំណោមការិយាល័យ {m} ដែលមានទង់។",
       pvt_alt: "ការប៉ាន់ស្មាន PVT និងចន្លោះ ៩៥% ជាមួយចំណែកផ្លូវការ (ពេជ្រ ក្រហមពេលនៅក្រៅ)។",
-      entry_n: "ធាតុ {n}", digits_title: "ខ្ទង់ចុងក្រោយនៃចំនួនសំឡេងឆ្នោត", fingerprint_title: "អត្រាចូលរួម ធៀបនឹងចំណែករបស់អ្នកនាំមុខ"
+      entry_n: "ធាតុ {n}", digits_title: "ខ្ទង់ចុងក្រោយនៃចំនួនសំឡេងឆ្នោត", fingerprint_title: "អត្រាចូលរួម ធៀបនឹងចំណែករបស់អ្នកនាំមុខ",
+      // The figures of a reconciliation gap as a result form names them. For native review:
+      // f_issued (ballots handed to voters) and f_checkins (voters recorded in the poll book).
+      f_received: "សន្លឹកឆ្នោតដែលបានទទួល", f_issued: "សន្លឹកឆ្នោតដែលបានចែកជូន", f_spoiled: "សន្លឹកឆ្នោតខូច",
+      f_unused: "សន្លឹកឆ្នោតមិនបានប្រើ", f_checkins: "អ្នកបោះឆ្នោតដែលបានចុះវត្តមាន", f_counted: "សន្លឹកឆ្នោតដែលបានរាប់",
+      // For native review: the wording of a tie for a seat.
+      seat_tie: "{parties} ស្មើគ្នាសម្រាប់អាសនៈទី {seat} ក្នុងចំណោម {of} នៅ {area}៖ អាសនៈរបស់មណ្ឌលនេះ មិនត្រូវបានរាប់ខាងលើទេ; គណៈកម្មាធិការសម្រេចតាមវិធានរបស់ខ្លួន។"
     }
   };
 
@@ -312,7 +320,8 @@
         h("tbody", null, parties.map(function (p) {
           return h("tr", null, h("th", { scope: "row" }, p + " — " + choiceName(p)), h("td", { class: "num" }, num(s.seats[p])));
         })))));
-      if (s.missing.length) out.push(h("p", { class: "note" }, s.missing.length + " constituencies without official forms: " + s.missing.join(", ")));
+      if (s.missing.length) out.push(h("p", { class: "note" }, num(s.missing.length) + " constituencies without official forms: " + s.missing.join(", ")));
+      (s.ties || []).forEach(function (x) { out.push(h("p", { class: "warn" }, t("seat_tie", { parties: x.parties.join(", "), seat: x.seat, of: x.of, area: x.area }))); });
     });
     out.push(h("h2", null, t("pvt")));
     if (!e.pvt.length) out.push(h("p", { class: "note" }, t("pvt_none")));
@@ -480,7 +489,7 @@
     return load("flags").then(function (d) {
       var out = [h("h1", null, t("nav_flags")), h("h2", null, t("flags") + " (" + num(d.flags.length) + ")")];
       out.push(d.flags.length ? flagTable(d.flags) : h("p", { class: "note" }, t("no_flags")));
-      if (d.flags.length > SHOWN) out.push(h("p", { class: "note" }, t("shown", { n: SHOWN, m: d.flags.length })));
+      if (d.flags.length > SHOWN) out.push(h("p", { class: "note" }, t("shown", { n: num(SHOWN), m: num(d.flags.length) })));
       var a = d.alerts;
       out.push(h("h2", null, t("alerts") + " (" + num(a.alerts.length) + ")"));
       var kinds = Object.keys(a.counts);
@@ -497,7 +506,7 @@
             return h("tr", null, h("td", { class: "num" }, num(x.index) + "·" + x.position), h("td", null, x.kind),
               h("td", null, x.station + (x.other_station ? " / " + x.other_station : "")), h("td", null, utc(x.at)));
           })))));
-        if (a.alerts.length > SHOWN) out.push(h("p", { class: "note" }, t("shown", { n: SHOWN, m: a.alerts.length })));
+        if (a.alerts.length > SHOWN) out.push(h("p", { class: "note" }, t("shown", { n: num(SHOWN), m: num(a.alerts.length) })));
       }
       return out;
     });
@@ -555,7 +564,7 @@
         var found = x.body.found || [];
         if (!found.length) { add(result, h("p", null, t("found_none"))); return; }
         var c0 = election && election.contests[0];
-        add(result, h("p", null, t("found_n", { n: found.length })));
+        add(result, h("p", null, t("found_n", { n: num(found.length) })));
         add(result, h("ul", { class: "found" }, found.map(function (v) {
           var names = [v.family + " " + v.given, v.family_latin + " " + v.given_latin].map(function (s) { return s.trim(); }).filter(Boolean).join(" · ");
           var st = c0 ? h("a", { href: "#/station/" + encodeURIComponent(c0.id) + "/" + encodeURIComponent(v.area) + "/" + encodeURIComponent(v.station) }, t("station") + " " + v.station) : v.station;
@@ -622,7 +631,7 @@
     return s + " · " + t("alert_entry", { entry: a.index }) + (a.detail ? " · " + a.detail : "");
   }
   function gapLine(g) {
-    var figures = Object.keys(g.figures).map(function (k) { return k + " " + num(g.figures[k]); }).join(", ");
+    var figures = Object.keys(g.figures).map(function (k) { return (T.en["f_" + k] ? t("f_" + k) : k) + " " + num(g.figures[k]); }).join(", ");
     return t("gap_line", { what: T.en["g_" + g.kind] ? t("g_" + g.kind) : g.kind, figures: figures, size: (g.size > 0 ? "+" : "") + g.size });
   }
   function complaintTable(list, contest) {
@@ -687,7 +696,7 @@
       h("thead", null, headRow([{ text: t("entry"), num: 1 }, t("observer"), t("point"), t("channel"), t("answers")])),
       h("tbody", null, d.checklists.map(function (r) {
         return h("tr", null, h("td", { class: "num" }, num(r.index)), h("td", null, r.report.observer + " (" + r.organisation + ")"),
-          h("td", null, r.report.schedule), h("td", null, r.channel), h("td", { class: "hash" }, answerText(r.report.answers)));
+          h("td", null, r.report.schedule), h("td", null, r.channel), h("td", { class: "hash" }, r.answers ? r.answers.map(function (a) { return a[lang] || a.en; }).join("; ") : answerText(r.report.answers)));
       })))));
     d.merged.forEach(function (m) {
       var x = m.master, vars = { n: x.observers.length, who: x.observers.join(", "), point: x.schedule, fields: x.conflicts.join(", ") };
@@ -721,11 +730,11 @@
           h("thead", null, headRow([t("station"), t("kind"), { text: t("count"), num: 1 }, t("message")])),
           h("tbody", null, d.gaps.slice(0, SHOWN).map(function (g) {
             return h("tr", null, h("th", { scope: "row" }, h("a", { href: stationHref(g.contest, g.areas[g.areas.length - 1], g.station) }, g.station)),
-              h("td", null, g.kind), h("td", { class: "num differs" }, (g.size > 0 ? "+" : "") + g.size), h("td", null, gapLine(g)));
+              h("td", null, T.en["g_" + g.kind] ? t("g_" + g.kind) : g.kind), h("td", { class: "num differs" }, (g.size > 0 ? "+" : "") + g.size), h("td", null, gapLine(g)));
           })))));
-        if (d.gaps.length > SHOWN) out.push(h("p", { class: "note" }, t("shown", { n: SHOWN, m: d.gaps.length })));
+        if (d.gaps.length > SHOWN) out.push(h("p", { class: "note" }, t("shown", { n: num(SHOWN), m: num(d.gaps.length) })));
       }
-      if (d.without_accounting.length) out.push(h("p", { class: "note" }, t("without_accounting", { n: d.without_accounting.length, list: d.without_accounting.join(", ") })));
+      if (d.without_accounting.length) out.push(h("p", { class: "note" }, t("without_accounting", { n: num(d.without_accounting.length), list: d.without_accounting.join(", ") })));
       out.push(h("h2", null, t("alerts")));
       var kinds = Object.keys(d.alert_counts);
       out.push(kinds.length ? h("ul", null, kinds.map(function (k) { return h("li", null, alertName(k) + " (" + k + "): " + num(d.alert_counts[k])); }))
@@ -806,7 +815,7 @@
         out.push(h("ul", null, f.flagged.map(function (s) {
           return h("li", null, h("a", { href: stationHref(contest, s[1], s[0]) }, t("station") + " " + s[0]), ": " + s[2].join("; "));
         })));
-        if (f.flagged_total > f.flagged.length) out.push(h("p", { class: "note" }, t("flagged_shown", { n: f.flagged.length, m: f.flagged_total })));
+        if (f.flagged_total > f.flagged.length) out.push(h("p", { class: "note" }, t("flagged_shown", { n: num(f.flagged.length), m: num(f.flagged_total) })));
       }
       return out;
     });

@@ -170,10 +170,10 @@ pub fn write(review: &Review, log: Option<&LogStatus>, public: &Path) -> Result<
     let data = dir.join("data");
 
     let flags = ledger::report::flags(conn, &FlagFilter::default())?;
-    let mut by_station: HashMap<&str, Vec<&Flag>> = HashMap::new();
+    let mut by_station: HashMap<String, Vec<&Flag>> = HashMap::new();
     for f in &flags {
-        if let Some(s) = &f.station {
-            by_station.entry(s.as_str()).or_default().push(f);
+        for s in f.stations() {
+            by_station.entry(s).or_default().push(f);
         }
     }
     let poll_book = review::pollbook::poll_book(review)?;
@@ -231,7 +231,7 @@ pub fn write(review: &Review, log: Option<&LogStatus>, public: &Path) -> Result<
         for s in &scope.stations {
             by_area.entry(&s.area).or_default().push(StationPage {
                 forms: results.station(&s.code)?,
-                flags: by_station.get(s.code.as_str()).cloned().unwrap_or_default(),
+                flags: by_station.get(&s.code).cloned().unwrap_or_default(),
                 day: day.station(&s.code),
             });
         }

@@ -21,6 +21,8 @@ use synthetic::{Cambodia2013, Scale};
 use tlog::note::{add_signatures, open_checkpoint};
 
 const DAY: u64 = 86_400;
+/// Stations with two observers: enough that one gateway entry carries conflicts at two.
+const OBSERVED: usize = 10;
 
 struct Planted {
     book: PollBook,
@@ -65,7 +67,9 @@ fn complaint(by: &tlog::PrivateKey, station: Option<&str>, area: Option<&str>) -
     .to_bytes()
 }
 
-fn record(dir: &Path) -> (Election, Planted) {
+/// With `tie`, the official forms keep `synthetic::reconcile`'s even split of the votes,
+/// which ties the two parties for a seat.
+fn record(dir: &Path, tie: bool) -> (Election, Planted) {
     let book = PollBook::new(Cambodia2013::new(Scale { divisor: 1000 }, 5), 5, false);
     let log = tlog::Log::open(
         tlog::SqliteStorage::create(
@@ -87,7 +91,7 @@ fn record(dir: &Path) -> (Election, Planted) {
         submit(&mut election, &s);
     }
     let e = &book.election;
-    let observers = synthetic::observers::Observers::new(e, 5, 6);
+    let observers = synthetic::observers::Observers::new(e, 5, OBSERVED);
     submit(&mut election, &observers.enrolments(e));
     for s in observers.submissions() {
         submit(&mut election, &s);
@@ -99,7 +103,7 @@ fn record(dir: &Path) -> (Election, Planted) {
         .iter()
         .map(|bytes| {
             let mut event = Entry::parse(bytes).unwrap().event;
-            if let Event::ResultForm(f) = &mut event {
+            if let (false, Event::ResultForm(f)) = (tie, &mut event) {
                 let cpp = f.valid * 7 / 11;
                 f.votes = [("CPP", cpp), ("CNRP", f.valid - cpp)]
                     .into_iter()
@@ -242,7 +246,7 @@ fn list(v: &Value) -> Vec<Value> {
 #[test]
 fn the_site_shows_exactly_what_election_day_planted() {
     let tmp = tempfile::tempdir().unwrap();
-    let (election, p) = record(tmp.path());
+    let (election, p) = record(tmp.path(), false);
     let review = review::Review::of_election(election, "test").unwrap();
     let public = tmp.path().join("public");
     let written = site::write(&review, None, &public).unwrap();
@@ -432,13 +436,104 @@ fn the_site_shows_exactly_what_election_day_planted() {
         })
         .collect();
     assert_eq!(listed, p.observers.truth.conflicts);
-    let expected_incidents: BTreeSet<String> = (0..6)
+    // Their flags at their stations, SMS ones included (a gateway's entry packs the messages
+    // of many stations; each report names its sender's station), and in each commune's count.
+    let flags = read(&site, "flags");
+    let about = |f: &Value| -> BTreeSet<String> {
+        match f["station"].as_str() {
+            Some(s) => [s.to_string()].into(),
+            None => list(&f["detail"]["reports"])
+                .iter()
+                .filter_map(|r| r["station"].as_str().map(str::to_string))
+                .collect(),
+        }
+    };
+    let all_flags = list(&flags["flags"]);
+    assert!(
+        all_flags
+            .iter()
+            .any(|f| f["kind"] == "observer_conflict" && about(f).len() > 1),
+        "an SMS entry's conflicts span stations: {all_flags:?}"
+    );
+    for code in p.observers.truth.conflicts.keys() {
+        let here = list(&pages[code]["flags"]);
+        assert!(
+            here.iter().any(|f| f["kind"] == "observer_conflict"),
+            "{code} does not show its observer_conflict flag: {here:?}"
+        );
+        assert_eq!(u(&pages[code]["day"]["counts"]["flags"]), here.len() as u64);
+    }
+    for commune in station_area.values().collect::<BTreeSet<_>>() {
+        let want = all_flags
+            .iter()
+            .filter(|f| {
+                f["area"].as_str() == Some(*commune)
+                    || about(f)
+                        .iter()
+                        .any(|s| station_area.get(s.as_str()) == Some(commune))
+            })
+            .count() as u64;
+        let page = read(
+            &site,
+            &format!("area/{contest}/{}", site::file_name(commune)),
+        );
+        assert_eq!(u(&page["day"]["flags"]), want, "flags in commune {commune}");
+    }
+    let expected_incidents: BTreeSet<String> = (0..OBSERVED)
         .filter(|s| s % 4 == 2)
         .map(|s| e.stations[s].code.clone())
         .collect();
     assert_eq!(incidents, expected_incidents);
-    // Two observers' opening checklists at each of the six stations (SMS ones included).
-    assert_eq!(checklists, 12);
+    // Two observers' opening checklists at each station (SMS ones included).
+    assert_eq!(checklists, 2 * OBSERVED);
+    // Their answers in the form's words, in both languages: a label and an option label,
+    // never a raw tag.
+    for page in pages.values() {
+        for c in list(&page["day"]["checklists"]) {
+            let answers = list(&c["answers"]);
+            assert_eq!(
+                answers.len(),
+                c["report"]["answers"].as_object().unwrap().len(),
+                "{c}"
+            );
+            for a in &answers {
+                let (en, km) = (a["en"].as_str().unwrap(), a["km"].as_str().unwrap());
+                assert!(!en.starts_with(a["tag"].as_str().unwrap()), "{a}");
+                assert!(
+                    km.chars().any(|c| ('\u{1780}'..='\u{17ff}').contains(&c)),
+                    "{a}"
+                );
+                if a["tag"] == "AC" {
+                    assert_eq!(
+                        en,
+                        "The ballot box was shown empty before it was sealed: Yes"
+                    );
+                    assert_eq!(km, "ហិបឆ្នោតត្រូវបានបង្ហាញថាទទេ មុនពេលបិទត្រា: បាទ/ចាស");
+                }
+                if a["tag"] == "AF" {
+                    assert_eq!(
+                        en,
+                        "Parties whose agents were present: Cambodian People's Party, Cambodia National Rescue Party"
+                    );
+                }
+            }
+        }
+    }
+    // The gaps' figures have Khmer names (site.js's Khmer words), not English ones.
+    let js = std::fs::read_to_string(site.join("site.js")).unwrap();
+    let km = &js[js.find("    km: {").unwrap()..];
+    for g in list(&day["gaps"]) {
+        for figure in g["figures"].as_object().unwrap().keys() {
+            let at = km
+                .find(&format!("f_{figure}: \""))
+                .unwrap_or_else(|| panic!("no Khmer name for the figure {figure}"));
+            let word = km[at..].split('"').nth(1).unwrap();
+            assert!(
+                !word.chars().any(|c| c.is_ascii_alphabetic()),
+                "{figure}: {word}"
+            );
+        }
+    }
 
     // Complaints: the overdue one listed as overdue, the decided one with its reasons, the
     // area's one counted in the area and the areas above it.
@@ -483,7 +578,6 @@ fn the_site_shows_exactly_what_election_day_planted() {
     assert_eq!(u(&total["checkins"]), truth.checkins.values().sum::<u64>());
     let election = read(&site, "election");
     assert_eq!(election["day"], *total);
-    let flags = read(&site, "flags");
     assert_eq!(
         u(&total["flags"]),
         flags["flags"].as_array().unwrap().len() as u64,
@@ -556,6 +650,11 @@ fn the_site_shows_exactly_what_election_day_planted() {
         "{page}"
     );
     assert!(page.contains("Turnout (check-ins)"), "{page}");
+    assert!(
+        page.contains("The ballot box was shown empty before it was sealed: Yes"),
+        "{page}"
+    );
+    assert!(!page.contains("AC=1"), "{page}");
     let page = rendered(&site, "/day");
     assert!(
         page.contains(&format!(
@@ -593,5 +692,24 @@ fn the_site_shows_exactly_what_election_day_planted() {
     assert!(!truth.double_voters.is_empty());
     for v in &truth.double_voters {
         assert!(!text.contains(v.as_str()), "the site names voter {v}");
+    }
+}
+
+#[test]
+fn a_seat_tie_is_stated_and_the_site_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (election, _) = record(tmp.path(), true);
+    let review = review::Review::of_election(election, "test").unwrap();
+    let site = site::write(&review, None, &tmp.path().join("public"))
+        .unwrap()
+        .dir;
+    let seats = &read(&site, "election")["headline"]["seats"][0];
+    let ties = list(&seats["ties"]);
+    assert!(!ties.is_empty(), "no tie stated: {seats}");
+    for t in &ties {
+        assert_eq!(t["parties"], serde_json::json!(["CNRP", "CPP"]), "{t}");
+        let (seat, of) = (u(&t["seat"]), u(&t["of"]));
+        assert!(seat >= 1 && seat <= of, "{t}");
+        assert!(t["area"].as_str().is_some_and(|a| !a.is_empty()), "{t}");
     }
 }

@@ -385,7 +385,6 @@ impl Fold {
         let forms = self.latest_forms(conn, &org)?;
         let mut found = Found::default();
         let mut unknown = Vec::new();
-        let mut stations = BTreeSet::new();
         for (seq, msg) in m.messages.iter().enumerate() {
             let key = sms::repeat_key(&msg.text);
             let counted_at: Option<i64> = conn
@@ -423,7 +422,6 @@ impl Fold {
                             let flagged = matches!(&validated, Ok(f) if !f.is_empty());
                             found.validated(seq, &report, validated);
                             found.conflicts(conn, seq, &org, &checklist)?;
-                            stations.insert(checklist.station);
                             (
                                 if flagged {
                                     status::FLAGGED
@@ -480,15 +478,17 @@ impl Fold {
                 },
             )?;
         }
-        // A flag names a station only when the entry's reports are all about one.
-        let one = (stations.len() == 1)
-            .then(|| stations.iter().next().cloned())
-            .flatten();
-        let area = match &one {
-            Some(s) => Some(self.station_area(conn, s, "body.messages")?),
-            None => None,
-        };
-        found.raise(conn, index, one.as_deref(), area.as_deref())
+        // Each kind's flag names a station when its reports are all about one (each report's
+        // station is its sender's, as the gateway registered it); otherwise the reports name
+        // theirs (`report::Flag::stations`).
+        let mut places: [(Option<String>, Option<String>); 3] = Default::default();
+        for (place, reports) in places.iter_mut().zip(found.kinds()) {
+            if let Some(s) = one_station(reports) {
+                let area = self.station_area(conn, &s, "body.messages")?;
+                *place = (Some(s), Some(area));
+            }
+        }
+        found.raise_at(conn, index, places)
     }
 
     /// A message read against the forms: the checklist it reports at its sender's station,
@@ -680,6 +680,17 @@ pub(crate) fn severity_name(s: ::observer::report::Severity) -> &'static str {
     }
 }
 
+/// The station every one of `reports` names, when they name one.
+fn one_station(reports: &[serde_json::Value]) -> Option<String> {
+    let mut stations = reports
+        .iter()
+        .map(|r| r.get("station").and_then(|s| s.as_str()));
+    let first = stations.next()??;
+    stations
+        .all(|s| s == Some(first))
+        .then(|| first.to_string())
+}
+
 /// What an entry's reports raise, gathered so that the entry carries one flag of each kind.
 #[derive(Default)]
 struct Found {
@@ -771,6 +782,22 @@ impl Found {
         station: Option<&str>,
         area: Option<&str>,
     ) -> Check<()> {
+        let place = (station.map(str::to_string), area.map(str::to_string));
+        self.raise_at(conn, index, [place.clone(), place.clone(), place])
+    }
+
+    /// The reports of each kind, in the order `raise_at` takes their places.
+    fn kinds(&self) -> [&Vec<serde_json::Value>; 3] {
+        [&self.out_of_form, &self.quality, &self.conflicts]
+    }
+
+    /// Raises each kind's flag at its place (station, area).
+    fn raise_at(
+        self,
+        conn: &Connection,
+        index: u64,
+        places: [(Option<String>, Option<String>); 3],
+    ) -> Check<()> {
         let all = [
             (
                 kind::OUT_OF_FORM,
@@ -788,7 +815,7 @@ impl Found {
                 "answers that differ from another observer's at the same station",
             ),
         ];
-        for (kind, reports, what) in all {
+        for ((kind, reports, what), (station, area)) in all.into_iter().zip(places) {
             if reports.is_empty() {
                 continue;
             }
@@ -799,8 +826,8 @@ impl Found {
                 Flag {
                     idx: index,
                     kind,
-                    station,
-                    area,
+                    station: station.as_deref(),
+                    area: area.as_deref(),
                     detail: serde_json::json!({"reports": reports, "message": message}),
                 },
             )?;

@@ -22,6 +22,29 @@ pub struct Flag {
     pub detail: serde_json::Value,
 }
 
+impl Flag {
+    /// The stations the flag is about: its own, or, for an entry that packs reports from many
+    /// stations (a gateway's SMS), the station of each report its detail names, which the
+    /// fold took from the sender's registration.
+    pub fn stations(&self) -> Vec<String> {
+        if let Some(s) = &self.station {
+            return vec![s.clone()];
+        }
+        let mut out: Vec<String> = self
+            .detail
+            .get("reports")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("station").and_then(|s| s.as_str()))
+            .map(str::to_string)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 /// Which flags to list: every field that is set must match. `area` takes in every area and
 /// station below it.
 #[derive(Debug, Clone, Default)]

@@ -184,12 +184,13 @@ pub fn headline(h: &Headline) -> String {
         }
     }
     for s in &h.seats {
-        if s.seats.is_empty() {
+        if s.seats.is_empty() && s.ties.is_empty() {
             continue;
         }
+        let ties: Vec<String> = s.ties.iter().map(|t| t.words()).collect();
         outln!(
             o,
-            "\nseats in {} ({}, {} constituencies{}): {}",
+            "\nseats in {} ({}, {} constituencies{}): {}{}",
             s.contest,
             s.method,
             s.constituencies,
@@ -198,7 +199,15 @@ pub fn headline(h: &Headline) -> String {
             } else {
                 format!(", {} without official forms", s.missing.len())
             },
-            s.split()
+            s.split(),
+            if ties.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; not counted: {}, which only the commission's rule can settle",
+                    ties.join("; ")
+                )
+            }
         );
     }
     o
