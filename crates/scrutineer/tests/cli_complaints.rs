@@ -259,7 +259,6 @@ fn reconcile_and_flags_list_what_does_not_add_up() {
             "counted_over_issued",
             "--area",
             "W1",
-            "--json",
         ],
         d,
     );
