@@ -94,7 +94,7 @@ pub fn render(report: &Report, prover: &dyn Prover) -> String {
          page with its inclusion proof against {}: download both and check them yourself, \
          trusting only the log's public key (and the witnesses' if you wish):</p>\
          <pre>scrutineer verify --proof entry-N.tlog-proof --vkey LOG_VKEY entry-N.json</pre>\
-         </header>",
+         </header><main>",
         escape(&prover.describe())
     );
 
@@ -136,7 +136,7 @@ pub fn render(report: &Report, prover: &dyn Prover) -> String {
         }
         entry(&mut o, *index, prover);
     }
-    o.push_str("</section>\n</body></html>\n");
+    o.push_str("</section>\n</main>\n</body></html>\n");
     o
 }
 

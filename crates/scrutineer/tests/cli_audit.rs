@@ -4,72 +4,13 @@
 //! election directory and from its published log, replayed; and everything the log or the
 //! commands must refuse.
 
+mod common;
+use common::{json, ok, ok_in, refused, refused_in, run_with};
+
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::OnceLock;
-
-fn run(args: &[&str], dir: &Path, stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        // A command that refuses its arguments exits without reading its input.
-        if let Err(e) = input.write_all(text.as_bytes()) {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-        }
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn ok_in(args: &[&str], dir: &Path, stdin: Option<&str>) -> String {
-    let out = run(args, dir, stdin);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    ok_in(args, dir, None)
-}
-
-/// A command that must be refused: exit code 1 with a message, never a panic. Returns
-/// (stdout, stderr).
-fn refused_in(args: &[&str], dir: &Path, stdin: Option<&str>) -> (String, String) {
-    let out = run(args, dir, stdin);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "scrutineer {args:?} should have been refused:\n{stdout}\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (stdout, stderr)
-}
-
-fn fails(args: &[&str], dir: &Path) -> String {
-    refused_in(args, dir, None).1
-}
-
-fn json(args: &[&str], dir: &Path) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    serde_json::from_str(&ok(&all, dir)).unwrap()
-}
 
 // ---------------------------------------------------------------- the demo election
 
@@ -174,7 +115,7 @@ impl Copy {
     fn submit(&self, key: &str, lines: &[serde_json::Value]) -> Output {
         let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
         std::fs::write(self.dir.join("events.jsonl"), text).unwrap();
-        run(
+        run_with(
             &["submit", "election", "events.jsonl", "--as", key],
             &self.dir,
             None,
@@ -279,7 +220,7 @@ fn a_macro_audit_goes_from_commitment_to_replay() {
     );
 
     // Nothing can be drawn from the audit before the reveal; nobody else may reveal it.
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "draw",
@@ -292,7 +233,7 @@ fn a_macro_audit_goes_from_commitment_to_replay() {
         dir,
     );
     assert!(err.contains("has not revealed its seed yet"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "audit",
             "reveal",
@@ -402,7 +343,7 @@ fn a_macro_audit_goes_from_commitment_to_replay() {
     );
 
     // Round 2 continues the numbering, and the audit confirms the outcome.
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "draw",
@@ -445,7 +386,7 @@ fn a_macro_audit_goes_from_commitment_to_replay() {
     assert_eq!(round2["recorded"]["first"], 59);
     assert_eq!(round2["station_draws"][0]["draw"], 59);
     c.recount("round2.csv", &round2);
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "assess",
@@ -568,7 +509,7 @@ fn a_pvt_and_a_bravo_audit_are_recorded_and_checked() {
     // A PVT by the observer group, the dice given with --seed (with a warning).
     let observer = c.key("observers.comfrel");
     let seed = "16253441256312546312";
-    let out = run(
+    let out = run_with(
         &[
             "audit",
             "commit",
@@ -608,7 +549,7 @@ fn a_pvt_and_a_bravo_audit_are_recorded_and_checked() {
     );
     assert_eq!(drawn["recorded"]["draws"], 60);
     // A PVT draws once: a second recorded draw is refused.
-    let again = fails(
+    let again = refused(
         &[
             "pvt", "draw", "election", "--level", "none", "--audit", "pvt-1", "--record",
             "election", "--as", &observer,
@@ -668,7 +609,7 @@ fn a_pvt_and_a_bravo_audit_are_recorded_and_checked() {
     assert_eq!(from_log["estimate"], by_seed["estimate"]);
     assert_eq!(from_log["audit"], "pvt-1");
     // A PVT draws once; its committed strata and size cannot change.
-    let err = fails(
+    let err = refused(
         &[
             "pvt", "draw", "election", "--level", "none", "--audit", "pvt-1", "--record",
             "election", "--as", &observer,
@@ -676,7 +617,7 @@ fn a_pvt_and_a_bravo_audit_are_recorded_and_checked() {
         dir,
     );
     assert!(err.contains("a PVT draws once"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "estimate",
@@ -689,7 +630,7 @@ fn a_pvt_and_a_bravo_audit_are_recorded_and_checked() {
         dir,
     );
     assert!(err.contains("--level none (not province)"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "estimate",
@@ -739,7 +680,7 @@ fn a_pvt_and_a_bravo_audit_are_recorded_and_checked() {
         "rla", "draw", "election", "--method", "bravo", "--audit", "bravo-1", "--record",
         "election", "--as", &agent,
     ];
-    let err = fails(&with(&base, &[]), dir);
+    let err = refused(&with(&base, &[]), dir);
     assert!(
         err.contains("above the log's limit of 65,535 bytes"),
         "{err}"
@@ -798,9 +739,9 @@ fn what_the_log_and_the_commands_refuse() {
             &owner,
         ];
         args.extend(extra);
-        run(&args, dir, Some(dice))
+        run_with(&args, dir, Some(dice))
     };
-    let refused = |out: Output| -> String {
+    let refusal = |out: Output| -> String {
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         let err = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(!err.contains("panicked"), "{err}");
@@ -808,34 +749,34 @@ fn what_the_log_and_the_commands_refuse() {
     };
     let macro_ = ["--for", "rla", "--method", "macro"];
     // Bad commitments.
-    let err = refused(commit("../x", &macro_, SEED));
+    let err = refusal(commit("../x", &macro_, SEED));
     assert!(err.contains("an audit id is 1 to 64 letters"), "{err}");
-    let err = refused(commit("a", &macro_, "1234"));
+    let err = refusal(commit("a", &macro_, "1234"));
     assert!(err.contains("at least 20 are needed"), "{err}");
-    let err = refused(commit("a", &macro_, "12345678901234567890"));
+    let err = refusal(commit("a", &macro_, "12345678901234567890"));
     assert!(err.contains("position 7 is not a die face"), "{err}");
-    let err = refused(commit("a", &["--for", "rla"], SEED));
+    let err = refusal(commit("a", &["--for", "rla"], SEED));
     assert!(err.contains("--for rla needs --method"), "{err}");
-    let err = refused(commit("a", &["--for", "pvt"], SEED));
+    let err = refusal(commit("a", &["--for", "pvt"], SEED));
     assert!(err.contains("--for pvt needs --take"), "{err}");
-    let err = refused(commit(
+    let err = refusal(commit(
         "a",
         &["--for", "rla", "--method", "macro", "--take", "5"],
         SEED,
     ));
     assert!(err.contains("--take is for --for pvt only"), "{err}");
-    let err = refused(commit("a", &["--for", "pvt", "--take", "1000"], SEED));
+    let err = refusal(commit("a", &["--for", "pvt", "--take", "1000"], SEED));
     assert!(err.contains("draw between 1 and the 190 stations"), "{err}");
-    let err = refused(commit(
+    let err = refusal(commit(
         "a",
         &["--for", "rla", "--method", "macro", "--contest", "senate"],
         SEED,
     ));
     assert!(err.contains("no contest \"senate\""), "{err}");
-    let err = refused(commit("a", &["--for", "other", "--area", "01"], SEED));
+    let err = refusal(commit("a", &["--for", "other", "--area", "01"], SEED));
     assert!(err.contains("--for other records no draw"), "{err}");
     // A key whose role may not run audits: the log refuses, and no dice are left behind.
-    let out = run(
+    let out = run_with(
         &[
             "audit",
             "commit",
@@ -852,13 +793,13 @@ fn what_the_log_and_the_commands_refuse() {
         dir,
         Some(SEED),
     );
-    let err = refused(out);
+    let err = refusal(out);
     assert!(err.contains("may not run an audit"), "{err}");
     assert!(!dir.join("election/audit-seeds/reg-1.json").exists());
 
     // r-1: committed; an id is used once.
     assert!(commit("r-1", &macro_, SEED).status.success());
-    let err = refused(commit("r-1", &macro_, SEED));
+    let err = refusal(commit("r-1", &macro_, SEED));
     assert!(err.contains("audit \"r-1\" already exists"), "{err}");
 
     // A seed that does not match the commitment: the kept file changed, or a seed submitted
@@ -870,7 +811,7 @@ fn what_the_log_and_the_commands_refuse() {
         .unwrap()
         .to_string();
     std::fs::write(&secret, original.replace(SEED, "11111111111111111111")).unwrap();
-    let err = fails(
+    let err = refused(
         &[
             "audit", "reveal", "election", "--audit", "r-1", "--as", &owner,
         ],
@@ -883,12 +824,12 @@ fn what_the_log_and_the_commands_refuse() {
     std::fs::write(&secret, &original).unwrap();
     let seed_event = |seed: &str| serde_json::json!({"kind": "audit_seed", "body": {"audit": "r-1", "salt": salt, "seed": seed}});
     let out = c.submit(&owner, &[seed_event("11111111111111111111")]);
-    let err = refused(out);
+    let err = refusal(out);
     assert!(err.contains("do not match the commitment"), "{err}");
     let out = c.submit(&c.key("nec.cpp.3"), &[seed_event(SEED)]);
-    let err = refused(out);
+    let err = refusal(out);
     assert!(err.contains("belongs to nec.cnrp.2"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "audit",
             "reveal",
@@ -907,7 +848,7 @@ fn what_the_log_and_the_commands_refuse() {
         ],
         dir,
     );
-    let err = fails(
+    let err = refused(
         &[
             "audit", "reveal", "election", "--audit", "r-1", "--as", &owner,
         ],
@@ -928,23 +869,23 @@ fn what_the_log_and_the_commands_refuse() {
         "--recount",
         "empty.csv",
     ];
-    let err = fails(&assess, dir);
+    let err = refused(&assess, dir);
     assert!(err.contains("has no recorded sample yet"), "{err}");
 
     // The committed parameters bind the draw; only the owner records; rounds go in order.
     let base = ["rla", "draw", "election", "--audit", "r-1"];
-    let err = fails(&with(&base, &["--method", "bravo"]), dir);
+    let err = refused(&with(&base, &["--method", "bravo"]), dir);
     assert!(
         err.contains("committed to draw with --method macro (not bravo)"),
         "{err}"
     );
-    let err = fails(
+    let err = refused(
         &with(&base, &["--method", "macro", "--risk-limit", "0.1"]),
         dir,
     );
     assert!(err.contains("--risk-limit 0.05 (not 0.1)"), "{err}");
     let other = c.key("nec.cpp.3");
-    let err = fails(
+    let err = refused(
         &with(
             &base,
             &["--method", "macro", "--record", "election", "--as", &other],
@@ -955,7 +896,7 @@ fn what_the_log_and_the_commands_refuse() {
         err.contains("only that key may record its samples"),
         "{err}"
     );
-    let err = fails(
+    let err = refused(
         &with(
             &base,
             &[
@@ -982,7 +923,7 @@ fn what_the_log_and_the_commands_refuse() {
         &[serde_json::json!({"kind": "audit_sample", "body": {"audit": "r-1", "draws": wrong, "round": 1}})],
     );
     assert!(out.status.success(), "{out:?}");
-    let err = fails(&assess, dir);
+    let err = refused(&assess, dir);
     assert!(
         err.contains(&format!(
             "records draw 1 as {:?}, but the seed draws {:?} there",
@@ -994,7 +935,7 @@ fn what_the_log_and_the_commands_refuse() {
     let (stdout, stderr) = refused_in(&["audit", "show", "election", "--audit", "r-1"], dir, None);
     assert!(stdout.contains("DIFFERS from a fresh draw"), "{stdout}");
     assert!(stderr.contains("audit r-1 does not check out"), "{stderr}");
-    let out = run(
+    let out = run_with(
         &["audit", "show", "election", "--audit", "r-1", "--json"],
         dir,
         None,
@@ -1003,7 +944,7 @@ fn what_the_log_and_the_commands_refuse() {
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["rounds"][0]["matches_fresh_draw"], false);
     assert_eq!(shown["seed_matches_commitment"], true);
-    let err = fails(
+    let err = refused(
         &with(
             &base,
             &[
@@ -1018,14 +959,14 @@ fn what_the_log_and_the_commands_refuse() {
     );
 
     // An audit for another tool, an unknown audit, an audit without a draw line.
-    let err = fails(
+    let err = refused(
         &[
             "pvt", "estimate", "election", "--audit", "r-1", "--source", "official",
         ],
         dir,
     );
     assert!(err.contains("not for a PVT"), "{err}");
-    let err = fails(&["audit", "show", "election", "--audit", "nope"], dir);
+    let err = refused(&["audit", "show", "election", "--audit", "nope"], dir);
     assert!(
         err.contains("no such audit; its audits are comfrel-pvt, r-1"),
         "{err}"
@@ -1040,7 +981,7 @@ fn what_the_log_and_the_commands_refuse() {
         ],
         dir,
     );
-    let err = fails(
+    let err = refused(
         &[
             "rla", "draw", "election", "--audit", "o-1", "--method", "macro",
         ],
@@ -1053,7 +994,7 @@ fn what_the_log_and_the_commands_refuse() {
     let out = ok(&["audit", "show", "election", "--audit", "o-1"], dir);
     assert!(out.contains("records no draw parameters"), "{out}");
     // Not an election directory.
-    let err = fails(
+    let err = refused(
         &[
             "audit", "reveal", "nowhere", "--audit", "r-1", "--as", &owner,
         ],
@@ -1168,7 +1109,7 @@ fn a_list_to_people_audit_is_drawn_recorded_checked_and_estimated() {
     assert_eq!(shown["rounds"][0]["matches_fresh_draw"], true, "{shown}");
     assert_eq!(shown["problems"].as_array().unwrap().len(), 0, "{shown}");
     // A second draw is refused.
-    let e = fails(
+    let e = refused(
         &[
             "list-audit",
             "draw",
@@ -1225,7 +1166,7 @@ fn a_list_to_people_audit_is_drawn_recorded_checked_and_estimated() {
 
     // Results that do not belong to the draw are refused with the place.
     std::fs::write(dir.join("bad.csv"), "voter,found\nNOBODY,yes\n").unwrap();
-    let e = fails(&list_estimate("roll-1", "bad.csv"), dir);
+    let e = refused(&list_estimate("roll-1", "bad.csv"), dir);
     assert!(
         e.contains("bad.csv:2: column 0 (\"voter\")") && e.contains("not drawn"),
         "{e}"
@@ -1236,7 +1177,7 @@ fn a_list_to_people_audit_is_drawn_recorded_checked_and_estimated() {
         format!("found,voter\nperhaps,{first}\n"),
     )
     .unwrap();
-    let e = fails(&list_estimate("roll-1", "bad.csv"), dir);
+    let e = refused(&list_estimate("roll-1", "bad.csv"), dir);
     assert!(
         e.contains("bad.csv:2: column 0 (\"found\")") && e.contains("yes or no"),
         "{e}"
@@ -1332,7 +1273,7 @@ fn a_people_to_list_audit_draws_areas_then_households() {
     assert_eq!(again, h);
     // An area that was not drawn is refused.
     std::fs::write(dir.join("listing.csv"), "cluster,households\nNOWHERE,5\n").unwrap();
-    let e = fails(
+    let e = refused(
         &[
             "list-audit",
             "households",
@@ -1383,7 +1324,7 @@ fn a_list_audit_commitment_is_checked_before_it_is_recorded() {
         let mut a: Vec<&str> = base.to_vec();
         a.push(&observer);
         a.extend_from_slice(extra);
-        fails(&a, &c.dir)
+        refused(&a, &c.dir)
     };
     let e = with(&["--test", "list-to-people", "--clusters", "3"]);
     assert!(e.contains("--per-cluster"), "{e}");

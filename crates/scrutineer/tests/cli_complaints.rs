@@ -2,42 +2,17 @@
 //! command line: what each refuses, in one line naming the field or the flag, and what each
 //! prints, as text and as JSON.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::{failed, json, ok, run};
 
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
+/// Fails with nothing on standard output; its error.
 fn fails(args: &[&str], dir: &Path) -> String {
     let out = run(args, dir);
-    assert!(
-        !out.status.success(),
-        "scrutineer {args:?} should have failed"
-    );
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
-    err
+    failed(args, &out)
 }
 
-fn json(args: &[&str], dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&ok(args, dir)).unwrap()
-}
+use std::path::Path;
 
 /// A council with one ward of two stations, an agent of RED, an observer and an official.
 fn council(d: &Path) {
@@ -206,14 +181,14 @@ fn complaints_are_filed_decided_and_listed() {
         .skip_while(|w| *w != "proposal")
         .nth(1)
         .unwrap();
-    let listed = json(&["complaints", "council", "--json"], d);
+    let listed = json(&["complaints", "council"], d);
     assert_eq!(
         listed["complaints"][0]["status"], "received",
         "one approval is not enough"
     );
     ok(&["approve", "council", p, "--as", "m.red.key"], d);
     ok(&["approve", "council", p, "--as", "m.chair.key"], d);
-    let listed = json(&["complaints", "council", "--json"], d);
+    let listed = json(&["complaints", "council"], d);
     let c = &listed["complaints"][0];
     assert_eq!(c["index"], id);
     assert_eq!(c["status"], "dismissed");
@@ -266,7 +241,7 @@ fn reconcile_and_flags_list_what_does_not_add_up() {
         text.contains("2 station(s) without the poll book"),
         "{text}"
     );
-    let r = json(&["reconcile", "council", "--area", "W1", "--json"], d);
+    let r = json(&["reconcile", "council", "--area", "W1"], d);
     assert_eq!(r["gaps"].as_array().unwrap().len(), 2);
     assert_eq!(r["without_accounting"][0], "S2");
     assert_eq!(r["by_area"][0]["stations_with_gaps"], 2);
@@ -284,17 +259,13 @@ fn reconcile_and_flags_list_what_does_not_add_up() {
             "counted_over_issued",
             "--area",
             "W1",
-            "--json",
         ],
         d,
     );
     assert_eq!(f["findings"][0]["station"], "S2");
     assert_eq!(f["findings"][0]["source"], "flag");
     assert!(f["findings"][0]["index"].as_u64().unwrap() > 0);
-    let f = json(
-        &["flags", "council", "--kind", "double_checkin", "--json"],
-        d,
-    );
+    let f = json(&["flags", "council", "--kind", "double_checkin"], d);
     assert_eq!(f["findings"].as_array().unwrap().len(), 0);
     let err = fails(&["flags", "council", "--kind", "fraud"], d);
     assert!(

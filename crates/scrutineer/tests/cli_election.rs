@@ -2,49 +2,8 @@
 //! machines), governed areas and stations, registrations, a voter removal that one party alone
 //! cannot pass, publication, and a replay that reproduces the commission's digest.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        !out.status.success(),
-        "scrutineer {args:?} should have failed"
-    );
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// The proposal id printed by propose.
-fn proposal_id(out: &str) -> String {
-    out.split_whitespace()
-        .skip_while(|w| *w != "proposal")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no proposal id in {out:?}"))
-        .to_string()
-}
+mod common;
+use common::{fails, ok, proposal_id};
 
 #[test]
 fn an_election_is_set_up_governed_published_and_replayed() {

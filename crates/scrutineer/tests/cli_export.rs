@@ -4,44 +4,13 @@
 //! totals `replay --json` prints; bad files are refused with the file and JSON path, and
 //! nothing is recorded.
 
+mod common;
+use common::{fails, ok};
+
 use ledger::event::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use tlog::note::{PrivateKey, TYPE_ED25519};
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        !out.status.success(),
-        "scrutineer {args:?} should have failed:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 const MEMBERS: [&str; 5] = ["m.a.1", "m.a.2", "m.b.1", "m.b.2", "m.chair"];
 

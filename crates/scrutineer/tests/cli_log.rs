@@ -2,16 +2,15 @@
 //! server, verification over HTTP and from a directory, offline proofs, tampering, and errors
 //! that name what is wrong.
 
-use std::io::{BufRead, BufReader};
+mod common;
+use common::served::Served;
+use common::{failed, scrutineer, succeeded, text};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-}
+use std::process::{Output, Stdio};
+use std::time::Duration;
 
 fn run(args: &[&str], dir: &Path) -> Output {
-    bin()
+    scrutineer()
         .args(args)
         .current_dir(dir)
         .env("XDG_DATA_HOME", dir.join("xdg"))
@@ -20,61 +19,23 @@ fn run(args: &[&str], dir: &Path) -> Output {
 }
 
 fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    succeeded(args, &run(args, dir))
 }
 
 fn fails(args: &[&str], dir: &Path) -> String {
     let out = run(args, dir);
-    assert!(
-        !out.status.success(),
-        "scrutineer {args:?} should have failed"
-    );
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    failed(args, &out);
+    text(&out)
+}
+
+fn serve(args: &[&str], dir: &Path) -> Served {
+    Served::start(
+        scrutineer()
+            .args(args)
+            .current_dir(dir)
+            .stderr(Stdio::null()),
+        Duration::from_secs(30),
     )
-}
-
-/// A server process, killed when dropped; `url` is read from its first line of output.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(args: &[&str], dir: &Path) -> Server {
-    let mut child = bin()
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    Server { child, url }
 }
 
 #[test]

@@ -2,14 +2,12 @@
 //! received messages, each printed with its reply; unreadable lines and bad definitions named
 //! in one line.
 
-use std::process::{Command, Output};
+mod common;
+use common::{failed, ok, run};
+use std::path::Path;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
+fn fails_in(args: &[&str], dir: &Path) -> String {
+    failed(args, &run(args, dir))
 }
 
 const FORMS: &str = concat!(
@@ -32,7 +30,10 @@ fn check_sms_prints_every_reply() {
         ),
     )
     .unwrap();
-    let out = run(&["observer", "check-sms", FORMS, file.to_str().unwrap()]);
+    let out = run(
+        &["observer", "check-sms", FORMS, file.to_str().unwrap()],
+        Path::new("."),
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         out.status.success(),
@@ -56,7 +57,10 @@ fn unreadable_lines_and_bad_definitions_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sms.csv");
     std::fs::write(&file, format!("2028-07-30T07:02:11Z,+85512345678,OPN 1\n2028-07-30T07:03:00Z,{SENDER},MID 100234 BA25BB3BC1BD2\n")).unwrap();
-    let out = run(&["observer", "check-sms", FORMS, file.to_str().unwrap()]);
+    let out = run(
+        &["observer", "check-sms", FORMS, file.to_str().unwrap()],
+        Path::new("."),
+    );
     assert!(!out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -85,12 +89,15 @@ fn unreadable_lines_and_bad_definitions_are_named() {
         .unwrap()
         .replacen("max = 9", "max = -9", 1);
     std::fs::write(&forms, text).unwrap();
-    let out = run(&[
-        "observer",
-        "check-sms",
-        forms.to_str().unwrap(),
-        file.to_str().unwrap(),
-    ]);
+    let out = run(
+        &[
+            "observer",
+            "check-sms",
+            forms.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        Path::new("."),
+    );
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
@@ -103,37 +110,11 @@ fn unreadable_lines_and_bad_definitions_are_named() {
     );
 }
 
-fn in_dir(args: &[&str], dir: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
-}
-
-fn ok_in(args: &[&str], dir: &std::path::Path) -> String {
-    let out = in_dir(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails_in(args: &[&str], dir: &std::path::Path) -> String {
-    let out = in_dir(args, dir);
-    assert!(!out.status.success(), "scrutineer {args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// An election with one ward and one station, two observers of COMFREL and its SMS gateway.
 fn election(d: &std::path::Path) {
-    ok_in(&["keygen", "elections.test/obs"], d);
+    ok(&["keygen", "elections.test/obs"], d);
     let vkey = |name: &str| {
-        ok_in(&["keygen", name, "-o", &format!("{name}.key")], d)
+        ok(&["keygen", name, "-o", &format!("{name}.key")], d)
             .trim()
             .to_string()
     };
@@ -155,7 +136,7 @@ fn election(d: &std::path::Path) {
         ));
     }
     std::fs::write(d.join("election.toml"), config).unwrap();
-    ok_in(
+    ok(
         &[
             "init",
             "obs",
@@ -174,14 +155,14 @@ fn election(d: &std::path::Path) {
     ] {
         let mut args = vec!["propose", "obs", "--as", "m1.key", "--reason", "map"];
         args.extend(action);
-        let out = ok_in(&args, d);
+        let out = ok(&args, d);
         let id = out
             .split_whitespace()
             .skip_while(|w| *w != "proposal")
             .nth(1)
             .unwrap()
             .to_string();
-        ok_in(&["approve", "obs", &id, "--as", "m1.key"], d);
+        ok(&["approve", "obs", &id, "--as", "m1.key"], d);
     }
 }
 
@@ -190,7 +171,7 @@ fn observers_forms_reports_and_sms_are_recorded_and_shown() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     election(d);
-    let out = ok_in(&["observer", "define", "obs", FORMS, "--as", "obs1.key"], d);
+    let out = ok(&["observer", "define", "obs", FORMS, "--as", "obs1.key"], d);
     assert!(
         out.starts_with("recorded the forms of ") && out.contains("cambodia-observer.toml"),
         "{out}"
@@ -213,12 +194,12 @@ fn observers_forms_reports_and_sms_are_recorded_and_shown() {
         ),
     )
     .unwrap();
-    let out = ok_in(
+    let out = ok(
         &["observer", "submit", "obs", "one.jsonl", "--as", "obs1.key"],
         d,
     );
     assert!(!out.contains("flagged"), "{out}");
-    let out = ok_in(
+    let out = ok(
         &["observer", "submit", "obs", "two.jsonl", "--as", "obs2.key"],
         d,
     );
@@ -248,7 +229,7 @@ fn observers_forms_reports_and_sms_are_recorded_and_shown() {
         format!("{{\"kind\":\"sms_sender\",\"body\":{{\"observer\":\"obs1\",\"sender\":\"{SENDER}\",\"station\":\"S1\"}}}}\n"),
     )
     .unwrap();
-    ok_in(&["submit", "obs", "senders.jsonl", "--as", "gw.key"], d);
+    ok(&["submit", "obs", "senders.jsonl", "--as", "gw.key"], d);
     let stranger = "f".repeat(64);
     std::fs::write(
         d.join("sms.csv"),
@@ -261,7 +242,7 @@ fn observers_forms_reports_and_sms_are_recorded_and_shown() {
         ),
     )
     .unwrap();
-    let out = ok_in(
+    let out = ok(
         &[
             "observer",
             "receive-sms",
@@ -283,7 +264,7 @@ fn observers_forms_reports_and_sms_are_recorded_and_shown() {
         assert!(out.contains(line), "{line:?} not in\n{out}");
     }
 
-    let shown = ok_in(&["observer", "show", "obs"], d);
+    let shown = ok(&["observer", "show", "obs"], d);
     for line in [
         "COMFREL  OPN v1  checklist (opening)",
         "COMFREL  OPN v1  opening  2  0  1",
@@ -295,7 +276,7 @@ fn observers_forms_reports_and_sms_are_recorded_and_shown() {
         assert!(shown.contains(line), "{line:?} not in\n{shown}");
     }
     let json: serde_json::Value =
-        serde_json::from_str(&ok_in(&["observer", "show", "obs", "--json"], d)).unwrap();
+        serde_json::from_str(&ok(&["observer", "show", "obs", "--json"], d)).unwrap();
     assert_eq!(
         json["merged"][0]["master"]["conflicts"],
         serde_json::json!(["AA", "AB"])

@@ -4,54 +4,16 @@
 //! Their figures are checked against the `stats` library, and bad input is refused with the
 //! file, the line and the field.
 
+mod common;
+use common::{json, ok, refused};
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use stats::rla::Contest;
 use stats::rla::batch::{BatchAudit, StationResult};
 use stats::rla::bravo::{self, PollingSample};
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs a command that must be refused: exit code 1 with a message, never a panic.
-fn fails(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "scrutineer {args:?} should have been refused:\n{}\n{stderr}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
-
-fn json(args: &[&str], dir: &Path) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    serde_json::from_str(&ok(&all, dir)).unwrap()
-}
 
 /// The seed numbered `i`: i in base 6, written with dice faces 1-6, 20 rolls.
 fn seed(i: u64) -> String {
@@ -287,7 +249,7 @@ fn macro_plan_and_draw_match_the_library() {
     );
     assert_eq!(again["station_draws"], out["station_draws"]);
     assert_eq!(again["seed"]["commitment_checked"], true);
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "draw",
@@ -555,11 +517,11 @@ fn a_published_log_is_replayed_or_its_kept_state_reused() {
         assert_eq!(r["contest"], direct["contest"]);
     }
     // Replaying into an existing file is refused, with the way to reuse it.
-    let err = fails(&args, &d.dir);
+    let err = refused(&args, &d.dir);
     assert!(err.contains("without the published log"), "{err}");
-    let err = fails(&["rla", "plan", "demo/public", "--method", "macro"], &d.dir);
+    let err = refused(&["rla", "plan", "demo/public", "--method", "macro"], &d.dir);
     assert!(err.contains("--vkey"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "plan",
@@ -713,7 +675,7 @@ fn a_bravo_audit_matches_the_library() {
     let wrong = format!("{},XYZ", second.rsplit_once(',').unwrap().0);
     bad = bad.replacen(&second, &wrong, 1);
     std::fs::write(d.dir.join("ballots-bad.csv"), &bad).unwrap();
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "assess",
@@ -733,7 +695,7 @@ fn a_bravo_audit_matches_the_library() {
         err.contains("ballots-bad.csv:3: column 3 (\"choice\"): \"XYZ\" is not a choice"),
         "{err}"
     );
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "assess",
@@ -750,7 +712,7 @@ fn a_bravo_audit_matches_the_library() {
         &d.dir,
     );
     assert!(err.contains("was not drawn in draws 1-700"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "assess",
@@ -923,7 +885,7 @@ fn a_pvt_covers_the_official_shares_when_the_forms_are_honest() {
     assert_eq!(e["verdict"]["all_inside_99"], true, "{e}");
 
     // Stratified by province, 60 stations leave strata of one station: a clear refusal.
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "estimate",
@@ -944,7 +906,7 @@ fn a_pvt_covers_the_official_shares_when_the_forms_are_honest() {
     rows[1] = rows[1].replacen(',', ",1x", 1); // the first station's CPP count
     let bad = rows.join("\n") + "\n";
     std::fs::write(d.dir.join("reports-bad.csv"), &bad).unwrap();
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "estimate",
@@ -966,7 +928,7 @@ fn a_pvt_covers_the_official_shares_when_the_forms_are_honest() {
     );
     let unknown = format!("{text}KH-NOWHERE,1,2,3,4,5,6,7,8\n");
     std::fs::write(d.dir.join("reports-unknown.csv"), &unknown).unwrap();
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "estimate",
@@ -998,7 +960,7 @@ fn bad_input_is_refused_with_its_place() {
     };
     let refuse = |args: Vec<String>| {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        fails(&a, dir)
+        refused(&a, dir)
     };
     let err = refuse(with(&["--seed", "1234561234"]));
     assert!(err.contains("at least 20 are needed"), "{err}");
@@ -1053,7 +1015,7 @@ fn bad_input_is_refused_with_its_place() {
     let good: Vec<String> = drawn.iter().map(|c| row(c)).collect();
     let assess = |file: &str, body: &str| {
         std::fs::write(dir.join(file), body).unwrap();
-        fails(
+        refused(
             &[
                 "rla",
                 "assess",
@@ -1135,7 +1097,7 @@ fn bad_input_is_refused_with_its_place() {
         &format!("{header}\n{}\n", good[0].rsplit_once(',').unwrap().0),
     );
     assert!(err.contains("r7.csv:2"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "rla",
             "assess",
@@ -1154,7 +1116,7 @@ fn bad_input_is_refused_with_its_place() {
     assert!(err.contains("no-such-file.csv"), "{err}");
 
     // PVT: more stations than exist, an unknown level, a source with no forms.
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "draw",
@@ -1167,7 +1129,7 @@ fn bad_input_is_refused_with_its_place() {
         dir,
     );
     assert!(err.contains("there are only 190 stations"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "draw",
@@ -1185,7 +1147,7 @@ fn bad_input_is_refused_with_its_place() {
         err.contains("the election's levels are province, district, commune"),
         "{err}"
     );
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "estimate",
@@ -1202,7 +1164,7 @@ fn bad_input_is_refused_with_its_place() {
         dir,
     );
     assert!(err.contains("no \"party:XYZ\" result forms"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "plan",
@@ -1215,7 +1177,7 @@ fn bad_input_is_refused_with_its_place() {
         dir,
     );
     assert!(err.contains("margin of error"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "pvt",
             "draw",
@@ -1736,7 +1698,7 @@ fn a_ballot_comparison_audit_reproduces_rlacalc() {
         "short.csv",
     ];
     args.extend(base);
-    let err = fails(&args, d);
+    let err = refused(&args, d);
     assert!(err.contains("station W1/3"), "{err}");
     assert!(err.contains("must add up to the forms"), "{err}");
 }
@@ -1893,7 +1855,7 @@ fn forensics_runs_on_a_recorded_and_a_replayed_election() {
     let c = json(&observer, &d.dir);
     assert_eq!(c["source"], "observer:COMFREL");
     // A mapping without a file, and a source the election lacks, are refused by name.
-    let err = fails(
+    let err = refused(
         &["forensics", "demo/election", "--source", "party:NOBODY"],
         &d.dir,
     );

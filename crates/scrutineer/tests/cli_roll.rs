@@ -3,37 +3,17 @@
 //! replayed here; either script, either order, typos; bad queries and damaged indexes refused
 //! in one line, never a panic.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::{ok, refused};
 
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
+/// Refused in one line.
 fn fails(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stderr = refused(args, dir);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     stderr
 }
+
+use std::path::Path;
 
 #[test]
 fn find_my_name_in_the_demo_roll() {

@@ -3,48 +3,10 @@
 //! only when members of both parties approve; the diff that flags the commune they hit; the
 //! same from two CSV snapshots; and bad input refused by file, line and field.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::{json, ok, refused};
 
 use synthetic::{Cambodia2013, Scale};
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{args:?} should fail:\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
-
-fn json(args: &[&str], dir: &Path) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    serde_json::from_str(&ok(&all, dir)).unwrap()
-}
 
 fn key(name: &str) -> String {
     format!("demo/keys/{}.key", name.replace(['/', ':'], "_"))
@@ -108,7 +70,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
     )
     .unwrap();
     std::fs::write(dir.join("evidence.pdf"), b"death register extract").unwrap();
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "remove",
@@ -140,7 +102,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
         err.contains("3 of the rows of bad.csv cannot be taken"),
         "{err}"
     );
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "remove",
@@ -156,7 +118,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
     );
     assert!(err.contains("bad.csv:2: evidence: no evidence"), "{err}");
     std::fs::write(dir.join("nohead.csv"), "id,why\nKH010000001,deceased\n").unwrap();
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "remove",
@@ -180,7 +142,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
         "\"vo\nter\",reason\nKH010000001,deceased\n",
     )
     .unwrap();
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "remove",
@@ -201,7 +163,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
         "{\"voter\":\"KH010000001\",\"reason\":\"deceased\"}\nnot json\n",
     )
     .unwrap();
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "remove",
@@ -218,7 +180,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
         dir,
     );
     assert!(err.contains("bad.jsonl:2: row: not a JSON object"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "remove",
@@ -323,7 +285,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
     }
     let d = json(&["roll", "diff", "demo/election", "--from", &from], dir);
     assert_eq!(d["totals"]["removals"], 29);
-    let err = fails(
+    let err = refused(
         &[
             "propose",
             "demo/election",
@@ -376,7 +338,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
     assert_eq!(s["approvals"], serde_json::json!([]));
 
     // Sizes and flags that cannot be.
-    let err = fails(
+    let err = refused(
         &["roll", "diff", "demo/election", "--from", "999999999"],
         dir,
     );
@@ -384,7 +346,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
         err.contains("--from 999999999 must be below the second log size"),
         "{err}"
     );
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "diff",
@@ -400,7 +362,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
         err.contains("--to 999999999 is past the end of the log"),
         "{err}"
     );
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "diff",
@@ -413,7 +375,7 @@ fn removals_from_a_file_take_effect_with_both_parties_and_the_diff_flags_their_c
         dir,
     );
     assert!(err.contains("--level \"village\" is not a level"), "{err}");
-    let err = fails(
+    let err = refused(
         &[
             "roll",
             "diff",

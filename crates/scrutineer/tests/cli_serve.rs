@@ -3,14 +3,17 @@
 //! `scrutineer verify --proof`, a replay over HTTP agrees with the served state digest, and
 //! SIGTERM stops the server cleanly. Every wait is bounded.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ledger::event::{Entry, Event, ResultForm};
 use synthetic::{Cambodia2013, Scale};
+
+mod common;
+use common::served::Served;
 
 /// An election directory with stations in effect, made through the library.
 fn election(dir: &Path) -> Cambodia2013 {
@@ -43,49 +46,19 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8
     (status, out[split + 4..].to_vec())
 }
 
-/// Kills the server if the test fails before stopping it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn serve_takes_a_form_proves_it_and_stops_on_sigterm() {
     let tmp = tempfile::tempdir().unwrap();
     let e = election(tmp.path());
-    let bin = env!("CARGO_BIN_EXE_scrutineer");
     let dir = tmp.path().join("election");
-    let mut server = Server(
-        Command::new(bin)
+    let mut server = Served::start(
+        Command::new(env!("CARGO_BIN_EXE_scrutineer"))
             .args(["serve", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
             .args(["--checkpoint-every", "200ms"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
+            .stderr(Stdio::null()),
+        Duration::from_secs(30),
     );
-    let mut stdout = BufReader::new(server.0.stdout.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        tx.send(line).unwrap();
-        let mut rest = String::new();
-        let _ = stdout.read_to_string(&mut rest);
-        tx.send(rest).unwrap();
-    });
-    let first = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-    let addr: SocketAddr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .parse()
-        .unwrap();
+    let addr = server.addr();
 
     let s = &e.stations[0];
     let votes: std::collections::BTreeMap<String, u64> = synthetic::cambodia::PARTIES
@@ -131,7 +104,7 @@ fn serve_takes_a_form_proves_it_and_stops_on_sigterm() {
     std::fs::write(tmp.path().join("entry.json"), &entry).unwrap();
     std::fs::write(tmp.path().join("entry.tlog-proof"), &proof).unwrap();
     let vkey = e.keys.log.vkey().to_string();
-    let verify = Command::new(bin)
+    let verify = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
         .current_dir(tmp.path())
         .args([
             "verify",
@@ -151,7 +124,7 @@ fn serve_takes_a_form_proves_it_and_stops_on_sigterm() {
 
     // A replay over HTTP agrees with the digest the server serves.
     let url = format!("http://{addr}/");
-    let replay = Command::new(bin)
+    let replay = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
         .args(["replay", &url, "--vkey", &vkey, "--deadline", "60s"])
         .output()
         .unwrap();
@@ -166,19 +139,11 @@ fn serve_takes_a_form_proves_it_and_stops_on_sigterm() {
     // SIGTERM: a clean stop, everything published.
     // SAFETY: kill with a child's pid and a valid signal number.
     assert_eq!(
-        unsafe { libc::kill(server.0.id() as i32, libc::SIGTERM) },
+        unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) },
         0
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let exit = loop {
-        if let Some(exit) = server.0.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(exit.success());
-    let rest = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(server.exit_within(Duration::from_secs(30)).success());
+    let rest = server.rest_of_output(Duration::from_secs(10));
     assert!(
         rest.contains(&format!("stopped at {} entries", index + 1)),
         "{rest}"
@@ -203,32 +168,15 @@ fn registration(e: &Cambodia2013, voter: &str) -> Vec<u8> {
 }
 
 /// Starts `serve` on a free port; the child and its address.
-fn start(dir: &Path) -> (Server, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(["serve", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .args(["--checkpoint-every", "100ms", "--rate", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = stdout.read_line(&mut line);
-        let _ = tx.send(line);
-        // Read on, so that the last line is not written into a closed pipe.
-        let _ = std::io::copy(&mut stdout, &mut std::io::sink());
-    });
-    let server = Server(child);
-    let line = rx.recv_timeout(Duration::from_secs(30)).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .parse()
-        .unwrap();
+fn start(dir: &Path) -> (Served, SocketAddr) {
+    let server = Served::start(
+        Command::new(env!("CARGO_BIN_EXE_scrutineer"))
+            .args(["serve", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args(["--checkpoint-every", "100ms", "--rate", "0"])
+            .stderr(Stdio::null()),
+        Duration::from_secs(30),
+    );
+    let addr = server.addr();
     (server, addr)
 }
 
@@ -285,8 +233,8 @@ fn every_acknowledged_submission_survives_sigkill() {
             })
             .collect();
         std::thread::sleep(Duration::from_millis(100 + 20 * round));
-        server.0.kill().unwrap();
-        server.0.wait().unwrap();
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
         for c in clients {
             acknowledged.extend(c.join().unwrap());
         }
@@ -313,10 +261,10 @@ fn every_acknowledged_submission_survives_sigkill() {
     }
     // SAFETY: kill with a child's pid and a valid signal number.
     assert_eq!(
-        unsafe { libc::kill(server.0.id() as i32, libc::SIGTERM) },
+        unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) },
         0
     );
-    assert!(server.0.wait().unwrap().success());
+    assert!(server.child.wait().unwrap().success());
     let public = dir.join("public");
     let replay = Command::new(env!("CARGO_BIN_EXE_scrutineer"))
         .args(["replay", public.to_str().unwrap(), "--vkey"])

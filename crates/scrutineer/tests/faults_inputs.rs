@@ -3,29 +3,14 @@
 //! quickly, without a panic, with one line on standard error that names the file and line, the
 //! JSON path or the URL. Servers listen on 127.0.0.1 only; every loop is bounded.
 
+mod common;
+use common::{mapping, ok, run, scrutineer};
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).current_dir(dir).output().unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Runs a command that must fail: no panic, not killed, and its error the last line of
 /// standard error, given once. Returns that line.
@@ -53,14 +38,6 @@ fn refused(args: &[&str], dir: &Path, within: Duration) -> String {
 /// A file of `len` bytes that takes no disk space: zeros with no line break.
 fn sparse(path: &Path, len: u64) {
     std::fs::File::create(path).unwrap().set_len(len).unwrap();
-}
-
-fn mapping(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../mappings")
-        .join(name)
-        .display()
-        .to_string()
 }
 
 // ------------------------------------------------------------------ oversized and malformed CSV
@@ -295,7 +272,7 @@ fn errors_are_one_line_naming_the_file() {
 fn with_closed_stdout(args: &[&str], dir: &Path) -> Output {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let child = bin()
+    let child = scrutineer()
         .args(args)
         .current_dir(dir)
         .stdout(Stdio::from(writer))

@@ -6,28 +6,13 @@
 //! SCRUTINEER_FAULT_SEED (default 12) where their moments come from; docs/faults.md says how
 //! to run it longer.
 
+mod common;
+use common::{run, scrutineer, text};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_scrutineer"));
-    c.env("RUST_BACKTRACE", "0");
-    c
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).current_dir(dir).output().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn ok(args: &[&str], dir: &Path) -> Output {
     let out = run(args, dir);
@@ -242,7 +227,7 @@ impl Demo {
 
 /// Runs `args` and kills it with SIGKILL after `after`; true if it had finished by itself.
 fn kill_after(args: &[&str], dir: &Path, after: Duration) -> bool {
-    let mut child = bin()
+    let mut child = scrutineer()
         .args(args)
         .current_dir(dir)
         .stdout(Stdio::null())
@@ -412,7 +397,7 @@ fn concurrent_writers_are_refused_cleanly_or_wait() {
         let b = demo.roll(&format!("b{round}.csv"), &format!("B{round}-"), 1_500);
         let e = demo.events(&format!("e{round}.jsonl"), &format!("E{round}-"), 500);
         let spawn = |args: Vec<&str>| {
-            bin()
+            scrutineer()
                 .args(args)
                 .current_dir(&demo.root)
                 .stdout(Stdio::piped())

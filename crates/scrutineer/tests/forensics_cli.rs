@@ -1,24 +1,15 @@
 //! `scrutineer forensics` run as a user would: on the real Russian 2011 file through its
 //! mapping, and on broken input.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+use common::{scrutineer, shared};
 
-fn shared() -> PathBuf {
-    match std::env::var_os("SCRUTINEER_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    }
-}
+use std::path::PathBuf;
 
 fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .join(path)
-}
-
-fn scrutineer() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
 }
 
 #[test]

@@ -6,76 +6,17 @@
 //! The two real-data tests take about 20 s each in a release build and several times that in
 //! a debug build, so they run with `cargo test --release` (as CI does).
 
+mod common;
+use common::{fails, json, mapping, ok, proposal_id, run, shared};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Instant;
-
-fn shared() -> PathBuf {
-    match std::env::var_os("SCRUTINEER_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    }
-}
-
-fn mapping(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../mappings")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scrutineer"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
-    assert!(
-        !out.status.success(),
-        "scrutineer {args:?} should have failed:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn json(args: &[&str], dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&ok(args, dir)).unwrap()
-}
-
-/// The proposal id in an import's or a propose's output.
-fn proposal_id(out: &str) -> String {
-    out.split_whitespace()
-        .skip_while(|w| *w != "proposal")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no proposal id in {out:?}"))
-        .to_string()
-}
 
 /// The number of entries in the election's log.
 fn size(dir: &Path, election: &str) -> u64 {
-    json(&["status", election, "--json"], dir)["entries"]
+    json(&["status", election], dir)["entries"]
         .as_u64()
         .unwrap()
 }
@@ -141,8 +82,8 @@ impl Setup {
 fn publish_and_replay(d: &Path, election: &str, vkey: &str) -> serde_json::Value {
     let public = format!("{election}-public");
     ok(&["publish", election, &public], d);
-    let operator = json(&["status", election, "--json"], d)["digest"].clone();
-    let replay = json(&["replay", &public, "--vkey", vkey, "--json"], d);
+    let operator = json(&["status", election], d)["digest"].clone();
+    let replay = json(&["replay", &public, "--vkey", vkey], d);
     assert_eq!(replay["matches_published_digest"], true, "{replay}");
     assert_eq!(replay["digest"], operator);
     assert_eq!(replay["refused"].as_array().unwrap().len(), 0, "{replay}");
@@ -236,14 +177,14 @@ fn russia_2011_stations_and_results_import_through_mappings_and_replay() {
         "{out}"
     );
     let p = proposal_id(&out);
-    let status = json(&["status", "ru", "--json"], d);
+    let status = json(&["status", "ru"], d);
     assert_eq!(status["pending"][0]["staged"], 2830 + 95_225);
     assert_eq!(status["roll"].as_array().unwrap().len(), 0);
     ok(&["approve", "ru", &p, "--as", "m.er.key"], d);
-    assert_eq!(json(&["status", "ru", "--json"], d)["pending"][0]["id"], p);
+    assert_eq!(json(&["status", "ru"], d)["pending"][0]["id"], p);
     let out = ok(&["approve", "ru", &p, "--as", "m.kprf.key"], d);
     assert!(out.contains("took effect"), "{out}");
-    let status = json(&["status", "ru", "--json"], d);
+    let status = json(&["status", "ru"], d);
     let roll = status["roll"].as_array().unwrap();
     let sum = |key: &str| roll.iter().map(|r| r[key].as_u64().unwrap()).sum::<u64>();
     assert_eq!(roll.len(), 84);
@@ -829,7 +770,7 @@ fn a_roll_registers_voters_and_keeps_private_fields_off_the_log() {
     let p = proposal_id(&text);
     ok(&["approve", "council", &p, "--as", "m.red.key"], d);
     ok(&["approve", "council", &p, "--as", "m.blue.key"], d);
-    let voters: u64 = json(&["status", "council", "--json"], d)["roll"]
+    let voters: u64 = json(&["status", "council"], d)["roll"]
         .as_array()
         .unwrap()
         .iter()

@@ -1,16 +1,12 @@
 //! `scrutineer sample` end to end: the peers' consistent_sampler vectors through the command
 //! line, the help's own example, and errors that name the file and the line.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::{failed, shared as shared_dir, succeeded};
 
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("SCRUTINEER_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    }
-}
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 fn sample(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scrutineer"))
@@ -22,23 +18,14 @@ fn sample(args: &[&str], dir: &Path) -> Output {
 }
 
 fn ok(args: &[&str], dir: &Path) -> String {
-    let out = sample(args, dir);
-    assert!(
-        out.status.success(),
-        "scrutineer sample {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    succeeded(args, &sample(args, dir))
 }
 
+/// Fails with no partial sample; its error.
 fn fails(args: &[&str], dir: &Path) -> String {
     let out = sample(args, dir);
-    assert!(
-        !out.status.success(),
-        "scrutineer sample {args:?} should fail"
-    );
     assert!(out.stdout.is_empty(), "no partial sample on failure");
-    String::from_utf8(out.stderr).unwrap()
+    failed(args, &out)
 }
 
 #[test]

@@ -355,7 +355,11 @@
         return fetch(url("../blob/" + b.hash), { method: "PUT", headers: { "Content-Type": b.type }, body: b.bytes })
           .then(function (r) {
             if (r.ok) return null;
-            return r.json().then(function (j) { return { status: "refused", message: url("../blob/" + b.hash) + ": " + j.message }; });
+            // A busy or failing server is asked again later, as for the report itself.
+            if (r.status === 408 || r.status === 429 || r.status >= 500) return { status: "waiting" };
+            return r.json().catch(function () { return {}; }).then(function (j) {
+              return { status: "refused", message: url("../blob/" + b.hash) + ": " + r.status + ": " + (j.message || "") };
+            });
           });
       });
     }, Promise.resolve(null));

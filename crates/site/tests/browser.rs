@@ -3,27 +3,34 @@
 //! with its site by `scrutineer publish` and served by `scrutineer serve` on 127.0.0.1, then
 //! driven by `tests/browser/check.js` in Debian's Chromium (playwright-core) and checked with
 //! axe-core: the drill-down reaches the planted station and shows it highlighted and in words,
-//! a misspelled name finds the voter, no page has a serious or critical accessibility
+//! a misspelled name finds the voter, no page has a moderate or worse accessibility
 //! violation, the Khmer switch works, and the site opens from file:// too. On the same served
 //! election, `tests/browser/form.js` drives the observer web form (key, signing as the ledger
-//! does, errors, sending, the offline queue, a re-send counted once). A second test runs
-//! `scrutineer demo` and `tests/browser/demo.js` opens its site (drilled down to a planted
-//! station) and its report (every planted finding). Screenshots of the main pages go to
+//! does, errors, sending, the offline queue, a re-send counted once, a photo uploaded by its
+//! hash online and after the network returns, the hash found in the recorded entry). A second
+//! test runs `scrutineer demo` and `tests/browser/demo.js` opens its site (drilled down to a
+//! planted station; the PVT's interval plot, the official shares marked inside or outside as
+//! the data says) and its report (every planted finding). Screenshots of the main pages go to
 //! target/browser-artifacts/{site,form,demo}/.
 //!
 //! Needs /usr/bin/chromium (`apt-get install -y chromium fonts-khmeros`, which `.ci/run`
 //! does) and Node.js; the Node packages are installed with `npm ci` when missing.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ledger::Election;
 use ledger::dir::LogDir;
 use ledger::event::{Entry, Event, ObserverForms, ObserverIncident, ResultForm};
 use synthetic::{Cambodia2013, Scale};
+
+// The server child, shared with the command-line tests.
+#[path = "../../scrutineer/tests/common/served.rs"]
+#[allow(dead_code)]
+mod served;
+use served::Served;
 
 /// Whether the binary at `bin` embeds the site's files as they are now.
 fn embeds_this_site(bin: &Path) -> bool {
@@ -235,15 +242,6 @@ fn node_packages() -> PathBuf {
     browser_dir
 }
 
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The demo's output (`scrutineer demo --scale 1/150`): its public site from file://, drilled
 /// down to a station its truth file names as planted, highlighted; its report, listing every
 /// planted finding; axe on both (tests/browser/demo.js). 1/150, not 1/1000: the synthetic
@@ -308,29 +306,16 @@ fn the_site_in_a_browser() {
     assert!(out.contains("wrote the public site"), "{out}");
     assert!(public.join("site/index.html").is_file());
 
-    let mut child = Command::new(&bin)
-        .arg("serve")
-        .arg(&election)
-        .args(["--listen", "127.0.0.1:0", "--checkpoint-every", "1h"])
-        .args(["--rate", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let served = Served(child);
-    // "serving at http://127.0.0.1:PORT/ (routes: /openapi.json)", within 60 s.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.strip_prefix("serving at ") {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("scrutineer serve says where it listens");
+    let served = Served::start(
+        Command::new(&bin)
+            .arg("serve")
+            .arg(&election)
+            .args(["--listen", "127.0.0.1:0", "--checkpoint-every", "1h"])
+            .args(["--rate", "0"])
+            .stderr(Stdio::null()),
+        Duration::from_secs(60),
+    );
+    let base = format!("{}/", served.url);
     let plan = serde_json::json!({
         "base": format!("{base}site/"),
         "file": format!("file://{}", public.join("site/index.html").display()),
@@ -387,6 +372,30 @@ fn the_site_in_a_browser() {
         );
     }
     drop(served);
+
+    // Each photo's hash is in the checklist recorded at the index the page was answered with.
+    let photos: Vec<serde_json::Value> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("photo: "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        photos.len(),
+        3,
+        "a photo sent online, one offline and one after a 503:\n{out}"
+    );
+    let (_, election, _) = ledger::dir::open_election(&election).unwrap();
+    for p in &photos {
+        let index = p["index"].as_u64().unwrap();
+        let entry: serde_json::Value =
+            serde_json::from_slice(&election.log().entry(index).unwrap()).unwrap();
+        assert_eq!(entry["kind"], "observer_checklist", "entry {index}");
+        assert_eq!(
+            entry["body"]["answers"]["AG"],
+            serde_json::json!({ "photo": p["hash"] }),
+            "entry {index}: {entry}"
+        );
+    }
 }
 
 /// An incident whose strings need every kind of escaping (quotes, a backslash, a newline, a

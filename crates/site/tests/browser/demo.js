@@ -2,13 +2,18 @@
 // public site, drilled down from the top to a station its truth file names as planted
 // (copies_differ: the official form differs from the parties' and observers' copies), which
 // must be highlighted and said in words; and its review report, opened from file://, which
-// must list every planted finding of the truth file. The plan (one JSON argument):
+// must list every planted finding of the truth file. The demo records a PVT sample: the
+// summary draws its interval plot, and each official share is marked inside or outside its
+// interval (the diamond within the whisker or not, red when outside) as the site's data says.
+// The plan (one JSON argument):
 //   { site, report, truth, artifacts }
 // site: file:// URL of the demo's public/site/index.html; report: file:// URL of report.html;
 // truth: the demo's truth.json as parsed. Every wait is bounded; the whole run too.
 "use strict";
 
+const fs = require("fs");
 const path = require("path");
+const { fileURLToPath } = require("url");
 
 const plan = JSON.parse(process.argv[2]);
 const WAIT = 20000;
@@ -30,7 +35,55 @@ async function main() {
     // The demo's site: from the top, into rows marked as differing, until a planted station.
     await page.goto(plan.site, { timeout: WAIT });
     await drawn(page);
+    await accessible(page, "demo-summary");
     await shot(page, "demo-summary");
+
+    // The PVT beside the official result: the plot drawn as the data says.
+    const data = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(plan.site)), "data/election.json"), "utf8"));
+    check(data.pvt.length >= 1 && data.pvt[0].verdict, "the demo's site has a PVT estimate judged against the official result");
+    const figures = data.pvt[0].verdict.figures.filter((f) => f.estimate >= 0.01 || f.official >= 0.01);
+    const img = page.locator('figure.plot img[src*="pvt-0"]');
+    check(await img.count() === 1, "the summary shows the PVT plot");
+    await img.scrollIntoViewIfNeeded();
+    const loaded = await img.evaluate((i) => i.complete && i.naturalWidth > 0 ? [i.naturalWidth, i.naturalHeight] : null);
+    check(loaded !== null, "and the browser drew it: " + JSON.stringify(loaded));
+    const pvtTable = page.locator('div.scroll[role="region"]', { has: page.locator("th", { hasText: "95%" }) }).first();
+    const marked = await pvtTable.locator("tr.differs td.differs").allTextContents();
+    check(await pvtTable.locator("tbody tr").count() === data.pvt[0].verdict.figures.length, "the PVT table has a row for each figure");
+    const outside = figures.filter((f) => f.inside_95 === false);
+    check(marked.length === outside.length, `the table marks ${outside.length} official shares outside the interval: ${marked.join(", ")}`);
+    await img.locator("xpath=..").screenshot({ path: path.join(plan.artifacts, "demo-pvt.png"), timeout: WAIT });
+    console.log("screenshot: demo-pvt.png");
+    const svg = await context.newPage();
+    svg.setDefaultTimeout(WAIT);
+    await svg.goto(new URL(await img.getAttribute("src"), plan.site).href, { timeout: WAIT });
+    const rows = await svg.evaluate(() => {
+      const svg = document.documentElement;
+      const whiskers = Array.from(svg.querySelectorAll('line[stroke-width="3"]'));
+      const labels = Array.from(svg.querySelectorAll("text"));
+      return whiskers.map((l) => {
+        const y = Number(l.getAttribute("y1"));
+        const label = labels.find((t) => t.getAttribute("text-anchor") === "end" && Math.abs(Number(t.getAttribute("y")) - 4 - y) < 0.2);
+        const diamond = Array.from(svg.querySelectorAll("path")).find((p) => {
+          const m = /^M([\d.]+) ([\d.]+)/.exec(p.getAttribute("d"));
+          return m && Math.abs(Number(m[2]) + 6 - y) < 0.2;
+        });
+        const x = diamond && Number(/^M([\d.]+)/.exec(diamond.getAttribute("d"))[1]);
+        return {
+          label: label ? label.textContent : null, lo: Number(l.getAttribute("x1")), hi: Number(l.getAttribute("x2")),
+          official: x, fill: diamond ? diamond.getAttribute("fill") : null,
+        };
+      });
+    });
+    check(rows.length === figures.length, `the plot has a whisker for each of the ${figures.length} figures: ${rows.map((r) => r.label).join(", ")}`);
+    for (const f of figures) {
+      const r = rows.find((r) => r.label === f.figure);
+      check(r && r.official !== null, `${f.figure}: its interval and official share are drawn`);
+      const within = r.official >= r.lo && r.official <= r.hi;
+      check(within === f.inside_95 && (r.fill === "#b3261e") === !f.inside_95,
+        `${f.figure}: the official share is drawn ${within ? "inside" : "outside"} the interval (${r.lo}–${r.hi}, at ${r.official}, ${r.fill}), as the data says`);
+    }
+    await svg.close();
     await page.click('#sections a[href="#/results"]');
     await drawn(page);
     await shot(page, "demo-drilldown-top");

@@ -7,10 +7,15 @@
 // the ledger does, a checklist is sent and counted, a second one and an incident are sent
 // offline and wait, then go when the network returns and count once; a re-send of a recorded
 // report is taken as recorded; one more waits across a closed page and goes at the next load.
+// The checklists sent online, offline and while the server cannot take blobs (503) carry a
+// photo (field AG): it is uploaded by its hash (PUT /blob/<sha256>, only once the network or
+// the server is back; the report waits meanwhile) and served; each is printed as a line
+// "photo: {index, hash}" for browser.rs to find in the recorded entry.
 // Every wait is bounded; the whole run too.
 "use strict";
 
 const fs = require("fs");
+const crypto = require("crypto");
 
 const plan = JSON.parse(process.argv[2]);
 const WAIT = 20000;
@@ -31,6 +36,28 @@ async function waitingText(page) {
     const q = document.getElementById("queue");
     return q.hidden ? "" : q.textContent;
   });
+}
+
+// A real PNG (a piece of the page as it looks), to choose in the photo field.
+async function photo(page, n) {
+  const buffer = await page.screenshot({ clip: { x: 0, y: 0, width: 64 + n, height: 48 } });
+  const hash = crypto.createHash("sha256").update(buffer).digest("hex");
+  return { file: { name: `ballot-box-${n}.png`, mimeType: "image/png", buffer }, hash };
+}
+
+// The blob as the server serves it: status, type and the SHA-256 of its bytes.
+async function blob(hash) {
+  const r = await fetch(new URL("../blob/" + hash, plan.base), { cache: "no-store" });
+  const bytes = Buffer.from(await r.arrayBuffer());
+  return { status: r.status, type: r.headers.get("content-type"), hash: crypto.createHash("sha256").update(bytes).digest("hex") };
+}
+
+// The photo reached the server with the checklist recorded at `index`.
+async function photoServed(p, index) {
+  const got = await blob(p.hash);
+  check(got.status === 200 && got.type === "image/png" && got.hash === p.hash,
+    `the photo ${p.hash.slice(0, 12)}… is served as image/png with its bytes: ${JSON.stringify(got)}`);
+  console.log("photo: " + JSON.stringify({ index, hash: p.hash }));
 }
 
 async function opening(page, officials) {
@@ -113,14 +140,17 @@ async function main() {
     await accessible(page, "observer-form-errors");
     await page.fill("#f-AA", "");
 
-    // A checklist, sent and counted.
+    // A checklist with a photo, sent and counted.
     await opening(page, 5);
+    const online = await photo(page, 0);
+    await page.setInputFiles("#f-AG", online.file);
     await page.click("#send");
     await page.waitForFunction(() => /recorded in the log as entry \d+/.test(document.getElementById("result").textContent));
     const first = Number(/entry (\d+)/.exec(await page.textContent("#result"))[1]);
     await count(1);
     let reports = (await counted(page)).slice(before);
     check(reports.length === 1 && reports[0].index === first && reports[0].station === plan.station, `the checklist is counted: entry ${first}`);
+    await photoServed(online, first);
     await accessible(page, "observer-form");
     await shot(page, "observer-form");
 
@@ -136,6 +166,9 @@ async function main() {
     // Offline: a second checklist and an incident wait in the browser.
     await context.setOffline(true);
     await opening(page, 6);
+    const offline = await photo(page, 1);
+    check(offline.hash !== online.hash, "the second photo is another picture");
+    await page.setInputFiles("#f-AG", offline.file);
     await page.click("#send");
     await page.waitForFunction(() => /1 report waiting to be sent/.test(document.getElementById("queue").textContent));
     check(/not sent yet/.test(await page.textContent("#result")), "offline, the checklist is kept: " + await waitingText(page));
@@ -154,6 +187,16 @@ async function main() {
       };
     }));
     check(queued.length === 2, "two signed entries wait in IndexedDB");
+    const heldBlobs = await page.evaluate(() => new Promise((ok) => {
+      const r = indexedDB.open("scrutineer-observer");
+      r.onsuccess = () => {
+        const all = r.result.transaction("queue").objectStore("queue").getAll();
+        all.onsuccess = () => ok(all.result.flatMap((i) => (i.blobs || []).map((b) => ({ hash: b.hash, type: b.type, size: b.bytes.byteLength }))));
+      };
+    }));
+    check(heldBlobs.length === 1 && heldBlobs[0].hash === offline.hash && heldBlobs[0].size === offline.file.buffer.length,
+      "the photo waits with its checklist: " + JSON.stringify(heldBlobs));
+    check((await blob(offline.hash)).status === 404, "and is not on the server yet");
     await shot(page, "observer-offline");
 
     // Back online: both go, each counted once.
@@ -163,6 +206,9 @@ async function main() {
     reports = (await counted(page)).slice(before);
     check(reports.length === 3 && new Set(reports.map((r) => r.index)).size === 3, "online again, both were sent and counted once: " + reports.map((r) => r.index).join(", "));
     check(reports.filter((r) => r.kind === "incident").length === 1, "the incident among them");
+    const later = reports.filter((r) => r.kind === "checklist" && r.index !== first);
+    check(later.length === 1, "one checklist sent after the network came back: entry " + later.map((r) => r.index).join(", "));
+    await photoServed(offline, later[0].index);
 
     // A re-send of a recorded report (as when an answer was lost on the way) counts once.
     await page.evaluate((entry) => new Promise((ok) => {
@@ -177,6 +223,22 @@ async function main() {
     check(/already recorded in the log as entry \d+; counted once/.test(await page.textContent("#result")), "a re-send is taken as already recorded: " + await page.textContent("#result"));
     check((await counted(page)).length === before + 3, "and not counted again");
 
+    // The server cannot take a photo for now (503): its report waits, and goes later.
+    const sentBefore = new Set((await counted(page)).map((r) => r.index));
+    await page.route("**/blob/*", (route) => route.fulfill({ status: 503, contentType: "application/json", body: '{"message":"busy"}' }));
+    await opening(page, 8);
+    const busy = await photo(page, 2);
+    await page.setInputFiles("#f-AG", busy.file);
+    await page.click("#send");
+    await page.waitForFunction(() => /1 report waiting to be sent/.test(document.getElementById("queue").textContent));
+    check(/not sent yet/.test(await page.textContent("#result")), "a photo the server cannot take yet (503) keeps its report waiting: " + await page.textContent("#result"));
+    await page.unroute("**/blob/*");
+    await page.evaluate(() => window.scrutineerObserver.flush());
+    await count(4);
+    const retried = (await counted(page)).filter((r) => !sentBefore.has(r.index));
+    check(retried.length === 1 && retried[0].kind === "checklist", "then it is sent with its photo: entry " + retried.map((r) => r.index).join(", "));
+    await photoServed(busy, retried[0].index);
+
     // One more offline, the page closed; the next page load sends it.
     await context.setOffline(true);
     await opening(page, 7);
@@ -188,9 +250,9 @@ async function main() {
     page.setDefaultTimeout(WAIT);
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(plan.base + "observer.html", { timeout: WAIT });
-    await count(4);
+    await count(5);
     check(await page.evaluate(() => document.getElementById("queue").hidden), "the next page load sent what waited");
-    check((await counted(page)).length === before + 4, "and it is counted");
+    check((await counted(page)).length === before + 5, "and it is counted");
 
     // At phone width.
     await page.setViewportSize({ width: 390, height: 844 });
