@@ -696,7 +696,8 @@ fn pvt(review: &Review, options: &Options) -> Check {
             svg::intervals(
                 &svg::Frame::new(
                     "PVT estimates and the official shares",
-                    "% of valid votes",
+                    // Turnout is drawn beside the parties' shares on the same scale.
+                    "% (a party: of valid votes; turnout: of registered voters)",
                     "",
                 ),
                 &rows,

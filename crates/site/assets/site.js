@@ -93,7 +93,8 @@
       pvt_alt: "Dot and whisker plot of the PVT's estimates and 95% intervals, with the official shares as diamonds (red when outside).",
       entry_n: "entry {n}", digits_title: "Last digits of the vote counts", fingerprint_title: "Turnout against the leader's share",
       f_received: "received", f_issued: "issued", f_spoiled: "spoiled", f_unused: "unused", f_checkins: "check-ins", f_counted: "counted",
-      seat_tie: "{parties} tie for seat {seat} of {of} in {area}: that constituency's seats are not counted above; the commission's own rule settles the tie."
+      seat_tie: "{parties} tie for seat {seat} of {of} in {area}: that constituency's seats are not counted above; the commission's own rule settles the tie.",
+      missing_forms: "{n} constituencies without official forms: {list}"
     },
     km: {
       nav_summary: "សេចក្ដីសង្ខេប", nav_results: "លទ្ធផលតាមតំបន់", nav_flags: "សញ្ញាព្រមាន",
@@ -186,7 +187,9 @@
       f_received: "សន្លឹកឆ្នោតដែលបានទទួល", f_issued: "សន្លឹកឆ្នោតដែលបានចែកជូន", f_spoiled: "សន្លឹកឆ្នោតខូច",
       f_unused: "សន្លឹកឆ្នោតមិនបានប្រើ", f_checkins: "អ្នកបោះឆ្នោតដែលបានចុះវត្តមាន", f_counted: "សន្លឹកឆ្នោតដែលបានរាប់",
       // For native review: the wording of a tie for a seat.
-      seat_tie: "{parties} ស្មើគ្នាសម្រាប់អាសនៈទី {seat} ក្នុងចំណោម {of} នៅ {area}៖ អាសនៈរបស់មណ្ឌលនេះ មិនត្រូវបានរាប់ខាងលើទេ; គណៈកម្មាធិការសម្រេចតាមវិធានរបស់ខ្លួន។"
+      seat_tie: "{parties} ស្មើគ្នាសម្រាប់អាសនៈទី {seat} ក្នុងចំណោម {of} នៅ {area}៖ អាសនៈរបស់មណ្ឌលនេះ មិនត្រូវបានរាប់ខាងលើទេ; គណៈកម្មាធិការសម្រេចតាមវិធានរបស់ខ្លួន។",
+      // Needs native review.
+      missing_forms: "មណ្ឌលចំនួន {n} មិនទាន់មានទម្រង់លទ្ធផលផ្លូវការ៖ {list}"
     }
   };
 
@@ -320,7 +323,7 @@
         h("tbody", null, parties.map(function (p) {
           return h("tr", null, h("th", { scope: "row" }, p + " — " + choiceName(p)), h("td", { class: "num" }, num(s.seats[p])));
         })))));
-      if (s.missing.length) out.push(h("p", { class: "note" }, num(s.missing.length) + " constituencies without official forms: " + s.missing.join(", ")));
+      if (s.missing.length) out.push(h("p", { class: "note" }, t("missing_forms", { n: num(s.missing.length), list: s.missing.join(", ") })));
       (s.ties || []).forEach(function (x) { out.push(h("p", { class: "warn" }, t("seat_tie", { parties: x.parties.join(", "), seat: x.seat, of: x.of, area: x.area }))); });
     });
     out.push(h("h2", null, t("pvt")));

@@ -37,6 +37,7 @@ struct Words {
     /// "{leader}" is replaced by the leader's id.
     share: &'static str,
     pvt: &'static str,
+    /// The PVT plot's axis: party shares are of the valid votes, turnout of the registered.
     percent: &'static str,
 }
 
@@ -50,7 +51,7 @@ const LANGS: [Words; 2] = [
         turnout: "turnout",
         share: "{leader}'s share of the valid votes",
         pvt: "PVT estimates and the official shares",
-        percent: "% of valid votes",
+        percent: "% (a party: of valid votes; turnout: of registered voters)",
     },
     Words {
         lang: "km",
@@ -61,7 +62,8 @@ const LANGS: [Words; 2] = [
         turnout: "អត្រាចូលរួម",
         share: "ចំណែករបស់ {leader} ក្នុងសំឡេងឆ្នោតត្រឹមត្រូវ",
         pvt: "ការប៉ាន់ស្មាន PVT និងចំណែកផ្លូវការ",
-        percent: "% នៃសំឡេងឆ្នោតត្រឹមត្រូវ",
+        // Needs native review.
+        percent: "% (គណបក្ស៖ នៃសំឡេងឆ្នោតត្រឹមត្រូវ; អត្រាចូលរួម៖ នៃអ្នកបោះឆ្នោតដែលបានចុះឈ្មោះ)",
     },
 ];
 
