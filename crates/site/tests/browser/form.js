@@ -231,6 +231,9 @@ async function main() {
     await page.setInputFiles("#f-AG", busy.file);
     await page.click("#send");
     await page.waitForFunction(() => /1 report waiting to be sent/.test(document.getElementById("queue").textContent));
+    // The queue's count can be drawn before the result line says why; wait for both (bounded),
+    // and let the check below say what was shown if the line never came.
+    await page.waitForFunction(() => /not sent yet/.test(document.getElementById("result").textContent), null, { timeout: 10000 }).catch(() => {});
     check(/not sent yet/.test(await page.textContent("#result")), "a photo the server cannot take yet (503) keeps its report waiting: " + await page.textContent("#result"));
     await page.unroute("**/blob/*");
     await page.evaluate(() => window.scrutineerObserver.flush());
