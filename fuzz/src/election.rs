@@ -864,6 +864,9 @@ pub fn gen_batch_event(input: &mut Input, content: Content, ctx: &Ctx) -> Event 
             reason: gen_removal_reason(input),
             voter: pick(input, VOTERS),
         }),
+        // The poll book's batches get any event: the generator does not build lists,
+        // check-ins or cards yet (the `checkins` target covers their parsing and fold).
+        Content::Pseudonyms | Content::Checkins | Content::TemporaryCards => gen_event(input, ctx),
     }
 }
 
