@@ -19,6 +19,24 @@ fn register(voter: &str, station: &str) -> Event {
     })
 }
 
+/// Each submission, sent alone to `single`, is taken or refused as in the group, and both
+/// elections end with the same state digest.
+fn judged_as_alone(
+    grouped: &Fixture,
+    single: &mut Fixture,
+    submissions: &[Vec<Vec<u8>>],
+    out: &[Result<ledger::election::Receipt, ledger::election::SubmitError>],
+) {
+    for (i, s) in submissions.iter().enumerate() {
+        let alone = single.election.submit(s);
+        assert_eq!(alone.is_ok(), out[i].is_ok(), "submission {i}: {alone:?}");
+    }
+    assert_eq!(
+        grouped.election.digest().unwrap(),
+        single.election.digest().unwrap()
+    );
+}
+
 fn voters(f: &Fixture) -> Vec<String> {
     let mut out = Vec::new();
     ledger::report::each_voter::<ledger::report::Error>(f.election.conn(), |v| {
@@ -155,14 +173,7 @@ fn a_large_group_checked_on_worker_threads_equals_submitting_one_by_one() {
         &out[1],
         Err(SubmitError::Refused { position: 10, refusal }) if refusal.path == "body.station"
     ));
-    for (i, s) in submissions.iter().enumerate() {
-        let alone = single.election.submit(s);
-        assert_eq!(alone.is_ok(), out[i].is_ok(), "submission {i}: {alone:?}");
-    }
-    assert_eq!(
-        grouped.election.digest().unwrap(),
-        single.election.digest().unwrap()
-    );
+    judged_as_alone(&grouped, &mut single, &submissions, &out);
     let v = voters(&grouped);
     assert!(v.contains(&"B39".to_string()) && v.contains(&"C0".to_string()));
     assert!(v.contains(&"R0".to_string()) && !v.contains(&"R1".to_string()));
@@ -228,14 +239,7 @@ fn entries_checked_ahead_are_judged_as_the_intake_thread_judges_them() {
             out[i]
         );
     }
-    for (i, s) in submissions.iter().enumerate() {
-        let alone = single.election.submit(s);
-        assert_eq!(alone.is_ok(), out[i].is_ok(), "submission {i}: {alone:?}");
-    }
-    assert_eq!(
-        grouped.election.digest().unwrap(),
-        single.election.digest().unwrap()
-    );
+    judged_as_alone(&grouped, &mut single, &submissions, &out);
     let (replayed, operator, refusals) = grouped.replay();
     assert_eq!((replayed, refusals), (operator, 0));
 }
