@@ -170,8 +170,11 @@ async function main() {
     check(offline.hash !== online.hash, "the second photo is another picture");
     await page.setInputFiles("#f-AG", offline.file);
     await page.click("#send");
+    // The queue's count is drawn before the result line says why: wait for both (bounded), and
+    // let the check say what was shown if the line never came.
     await page.waitForFunction(() => /1 report waiting to be sent/.test(document.getElementById("queue").textContent));
-    check(/not sent yet/.test(await page.textContent("#result")), "offline, the checklist is kept: " + await waitingText(page));
+    await page.waitForFunction(() => /not sent yet/.test(document.getElementById("result").textContent), null, { timeout: 10000 }).catch(() => {});
+    check(/not sent yet/.test(await page.textContent("#result")), "offline, the checklist is kept: " + await waitingText(page) + "; " + await page.textContent("#result"));
     await page.selectOption("#form-choice", "INC");
     await page.check("#f-category-3");
     await page.check("#f-severity-high");
