@@ -101,6 +101,10 @@ pub(crate) struct ListIndex {
     /// Pseudonyms whose first 8 bytes were already taken (rare by chance; whoever grinds
     /// HMACs to share them only fills this map).
     by_pseudonym: HashMap<[u8; 32], u32, foldhash::fast::RandomState>,
+    /// Whether `first_checkin` may hold a pseudonym (one checked in while on no list in
+    /// effect). Until it does, a pseudonym's first check-in on its list needs no look there;
+    /// it stays set after a rollback, which only costs that look.
+    off_list: bool,
 }
 
 impl ListIndex {
@@ -399,14 +403,16 @@ impl Fold {
                         .map_err(sql)?
                         == 1)
                         .then(|| station.to_string());
+                    let off_list = self.lists.as_ref().is_none_or(|l| l.off_list);
                     let (on, earlier) = match fresh {
                         // On a list; checked in off-list before, if the list came later.
-                        Some(on) => (Some(on), {
+                        Some(on) if off_list => (Some(on), {
                             earlier_elsewhere
                                 .query_row([&key], |r| earlier_row(r, 0))
                                 .optional()
                                 .map_err(sql)?
                         }),
+                        Some(on) => (Some(on), None),
                         None => {
                             match self.listed(conn, pseudonym)? {
                                 Some((on, Some(first))) => (Some(on), Some(first)),
@@ -424,7 +430,12 @@ impl Fold {
                                         .map_err(sql)?;
                                     (Some(on), None)
                                 }
-                                None => (None, first_off_list()?),
+                                None => {
+                                    if let Some(lists) = &mut self.lists {
+                                        lists.off_list = true;
+                                    }
+                                    (None, first_off_list()?)
+                                }
                             }
                         }
                     };
