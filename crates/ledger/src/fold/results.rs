@@ -292,14 +292,16 @@ pub(super) fn certify(conn: &Connection, c: &Certify, index: u64, proposal: &str
             ),
         );
     }
+    // Stations first (CROSS JOIN fixes the order): left to itself, SQLite would read every
+    // station's votes of every source and keep those under the area.
     let mut stmt = conn
         .prepare(
             "WITH RECURSIVE under(code) AS (
                 SELECT ?1 UNION ALL SELECT a.code FROM area a JOIN under u ON a.parent = u.code
              )
              SELECT v.choice, sum(v.votes) FROM station s
-             JOIN result_form f ON f.station = s.code
-             JOIN result_vote v ON v.station = f.station AND v.contest = f.contest AND v.source = f.source
+             CROSS JOIN result_form f ON f.station = s.code
+             CROSS JOIN result_vote v ON v.station = f.station AND v.contest = f.contest AND v.source = f.source
              WHERE s.area IN under AND s.proposal IS NULL AND f.contest = ?2 AND f.source = 'official' AND f.proposal IS NULL
              GROUP BY v.choice ORDER BY v.choice",
         )
