@@ -473,8 +473,17 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
         ),
         ("get", "/api/observers/{key}") => get(
             |State(app): State<Arc<App>>, UrlPath(key): UrlPath<String>| async move {
+                // The form checks a photo against these before it signs, so that a report
+                // is never refused for its photo after it was signed.
+                let photos = PhotoLimits {
+                    types: app.blobs.limits.types.clone(),
+                    max_bytes: app.blobs.limits.max_size,
+                };
                 read(app, move |s| {
-                    Ok(review::observer::ObserverForms::read(s.connection(), &key)?)
+                    Ok(ObserverAnswer {
+                        observer: review::observer::ObserverForms::read(s.connection(), &key)?,
+                        photos,
+                    })
                 })
                 .await
             },
@@ -490,6 +499,21 @@ fn handler(r: &Route) -> MethodRouter<Arc<App>> {
         ),
         (method, path) => unreachable!("routes::ROUTES lists {method} {path} without a handler"),
     }
+}
+
+/// `GET /api/observers/{key}`: the observer and their forms, and what a photo may be.
+#[derive(Serialize)]
+struct ObserverAnswer {
+    #[serde(flatten)]
+    observer: review::observer::ObserverForms,
+    photos: PhotoLimits,
+}
+
+/// The blob limits, as the observer form checks a photo.
+#[derive(Serialize)]
+struct PhotoLimits {
+    types: Vec<String>,
+    max_bytes: usize,
 }
 
 #[derive(Deserialize)]

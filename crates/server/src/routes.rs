@@ -425,7 +425,7 @@ pub const ROUTES: &[Route] = &[
         method: "get",
         path: "/api/observers/{key}",
         template: "/api/observers/{key}",
-        summary: "An enrolled observer (their verifier key, organisation, scope, whether revoked) and their organisation's forms in effect, the latest version of each as recorded in the log: groups, fields with their types, ranges, options and required marks, labels in English and Khmer; and the reports they signed that the log holds. The observer web form (site/observer.html) draws itself from it.",
+        summary: "An enrolled observer (their verifier key, organisation, scope, whether revoked) and their organisation's forms in effect, the latest version of each as recorded in the log: groups, fields with their types, ranges, options and required marks, labels in English and Khmer; the reports they signed that the log holds; and `photos`, what the server takes as a photo (`types`, `max_bytes`), which the form checks before it signs. The observer web form (site/observer.html) draws itself from it.",
         params: &[("key", "path", "the observer's key name")],
         body: None,
         produces: JSON,

@@ -615,6 +615,15 @@ fn an_observer_reads_their_forms_and_a_resent_checklist_counts_once() {
     let a = server.get(&format!("/api/observers/{name}"));
     assert_eq!(a.status, 200, "{}", a.text());
     assert_eq!(a.json()["forms"], serde_json::json!([]), "{}", a.text());
+    // What the form checks a photo against before signing: the server's own blob limits
+    // (as this test configures them).
+    assert_eq!(
+        a.json()["photos"],
+        serde_json::json!({
+            "types": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
+            "max_bytes": 1 << 16,
+        })
+    );
     let definition = Entry::signed(
         Event::ObserverForms(ObserverForms {
             file: "cambodia-observer.toml".into(),

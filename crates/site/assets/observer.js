@@ -186,7 +186,7 @@
     if (f.type === "integer") {
       input = el("input", { type: "number", id: id, min: f.min, max: f.max, step: 1, inputmode: "numeric", "aria-describedby": described });
     } else if (f.type === "photo") {
-      input = el("input", { type: "file", id: id, accept: "image/*", "aria-describedby": described });
+      input = el("input", { type: "file", id: id, accept: photoTypes().join(",") || "image/*", "aria-describedby": described });
     } else {
       input = el("textarea", { id: id, rows: f.type === "comment" ? 3 : 2, maxlength: 2000, "aria-describedby": described });
     }
@@ -243,6 +243,31 @@
     }
   }
 
+  // The photo types the server takes (`photos` in ../api/observers/{name}), images only.
+  function photoTypes() {
+    var p = observer && observer.photos;
+    return p ? p.types.filter(function (t) { return /^image\//.test(t); }) : [];
+  }
+
+  // Why the server would refuse this photo, checked before the report is signed: a report
+  // is never refused for its photo after it was signed and queued. Null when it would take it.
+  function photoProblem(file) {
+    var p = observer && observer.photos;
+    if (!p) return null;
+    var names = { "image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP" };
+    var takes = photoTypes().map(function (t) { return names[t] || t; });
+    if (photoTypes().indexOf(file.type) < 0) {
+      return "\"" + file.name + "\" is " + (file.type || "of no known type") + "; choose a photo in " +
+        takes.slice(0, -1).join(", ") + (takes.length > 1 ? " or " : "") + takes[takes.length - 1] +
+        " (a phone that saves HEIC can be set to save JPEG)";
+    }
+    if (file.size > p.max_bytes) {
+      var mb = function (n) { return (n / 1048576).toFixed(1).replace(/\.0$/, "") + " MB"; };
+      return "\"" + file.name + "\" is " + mb(file.size) + "; a photo may be at most " + mb(p.max_bytes);
+    }
+    return null;
+  }
+
   // The answers as the ledger takes them, or the errors, each tied to its field.
   function read(form) {
     var errors = [];
@@ -271,7 +296,10 @@
           }
         } else if (f.type === "photo") {
           var file = $(id).files[0];
-          if (file) {
+          var wrong = file && photoProblem(file);
+          if (wrong) {
+            fail(f.tag, f.label, wrong);
+          } else if (file) {
             pending.push(file.arrayBuffer().then(function (bytes) {
               return sha256(bytes).then(function (h) {
                 answers[f.tag] = { photo: h };

@@ -154,6 +154,31 @@ async function main() {
     await accessible(page, "observer-form");
     await shot(page, "observer-form");
 
+    // A photo the server would not take (a phone's HEIC, or too large) is said beside its
+    // field before anything is signed, so that the report is not refused after it was queued.
+    const limits = await page.evaluate(async (name) => {
+      const r = await fetch(new URL("../api/observers/" + encodeURIComponent(name), location.href), { cache: "no-store" });
+      return (await r.json()).photos;
+    }, plan.observer);
+    const entriesBefore = (await counted(page)).length;
+    await opening(page, 5);
+    for (const [file, said] of [
+      [{ name: "IMG_0001.HEIC", mimeType: "image/heic", buffer: Buffer.from("ftypheic") }, /"IMG_0001\.HEIC" is image\/heic; choose a photo in JPEG, PNG or WebP/],
+      [{ name: "huge.jpg", mimeType: "image/jpeg", buffer: Buffer.alloc(limits.max_bytes + 1) }, /"huge\.jpg" is [0-9.]+ MB; a photo may be at most [0-9.]+ MB/],
+    ]) {
+      await page.setInputFiles("#f-AG", file);
+      await page.click("#send");
+      await page.waitForFunction((name) => document.getElementById("e-AG").textContent.includes(name), file.name);
+      const text = await page.textContent("#e-AG");
+      check(said.test(text), "a photo the server would refuse is said beside its field: " + text);
+      check(await page.getAttribute("#f-AG", "aria-invalid") === "true", "and the field is marked invalid");
+    }
+    check(await page.evaluate(() => document.getElementById("queue").hidden), "and nothing was signed or queued");
+    check((await counted(page)).length === entriesBefore, "or sent");
+    check(await page.getAttribute("#f-AG", "accept") === "image/jpeg,image/png,image/webp", "the photo field offers only what the server takes: " + await page.getAttribute("#f-AG", "accept"));
+    await page.setInputFiles("#f-AG", []);
+    await page.evaluate(() => document.getElementById("report-form").reset());
+
     // Refused by the election's rules: the server's words, and nothing left waiting.
     await page.fill("#station", "NOWHERE");
     await opening(page, 4);
