@@ -53,7 +53,7 @@ impl Prover for Published<'_> {
         format!(
             "the checkpoint published at {} ({} entries)",
             self.source.describe(),
-            self.size
+            review::render::group(self.size)
         )
     }
 
@@ -120,7 +120,10 @@ impl Prover for Stored<'_> {
     }
 
     fn describe(&self) -> String {
-        format!("the election's latest checkpoint ({} entries)", self.size)
+        format!(
+            "the election's latest checkpoint ({} entries)",
+            review::render::group(self.size)
+        )
     }
 
     fn entry(&self, index: u64) -> Result<Vec<u8>, String> {
@@ -147,7 +150,20 @@ impl Prover for Stored<'_> {
 
 fn not_covered(index: u64, size: u64) -> String {
     format!(
-        "entry {index} is not covered by the checkpoint ({size} entries) yet; prove it after \
-         the next checkpoint"
+        "entry {index} is not covered by the checkpoint ({} entries) yet; prove it after \
+         the next checkpoint",
+        review::render::group(size)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_are_written_with_thousands_separators() {
+        assert_eq!(
+            super::not_covered(70_000, 68_426),
+            "entry 70000 is not covered by the checkpoint (68,426 entries) yet; prove it after \
+             the next checkpoint"
+        );
+    }
 }
