@@ -1,7 +1,8 @@
 //! Read-only questions about an election's state: the headline numbers, pending proposals.
 //!
-//! Everything here reads effective state only (rows whose `proposal` is NULL), except where a
-//! function is about what is pending.
+//! Everything here reads effective state only (rows whose `proposal` is NULL; for `voter`,
+//! also rows whose batch proposal was applied, see [`crate::state`]), except where a function
+//! is about what is pending.
 
 use crate::event::{Area, Contest, Party, Proposal, ResultForm, Station};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -137,7 +138,8 @@ pub fn roll_by_area(conn: &Connection) -> Result<Vec<AreaRoll>, Error> {
             (SELECT count(*) FROM station s WHERE s.top = a.code AND s.proposal IS NULL),
             (SELECT coalesce(sum(s.registered), 0) FROM station s WHERE s.top = a.code AND s.proposal IS NULL),
             (SELECT count(*) FROM voter v JOIN station s ON s.code = v.station
-              WHERE s.top = a.code AND v.proposal IS NULL AND v.removed_at IS NULL)
+              WHERE s.top = a.code AND v.removed_at IS NULL
+                AND (v.proposal IS NULL OR v.proposal IN (SELECT id FROM proposal WHERE status = 'applied')))
          FROM area a WHERE a.parent IS NULL AND a.proposal IS NULL ORDER BY a.code",
     ))?;
     let rows = q(stmt.query_map([], |r| {
@@ -175,7 +177,9 @@ pub fn each_voter<E: From<Error>>(
 ) -> Result<(), E> {
     let mut stmt = q(conn.prepare(
         "SELECT id, name, family, given, family_latin, given_latin, sex, birth_year, station, registered_at
-         FROM voter WHERE proposal IS NULL AND removed_at IS NULL ORDER BY id",
+         FROM voter WHERE removed_at IS NULL
+           AND (proposal IS NULL OR proposal IN (SELECT id FROM proposal WHERE status = 'applied'))
+         ORDER BY id",
     ))?;
     let mut rows = q(stmt.query([]))?;
     while let Some(r) = q(rows.next())? {

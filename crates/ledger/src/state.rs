@@ -4,9 +4,14 @@
 //! applying it are one transaction. Rows that belong to a governed batch still awaiting
 //! approval carry the proposal's id in their `proposal` column; they take effect (the column
 //! becomes NULL) when the approval rule is met. Queries of effective state filter on
-//! `proposal IS NULL`.
+//! `proposal IS NULL`, except for `voter` (below).
 //!
-//! `voter` holds each voter as they stand; `voter_event` keeps every change to the roll that
+//! `voter` holds each voter as they stand. Its `proposal` is the exception to the rule above:
+//! it names the governed batch that registered the voter and stays set after the batch is
+//! approved, so that approving millions of registrations rewrites no voter row. A voter is on
+//! the roll in effect when `proposal` is NULL (registered directly) or names a proposal whose
+//! `status` is `applied`; while that proposal is `pending` the voter is staged, and a rejected
+//! or failed batch's voters are deleted. `voter_event` keeps every change to the roll that
 //! took effect, one row per voter and change: `idx` is the log index at which it took effect
 //! (the entry itself, or the approval that met the rule), `entry` the entry that carried it,
 //! `kind` one of `register`, `update`, `transfer`, `remove`, `reinstate`, the station before
@@ -328,7 +333,7 @@ CREATE INDEX IF NOT EXISTS pending_card ON temporary_card(proposal) WHERE propos
 CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
 CREATE INDEX IF NOT EXISTS voter_event_idx ON voter_event(idx);
 CREATE INDEX IF NOT EXISTS station_top ON station(top);
-CREATE INDEX IF NOT EXISTS pending_voter ON voter(proposal) WHERE proposal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS governed_voter ON voter(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS pending_station ON station(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS pending_area ON area(proposal) WHERE proposal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS pending_form ON result_form(proposal) WHERE proposal IS NOT NULL;

@@ -456,3 +456,119 @@ fn keys_enrolled_or_revoked_inside_a_large_submission_count_from_their_entry() {
     let (replayed, operator, refusals) = f.replay();
     assert_eq!((replayed, refusals), (operator, 0));
 }
+
+/// The voters on the roll in effect, as the report reads it, whose id starts with `prefix`.
+fn roll_ids(f: &Fixture, prefix: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    ledger::report::each_voter::<ledger::report::Error>(f.election.conn(), |v| {
+        if v.voter.starts_with(prefix) {
+            ids.push(v.voter);
+        }
+        Ok(())
+    })
+    .unwrap();
+    ids
+}
+
+fn roll_total(f: &Fixture) -> u64 {
+    ledger::report::roll_by_area(f.election.conn())
+        .unwrap()
+        .iter()
+        .map(|a| a.voters)
+        .sum()
+}
+
+#[test]
+fn a_governed_batch_of_registrations_is_on_the_roll_only_once_approved() {
+    let mut f = Fixture::new();
+    let voters: Vec<Event> = (0..3)
+        .map(|i| {
+            Event::Register(Register {
+                names: None,
+                birth_year: 1990,
+                commitment: None,
+                name: format!("Governed {i}"),
+                sex: Sex::F,
+                station: "S-D12".into(),
+                voter: format!("G{i:03}"),
+            })
+        })
+        .collect();
+    let p = f.governed_batch(Content::Registrations, voters);
+    let officer = f.officer.clone();
+    let update = |name: &str| {
+        Event::UpdateVoter(UpdateVoter {
+            birth_year: None,
+            commitment: None,
+            name: Some(name.into()),
+            names: None,
+            sex: None,
+            voter: "G001".into(),
+        })
+    };
+
+    // Staged: not on the roll the report reads, and refused by the fold's lookups.
+    assert_eq!(roll_ids(&f, "G"), Vec::<String>::new());
+    assert_eq!(roll_total(&f), 10);
+    let err = refused(f.sign(&officer, update("Governed One")));
+    assert_eq!(
+        err,
+        format!("body.voter: voter \"G001\" awaits the commission's approval (proposal {p})")
+    );
+    let a1 = f.members[0].clone();
+    let err = refused(f.propose(&a1, remove("G002")).map(Applied::Proposed));
+    assert!(err.contains("awaits the commission's approval"), "{err}");
+    assert!(
+        ledger::report::voter_history(f.election.conn(), "G000")
+            .unwrap()
+            .is_empty()
+    );
+    // A second batch registering the same voter is refused while the first is staged.
+    let again = build_batch(
+        &officer,
+        Content::Registrations,
+        vec![Event::Register(Register {
+            names: None,
+            birth_year: 1990,
+            commitment: None,
+            name: "Governed 0".into(),
+            sex: Sex::F,
+            station: "S-D12".into(),
+            voter: "G000".into(),
+        })],
+        None,
+    );
+    match f.submit(again) {
+        Err(SubmitError::Refused { refusal, .. }) => {
+            assert_eq!(refusal.message, "voter \"G000\" is already registered")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let (replayed, operator, _) = f.replay();
+    assert_eq!(replayed, operator);
+
+    // Approved: on the roll, in the history at the approval's index, and open to changes.
+    let last = f.approve(&p, &[0, 1, 4, 5, 8]);
+    assert_eq!(
+        last,
+        Applied::Decided {
+            proposal: p.clone(),
+            outcome: Ok(())
+        }
+    );
+    assert_eq!(roll_ids(&f, "G"), ["G000", "G001", "G002"]);
+    assert_eq!(roll_total(&f), 13);
+    let history = ledger::report::voter_history(f.election.conn(), "G000").unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].station_after.as_deref(), Some("S-D12"));
+    assert!(history[0].index > history[0].entry);
+    f.sign(&officer, update("Governed One")).unwrap();
+    let p2 = f.propose(&a1, remove("G002")).unwrap();
+    f.approve(&p2, &[0, 1, 4, 5, 8]);
+    assert!(f.voter_removed("G002"));
+    assert_eq!(roll_ids(&f, "G"), ["G000", "G001"]);
+    assert_eq!(roll_total(&f), 12);
+    let (replayed, operator, refusals) = f.replay();
+    assert_eq!(replayed, operator);
+    assert_eq!(refusals, 0);
+}

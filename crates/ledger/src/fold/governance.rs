@@ -355,7 +355,9 @@ impl Fold {
                     Content::Removals => self.remove_staged(conn, index, proposal)?,
                     _ => {}
                 }
-                for table in STAGED_TABLES {
+                // A voter keeps its batch's proposal: the proposal's status says it is in
+                // effect (see `crate::state`), so approval rewrites no voter row.
+                for table in STAGED_TABLES.iter().filter(|t| **t != "voter") {
                     conn.execute(
                         &format!("UPDATE {table} SET proposal = NULL WHERE proposal = ?1"),
                         [proposal],

@@ -41,6 +41,10 @@ impl Fold {
         station: &str,
         path: &str,
     ) -> Check<String> {
+        self.station_area_at(conn, station, At::whole(path))
+    }
+
+    fn station_area_at(&mut self, conn: &Connection, station: &str, at: At<'_>) -> Check<String> {
         if let Some(area) = self.station_areas.get(station) {
             return Ok(area.clone());
         }
@@ -51,9 +55,9 @@ impl Fold {
             .optional()
             .map_err(sql)?;
         match row {
-            None => refuse(path, format!("unknown station {station:?}")),
+            None => refuse(at.path(), format!("unknown station {station:?}")),
             Some((_, Some(p))) => refuse(
-                path,
+                at.path(),
                 format!("station {station:?} awaits the commission's approval (proposal {p})"),
             ),
             Some((area, None)) => {
@@ -70,10 +74,20 @@ impl Fold {
         station: &str,
         path: &str,
     ) -> Check<()> {
-        let area = self.station_area(conn, station, path)?;
+        self.check_station_scope_at(conn, signer, station, At::whole(path))
+    }
+
+    fn check_station_scope_at(
+        &mut self,
+        conn: &Connection,
+        signer: &Signer,
+        station: &str,
+        at: At<'_>,
+    ) -> Check<()> {
+        let area = self.station_area_at(conn, station, at)?;
         if !self.in_scope(conn, signer, &area)? {
             return refuse(
-                path,
+                at.path(),
                 format!(
                     "station {station:?} is outside the areas where {} may act",
                     signer.name
@@ -92,11 +106,11 @@ impl Fold {
         proposal: Option<&str>,
         path: &str,
     ) -> Check<()> {
-        self.check_station_scope(conn, author, &r.station, &format!("{path}.station"))?;
+        self.check_station_scope_at(conn, author, &r.station, At::field(path, "station"))?;
         if r.voter.is_empty() {
             return refuse(format!("{path}.voter"), "empty voter id");
         }
-        check_names(r.names.as_ref(), &format!("{path}.names"))?;
+        check_names(r.names.as_ref(), At::field(path, "names"))?;
         let n = r.names.as_ref();
         let inserted = conn
             .prepare_cached(
@@ -145,8 +159,13 @@ impl Fold {
         voter: &str,
         path: &str,
     ) -> Check<String> {
+        // A voter's batch proposal stays set once applied; only a pending one stages them.
         let row: Option<(String, Option<i64>, Option<String>)> = conn
-            .prepare_cached("SELECT station, removed_at, proposal FROM voter WHERE id = ?1")
+            .prepare_cached(
+                "SELECT v.station, v.removed_at, p.id FROM voter v
+                 LEFT JOIN proposal p ON p.id = v.proposal AND p.status != 'applied'
+                 WHERE v.id = ?1",
+            )
             .map_err(sql)?
             .query_row([voter], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()
@@ -180,7 +199,7 @@ impl Fold {
         {
             return refuse(path, "the update changes nothing");
         }
-        check_names(u.names.as_ref(), &format!("{path}.names"))?;
+        check_names(u.names.as_ref(), At::field(path, "names"))?;
         conn.execute(
             "UPDATE voter SET name = coalesce(?2, name), sex = coalesce(?3, sex),
              birth_year = coalesce(?4, birth_year), commitment = coalesce(?5, commitment) WHERE id = ?1",
@@ -396,10 +415,36 @@ fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-fn check_names(names: Option<&VoterNames>, path: &str) -> Check<()> {
+/// A JSON path as a prefix and a field, joined only when a refusal names it, so that a
+/// registration that is accepted formats no path.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    path: &'a str,
+    field: &'a str,
+}
+
+impl<'a> At<'a> {
+    fn whole(path: &'a str) -> At<'a> {
+        At { path, field: "" }
+    }
+
+    fn field(path: &'a str, field: &'a str) -> At<'a> {
+        At { path, field }
+    }
+
+    fn path(self) -> String {
+        if self.field.is_empty() {
+            self.path.to_string()
+        } else {
+            format!("{}.{}", self.path, self.field)
+        }
+    }
+}
+
+fn check_names(names: Option<&VoterNames>, at: At<'_>) -> Check<()> {
     match names {
         Some(n) if n.family.trim().is_empty() && n.given.trim().is_empty() => {
-            refuse(path, "both the family and the given name are empty")
+            refuse(at.path(), "both the family and the given name are empty")
         }
         _ => Ok(()),
     }
