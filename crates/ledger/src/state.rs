@@ -11,13 +11,18 @@
 //! approved, so that approving millions of registrations rewrites no voter row. A voter is on
 //! the roll in effect when `proposal` is NULL (registered directly) or names a proposal whose
 //! `status` is `applied`; while that proposal is `pending` the voter is staged, and a rejected
-//! or failed batch's voters are deleted. `voter_event` keeps every change to the roll that
-//! took effect, one row per voter and change: `idx` is the log index at which it took effect
-//! (the entry itself, or the approval that met the rule), `entry` the entry that carried it,
-//! `kind` one of `register`, `update`, `transfer`, `remove`, `reinstate`, the station before
-//! and after, the fields an update changed (comma-separated), the reason and evidence hash of
-//! a removal, and the governing proposal (whose approvers are in `decision`). The roll at any
-//! log size N is the last change before N of each voter. `removal` holds the removals of a
+//! or failed batch's voters are deleted. A voter's registration is read from this row: it took
+//! effect at `registered_at` (the entry) when `proposal` is NULL, else at the proposal's
+//! `decided_at` (the approval that applied the batch), at the station the voter's first later
+//! change started from, or their station now if there is none. `voter_event` keeps every
+//! other change to the roll that took effect, one row per voter and change: `idx` is the log
+//! index at which it took effect (the entry itself, or the approval that met the rule),
+//! `entry` the entry that carried it, `kind` one of `update`, `transfer`, `remove`,
+//! `reinstate`, the station before and after, the fields an update changed (comma-separated),
+//! the reason and evidence hash of a removal, and the governing proposal (whose approvers are
+//! in `decision`). Registrations are not copied into it: at national scale that would be
+//! millions of rows written twice. The roll at any log size N is the last change before N of
+//! each voter, the registration included (`crate::report::voter_history`). `removal` holds the removals of a
 //! governed batch while it awaits approval.
 //!
 //! `flag` holds the public flags: evidence that something is wrong, recorded beside the entry

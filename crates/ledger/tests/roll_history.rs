@@ -417,3 +417,44 @@ fn removals_and_reinstatements_that_cannot_be_are_refused_by_place() {
     assert!(f.voter_removed("V001"));
     replayed(&mut f);
 }
+
+/// A registration in the history is the voter's own (read from their row of the roll, not
+/// from `voter_event`): each voter's names them, their station and the entry that registered
+/// them, and the roll between two sizes holds each of them once.
+#[test]
+fn each_voters_registration_is_their_own() {
+    let f = Fixture::new();
+    let conn = f.election.conn();
+    let mut stmt = conn
+        .prepare("SELECT id, station, registered_at FROM voter ORDER BY id")
+        .unwrap();
+    let roll: Vec<(String, String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(roll.len(), 10);
+    for (voter, station, entry) in &roll {
+        let h = report::voter_history(conn, voter).unwrap();
+        assert_eq!(h.len(), 1, "{voter}: {h:?}");
+        assert_eq!(h[0].voter, *voter);
+        assert_eq!(h[0].kind, ChangeKind::Register);
+        assert_eq!(h[0].station_after.as_deref(), Some(station.as_str()));
+        assert_eq!((h[0].index, h[0].entry), (*entry as u64, *entry as u64));
+        assert_eq!(h[0].proposal, None);
+    }
+    assert!(report::voter_history(conn, "nobody").unwrap().is_empty());
+    let mut spans = Vec::new();
+    report::each_voter_between::<report::Error>(conn, 0, u64::MAX, |s| {
+        spans.push((s.voter, s.after, s.changes.len()));
+        Ok(())
+    })
+    .unwrap();
+    let expected: Vec<_> = roll
+        .iter()
+        .map(|(v, s, _)| (v.clone(), Some(s.clone()), 1))
+        .collect();
+    assert_eq!(spans, expected);
+    let last = roll.iter().map(|r| r.2 as u64).max();
+    assert_eq!(report::last_roll_change(conn).unwrap(), last);
+}

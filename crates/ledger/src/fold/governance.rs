@@ -350,10 +350,8 @@ impl Fold {
             }
             Action::Certify(c) => certify(conn, c, index, proposal)?,
             Action::Batch(m) => {
-                match m.content {
-                    Content::Registrations => register_staged(conn, index, proposal)?,
-                    Content::Removals => self.remove_staged(conn, index, proposal)?,
-                    _ => {}
+                if m.content == Content::Removals {
+                    self.remove_staged(conn, index, proposal)?;
                 }
                 // A voter keeps its batch's proposal: the proposal's status says it is in
                 // effect (see `crate::state`), so approval rewrites no voter row.
@@ -449,16 +447,6 @@ impl Fold {
 }
 
 /// A governed batch's registrations enter the history when the batch takes effect.
-fn register_staged(conn: &Connection, index: u64, proposal: &str) -> Check<()> {
-    conn.execute(
-        "INSERT INTO voter_event(voter, idx, entry, kind, station_after, proposal)
-         SELECT id, ?1, registered_at, 'register', station, ?2 FROM voter WHERE proposal = ?2",
-        params![index as i64, proposal],
-    )
-    .map_err(sql)?;
-    Ok(())
-}
-
 fn proposal_index(conn: &Connection, proposal: &str) -> Check<u64> {
     conn.query_row("SELECT idx FROM proposal WHERE id = ?1", [proposal], |r| {
         r.get::<_, i64>(0)

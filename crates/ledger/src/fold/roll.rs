@@ -140,16 +140,9 @@ impl Fold {
                 format!("voter {:?} is already registered", r.voter),
             );
         }
-        // A governed batch's registrations enter the history when they take effect.
-        if proposal.is_none() {
-            record_change(
-                conn,
-                &Change {
-                    after: Some(&r.station),
-                    ..Change::new(&r.voter, index, index, "register")
-                },
-            )?;
-        }
+        // The history reads a registration from this row (`ledger::report::voter_history`):
+        // `voter_event` keeps only the changes after it, so that millions of registrations
+        // are not written twice.
         Ok(())
     }
 

@@ -144,6 +144,68 @@ fn change(r: &rusqlite::Row<'_>, approvals: &mut Approvals<'_>) -> Result<RollCh
     })
 }
 
+/// A voter's registration as the roll has it, read from `voter` (the history does not copy
+/// it into `voter_event`; see [`crate::state`]): the voter, the index at which it took effect
+/// (the registration itself, or the approval that applied its batch), the registration's
+/// entry, the station now, and the governing proposal. Only voters on the roll in effect.
+const REGISTERED: &str =
+    "SELECT v.id, CASE WHEN v.proposal IS NULL THEN v.registered_at ELSE p.decided_at END,
+        v.registered_at, v.station, v.proposal
+     FROM voter v LEFT JOIN proposal p ON p.id = v.proposal
+     WHERE (v.proposal IS NULL OR p.status = 'applied')";
+
+/// A registration row of [`REGISTERED`].
+struct Registered {
+    voter: String,
+    index: u64,
+    entry: u64,
+    station: String,
+    proposal: Option<String>,
+}
+
+fn registered(r: &rusqlite::Row<'_>) -> rusqlite::Result<Registered> {
+    Ok(Registered {
+        voter: r.get(0)?,
+        index: r.get::<_, i64>(1)? as u64,
+        entry: r.get::<_, i64>(2)? as u64,
+        station: r.get(3)?,
+        proposal: r.get(4)?,
+    })
+}
+
+impl Registered {
+    /// The registration as a change. `later` are the voter's changes after it, in log order:
+    /// the station it was registered at is the one the first of them started from (each
+    /// change but a reinstatement, which follows a removal, records it), or the station now.
+    fn change(
+        self,
+        later: &[RollChange],
+        approvals: &mut Approvals<'_>,
+    ) -> Result<RollChange, Error> {
+        let station = later
+            .iter()
+            .find_map(|c| c.station_before.clone())
+            .unwrap_or(self.station);
+        let approvers = match &self.proposal {
+            Some(p) => approvals.by(p, self.index)?,
+            None => Vec::new(),
+        };
+        Ok(RollChange {
+            voter: self.voter,
+            index: self.index,
+            entry: self.entry,
+            kind: ChangeKind::Register,
+            station_before: None,
+            station_after: Some(station),
+            fields: Vec::new(),
+            reason: None,
+            evidence: None,
+            proposal: self.proposal,
+            approvers,
+        })
+    }
+}
+
 /// Every change to one voter, in log order; empty for a voter the roll never had.
 pub fn voter_history(conn: &Connection, voter: &str) -> Result<Vec<RollChange>, Error> {
     let mut approvals = Approvals {
@@ -154,19 +216,33 @@ pub fn voter_history(conn: &Connection, voter: &str) -> Result<Vec<RollChange>, 
         "SELECT {CHANGE_COLUMNS} FROM voter_event WHERE voter = ?1 ORDER BY idx"
     )))?;
     let mut rows = q(stmt.query([voter]))?;
-    let mut out = Vec::new();
+    let mut later = Vec::new();
     while let Some(r) = q(rows.next())? {
-        out.push(change(r, &mut approvals)?);
+        later.push(change(r, &mut approvals)?);
     }
+    let reg = q(conn
+        .query_row(&format!("{REGISTERED} AND v.id = ?1"), [voter], registered)
+        .optional())?;
+    let Some(reg) = reg else {
+        return Ok(later);
+    };
+    let mut out = vec![reg.change(&later, &mut approvals)?];
+    out.extend(later);
     Ok(out)
 }
 
 /// The highest log index at which the roll changed, if it ever did.
 pub fn last_roll_change(conn: &Connection) -> Result<Option<u64>, Error> {
     q(conn
-        .query_row("SELECT max(idx) FROM voter_event", [], |r| {
-            r.get::<_, Option<i64>>(0)
-        })
+        .query_row(
+            "SELECT max(i) FROM (
+                SELECT max(idx) AS i FROM voter_event
+                UNION ALL SELECT max(registered_at) FROM voter WHERE proposal IS NULL
+                UNION ALL SELECT max(decided_at) FROM proposal p
+                    WHERE status = 'applied' AND EXISTS (SELECT 1 FROM voter v WHERE v.proposal = p.id))",
+            [],
+            |r| r.get::<_, Option<i64>>(0),
+        )
         .optional())
     .map(|v| v.flatten().map(|i| i as u64))
 }
@@ -185,38 +261,65 @@ pub fn each_voter_between<E: From<Error>>(
         conn,
         known: HashMap::new(),
     };
-    let mut stmt = q(conn.prepare(&format!(
-        "SELECT {CHANGE_COLUMNS} FROM voter_event WHERE idx < ?1 ORDER BY voter, idx"
+    // Two walks in voter id order, merged: the registrations (from `voter`) and the changes
+    // after them (`voter_event`, whose key starts with the voter).
+    let mut voters = q(conn.prepare(&format!("{REGISTERED} ORDER BY v.id")))?;
+    let mut voters = q(voters.query([]))?;
+    let mut events = q(conn.prepare(&format!(
+        "SELECT {CHANGE_COLUMNS} FROM voter_event ORDER BY voter, idx"
     )))?;
-    let mut rows = q(stmt.query([to.min(i64::MAX as u64) as i64]))?;
-    let mut current: Option<VoterSpan> = None;
-    let flush =
-        |span: Option<VoterSpan>, each: &mut dyn FnMut(VoterSpan) -> Result<(), E>| match span {
-            Some(s) if s.before.is_some() || !s.changes.is_empty() => each(s),
-            _ => Ok(()),
+    let mut events = q(events.query([]))?;
+    let mut next_event = q(events.next())?
+        .map(|r| change(r, &mut approvals))
+        .transpose()?;
+    let mut next_voter = q(voters.next())?
+        .map(registered)
+        .transpose()
+        .map_err(Error::Sql)?;
+    loop {
+        // The next voter in id order, with or without a registration in effect.
+        let voter = match (&next_voter, &next_event) {
+            (None, None) => break,
+            (Some(v), Some(e)) if e.voter < v.voter => e.voter.clone(),
+            (Some(v), _) => v.voter.clone(),
+            (None, Some(e)) => e.voter.clone(),
         };
-    while let Some(r) = q(rows.next())? {
-        let voter: String = q(r.get(0))?;
-        let index = q(r.get::<_, i64>(1))? as u64;
-        if current.as_ref().map(|s| &s.voter) != Some(&voter) {
-            flush(current.take(), &mut each)?;
-            current = Some(VoterSpan {
-                voter: voter.clone(),
-                before: None,
-                after: None,
-                changes: Vec::new(),
-            });
+        let mut later = Vec::new();
+        while let Some(e) = next_event.take_if(|e| e.voter == voter) {
+            later.push(e);
+            next_event = q(events.next())?
+                .map(|r| change(r, &mut approvals))
+                .transpose()?;
         }
-        let span = current.as_mut().expect("set above");
-        let station: Option<String> = q(r.get(5))?;
-        if index < from {
-            span.before = station.clone();
-        } else {
-            span.changes.push(change(r, &mut approvals)?);
+        let mut changes = Vec::with_capacity(later.len() + 1);
+        if let Some(v) = next_voter.take_if(|v| v.voter == voter) {
+            changes.push(v.change(&later, &mut approvals)?);
+            next_voter = q(voters.next())?
+                .map(registered)
+                .transpose()
+                .map_err(Error::Sql)?;
         }
-        span.after = station;
+        changes.extend(later);
+        let mut span = VoterSpan {
+            voter,
+            before: None,
+            after: None,
+            changes: Vec::new(),
+        };
+        for c in changes.into_iter().take_while(|c| c.index < to) {
+            if c.index < from {
+                span.before = c.station_after.clone();
+            }
+            span.after = c.station_after.clone();
+            if c.index >= from {
+                span.changes.push(c);
+            }
+        }
+        if span.before.is_some() || !span.changes.is_empty() {
+            each(span)?;
+        }
     }
-    flush(current.take(), &mut each)
+    Ok(())
 }
 
 /// The log index of the first removal from the roll, if there was one: where a roll diff of
