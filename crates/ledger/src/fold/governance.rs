@@ -403,7 +403,15 @@ impl Fold {
                 [proposal],
             )
             .map_err(sql)?;
-            for table in STAGED_TABLES.iter().chain(&["removal"]) {
+            // Only a batch of registrations stages voters (and a replay reads the whole
+            // roll to find them: `crate::state::DEFERRED`).
+            let registrations =
+                matches!(action, Action::Batch(m) if m.content == Content::Registrations);
+            for table in STAGED_TABLES
+                .iter()
+                .chain(&["removal"])
+                .filter(|t| registrations || **t != "voter")
+            {
                 conn.execute(
                     &format!("DELETE FROM {table} WHERE proposal = ?1"),
                     [proposal],
