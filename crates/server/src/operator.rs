@@ -212,7 +212,8 @@ pub fn cycle(c: &Config, last: &mut Option<(u64, String)>) -> Result<Option<Cycl
             }
             d.clone()
         }
-        _ => ledger::state::digest(log.storage().connection()).map_err(|e| fail(&e))?,
+        _ => ledger::state::digest_at_size(log.storage().connection(), &c.db, size)
+            .map_err(|e| fail(&e))?,
     };
     log.storage()
         .connection()
