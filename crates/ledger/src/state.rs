@@ -379,6 +379,10 @@ pub const DEFERRED: &str = "
 CREATE UNIQUE INDEX IF NOT EXISTS pseudonym_unique ON pseudonym(pseudonym);
 ";
 
+/// Names the digest's format (the module documentation), for caches of a recorded state's
+/// digest: it changes whenever the same tables would give another digest.
+pub const DIGEST_FORMAT: &str = "tables hashed one by one, 2026-12-06";
+
 /// Tables and their primary-key order, as hashed into the digest.
 const DIGEST_TABLES: &[(&str, &str)] = &[
     ("election", "key"),
