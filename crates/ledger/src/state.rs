@@ -506,19 +506,55 @@ pub fn digest_sharing(
     sharing(here, first, other, |c| c)
 }
 
-/// The state digest of the log database at `path` as `conn` reads it, in a read transaction
-/// at log size `size` (the operator's snapshot), taken on two cores as [`digest_sharing`]
-/// takes it, with a read-only connection of its own to `path` in a read transaction of its
-/// own. Intake appends an entry and applies it in one transaction, so one log size is one
-/// state: when that connection sees another size (intake committed in between) or cannot be
-/// opened, the digest is taken through `conn` alone.
-pub fn digest_at_size(conn: &Connection, path: &Path, size: u64) -> rusqlite::Result<String> {
-    let other = SqliteStorage::open_read_only(path).ok().filter(|other| {
-        other.connection().execute_batch("BEGIN").is_ok()
-            && other.tree_head().is_ok_and(|head| head.size == size)
-    });
-    match other {
-        Some(other) => sharing(conn, || Ok(()), other, SqliteStorage::connection),
+/// A read-only connection of its own to a log database, for [`digest_at_size`].
+pub struct SecondReader {
+    storage: SqliteStorage,
+    size: Option<u64>,
+}
+
+impl SecondReader {
+    /// Opens the log database at `path` for reading; `None` when it cannot be opened (the
+    /// digest is then taken on one connection). Open it before the caller's read transaction
+    /// begins and [`begin`](Self::begin) right after that transaction's first read, so that
+    /// both see the same commit.
+    pub fn open(path: &Path) -> Option<SecondReader> {
+        let storage = SqliteStorage::open_read_only(path).ok()?;
+        Some(SecondReader {
+            storage,
+            size: None,
+        })
+    }
+
+    /// Begins its read transaction, and reads the log's size there.
+    pub fn begin(&mut self) {
+        self.size = self
+            .storage
+            .connection()
+            .execute_batch("BEGIN")
+            .ok()
+            .and_then(|()| self.storage.tree_head().ok())
+            .map(|head| head.size);
+    }
+
+    /// The log's size in its read transaction, once begun.
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+}
+
+/// The state digest of a log database as `conn` reads it, in a read transaction at log size
+/// `size` (the operator's snapshot), taken on two cores as [`digest_sharing`] takes it, with
+/// `second` as the other connection. Intake appends an entry and applies it in one
+/// transaction, so one log size is one state: when `second` sees another size (intake
+/// committed between the two transactions' first reads), or there is none, the digest is
+/// taken through `conn` alone.
+pub fn digest_at_size(
+    conn: &Connection,
+    size: u64,
+    second: Option<SecondReader>,
+) -> rusqlite::Result<String> {
+    match second.filter(|s| s.size == Some(size)) {
+        Some(second) => sharing(conn, || Ok(()), second.storage, SqliteStorage::connection),
         None => digest(conn),
     }
 }

@@ -51,7 +51,10 @@ fn the_digest_taken_on_two_cores_is_the_digest_taken_on_one() {
     let db = tmp.path().join("log.db");
     let size = election.log().size();
     for at in [size, size - 1] {
-        let taken = ledger::state::digest_at_size(election.conn(), &db, at).unwrap();
+        let mut second = ledger::state::SecondReader::open(&db).unwrap();
+        second.begin();
+        assert_eq!(second.size(), Some(size));
+        let taken = ledger::state::digest_at_size(election.conn(), at, Some(second)).unwrap();
         assert_eq!(taken, digest, "at size {at} of {size}");
     }
 
