@@ -8,8 +8,9 @@
 //! `published/` (tiles, checkpoint and the signed state digest) and `manifest` (written last:
 //! what was built: entries, pseudonyms, check-ins and planted double votes, the operator's
 //! state digest and how long it took). A later run reuses it when
-//! the manifest, the database, the published checkpoint, the genesis entry and the state schema
-//! (`ledger::state::SCHEMA`) agree; otherwise it is rebuilt.
+//! the manifest, the database, the published checkpoint, the genesis entry, the state schema
+//! (`ledger::state::SCHEMA`) and the digest's format (`ledger::state::DIGEST_FORMAT`) agree;
+//! otherwise it is rebuilt.
 
 use crate::logdata::data_dir;
 use anyhow::{Context, bail};
@@ -268,10 +269,12 @@ pub fn election_log(scale: Scale) -> anyhow::Result<ElectionLog> {
     })
 }
 
-/// A fingerprint of the state tables: the operator's digest covers them, so a cached log
-/// recorded under another schema has a digest that replay can no longer reproduce.
+/// A fingerprint of the state tables and of how the digest is taken from them: a cached log
+/// recorded under another schema or digest format has a digest that replay can no longer
+/// reproduce.
 fn schema_id() -> String {
-    ledger::event::entry_id(ledger::state::SCHEMA.as_bytes())
+    let fingerprint = format!("{}{}", ledger::state::SCHEMA, ledger::state::DIGEST_FORMAT);
+    ledger::event::entry_id(fingerprint.as_bytes())
 }
 
 struct Manifest {

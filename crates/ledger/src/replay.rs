@@ -18,7 +18,8 @@
 use crate::event::Entry;
 use crate::fold::{Fold, Prechecked, Refusal};
 use crate::state;
-use rusqlite::{Connection, params};
+use rusqlite::serialize::Data;
+use rusqlite::{Connection, MAIN_DB, OpenFlags, params};
 use std::path::Path;
 use tlog::Policy;
 use tlog::note::Vkey;
@@ -113,7 +114,6 @@ pub fn replay(
     conn.execute_batch("BEGIN")?;
     let (verified, conn, refusals) = verify_and_fold(conn, source, policy, previous, progress);
     let verified = verified?;
-    state::create_deferred(&conn)?;
     {
         let mut put =
             conn.prepare("INSERT OR REPLACE INTO refusal(idx, reason) VALUES (?1, ?2)")?;
@@ -140,7 +140,8 @@ pub fn replay(
             )));
         }
     }
-    let digest = state::digest(&conn)?;
+    let mut conn = conn;
+    let digest = index_and_digest(&mut conn, state_path)?;
     Ok(Replay {
         verified,
         digest,
@@ -148,6 +149,45 @@ pub fn replay(
         state: conn,
     })
 }
+
+/// Builds the deferred indexes ([`state::create_deferred`]) and takes the state digest at the
+/// same time, on two cores: the digest's second connection reads a copy of the in-memory state
+/// (the indexes are not in the digest, so the copy can be taken before they exist), or the
+/// file itself.
+fn index_and_digest(conn: &mut Connection, file: Option<&Path>) -> rusqlite::Result<String> {
+    let other = match file {
+        None => {
+            let Data::Owned(copy) = conn.serialize(MAIN_DB)? else {
+                // Only a database that is already one block of memory is lent rather than
+                // copied, and a replay's is not.
+                state::create_deferred(conn)?;
+                return state::digest(conn);
+            };
+            let mut other = Connection::open_in_memory()?;
+            other.deserialize(MAIN_DB, copy, true)?;
+            // Pages read where they lie in the copy, rather than copied again into a cache.
+            other.pragma_update(None, "mmap_size", i64::MAX)?;
+            other
+        }
+        Some(path) => {
+            // The file is shared with a reader from here on: the exclusive lock goes at the
+            // next access, and each side waits out the other's lock (the index's commit, a
+            // table's read) rather than fail.
+            conn.pragma_update(None, "locking_mode", "NORMAL")?;
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+            conn.busy_timeout(SHARED_FILE_WAIT)?;
+            let other = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            other.busy_timeout(SHARED_FILE_WAIT)?;
+            other
+        }
+    };
+    let conn = &*conn;
+    state::digest_sharing(conn, || state::create_deferred(conn), other)
+}
+
+/// How long the index build and the digest's reader of a replayed state file wait for each
+/// other's lock: one table's read, or the index's commit.
+const SHARED_FILE_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The page size of a replayed state database.
 const PAGE_SIZE: i64 = 16384;

@@ -60,14 +60,21 @@
 //! (`status`, `reply`), keyed by sender and `repeat_key` (the message after reading) so that a
 //! repeat within 12 hours is found.
 //!
-//! The state digest is SHA-256 over every table in a fixed order, each row in primary-key
-//! order, each row written as the canonical JSON array of its values. Replaying the published
-//! log must give the operator's digest exactly.
+//! The state digest is the hex SHA-256 of, for every table in a fixed order (`DIGEST_TABLES`,
+//! `election` first, `pseudonym_list` last), the table's name, a newline, the hex SHA-256 of
+//! its rows and a newline. A table's rows are hashed in primary-key order, each written as the
+//! canonical JSON array of its values followed by a newline: NULL as `null`, an integer in
+//! decimal, text as the JSON string `serde_json` writes, a blob as a string of lowercase hex;
+//! an empty table hashes nothing. Since each table is hashed on its own, the digest can be
+//! taken on two cores ([`digest_sharing`], [`digest_at_size`]). Replaying the published log
+//! must give the operator's digest exactly.
 
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
+use std::path::Path;
+use tlog::{SqliteStorage, Storage as _};
 
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS election(
@@ -385,6 +392,10 @@ CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
 CREATE INDEX IF NOT EXISTS governed_voter ON voter(proposal) WHERE proposal IS NOT NULL;
 ";
 
+/// Names the digest's format (the module documentation), for caches of a recorded state's
+/// digest: it changes whenever the same tables would give another digest.
+pub const DIGEST_FORMAT: &str = "tables hashed one by one, 2026-12-06";
+
 /// Tables and their primary-key order, as hashed into the digest.
 const DIGEST_TABLES: &[(&str, &str)] = &[
     ("election", "key"),
@@ -454,31 +465,194 @@ pub fn create_deferred(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(DEFERRED)
 }
 
-/// The state digest (hex SHA-256), see the module documentation.
+/// The state digest (hex SHA-256), see the module documentation. The rows are written out on
+/// this thread while another hashes what was written, in blocks: the hashing is about half the
+/// work, and the digest of a national state reads tens of millions of rows.
 pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
-    // Rows are read and written out here while another thread hashes what was written, in
-    // blocks: the hashing is about half the work, and the digest of a national state reads
-    // tens of millions of rows.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    // `None` ends a table.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Option<Vec<u8>>>(4);
     let (spare_tx, spare) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|s| {
         let hasher = s.spawn(move || {
+            let mut tables = Vec::with_capacity(DIGEST_TABLES.len());
             let mut h = Sha256::new();
             for block in rx {
-                h.update(&block);
-                let _ = spare_tx.send(block);
+                match block {
+                    Some(block) => {
+                        h.update(&block);
+                        let _ = spare_tx.send(block);
+                    }
+                    None => tables.push(std::mem::take(&mut h).finalize().into()),
+                }
             }
-            crate::event::hex(&h.finalize())
+            tables
         });
-        let written = write_rows(conn, &tx, &spare);
+        let written = (|| {
+            let mut block = new_block();
+            for table in 0..DIGEST_TABLES.len() {
+                write_table(conn, table, &mut block, &mut |block| {
+                    let mut next = spare.try_recv().unwrap_or_else(|_| new_block());
+                    next.clear();
+                    // The hashing thread only stops when this side hangs up.
+                    let _ = tx.send(Some(std::mem::replace(block, next)));
+                })?;
+                let _ = tx.send(None);
+            }
+            Ok(())
+        })();
         drop(tx);
-        let hex = hasher.join().expect("the digest's hashing thread panicked");
-        written.map(|()| hex)
+        let tables = hasher.join().expect("the digest's hashing thread panicked");
+        written.map(|()| combine(&tables))
     })
+}
+
+/// The state digest (as [`digest`] gives it) taken on two cores. This thread runs `first` (a
+/// replay builds its deferred indexes there) and then hashes tables through `here`, while a
+/// thread of its own hashes tables through `other`, a second connection to the same state
+/// (which it closes when done); each takes the next table left, the largest first, so both
+/// finish at about the same time. `first` must not change what the tables hold.
+pub fn digest_sharing(
+    here: &Connection,
+    first: impl FnOnce() -> rusqlite::Result<()>,
+    other: Connection,
+) -> rusqlite::Result<String> {
+    sharing(here, first, other, |c| c)
+}
+
+/// A read-only connection of its own to a log database, for [`digest_at_size`].
+pub struct SecondReader {
+    storage: SqliteStorage,
+    size: Option<u64>,
+}
+
+impl SecondReader {
+    /// Opens the log database at `path` for reading; `None` when it cannot be opened (the
+    /// digest is then taken on one connection). Open it before the caller's read transaction
+    /// begins and [`begin`](Self::begin) right after that transaction's first read, so that
+    /// both see the same commit.
+    pub fn open(path: &Path) -> Option<SecondReader> {
+        let storage = SqliteStorage::open_read_only(path).ok()?;
+        Some(SecondReader {
+            storage,
+            size: None,
+        })
+    }
+
+    /// Begins its read transaction, and reads the log's size there.
+    pub fn begin(&mut self) {
+        self.size = self
+            .storage
+            .connection()
+            .execute_batch("BEGIN")
+            .ok()
+            .and_then(|()| self.storage.tree_head().ok())
+            .map(|head| head.size);
+    }
+
+    /// The log's size in its read transaction, once begun.
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+}
+
+/// The state digest of a log database as `conn` reads it, in a read transaction at log size
+/// `size` (the operator's snapshot), taken on two cores as [`digest_sharing`] takes it, with
+/// `second` as the other connection. Intake appends an entry and applies it in one
+/// transaction, so one log size is one state: when `second` sees another size (intake
+/// committed between the two transactions' first reads), or there is none, the digest is
+/// taken through `conn` alone.
+pub fn digest_at_size(
+    conn: &Connection,
+    size: u64,
+    second: Option<SecondReader>,
+) -> rusqlite::Result<String> {
+    match second.filter(|s| s.size == Some(size)) {
+        Some(second) => sharing(conn, || Ok(()), second.storage, SqliteStorage::connection),
+        None => digest(conn),
+    }
+}
+
+/// [`digest_sharing`] with the second connection inside `other`.
+fn sharing<O: Send>(
+    here: &Connection,
+    first: impl FnOnce() -> rusqlite::Result<()>,
+    other: O,
+    connection: impl Fn(&O) -> &Connection + Sync,
+) -> rusqlite::Result<String> {
+    let order = largest_first();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let hashes = std::sync::Mutex::new(vec![[0u8; 32]; DIGEST_TABLES.len()]);
+    let work = |conn: &Connection| -> rusqlite::Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut block = new_block();
+        while !failed.load(Relaxed) {
+            let Some(&table) = order.get(next.fetch_add(1, Relaxed)) else {
+                return Ok(());
+            };
+            let mut h = Sha256::new();
+            let written = write_table(conn, table, &mut block, &mut |block| {
+                h.update(&*block);
+                block.clear();
+            });
+            if let Err(e) = written {
+                failed.store(true, Relaxed);
+                return Err(e);
+            }
+            hashes.lock().unwrap_or_else(|p| p.into_inner())[table] = h.finalize().into();
+        }
+        Ok(())
+    };
+    let (theirs, ours) = std::thread::scope(|s| {
+        let theirs = std::thread::Builder::new()
+            .name("state-digest".into())
+            .spawn_scoped(s, || {
+                let other = other;
+                work(connection(&other))
+            })
+            .expect("starting the digest thread");
+        let ours = first().and_then(|()| work(here));
+        if ours.is_err() {
+            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        (theirs.join().expect("the digest thread panicked"), ours)
+    });
+    ours?;
+    theirs?;
+    Ok(combine(
+        &hashes.into_inner().unwrap_or_else(|p| p.into_inner()),
+    ))
+}
+
+/// The indexes into [`DIGEST_TABLES`] in the order [`digest_sharing`] takes them: the four
+/// tables of millions of rows at national scale first (the roll and its history, the lists'
+/// pseudonyms, the check-ins), then the rest.
+fn largest_first() -> Vec<usize> {
+    const LARGE: [&str; 4] = ["voter", "voter_event", "pseudonym", "checkin"];
+    let position = |name: &str| DIGEST_TABLES.iter().position(|(t, _)| *t == name);
+    let large = LARGE.iter().filter_map(|name| position(name));
+    let rest = (0..DIGEST_TABLES.len()).filter(|t| !LARGE.contains(&DIGEST_TABLES[*t].0));
+    large.chain(rest).collect()
+}
+
+/// The digest of the state from the digests of its tables, in [`DIGEST_TABLES`] order.
+fn combine(tables: &[[u8; 32]]) -> String {
+    let mut h = Sha256::new();
+    for ((name, _), table) in DIGEST_TABLES.iter().zip(tables) {
+        h.update(name.as_bytes());
+        h.update(b"\n");
+        h.update(crate::event::hex(table).as_bytes());
+        h.update(b"\n");
+    }
+    crate::event::hex(&h.finalize())
 }
 
 /// Hashed in blocks of about this many bytes.
 const DIGEST_BLOCK: usize = 1 << 20;
+
+fn new_block() -> Vec<u8> {
+    Vec::with_capacity(DIGEST_BLOCK + 4096)
+}
 
 /// Writes text as a JSON string exactly as `serde_json` does: most state text needs no escape,
 /// and is copied as it is.
@@ -496,68 +670,173 @@ fn write_json_string(block: &mut Vec<u8>, t: &[u8]) {
     }
 }
 
-/// Writes every table's name and rows, as the digest hashes them, in blocks to `out`.
-fn write_rows(
+/// Writes the rows of the table `DIGEST_TABLES[table]`, as its digest hashes them, into
+/// `block`, handing it to `flush` (which leaves it empty) whenever it is full and at the end.
+fn write_table(
     conn: &Connection,
-    out: &std::sync::mpsc::SyncSender<Vec<u8>>,
-    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
+    table: usize,
+    block: &mut Vec<u8>,
+    flush: &mut dyn FnMut(&mut Vec<u8>),
 ) -> rusqlite::Result<()> {
-    let mut block: Vec<u8> = Vec::with_capacity(DIGEST_BLOCK + 4096);
-    let send = |block: &mut Vec<u8>| {
-        let mut next = spare
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(DIGEST_BLOCK + 4096));
-        next.clear();
-        // The hashing thread only stops when this side hangs up.
-        let _ = out.send(std::mem::replace(block, next));
-    };
-    for (table, order) in DIGEST_TABLES {
-        block.extend_from_slice(table.as_bytes());
-        block.push(b'\n');
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            if block.len() >= DIGEST_BLOCK {
-                send(&mut block);
-            }
-            block.push(b'[');
-            for i in 0..columns {
-                if i > 0 {
-                    block.push(b',');
-                }
-                // Written straight into the block (no allocation per value); the bytes are
-                // exactly those of the values' canonical JSON.
-                match row.get_ref(i)? {
-                    ValueRef::Null => block.extend_from_slice(b"null"),
-                    ValueRef::Integer(v) => {
-                        block.extend_from_slice(itoa::Buffer::new().format(v).as_bytes())
-                    }
-                    ValueRef::Real(v) => {
-                        write!(block, "{v}").expect("writing to memory");
-                    }
-                    ValueRef::Text(t) => write_json_string(&mut block, t),
-                    ValueRef::Blob(b) => {
-                        const HEX: &[u8; 16] = b"0123456789abcdef";
-                        block.push(b'"');
-                        for &byte in b {
-                            block.push(HEX[usize::from(byte >> 4)]);
-                            block.push(HEX[usize::from(byte & 15)]);
-                        }
-                        block.push(b'"');
-                    }
-                }
-            }
-            block.extend_from_slice(b"]\n");
+    let (name, order) = DIGEST_TABLES[table];
+    let mut stmt = conn.prepare(&format!("SELECT * FROM {name} ORDER BY {order}"))?;
+    let columns = stmt.column_count();
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        if block.len() >= DIGEST_BLOCK {
+            flush(block);
         }
+        block.push(b'[');
+        for i in 0..columns {
+            if i > 0 {
+                block.push(b',');
+            }
+            // Written straight into the block (no allocation per value); the bytes are
+            // exactly those of the values' canonical JSON.
+            match row.get_ref(i)? {
+                ValueRef::Null => block.extend_from_slice(b"null"),
+                ValueRef::Integer(v) => {
+                    block.extend_from_slice(itoa::Buffer::new().format(v).as_bytes())
+                }
+                ValueRef::Real(v) => {
+                    write!(block, "{v}").expect("writing to memory");
+                }
+                ValueRef::Text(t) => write_json_string(block, t),
+                ValueRef::Blob(b) => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    block.push(b'"');
+                    for &byte in b {
+                        block.push(HEX[usize::from(byte >> 4)]);
+                        block.push(HEX[usize::from(byte & 15)]);
+                    }
+                    block.push(b'"');
+                }
+            }
+        }
+        block.extend_from_slice(b"]\n");
     }
-    send(&mut block);
+    flush(block);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::write_json_string;
+    use rusqlite::Connection;
+    use sha2::{Digest, Sha256};
+
+    fn sha256_hex(bytes: &[u8]) -> String {
+        crate::event::hex(&Sha256::digest(bytes))
+    }
+
+    /// A state with rows in two tables: the election's origin and two parties.
+    fn two_tables() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        super::create(&conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO election(key, value) VALUES ('origin', 'example.org/e');
+             INSERT INTO party(id, name) VALUES ('P2', 'Second \"Party\"'), ('P1', 'First');",
+        )
+        .unwrap();
+        conn
+    }
+
+    /// The digest's bytes as the module documentation states them, written out by hand: each
+    /// table's name and the hex SHA-256 of its rows (canonical JSON arrays in primary-key order,
+    /// one a line), every table in the fixed order, empty ones hashing nothing.
+    #[test]
+    fn the_digest_is_the_documented_hash_of_each_tables_hash() {
+        let tables = [
+            "election",
+            "party",
+            "contest",
+            "signer",
+            "area",
+            "station",
+            "voter",
+            "voter_event",
+            "removal",
+            "proposal",
+            "decision",
+            "batch",
+            "result_form",
+            "result_vote",
+            "certification",
+            "audit",
+            "audit_sample",
+            "refusal",
+            "flag",
+            "form_version",
+            "witnessed",
+            "claimed_time",
+            "pseudonym",
+            "checkin",
+            "first_checkin",
+            "temporary_card",
+            "checkin_alert",
+            "observer_form",
+            "observer_report",
+            "sms_sender",
+            "sms_message",
+            "complaint",
+            "pseudonym_list",
+        ];
+        let mut text = String::new();
+        for table in tables {
+            let rows: &[u8] = match table {
+                "election" => b"[\"origin\",\"example.org/e\"]\n",
+                "party" => b"[\"P1\",\"First\"]\n[\"P2\",\"Second \\\"Party\\\"\"]\n",
+                _ => b"",
+            };
+            text.push_str(&format!("{table}\n{}\n", sha256_hex(rows)));
+        }
+        assert_eq!(
+            super::digest(&two_tables()).unwrap(),
+            sha256_hex(text.as_bytes())
+        );
+    }
+
+    /// Two connections sharing the tables give the digest one connection gives, whichever
+    /// thread is slower to start; what runs first on this thread runs exactly once.
+    #[test]
+    fn the_digest_taken_on_two_connections_is_the_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let conn = Connection::open(&path).unwrap();
+        super::create(&conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO election(key, value) VALUES ('origin', 'example.org/e');
+             INSERT INTO party(id, name) VALUES ('P2', 'Second'), ('P1', 'First');
+             INSERT INTO voter(id, name, sex, birth_year, station, registered_at)
+                 VALUES ('V1', 'Sok', 'F', 1980, 'S1', 3), ('V0', 'Dara', 'M', 1975, 'S1', 3);
+             INSERT INTO checkin(station, id, at, presented, idx)
+                 VALUES ('S1', 'c1', 100, x'00ff', 9);",
+        )
+        .unwrap();
+        let serial = super::digest(&conn).unwrap();
+        for wait in [false, true] {
+            let other = Connection::open(&path).unwrap();
+            let mut ran = 0;
+            let shared = super::digest_sharing(
+                &conn,
+                || {
+                    ran += 1;
+                    if wait {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    Ok(())
+                },
+                other,
+            )
+            .unwrap();
+            assert_eq!(ran, 1);
+            assert_eq!(shared, serial, "waiting first: {wait}");
+        }
+        // What fails first is the error, and the other thread stops.
+        let other = Connection::open(&path).unwrap();
+        let failed = super::digest_sharing(&conn, || Err(rusqlite::Error::InvalidQuery), other);
+        assert!(matches!(failed, Err(rusqlite::Error::InvalidQuery)));
+    }
 
     /// The digest's strings are byte for byte what `serde_json` writes (the format states it),
     /// whether or not they take the path without escapes.

@@ -191,12 +191,17 @@ pub fn cycle(c: &Config, last: &mut Option<(u64, String)>) -> Result<Option<Cycl
     let db = c.db.display().to_string();
     let fail = |e: &dyn std::fmt::Display| format!("{db}: {e}");
     let storage = SqliteStorage::open(&c.db).map_err(|e| fail(&e))?;
+    // The digest's second connection, whose snapshot begins just after this one's.
+    let mut second = ledger::state::SecondReader::open(&c.db);
     // One read snapshot for the tree and the state, so both are at the same size.
     storage
         .connection()
         .execute_batch("BEGIN")
         .map_err(|e| fail(&e))?;
     let mut log = Log::open(storage).map_err(|e| fail(&e))?;
+    if let Some(second) = &mut second {
+        second.begin();
+    }
     let size = log.size();
     let behind: Vec<(Vkey, String)> = c
         .witnesses
@@ -212,8 +217,11 @@ pub fn cycle(c: &Config, last: &mut Option<(u64, String)>) -> Result<Option<Cycl
             }
             d.clone()
         }
-        _ => ledger::state::digest(log.storage().connection()).map_err(|e| fail(&e))?,
+        _ => ledger::state::digest_at_size(log.storage().connection(), size, second.take())
+            .map_err(|e| fail(&e))?,
     };
+    // Its snapshot ends here, with this one's, not after the witnesses have answered.
+    drop(second);
     log.storage()
         .connection()
         .execute_batch("COMMIT")
