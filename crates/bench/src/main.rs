@@ -23,7 +23,12 @@ mod serve_load;
 mod verify;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::time::{Duration, Instant};
+
+// Replay allocates on one thread and frees on another; glibc's arenas make that contend.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 static RUNNING_ALL: AtomicBool = AtomicBool::new(false);
 

@@ -3,6 +3,10 @@
 
 use clap::{Parser, Subcommand};
 
+// Replay allocates on one thread and frees on another; glibc's arenas make that contend.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod auditcmd;
 mod checkin;
 mod demo;
