@@ -152,14 +152,18 @@ pub fn replay(
 
 /// Builds the deferred indexes ([`state::create_deferred`]) and takes the state digest at the
 /// same time, on two cores: the digest's second connection reads a copy of the in-memory state
-/// (the indexes are not in the digest, so the copy can be taken before they exist), or the
-/// file itself.
+/// (the indexes are not in the digest, so the copy can be taken before they exist; a state
+/// over 2 GiB cannot be copied and is done on one core), or the file itself.
 fn index_and_digest(conn: &mut Connection, file: Option<&Path>) -> rusqlite::Result<String> {
     let other = match file {
         None => {
-            let Data::Owned(copy) = conn.serialize(MAIN_DB)? else {
-                // Only a database that is already one block of memory is lent rather than
-                // copied, and a replay's is not.
+            // SQLite copies a database into one allocation of at most 2 GiB
+            // (SQLITE_MAX_ALLOCATION_SIZE), so a national state cannot be copied: it is then
+            // indexed and digested on this connection alone. Only a database that is already
+            // one block of memory is lent rather than copied, and a replay's is not.
+            let Ok(Data::Owned(copy)) = conn.serialize(MAIN_DB) else {
+                // The index builds' sorts then take a second core instead.
+                conn.pragma_update(None, "threads", 2)?;
                 state::create_deferred(conn)?;
                 return state::digest(conn);
             };

@@ -1,5 +1,5 @@
 //! The state digest taken on two cores is the digest taken on one, on a real election's state
-//! (its roll and history, station lists and check-ins): the operator's, with a second
+//! (its roll, station lists and check-ins): the operator's, with a second
 //! connection to the log database, and a replay's, with the deferred index built beside it,
 //! whether the replayed state is in memory or in a file.
 
@@ -38,7 +38,8 @@ fn the_digest_taken_on_two_cores_is_the_digest_taken_on_one() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut election, book) = recorded(tmp.path(), 11);
     let conn = election.conn();
-    for table in ["voter", "voter_event", "pseudonym", "checkin"] {
+    // The large tables (`voter_event` holds only changes after registration: none here).
+    for table in ["voter", "pseudonym", "checkin"] {
         assert!(
             count(conn, &format!("SELECT count(*) FROM {table}")) > 0,
             "{table}"
