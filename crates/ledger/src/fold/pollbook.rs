@@ -101,10 +101,6 @@ pub(crate) struct ListIndex {
     /// Pseudonyms whose first 8 bytes were already taken (rare by chance; whoever grinds
     /// HMACs to share them only fills this map).
     by_pseudonym: HashMap<[u8; 32], u32, foldhash::fast::RandomState>,
-    /// Whether `first_checkin` may hold a pseudonym (one checked in while on no list in
-    /// effect). Until it does, a pseudonym's first check-in on its list needs no look there;
-    /// it stays set after a rollback, which only costs that look.
-    off_list: bool,
 }
 
 impl ListIndex {
@@ -328,6 +324,14 @@ impl Fold {
                 "SELECT station, over_threshold, proposal FROM temporary_card WHERE card = ?1",
             )
             .map_err(sql)?;
+        // Whether `first_checkin` holds a pseudonym (one checked in while on no list in
+        // effect; such keys begin with 0). Until it does, a pseudonym's first check-in on its
+        // list needs no look there: on election day that is nearly every check-in.
+        let mut off_list = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM first_checkin WHERE presented < x'01')")
+            .map_err(sql)?
+            .query_row([], |r| r.get::<_, bool>(0))
+            .map_err(sql)?;
         for (seq, ci) in c.checkins.iter().enumerate() {
             let key = presented_key(&ci.presented);
             let at = ci.at;
@@ -403,7 +407,6 @@ impl Fold {
                         .map_err(sql)?
                         == 1)
                         .then(|| station.to_string());
-                    let off_list = self.lists.as_ref().is_none_or(|l| l.off_list);
                     let (on, earlier) = match fresh {
                         // On a list; checked in off-list before, if the list came later.
                         Some(on) if off_list => (Some(on), {
@@ -431,9 +434,7 @@ impl Fold {
                                     (Some(on), None)
                                 }
                                 None => {
-                                    if let Some(lists) = &mut self.lists {
-                                        lists.off_list = true;
-                                    }
+                                    off_list = true;
                                     (None, first_off_list()?)
                                 }
                             }
