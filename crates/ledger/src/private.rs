@@ -113,6 +113,34 @@ fn create_private(path: &Path) -> Result<File, PrivateError> {
     options.open(path).map_err(io(path))
 }
 
+/// Creates `path` and takes its lock. A [`resolve`] running meanwhile may take the lock of the
+/// fresh, empty file first and remove it as the remains of a stopped import; so the file is
+/// only ours once it is locked and still the one under `path`. Otherwise it is made again.
+fn create_locked(path: &Path) -> Result<File, PrivateError> {
+    loop {
+        let file = create_private(path)?;
+        file.lock().map_err(io(path))?;
+        match std::fs::metadata(path) {
+            Ok(now) if same_file(&file, &now).map_err(io(path))? => return Ok(file),
+            Ok(_) => return Err(PrivateError::Exists(path.to_path_buf())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(path)(e)),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, at_path: &std::fs::Metadata) -> std::io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let ours = file.metadata()?;
+    Ok(ours.dev() == at_path.dev() && ours.ino() == at_path.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, _: &std::fs::Metadata) -> std::io::Result<bool> {
+    Ok(true)
+}
+
 fn remove_if_there(path: &Path) -> Result<bool, PrivateError> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(true),
@@ -149,8 +177,7 @@ pub fn write_before_submit(
     let intent = intent_path(private_dir, batch);
     let intent_tmp = with_suffix(&intent, ".tmp");
     remove_if_there(&intent_tmp)?;
-    let mut lock = create_private(&intent_tmp)?;
-    lock.lock().map_err(io(&intent_tmp))?;
+    let mut lock = create_locked(&intent_tmp)?;
     let text = serde_json::to_vec(&Intent {
         batch: batch.to_string(),
         file: file.clone(),
