@@ -142,7 +142,7 @@ impl ListIndex {
         };
         let station = self.stations[number as usize].as_str();
         let there = conn
-            .prepare_cached("SELECT 1 FROM pseudonym WHERE station = ?1 AND pseudonym = ?2")
+            .prepare_cached("SELECT 1 FROM pseudonym NOT INDEXED WHERE station = ?1 AND pseudonym = ?2")
             .map_err(sql)?
             .query_row(params![station, pseudonym], |_| Ok(()))
             .optional()
@@ -261,7 +261,7 @@ impl Fold {
                     return Ok(None);
                 };
                 conn.prepare_cached(
-                    "SELECT station, first_station, first_checkin, first_at, first_idx FROM pseudonym p
+                    "SELECT station, first_station, first_checkin, first_at, first_idx FROM pseudonym p NOT INDEXED
                      WHERE station = ?2 AND pseudonym = ?1
                        AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = p.idx)",
                 )
@@ -296,16 +296,18 @@ impl Fold {
             .prepare_cached("SELECT at, presented, idx FROM checkin WHERE station = ?1 AND id = ?2")
             .map_err(sql)?;
         // The common case: a pseudonym on this station's list, checked in for the first time.
+        // NOT INDEXED: by its primary key, one lookup; through pseudonym_unique, which the
+        // planner otherwise picks, it is two (each a cache miss at national scale).
         let mut first_on_list = conn
             .prepare_cached(
-                "UPDATE pseudonym SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
+                "UPDATE pseudonym NOT INDEXED SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
                  WHERE station = ?2 AND pseudonym = ?1 AND first_idx IS NULL
                    AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = pseudonym.idx)",
             )
             .map_err(sql)?;
         let mut first_off_station = conn
             .prepare_cached(
-                "UPDATE pseudonym SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
+                "UPDATE pseudonym NOT INDEXED SET first_station = ?2, first_checkin = ?3, first_at = ?4, first_idx = ?5
                  WHERE station = ?6 AND pseudonym = ?1",
             )
             .map_err(sql)?;
