@@ -19,7 +19,8 @@
 //! `SCRUTINEER_BENCH_CHECKPOINT_SECONDS`, default 10 as in `serve`).
 //!
 //! `SCRUTINEER_BENCH_SECONDS` (default 10) bounds the submission phase and each read phase
-//! (at most 5 s), `SCRUTINEER_BENCH_CLIENTS` (default 64) sets the connections, and
+//! (at most 5 s), `SCRUTINEER_BENCH_CLIENTS` (default 256) sets the submitting connections and
+//! `SCRUTINEER_BENCH_READ_CLIENTS` (default 64) the reading ones, and
 //! `SCRUTINEER_BENCH_DIVISOR` (default 1, national: 19,009 stations, 114,054 submissions) the
 //! election's scale.
 
@@ -328,7 +329,11 @@ fn governed(e: &Cambodia2013, election: &mut Election, batch: &[Vec<u8>]) -> any
 
 pub fn run() -> anyhow::Result<()> {
     let seconds = env("SCRUTINEER_BENCH_SECONDS", 10);
-    let connections = env("SCRUTINEER_BENCH_CLIENTS", 64) as usize;
+    // Group commit takes whatever queued during the last durable step, so throughput grows
+    // with the submitters until the latency bound: 256 is near saturation at p99 <= 50 ms
+    // on two cores (BENCHMARKS.md gives 64, 128, 256 and 512).
+    let connections = env("SCRUTINEER_BENCH_CLIENTS", 256) as usize;
+    let read_connections = env("SCRUTINEER_BENCH_READ_CLIENTS", 64) as usize;
     let threads = env("SCRUTINEER_BENCH_CLIENT_THREADS", 1) as usize;
     let checkpoint_every = env("SCRUTINEER_BENCH_CHECKPOINT_SECONDS", 10);
     let limit = Duration::from_secs(seconds);
@@ -410,7 +415,8 @@ pub fn run() -> anyhow::Result<()> {
     }
 
     println!(
-        "Loopback, {} cores, {connections} kept-alive connections over {threads} client \
+        "Loopback, {} cores, {connections} kept-alive connections submitting and \
+         {read_connections} reading, over {threads} client \
          thread(s); a publication every {checkpoint_every} s; the submissions for {seconds} s at \
          most, each read for {} s at most.\n",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -532,7 +538,14 @@ pub fn run() -> anyhow::Result<()> {
         if requests.is_empty() {
             continue;
         }
-        let p = load(addr, connections, threads, reads, Arc::new(requests), false)?;
+        let p = load(
+            addr,
+            read_connections,
+            threads,
+            reads,
+            Arc::new(requests),
+            false,
+        )?;
         report(what, &p);
     }
     let _ = stop.send(());

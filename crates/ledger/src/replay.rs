@@ -109,6 +109,7 @@ pub fn replay(
     // Up to 1 GiB of page cache, so that a file-backed rebuild is not bound by reads of pages
     // it wrote a moment ago.
     conn.pragma_update(None, "cache_size", -1_048_576)?;
+    state::stable_plans(&conn)?;
     // Indexes of random keys are built once at the end, over the whole table.
     state::create_deferring(&conn)?;
     conn.execute_batch("BEGIN")?;

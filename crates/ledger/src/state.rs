@@ -441,11 +441,26 @@ const DIGEST_TABLES: &[(&str, &str)] = &[
 /// check-in would read pages back from disk, and intake would slow as the tables grow.
 pub const CACHE_BYTES: i64 = 512 << 20;
 
-/// Sets up the operator's connection for intake: the page cache above, and savepoints (a
-/// batch is one) journalled in memory rather than in a temporary file.
+/// Sets up the operator's connection for intake: the page cache above, savepoints (a batch
+/// is one) journalled in memory rather than in a temporary file, and [`stable_plans`].
 pub fn tune(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "cache_size", -(CACHE_BYTES >> 10))?;
-    conn.pragma_update(None, "temp_store", "MEMORY")
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    stable_plans(conn)
+}
+
+/// Query plans that do not depend on the values bound to a statement. Without this SQLite
+/// may mark a plan as depending on a parameter (one compared with a column no index covers,
+/// when it holds 0 or 1, say) and then parse and plan the statement again each time a new
+/// value is bound: the fold's search for an observer's conflicting checklists was prepared
+/// afresh for every checklist, a tenth of the intake thread's time under load. The fold's
+/// statements name their indexes by their shape, not by the values they are given.
+pub fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map(|_| ())
 }
 
 /// Creates the state tables and their indexes if they are missing.

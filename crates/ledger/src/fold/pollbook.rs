@@ -142,7 +142,9 @@ impl ListIndex {
         };
         let station = self.stations[number as usize].as_str();
         let there = conn
-            .prepare_cached("SELECT 1 FROM pseudonym NOT INDEXED WHERE station = ?1 AND pseudonym = ?2")
+            .prepare_cached(
+                "SELECT 1 FROM pseudonym NOT INDEXED WHERE station = ?1 AND pseudonym = ?2",
+            )
             .map_err(sql)?
             .query_row(params![station, pseudonym], |_| Ok(()))
             .optional()
