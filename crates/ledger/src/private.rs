@@ -120,9 +120,11 @@ fn create_locked(path: &Path) -> Result<File, PrivateError> {
     loop {
         let file = create_private(path)?;
         file.lock().map_err(io(path))?;
+        // Gone, or another file in its place: make it again (a file that is there stops the
+        // next creation with an error naming it).
         match std::fs::metadata(path) {
             Ok(now) if same_file(&file, &now).map_err(io(path))? => return Ok(file),
-            Ok(_) => return Err(PrivateError::Exists(path.to_path_buf())),
+            Ok(_) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(io(path)(e)),
         }

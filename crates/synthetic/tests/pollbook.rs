@@ -132,22 +132,36 @@ fn the_reports_count_what_was_planted_and_a_replay_gives_the_same_alerts() {
 
     // Replay of the published log: the same digest and the same alerts.
     let digest = election.digest().unwrap();
-    let key = &book.election.keys.log;
-    let note = election.sign_checkpoint(key).unwrap();
-    let public = tmp.path().join("public");
-    tlog::publish::publish(election.log(), &note, &public, &mut |_, _| {}).unwrap();
-    let policy = tlog::Policy::k_of_n(key.vkey(), vec![], 0).unwrap();
-    let replay = ledger::replay::replay(
-        &tlog::verify::DirSource::new(&public),
-        &policy,
-        None,
-        None,
-        &mut |_, _| {},
-    )
-    .unwrap();
-    assert!(replay.refusals.is_empty(), "{:?}", replay.refusals);
+    let published = Published::new(&mut election, &book, tmp.path());
+    let replay = published.replay(None);
     assert_eq!(replay.digest, digest);
     assert_eq!(checkin_alerts(&replay.state).unwrap(), alerts);
+}
+
+/// An election's log published under `dir/public`, with the policy its replay checks.
+struct Published {
+    public: std::path::PathBuf,
+    policy: tlog::Policy,
+}
+
+impl Published {
+    fn new(election: &mut Election, book: &PollBook, dir: &std::path::Path) -> Published {
+        let key = &book.election.keys.log;
+        let note = election.sign_checkpoint(key).unwrap();
+        let public = dir.join("public");
+        tlog::publish::publish(election.log(), &note, &public, &mut |_, _| {}).unwrap();
+        let policy = tlog::Policy::k_of_n(key.vkey(), vec![], 0).unwrap();
+        Published { public, policy }
+    }
+
+    /// Replays the published log (state in memory, or in `state`); nothing is refused.
+    fn replay(&self, state: Option<&std::path::Path>) -> ledger::replay::Replay {
+        let source = tlog::verify::DirSource::new(&self.public);
+        let replay =
+            ledger::replay::replay(&source, &self.policy, None, state, &mut |_, _| {}).unwrap();
+        assert!(replay.refusals.is_empty(), "{:?}", replay.refusals);
+        replay
+    }
 }
 
 fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
@@ -185,22 +199,10 @@ fn the_digest_taken_on_two_cores_is_the_digest_taken_on_one() {
     }
 
     // A replay's, in memory and into a file.
-    let key = &book.election.keys.log;
-    let note = election.sign_checkpoint(key).unwrap();
-    let public = tmp.path().join("public");
-    tlog::publish::publish(election.log(), &note, &public, &mut |_, _| {}).unwrap();
-    let policy = tlog::Policy::k_of_n(key.vkey(), vec![], 0).unwrap();
+    let published = Published::new(&mut election, &book, tmp.path());
     let file = tmp.path().join("replayed.db");
     for state in [None, Some(file.as_path())] {
-        let replay = ledger::replay::replay(
-            &tlog::verify::DirSource::new(&public),
-            &policy,
-            None,
-            state,
-            &mut |_, _| {},
-        )
-        .unwrap();
-        assert!(replay.refusals.is_empty(), "{:?}", replay.refusals);
+        let replay = published.replay(state);
         assert_eq!(replay.digest, digest, "state in {state:?}");
         assert_eq!(ledger::state::digest(&replay.state).unwrap(), digest);
         let index = "SELECT count(*) FROM sqlite_schema WHERE name = 'pseudonym_unique'";
