@@ -137,10 +137,14 @@ pub fn roll_by_area(conn: &Connection) -> Result<Vec<AreaRoll>, Error> {
         "SELECT a.code, a.name,
             (SELECT count(*) FROM station s WHERE s.top = a.code AND s.proposal IS NULL),
             (SELECT coalesce(sum(s.registered), 0) FROM station s WHERE s.top = a.code AND s.proposal IS NULL),
-            (SELECT count(*) FROM voter v JOIN station s ON s.code = v.station
-              WHERE s.top = a.code AND v.removed_at IS NULL
-                AND (v.proposal IS NULL OR v.proposal IN (SELECT id FROM proposal WHERE status = 'applied')))
-         FROM area a WHERE a.parent IS NULL AND a.proposal IS NULL ORDER BY a.code",
+            coalesce(r.voters, 0)
+         FROM area a LEFT JOIN (
+            -- One pass over the roll (no index by station: see state::DEFERRED).
+            SELECT s.top AS top, count(*) AS voters FROM voter v JOIN station s ON s.code = v.station
+            WHERE v.removed_at IS NULL
+              AND (v.proposal IS NULL OR v.proposal IN (SELECT id FROM proposal WHERE status = 'applied'))
+            GROUP BY s.top) r ON r.top = a.code
+         WHERE a.parent IS NULL AND a.proposal IS NULL ORDER BY a.code",
     ))?;
     let rows = q(stmt.query_map([], |r| {
         Ok(AreaRoll {

@@ -382,14 +382,16 @@ CREATE INDEX IF NOT EXISTS pending_pseudonym_list ON pseudonym_list(proposal) WH
 /// Indexes that a replay into a new state builds once, after the fold, from the whole table
 /// (a sort) rather than entry by entry: `pseudonym_unique` holds 9.7M random keys at national
 /// scale, each insert a cache miss. Until it exists the fold finds a pseudonym through its own
-/// map ([`crate::fold::Fold::index_lists_in_memory`]). The fold never reads voters by station
-/// or by proposal on the way (only by id; a rejected batch of registrations, which deletes
-/// its voters by proposal, reads the table through once without `governed_voter`), so the
-/// two indexes over the 9.7M voters of a national roll wait too.
+/// map ([`crate::fold::Fold::index_lists_in_memory`]).
+///
+/// Deliberately absent: an index of voters by station or by proposal. Each would cost every
+/// registration a second insert at intake and a replay a sort of the whole roll (5 and 7 s at
+/// national scale), for queries that read the roll through once anyway: the voters registered
+/// by area (`crate::report::roll_by_area`, one pass), and the voters a rejected batch of
+/// registrations staged, deleted by proposal (a rare governed decision; one pass over the
+/// roll, about a second at national scale).
 pub const DEFERRED: &str = "
 CREATE UNIQUE INDEX IF NOT EXISTS pseudonym_unique ON pseudonym(pseudonym);
-CREATE INDEX IF NOT EXISTS voter_station ON voter(station);
-CREATE INDEX IF NOT EXISTS governed_voter ON voter(proposal) WHERE proposal IS NOT NULL;
 ";
 
 /// Names the digest's format (the module documentation), for caches of a recorded state's

@@ -403,8 +403,8 @@ impl Fold {
                 [proposal],
             )
             .map_err(sql)?;
-            // Only a batch of registrations stages voters (and a replay reads the whole
-            // roll to find them: `crate::state::DEFERRED`).
+            // Only a batch of registrations stages voters, found by reading the whole roll
+            // (no index by proposal: `crate::state::DEFERRED`).
             let registrations =
                 matches!(action, Action::Batch(m) if m.content == Content::Registrations);
             for table in STAGED_TABLES

@@ -239,7 +239,8 @@ pub fn last_roll_change(conn: &Connection) -> Result<Option<u64>, Error> {
                 SELECT max(idx) AS i FROM voter_event
                 UNION ALL SELECT max(registered_at) FROM voter WHERE proposal IS NULL
                 UNION ALL SELECT max(decided_at) FROM proposal p
-                    WHERE status = 'applied' AND EXISTS (SELECT 1 FROM voter v WHERE v.proposal = p.id))",
+                    WHERE status = 'applied'
+                      AND EXISTS (SELECT 1 FROM batch b WHERE b.proposal = p.id AND b.content = 'registrations'))",
             [],
             |r| r.get::<_, Option<i64>>(0),
         )
