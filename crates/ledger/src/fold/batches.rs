@@ -126,7 +126,7 @@ impl Fold {
         conn: &Connection,
         index: u64,
         bytes: &[u8],
-        event: Event,
+        event: &Event,
     ) -> Check<Applied> {
         if self.checking {
             conn.execute_batch("SAVEPOINT member").map_err(sql)?;
@@ -174,7 +174,7 @@ impl Fold {
         conn: &Connection,
         index: u64,
         open: &OpenBatch,
-        event: Event,
+        event: &Event,
     ) -> Check<()> {
         let proposal = open.proposal.as_deref();
         let author = &open.author;
@@ -186,27 +186,27 @@ impl Fold {
         };
         match (open.content, event) {
             (Content::Registrations, Event::Register(r)) => {
-                self.register(conn, author, &r, index, proposal, "body")
+                self.register(conn, author, r, index, proposal, "body")
             }
             (Content::Registrations, Event::UpdateVoter(u)) if proposal.is_none() => {
-                self.update_voter(conn, author, &u, index, "body")
+                self.update_voter(conn, author, u, index, "body")
             }
             (Content::Registrations, Event::Transfer(t)) if proposal.is_none() => {
-                self.transfer(conn, author, &t, index, "body")
+                self.transfer(conn, author, t, index, "body")
             }
             (Content::ResultForms, Event::ResultForm(f)) => {
-                self.result_form(conn, author, &f, index, proposal, "body")
+                self.result_form(conn, author, f, index, proposal, "body")
             }
             (Content::Removals, Event::Removal(r)) => match proposal {
-                Some(p) => self.stage_removal(conn, author, &r, index, p),
+                Some(p) => self.stage_removal(conn, author, r, index, p),
                 None => wrong("removal"),
             },
-            (Content::Areas, Event::Area(a)) => insert_area(conn, &a, proposal, "body"),
+            (Content::Areas, Event::Area(a)) => insert_area(conn, a, proposal, "body"),
             (Content::Stations, Event::Station(s)) => {
-                upsert_station(conn, &s, proposal, "body", true).map(|_| ())
+                upsert_station(conn, s, proposal, "body", true).map(|_| ())
             }
             // A stations batch may bring the areas its stations sit in, listed first.
-            (Content::Stations, Event::Area(a)) => insert_area(conn, &a, proposal, "body"),
+            (Content::Stations, Event::Area(a)) => insert_area(conn, a, proposal, "body"),
             (Content::Enrolments, Event::Enrol(e)) => {
                 if proposal.is_none() && e.role.is_official() {
                     return refuse(
@@ -214,18 +214,18 @@ impl Fold {
                         "enrolling officials needs the commission's approval: propose the batch",
                     );
                 }
-                validate_enrol(conn, &e, "body", false)?;
-                insert_signer(conn, &e, index, proposal)
+                validate_enrol(conn, e, "body", false)?;
+                insert_signer(conn, e, index, proposal)
             }
             (Content::Pseudonyms, Event::Pseudonyms(p)) => match proposal {
-                Some(proposal) => self.pseudonyms(conn, &p, index, proposal),
+                Some(proposal) => self.pseudonyms(conn, p, index, proposal),
                 None => wrong("pseudonyms"),
             },
             (Content::Checkins, Event::Checkins(c)) if proposal.is_none() => {
-                self.checkins(conn, author, &c, index)
+                self.checkins(conn, author, c, index)
             }
             (Content::TemporaryCards, Event::TemporaryCard(c)) => {
-                self.temporary_card(conn, author, &c, index, proposal)
+                self.temporary_card(conn, author, c, index, proposal)
             }
             (_, e) => wrong(e.kind()),
         }

@@ -178,6 +178,8 @@ pub struct Fold {
     /// The record hash of the entry about to be applied, when the caller already computed it
     /// (see [`Fold::know_leaf`]).
     leaf: Option<tlog::Hash>,
+    /// Batch entries applied, kept for the caller to free (see [`Fold::keep_spent`]).
+    spent: Option<Vec<Entry>>,
 }
 
 type Check<T> = Result<T, (String, String)>;
@@ -214,6 +216,24 @@ impl Fold {
     /// The batch entries that checking mode set aside since the last call.
     pub fn take_skipped(&mut self) -> Vec<Refusal> {
         std::mem::take(&mut self.skipped)
+    }
+
+    /// From here on, keeps the batch entries it has applied rather than freeing them, for
+    /// [`Fold::take_spent`]: a replay frees them on its reading thread, which allocated them
+    /// and has time to spare, rather than on the fold's, which is the replay's bottleneck.
+    pub fn keep_spent(&mut self) {
+        self.spent = Some(Vec::new());
+    }
+
+    /// The batch entries applied since the last call, when [`Fold::keep_spent`] asked for them.
+    pub fn take_spent(&mut self) -> Vec<Entry> {
+        self.spent.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    fn spend(&mut self, entry: Entry) {
+        if let Some(spent) = &mut self.spent {
+            spent.push(entry);
+        }
     }
 
     /// Drops what the fold remembers of uncommitted work, after a rolled-back transaction.
@@ -306,7 +326,9 @@ impl Fold {
                     ),
                 );
             }
-            return self.batch_entry(conn, index, bytes, entry.event);
+            let applied = self.batch_entry(conn, index, bytes, &entry.event);
+            self.spend(entry);
+            return applied;
         }
         self.station_areas.clear();
         if let Some(batch) = &entry.batch {
