@@ -113,8 +113,10 @@ pub fn replay(
     // Indexes of random keys are built once at the end, over the whole table.
     state::create_deferring(&conn)?;
     conn.execute_batch("BEGIN")?;
-    let (verified, conn, refusals) = verify_and_fold(conn, source, policy, previous, progress);
+    let (verified, conn, refusals, written) =
+        verify_and_fold(conn, source, policy, previous, progress);
     let verified = verified?;
+    written?;
     {
         let mut put =
             conn.prepare("INSERT OR REPLACE INTO refusal(idx, reason) VALUES (?1, ?2)")?;
@@ -271,7 +273,12 @@ fn verify_and_fold(
     policy: &Policy,
     previous: Option<&TrustedState>,
     progress: &mut dyn FnMut(u64, u64),
-) -> (Result<Verified, VerifyError>, Connection, Vec<Refusal>) {
+) -> (
+    Result<Verified, VerifyError>,
+    Connection,
+    Vec<Refusal>,
+    rusqlite::Result<()>,
+) {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
     // What the fold is done with goes back to be freed where it was allocated.
     let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Spent>();
@@ -307,7 +314,8 @@ fn verify_and_fold(
                 if let Err(r) = fold.finish(&conn, size) {
                     refusals.push(r);
                 }
-                (conn, refusals)
+                let written = fold.write_lists(&conn);
+                (conn, refusals, written)
             })
             .expect("starting the fold thread");
         let mut chunk = Chunk {
@@ -356,8 +364,8 @@ fn verify_and_fold(
         for spent in spent_rx {
             drop(spent);
         }
-        let (conn, refusals) = folder.join().expect("the fold thread panicked");
-        (verified, conn, refusals)
+        let (conn, refusals, written) = folder.join().expect("the fold thread panicked");
+        (verified, conn, refusals, written)
     })
 }
 

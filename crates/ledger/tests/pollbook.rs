@@ -402,3 +402,67 @@ fn a_pending_list_is_not_in_effect_and_a_rejected_one_leaves_nothing() {
     let (replayed, operator, refused) = f.replay();
     assert_eq!((replayed, refused), (operator, 0));
 }
+
+/// A replay keeps the lists and first check-ins in memory until the fold is done: a batch of
+/// check-ins refused part-way (in a log whose operator skipped intake's checks) must leave no
+/// first check-in there either, or the voter's real check-in later would be taken for a second.
+#[test]
+fn a_refused_sync_in_replay_leaves_no_first_check_in() {
+    let mut f = Fixture::new();
+    lists(&mut f);
+    let size = f.election.log().size();
+    let mut entries = Vec::new();
+    f.election
+        .log()
+        .for_each_entry(0, size, |_, e| entries.push(e.to_vec()))
+        .unwrap();
+    // V004 is on S-D11's list; the batch's second sync is empty, so the batch is refused.
+    entries.extend(build_batch(
+        &f.official,
+        Content::Checkins,
+        vec![
+            checkins("S-D11", &[("10", 100, voter("V004"))]),
+            checkins("S-D11", &[]),
+        ],
+        None,
+    ));
+    entries.extend(build_batch(
+        &f.official,
+        Content::Checkins,
+        vec![checkins("S-D11", &[("11", 200, voter("V004"))])],
+        None,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = new_log(dir.path(), &f.log_key);
+    log.append(&entries).unwrap();
+    let note = log.sign_checkpoint(&f.log_key).unwrap();
+    let public = dir.path().join("public");
+    tlog::publish::publish(&log, &note, &public, &mut |_, _| {}).unwrap();
+    let policy = tlog::Policy::k_of_n(f.log_key.vkey(), vec![], 0).unwrap();
+    let replay = ledger::replay::replay(
+        &tlog::verify::DirSource::new(&public),
+        &policy,
+        None,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(replay.refusals.len(), 1, "{:?}", replay.refusals);
+    assert_eq!(replay.refusals[0].index, size + 2);
+    assert_eq!(checkin_alerts(&replay.state).unwrap(), []);
+    let first: (String, String, i64) = replay
+        .state
+        .query_row(
+            "SELECT first_station, first_checkin, first_at FROM pseudonym WHERE pseudonym = unhex(?1)",
+            [p("V004")],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(first, ("S-D11".into(), "11".into(), 200));
+    let counted: Vec<(String, u64)> = checkins_by_station(&replay.state)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.station, s.checkins))
+        .collect();
+    assert_eq!(counted, [("S-D11".to_string(), 1)]);
+}

@@ -107,7 +107,7 @@ impl Fold {
                 format!("batch {} was submitted before", m.id),
             );
         }
-        conn.execute_batch("SAVEPOINT batch").map_err(sql)?;
+        self.savepoint(conn, "batch")?;
         self.open = Some(OpenBatch {
             id: m.id.clone(),
             author,
@@ -129,7 +129,7 @@ impl Fold {
         event: &Event,
     ) -> Check<Applied> {
         if self.checking {
-            conn.execute_batch("SAVEPOINT member").map_err(sql)?;
+            self.savepoint(conn, "member")?;
         }
         let mut open = self.open.take().expect("checked by caller");
         let result = self.batch_member(conn, index, &open, event);
@@ -139,8 +139,7 @@ impl Fold {
                 return Err((path, message));
             }
             // Set this entry aside; its bytes still count towards the root.
-            conn.execute_batch("ROLLBACK TO member; RELEASE member")
-                .map_err(sql)?;
+            self.roll_back(conn, "member")?;
             self.ancestors.clear();
             self.skipped.push(Refusal {
                 index,
@@ -148,7 +147,7 @@ impl Fold {
                 message,
             });
         } else if self.checking {
-            conn.execute_batch("RELEASE member").map_err(sql)?;
+            self.release(conn, "member")?;
         }
         let mut full = Vec::new();
         let leaf = self.leaf.take().unwrap_or_else(|| tlog::record_hash(bytes));
@@ -165,7 +164,7 @@ impl Fold {
                 "the batch's entries do not hash to the root its manifest signed",
             );
         }
-        conn.execute_batch("RELEASE batch").map_err(sql)?;
+        self.release(conn, "batch")?;
         Ok(Applied::InBatch)
     }
 

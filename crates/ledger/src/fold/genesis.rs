@@ -55,7 +55,7 @@ impl Fold {
                 ),
             );
         }
-        // A fold that finds pseudonyms in its own map leaves their index to the end.
+        // A fold that keeps the pseudonyms in memory leaves their index to the end.
         if self.lists.is_some() {
             state::create_deferring(conn).map_err(sql)?;
         } else {

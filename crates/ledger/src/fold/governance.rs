@@ -263,16 +263,15 @@ impl Fold {
             });
         }
         // The rule is met: the action takes effect now, or fails and says why.
-        conn.execute_batch("SAVEPOINT action").map_err(sql)?;
+        self.savepoint(conn, "action")?;
         let outcome = self.take_effect(conn, index, proposal, &p.action);
         match &outcome {
             Ok(()) => {
-                conn.execute_batch("RELEASE action").map_err(sql)?;
+                self.release(conn, "action")?;
                 set_status(conn, proposal, "applied", index, "applied")?;
             }
             Err((path, message)) => {
-                conn.execute_batch("ROLLBACK TO action; RELEASE action")
-                    .map_err(sql)?;
+                self.roll_back(conn, "action")?;
                 self.ancestors.clear();
                 set_status(
                     conn,
@@ -396,13 +395,29 @@ impl Fold {
             )
             .map_err(sql)?;
             // A list's pseudonyms are staged through their list's row.
-            conn.execute(
-                "DELETE FROM pseudonym
-                 WHERE station IN (SELECT station FROM pseudonym_list WHERE proposal = ?1)
-                   AND idx IN (SELECT idx FROM pseudonym_list WHERE proposal = ?1)",
-                [proposal],
-            )
-            .map_err(sql)?;
+            match &mut self.lists {
+                None => {
+                    conn.execute(
+                        "DELETE FROM pseudonym
+                         WHERE station IN (SELECT station FROM pseudonym_list WHERE proposal = ?1)
+                           AND idx IN (SELECT idx FROM pseudonym_list WHERE proposal = ?1)",
+                        [proposal],
+                    )
+                    .map_err(sql)?;
+                }
+                Some(lists) => {
+                    let staged = conn
+                        .prepare("SELECT idx FROM pseudonym_list WHERE proposal = ?1")
+                        .and_then(|mut q| {
+                            q.query_map([proposal], |r| r.get::<_, i64>(0).map(|i| i as u64))?
+                                .collect::<rusqlite::Result<std::collections::HashSet<u64>>>()
+                        })
+                        .map_err(sql)?;
+                    if !staged.is_empty() {
+                        lists.drop_lists(&staged);
+                    }
+                }
+            }
             // Only a batch of registrations stages voters, found by reading the whole roll
             // (no index by proposal: `crate::state::DEFERRED`).
             let registrations =

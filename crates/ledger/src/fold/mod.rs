@@ -172,9 +172,9 @@ pub struct Fold {
     roots: HashMap<u64, tlog::Hash>,
     /// Observer form definitions read, by their text's hash.
     definitions: observer::Definitions,
-    /// Where each pseudonym's list is, while the state has no `pseudonym_unique` index (a
-    /// replay into a new state builds it at the end; see [`Fold::index_lists_in_memory`]).
-    lists: Option<pollbook::ListIndex>,
+    /// The `pseudonym` table, kept here rather than in SQLite during a replay into a new
+    /// state (see [`Fold::index_lists_in_memory`]).
+    lists: Option<pollbook::Lists>,
     /// The record hash of the entry about to be applied, when the caller already computed it
     /// (see [`Fold::know_leaf`]).
     leaf: Option<tlog::Hash>,
@@ -300,8 +300,38 @@ impl Fold {
     }
 
     fn abandon_batch(&mut self, conn: &Connection) {
-        let _ = conn.execute_batch("ROLLBACK TO batch; RELEASE batch");
+        let _ = self.roll_back(conn, "batch");
         self.reset();
+    }
+
+    /// Opens a savepoint of the state, and of the rows the fold keeps in memory.
+    fn savepoint(&mut self, conn: &Connection, name: &str) -> Check<()> {
+        conn.execute_batch(&format!("SAVEPOINT {name}"))
+            .map_err(sql)?;
+        if let Some(lists) = &mut self.lists {
+            lists.savepoint();
+        }
+        Ok(())
+    }
+
+    /// Releases the innermost savepoint, `name`.
+    fn release(&mut self, conn: &Connection, name: &str) -> Check<()> {
+        conn.execute_batch(&format!("RELEASE {name}"))
+            .map_err(sql)?;
+        if let Some(lists) = &mut self.lists {
+            lists.release();
+        }
+        Ok(())
+    }
+
+    /// Rolls back and releases the innermost savepoint, `name`.
+    fn roll_back(&mut self, conn: &Connection, name: &str) -> Check<()> {
+        conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))
+            .map_err(sql)?;
+        if let Some(lists) = &mut self.lists {
+            lists.roll_back();
+        }
+        Ok(())
     }
 
     fn apply_inner(

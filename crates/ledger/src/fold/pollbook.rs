@@ -86,30 +86,55 @@ fn earlier_row(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Earlier> 
     })
 }
 
-/// Where each pseudonym's list is, kept by the fold while the state has no index by pseudonym
-/// (a replay into a new state, which builds `pseudonym_unique` once at the end). A hint, never
-/// the answer: it holds every pseudonym of the `pseudonym` table with its station, but may also
-/// hold some that a rolled-back batch or a rejected list took away again, so each station it
-/// gives is confirmed in the table by (station, pseudonym), its primary key.
+/// The `pseudonym` table, kept by the fold in memory during a replay into a new state and
+/// written once, sorted by its primary key, when the fold is done ([`Fold::write_lists`]).
+/// Row by row in SQLite, the lists' 9.7M pseudonyms at national scale were each an insert
+/// and each first check-in an update of that row, inside the savepoint of its batch: a third
+/// of the replay's fold. The rows here are exactly those the table would hold at the same
+/// point; what a savepoint rolls back is undone here too ([`Lists::savepoint`]).
 #[derive(Default)]
-pub(crate) struct ListIndex {
+pub(crate) struct Lists {
     stations: Vec<String>,
     numbers: HashMap<String, u32>,
-    /// By a pseudonym's first 8 bytes, the station of the first pseudonym given with them.
     /// Keyed with a per-process random seed, so that lists ground to collide cannot slow it.
-    by_prefix: HashMap<u64, u32, foldhash::fast::RandomState>,
-    /// Pseudonyms whose first 8 bytes were already taken (rare by chance; whoever grinds
-    /// HMACs to share them only fills this map).
-    by_pseudonym: HashMap<[u8; 32], u32, foldhash::fast::RandomState>,
+    rows: HashMap<[u8; 32], Listed, foldhash::fast::RandomState>,
+    /// The check-in ids of first check-ins, one after another (`First::checkin`).
+    ids: String,
+    /// Changes to undo back to each open savepoint's mark (`marks`). Nothing is kept while no
+    /// savepoint is open: a replay's transaction is never rolled back.
+    undo: Vec<Undo>,
+    marks: Vec<usize>,
 }
 
-impl ListIndex {
-    fn prefix(pseudonym: &[u8]) -> u64 {
-        u64::from_le_bytes(pseudonym[..8].try_into().expect("32 bytes"))
-    }
+/// A row of `pseudonym`: the station whose list holds it, that list's log index, and its
+/// first check-in.
+struct Listed {
+    station: u32,
+    idx: u64,
+    first: Option<First>,
+}
 
-    fn insert(&mut self, pseudonym: &[u8; 32], station: &str) {
-        let number = match self.numbers.get(station) {
+/// The `first_*` columns of a row: the station and check-in id (`Lists::ids[checkin]`), its
+/// claimed time and its sync's log index.
+struct First {
+    station: u32,
+    checkin: std::ops::Range<usize>,
+    at: u64,
+    idx: u64,
+}
+
+enum Undo {
+    /// A pseudonym listed.
+    Listed([u8; 32]),
+    /// A first check-in recorded.
+    First([u8; 32]),
+    /// A row deleted, with a rejected list.
+    Dropped([u8; 32], Listed),
+}
+
+impl Lists {
+    fn number(&mut self, station: &str) -> u32 {
+        match self.numbers.get(station) {
             Some(&n) => n,
             None => {
                 let n = self.stations.len() as u32;
@@ -117,39 +142,202 @@ impl ListIndex {
                 self.numbers.insert(station.to_string(), n);
                 n
             }
+        }
+    }
+
+    fn remember(&mut self, change: Undo) {
+        if !self.marks.is_empty() {
+            self.undo.push(change);
+        }
+    }
+
+    /// Whether a list (in effect or staged) holds `pseudonym`.
+    fn holds(&self, pseudonym: &[u8; 32]) -> bool {
+        self.rows.contains_key(pseudonym)
+    }
+
+    fn list(&mut self, pseudonym: [u8; 32], station: &str, idx: u64) {
+        let station = self.number(station);
+        self.rows.insert(
+            pseudonym,
+            Listed {
+                station,
+                idx,
+                first: None,
+            },
+        );
+        self.remember(Undo::Listed(pseudonym));
+    }
+
+    /// Records the first check-in of a listed pseudonym whose row has none.
+    fn set_first(&mut self, pseudonym: [u8; 32], station: &str, id: &str, at: u64, idx: u64) {
+        let station = self.number(station);
+        let start = self.ids.len();
+        self.ids.push_str(id);
+        let checkin = start..self.ids.len();
+        if let Some(row) = self.rows.get_mut(&pseudonym) {
+            row.first = Some(First {
+                station,
+                checkin,
+                at,
+                idx,
+            });
+            self.remember(Undo::First(pseudonym));
+        }
+    }
+
+    /// Records the first check-in of `pseudonym` at `station` when the station's list in
+    /// effect holds it and it has none yet (as `first_on_list` does in SQL); says whether it did.
+    #[allow(clippy::too_many_arguments)]
+    fn first_here(
+        &mut self,
+        conn: &Connection,
+        effect: &mut ListsInEffect,
+        pseudonym: &[u8],
+        station: &str,
+        id: &str,
+        at: u64,
+        idx: u64,
+    ) -> Check<bool> {
+        let Ok(key) = <[u8; 32]>::try_from(pseudonym) else {
+            return Ok(false);
         };
-        match self.by_prefix.entry(Self::prefix(pseudonym)) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(number);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.by_pseudonym.insert(*pseudonym, number);
+        let (Some(row), Some(&here)) = (self.rows.get(&key), self.numbers.get(station)) else {
+            return Ok(false);
+        };
+        if row.station != here || row.first.is_some() || !effect.check(conn, row.idx)? {
+            return Ok(false);
+        }
+        self.set_first(key, station, id, at, idx);
+        Ok(true)
+    }
+
+    /// The row of `pseudonym` if its list is in effect: its station, and its first check-in.
+    fn in_effect(
+        &self,
+        conn: &Connection,
+        effect: &mut ListsInEffect,
+        pseudonym: &[u8; 32],
+    ) -> Check<Option<(&str, Option<Earlier>)>> {
+        let Some(row) = self.rows.get(pseudonym) else {
+            return Ok(None);
+        };
+        if !effect.check(conn, row.idx)? {
+            return Ok(None);
+        }
+        let first = row.first.as_ref().map(|f| Earlier {
+            station: self.stations[f.station as usize].clone(),
+            id: self.ids[f.checkin.clone()].to_string(),
+            at: f.at,
+            idx: f.idx,
+        });
+        Ok(Some((self.stations[row.station as usize].as_str(), first)))
+    }
+
+    /// Deletes the rows of the lists at these log indexes (a rejected or failed batch).
+    pub(super) fn drop_lists(&mut self, lists: &std::collections::HashSet<u64>) {
+        let gone: Vec<[u8; 32]> = self
+            .rows
+            .iter()
+            .filter(|(_, row)| lists.contains(&row.idx))
+            .map(|(p, _)| *p)
+            .collect();
+        for p in gone {
+            if let Some(row) = self.rows.remove(&p) {
+                self.remember(Undo::Dropped(p, row));
             }
         }
     }
 
-    /// The station whose list holds `pseudonym` (in effect or staged), confirmed in the table.
-    fn find(&self, conn: &Connection, pseudonym: &[u8]) -> Check<Option<&str>> {
-        let number = match <&[u8; 32]>::try_from(pseudonym)
-            .ok()
-            .and_then(|p| self.by_pseudonym.get(p))
-        {
-            Some(&n) => n,
-            None => match self.by_prefix.get(&Self::prefix(pseudonym)) {
-                Some(&n) => n,
-                None => return Ok(None),
-            },
+    /// A savepoint opened.
+    pub(super) fn savepoint(&mut self) {
+        self.marks.push(self.undo.len());
+    }
+
+    /// The innermost savepoint released: its changes now belong to the one around it.
+    pub(super) fn release(&mut self) {
+        self.marks.pop();
+        if self.marks.is_empty() {
+            self.undo.clear();
+        }
+    }
+
+    /// The innermost savepoint rolled back and released.
+    pub(super) fn roll_back(&mut self) {
+        let Some(mark) = self.marks.pop() else {
+            return;
         };
-        let station = self.stations[number as usize].as_str();
-        let there = conn
-            .prepare_cached(
-                "SELECT 1 FROM pseudonym NOT INDEXED WHERE station = ?1 AND pseudonym = ?2",
-            )
+        while self.undo.len() > mark {
+            match self.undo.pop().expect("above the mark") {
+                Undo::Listed(p) => {
+                    self.rows.remove(&p);
+                }
+                Undo::First(p) => {
+                    if let Some(row) = self.rows.get_mut(&p) {
+                        row.first = None;
+                    }
+                }
+                Undo::Dropped(p, row) => {
+                    self.rows.insert(p, row);
+                }
+            }
+        }
+    }
+
+    /// Writes the rows into the empty `pseudonym` table, in its primary key's order (each
+    /// insert then lands at the end of the table).
+    fn write(&self, conn: &Connection) -> rusqlite::Result<()> {
+        // The stations' rank in SQLite's order for text (bytes, as Rust's `str` orders them).
+        let mut by_name: Vec<u32> = (0..self.stations.len() as u32).collect();
+        by_name
+            .sort_unstable_by(|a, b| self.stations[*a as usize].cmp(&self.stations[*b as usize]));
+        let mut rank = vec![0u32; self.stations.len()];
+        for (r, &n) in by_name.iter().enumerate() {
+            rank[n as usize] = r as u32;
+        }
+        let mut rows: Vec<(&[u8; 32], &Listed)> = self.rows.iter().collect();
+        rows.sort_unstable_by(|a, b| {
+            (rank[a.1.station as usize], a.0).cmp(&(rank[b.1.station as usize], b.0))
+        });
+        let mut insert = conn.prepare(
+            "INSERT INTO pseudonym(station, pseudonym, idx, first_station, first_checkin, first_at, first_idx)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (p, row) in rows {
+            let first = row.first.as_ref();
+            insert.execute(params![
+                self.stations[row.station as usize],
+                &p[..],
+                row.idx as i64,
+                first.map(|f| self.stations[f.station as usize].as_str()),
+                first.map(|f| &self.ids[f.checkin.clone()]),
+                first.map(|f| f.at as i64),
+                first.map(|f| f.idx as i64),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether each list met is in effect (its batch approved), within one sync: nothing in a
+/// sync changes a list.
+#[derive(Default)]
+struct ListsInEffect(HashMap<u64, bool>);
+
+impl ListsInEffect {
+    fn check(&mut self, conn: &Connection, idx: u64) -> Check<bool> {
+        if let Some(&known) = self.0.get(&idx) {
+            return Ok(known);
+        }
+        let in_effect = conn
+            .prepare_cached("SELECT proposal IS NULL FROM pseudonym_list WHERE idx = ?1")
             .map_err(sql)?
-            .query_row(params![station, pseudonym], |_| Ok(()))
+            .query_row([idx as i64], |r| r.get::<_, bool>(0))
             .optional()
-            .map_err(sql)?;
-        Ok(there.map(|()| station))
+            .map_err(sql)?
+            .unwrap_or(false);
+        self.0.insert(idx, in_effect);
+        Ok(in_effect)
     }
 }
 
@@ -195,22 +383,24 @@ impl Fold {
             let Some(raw) = decode_hex32(hex) else {
                 return refuse(path(), "a pseudonym is 64 lowercase hex digits");
             };
-            // With `pseudonym_unique` the insert itself finds a pseudonym listed anywhere;
-            // without it (a replay building it later), the fold's map does.
-            let listed = match &self.lists {
-                Some(lists) => lists.find(conn, &raw)?.is_some(),
-                None => false,
+            // With `pseudonym_unique` the insert itself finds a pseudonym listed anywhere.
+            let listed = match &mut self.lists {
+                Some(lists) => {
+                    let held = lists.holds(&raw);
+                    if !held {
+                        lists.list(raw, &p.station, index);
+                    }
+                    held
+                }
+                None => {
+                    insert
+                        .execute(params![&raw[..], p.station, index as i64])
+                        .map_err(sql)?
+                        == 0
+                }
             };
-            if listed
-                || insert
-                    .execute(params![&raw[..], p.station, index as i64])
-                    .map_err(sql)?
-                    == 0
-            {
+            if listed {
                 return refuse(path(), "this pseudonym is already on a station's list");
-            }
-            if let Some(lists) = &mut self.lists {
-                lists.insert(&raw, &p.station);
             }
         }
         conn.prepare_cached(
@@ -227,17 +417,29 @@ impl Fold {
         Ok(())
     }
 
-    /// From here on, finds pseudonyms through a map the fold keeps rather than through
-    /// `pseudonym_unique`: for a replay into a new state, which has no pseudonym yet and builds
-    /// that index once at the end ([`crate::state::create_deferring`]).
+    /// From here on, keeps the `pseudonym` table in memory ([`Lists`]) until
+    /// [`Fold::write_lists`]: for a replay into a new state, which also builds
+    /// `pseudonym_unique` once at the end ([`crate::state::create_deferring`]).
     pub fn index_lists_in_memory(&mut self) {
-        self.lists = Some(ListIndex::default());
+        self.lists = Some(Lists::default());
+    }
+
+    /// Writes the `pseudonym` table kept in memory since [`Fold::index_lists_in_memory`], once
+    /// every entry is applied. Its memory is freed on a thread of its own.
+    pub fn write_lists(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        let Some(lists) = self.lists.take() else {
+            return Ok(());
+        };
+        let written = lists.write(conn);
+        std::thread::spawn(move || drop(lists));
+        written
     }
 
     /// The station whose list in effect holds `pseudonym`, and the pseudonym's first check-in.
     fn listed(
         &self,
         conn: &Connection,
+        effect: &mut ListsInEffect,
         pseudonym: &[u8],
     ) -> Check<Option<(String, Option<Earlier>)>> {
         let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, Option<Earlier>)> {
@@ -259,18 +461,12 @@ impl Fold {
                 .optional()
                 .map_err(sql),
             Some(lists) => {
-                let Some(station) = lists.find(conn, pseudonym)? else {
+                let Ok(key) = <[u8; 32]>::try_from(pseudonym) else {
                     return Ok(None);
                 };
-                conn.prepare_cached(
-                    "SELECT station, first_station, first_checkin, first_at, first_idx FROM pseudonym p NOT INDEXED
-                     WHERE station = ?2 AND pseudonym = ?1
-                       AND (SELECT proposal IS NULL FROM pseudonym_list WHERE idx = p.idx)",
-                )
-                .map_err(sql)?
-                .query_row(params![pseudonym, station], row)
-                .optional()
-                .map_err(sql)
+                Ok(lists
+                    .in_effect(conn, effect, &key)?
+                    .map(|(station, first)| (station.to_string(), first)))
             }
         }
     }
@@ -331,6 +527,7 @@ impl Fold {
         // Whether `first_checkin` holds a pseudonym (one checked in while on no list in
         // effect; such keys begin with 0). Until it does, a pseudonym's first check-in on its
         // list needs no look there: on election day that is nearly every check-in.
+        let mut effect = ListsInEffect::default();
         let mut off_list = conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM first_checkin WHERE presented < x'01')")
             .map_err(sql)?
@@ -406,11 +603,30 @@ impl Fold {
                     let pseudonym = &key[1..];
                     // Counted with changes(), not RETURNING, which would gather its rows in
                     // a table of their own on every check-in.
-                    let fresh = (first_on_list
-                        .execute(params![pseudonym, station, ci.id, at as i64, index as i64])
-                        .map_err(sql)?
-                        == 1)
-                        .then(|| station.to_string());
+                    let fresh = match &mut self.lists {
+                        None => {
+                            first_on_list
+                                .execute(params![
+                                    pseudonym,
+                                    station,
+                                    ci.id,
+                                    at as i64,
+                                    index as i64
+                                ])
+                                .map_err(sql)?
+                                == 1
+                        }
+                        Some(lists) => lists.first_here(
+                            conn,
+                            &mut effect,
+                            pseudonym,
+                            station,
+                            &ci.id,
+                            at,
+                            index,
+                        )?,
+                    }
+                    .then(|| station.to_string());
                     let (on, earlier) = match fresh {
                         // On a list; checked in off-list before, if the list came later.
                         Some(on) if off_list => (Some(on), {
@@ -421,20 +637,31 @@ impl Fold {
                         }),
                         Some(on) => (Some(on), None),
                         None => {
-                            match self.listed(conn, pseudonym)? {
+                            match self.listed(conn, &mut effect, pseudonym)? {
                                 Some((on, Some(first))) => (Some(on), Some(first)),
                                 // On another station's list, and its first check-in.
                                 Some((on, None)) => {
-                                    first_off_station
-                                        .execute(params![
-                                            pseudonym,
+                                    match &mut self.lists {
+                                        None => {
+                                            first_off_station
+                                                .execute(params![
+                                                    pseudonym,
+                                                    station,
+                                                    ci.id,
+                                                    at as i64,
+                                                    index as i64,
+                                                    on
+                                                ])
+                                                .map_err(sql)?;
+                                        }
+                                        Some(lists) => lists.set_first(
+                                            pseudonym.try_into().expect("32 bytes"),
                                             station,
-                                            ci.id,
-                                            at as i64,
-                                            index as i64,
-                                            on
-                                        ])
-                                        .map_err(sql)?;
+                                            &ci.id,
+                                            at,
+                                            index,
+                                        ),
+                                    }
                                     (Some(on), None)
                                 }
                                 None => {
