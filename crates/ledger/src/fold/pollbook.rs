@@ -299,25 +299,53 @@ impl Lists {
         rows.sort_unstable_by(|a, b| {
             (rank[a.1.station as usize], a.0).cmp(&(rank[b.1.station as usize], b.0))
         });
-        let mut insert = conn.prepare(
-            "INSERT INTO pseudonym(station, pseudonym, idx, first_station, first_checkin, first_at, first_idx)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (p, row) in rows {
-            let first = row.first.as_ref();
-            insert.execute(params![
-                self.stations[row.station as usize],
-                &p[..],
-                row.idx as i64,
-                first.map(|f| self.stations[f.station as usize].as_str()),
-                first.map(|f| &self.ids[f.checkin.clone()]),
-                first.map(|f| f.at as i64),
-                first.map(|f| f.idx as i64),
-            ])?;
+        // Many rows to a statement: its cursor stays at the table's end from one row to the
+        // next, where each statement of its own would search down from the root again. OR
+        // FAIL: a statement that could be undone alone would journal every page it changes.
+        let insert = |rows: usize| {
+            let mut sql = String::from(
+                "INSERT OR FAIL INTO pseudonym(station, pseudonym, idx, first_station, first_checkin, first_at, first_idx) VALUES ",
+            );
+            for r in 0..rows {
+                sql.push_str(if r == 0 {
+                    "(?,?,?,?,?,?,?)"
+                } else {
+                    ",(?,?,?,?,?,?,?)"
+                });
+            }
+            conn.prepare(&sql)
+        };
+        let mut full = insert(ROWS_PER_INSERT)?;
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut last;
+            let stmt = if chunk.len() == ROWS_PER_INSERT {
+                &mut full
+            } else {
+                last = insert(chunk.len())?;
+                &mut last
+            };
+            for (i, (p, row)) in chunk.iter().enumerate() {
+                let first = row.first.as_ref();
+                let at = i * 7;
+                stmt.raw_bind_parameter(at + 1, &self.stations[row.station as usize])?;
+                stmt.raw_bind_parameter(at + 2, &p[..])?;
+                stmt.raw_bind_parameter(at + 3, row.idx as i64)?;
+                stmt.raw_bind_parameter(
+                    at + 4,
+                    first.map(|f| self.stations[f.station as usize].as_str()),
+                )?;
+                stmt.raw_bind_parameter(at + 5, first.map(|f| &self.ids[f.checkin.clone()]))?;
+                stmt.raw_bind_parameter(at + 6, first.map(|f| f.at as i64))?;
+                stmt.raw_bind_parameter(at + 7, first.map(|f| f.idx as i64))?;
+            }
+            stmt.raw_execute()?;
         }
         Ok(())
     }
 }
+
+/// Rows written by one statement when the lists kept in memory are written out.
+const ROWS_PER_INSERT: usize = 64;
 
 /// Whether each list met is in effect (its batch approved), within one sync: nothing in a
 /// sync changes a list.
