@@ -116,7 +116,7 @@ pub fn replay(
     let (verified, conn, refusals, written) =
         verify_and_fold(conn, source, policy, previous, progress);
     let verified = verified?;
-    written?;
+    let known: Vec<state::KnownTable> = written?.into_iter().collect();
     {
         let mut put =
             conn.prepare("INSERT OR REPLACE INTO refusal(idx, reason) VALUES (?1, ?2)")?;
@@ -144,7 +144,7 @@ pub fn replay(
         }
     }
     let mut conn = conn;
-    let digest = index_and_digest(&mut conn, state_path)?;
+    let digest = index_and_digest(&mut conn, state_path, &known)?;
     Ok(Replay {
         verified,
         digest,
@@ -157,7 +157,11 @@ pub fn replay(
 /// same time, on two cores: the digest's second connection reads a copy of the in-memory state
 /// (the indexes are not in the digest, so the copy can be taken before they exist; a state
 /// over 2 GiB cannot be copied and is done on one core), or the file itself.
-fn index_and_digest(conn: &mut Connection, file: Option<&Path>) -> rusqlite::Result<String> {
+fn index_and_digest(
+    conn: &mut Connection,
+    file: Option<&Path>,
+    known: &[state::KnownTable],
+) -> rusqlite::Result<String> {
     let other = match file {
         None => {
             // SQLite copies a database into one allocation of at most 2 GiB
@@ -167,7 +171,7 @@ fn index_and_digest(conn: &mut Connection, file: Option<&Path>) -> rusqlite::Res
             let Ok(Data::Owned(copy)) = conn.serialize(MAIN_DB) else {
                 // The index builds' sorts then take a second core instead.
                 build_deferred_on_two_cores(conn)?;
-                return state::digest(conn);
+                return state::digest_knowing(conn, known);
             };
             let mut other = Connection::open_in_memory()?;
             other.deserialize(MAIN_DB, copy, true)?;
@@ -188,7 +192,7 @@ fn index_and_digest(conn: &mut Connection, file: Option<&Path>) -> rusqlite::Res
         }
     };
     let conn = &*conn;
-    state::digest_sharing(conn, || build_deferred_on_two_cores(conn), other)
+    state::digest_sharing(conn, || build_deferred_on_two_cores(conn), other, known)
 }
 
 /// Builds the deferred indexes with SQLite's sorter working on a second core: it sorts runs of
@@ -277,7 +281,7 @@ fn verify_and_fold(
     Result<Verified, VerifyError>,
     Connection,
     Vec<Refusal>,
-    rusqlite::Result<()>,
+    rusqlite::Result<Option<state::KnownTable>>,
 ) {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
     // What the fold is done with goes back to be freed where it was allocated.

@@ -285,8 +285,9 @@ impl Lists {
     }
 
     /// Writes the rows into the empty `pseudonym` table, in its primary key's order (each
-    /// insert then lands at the end of the table).
-    fn write(&self, conn: &Connection) -> rusqlite::Result<()> {
+    /// insert then lands at the end of the table), and hashes them for the state digest on
+    /// another core meanwhile, in the same order.
+    fn write(&self, conn: &Connection) -> rusqlite::Result<Option<state::KnownTable>> {
         // The stations' rank in SQLite's order for text (bytes, as Rust's `str` orders them).
         let mut by_name: Vec<u32> = (0..self.stations.len() as u32).collect();
         by_name
@@ -299,6 +300,42 @@ impl Lists {
         rows.sort_unstable_by(|a, b| {
             (rank[a.1.station as usize], a.0).cmp(&(rank[b.1.station as usize], b.0))
         });
+        std::thread::scope(|s| {
+            let hashed = s.spawn(|| self.hash(&rows));
+            let written = self.insert_sorted(conn, &rows);
+            let known = hashed.join().expect("hashing the lists panicked");
+            written.map(|()| known)
+        })
+    }
+
+    /// The rows' hash as the digest takes it: values in the table's column order.
+    fn hash(&self, rows: &[(&[u8; 32], &Listed)]) -> Option<state::KnownTable> {
+        use rusqlite::types::ValueRef;
+        let mut table = state::TableRows::new("pseudonym")?;
+        fn text(t: &str) -> ValueRef<'_> {
+            ValueRef::Text(t.as_bytes())
+        }
+        for (p, row) in rows {
+            let first = row.first.as_ref();
+            let station = |f: &First| text(&self.stations[f.station as usize]);
+            table.row(&[
+                text(&self.stations[row.station as usize]),
+                ValueRef::Blob(&p[..]),
+                ValueRef::Integer(row.idx as i64),
+                first.map_or(ValueRef::Null, station),
+                first.map_or(ValueRef::Null, |f| text(&self.ids[f.checkin.clone()])),
+                first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.at as i64)),
+                first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.idx as i64)),
+            ]);
+        }
+        Some(table.finish())
+    }
+
+    fn insert_sorted(
+        &self,
+        conn: &Connection,
+        rows: &[(&[u8; 32], &Listed)],
+    ) -> rusqlite::Result<()> {
         // Many rows to a statement: its cursor stays at the table's end from one row to the
         // next, where each statement of its own would search down from the root again. OR
         // FAIL: a statement that could be undone alone would journal every page it changes.
@@ -453,10 +490,14 @@ impl Fold {
     }
 
     /// Writes the `pseudonym` table kept in memory since [`Fold::index_lists_in_memory`], once
-    /// every entry is applied. Its memory is freed on a thread of its own.
-    pub fn write_lists(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+    /// every entry is applied, and gives its hash for the state digest. Its memory is freed on
+    /// a thread of its own.
+    pub fn write_lists(
+        &mut self,
+        conn: &Connection,
+    ) -> rusqlite::Result<Option<state::KnownTable>> {
         let Some(lists) = self.lists.take() else {
-            return Ok(());
+            return Ok(None);
         };
         let written = lists.write(conn);
         std::thread::spawn(move || drop(lists));
