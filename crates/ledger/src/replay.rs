@@ -116,7 +116,7 @@ pub fn replay(
     let (verified, conn, refusals, written) =
         verify_and_fold(conn, source, policy, previous, progress);
     let verified = verified?;
-    let known: Vec<state::KnownTable> = written?.into_iter().collect();
+    let known: Vec<state::KnownTable> = written?;
     {
         let mut put =
             conn.prepare("INSERT OR REPLACE INTO refusal(idx, reason) VALUES (?1, ?2)")?;
@@ -281,7 +281,7 @@ fn verify_and_fold(
     Result<Verified, VerifyError>,
     Connection,
     Vec<Refusal>,
-    rusqlite::Result<Option<state::KnownTable>>,
+    rusqlite::Result<Vec<state::KnownTable>>,
 ) {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
     // What the fold is done with goes back to be freed where it was allocated.

@@ -86,12 +86,13 @@ fn earlier_row(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Earlier> 
     })
 }
 
-/// The `pseudonym` table, kept by the fold in memory during a replay into a new state and
-/// written once, sorted by its primary key, when the fold is done ([`Fold::write_lists`]).
-/// Row by row in SQLite, the lists' 9.7M pseudonyms at national scale were each an insert
-/// and each first check-in an update of that row, inside the savepoint of its batch: a third
-/// of the replay's fold. The rows here are exactly those the table would hold at the same
-/// point; what a savepoint rolls back is undone here too ([`Lists::savepoint`]).
+/// The `pseudonym` and `checkin` tables, kept by the fold in memory during a replay into a
+/// new state and written once, sorted by their primary keys, when the fold is done
+/// ([`Fold::write_lists`]). Row by row in SQLite, the lists' 9.7M pseudonyms at national
+/// scale were each an insert and each of the 7M check-ins an insert and an update of its
+/// pseudonym's row, inside the savepoint of its batch: most of the replay's fold on election
+/// day. The rows here are exactly those the tables would hold at the same point; what a
+/// savepoint rolls back is undone here too ([`Lists::savepoint`]).
 #[derive(Default)]
 pub(crate) struct Lists {
     stations: Vec<String>,
@@ -100,6 +101,8 @@ pub(crate) struct Lists {
     rows: HashMap<[u8; 32], Listed, foldhash::fast::RandomState>,
     /// The check-in ids of first check-ins, one after another (`First::checkin`).
     ids: String,
+    /// The `checkin` table: each check-in by its station and id.
+    synced: HashMap<(u32, Box<str>), Synced, foldhash::fast::RandomState>,
     /// Changes to undo back to each open savepoint's mark (`marks`). Nothing is kept while no
     /// savepoint is open: a replay's transaction is never rolled back.
     undo: Vec<Undo>,
@@ -123,7 +126,17 @@ struct First {
     idx: u64,
 }
 
+/// A row of `checkin`: the claimed time, what was presented (`presented_key`), and the
+/// sync's log index.
+struct Synced {
+    at: u64,
+    presented: Box<[u8]>,
+    idx: u64,
+}
+
 enum Undo {
+    /// A check-in recorded.
+    Synced(u32, Box<str>),
     /// A pseudonym listed.
     Listed([u8; 32]),
     /// A first check-in recorded.
@@ -148,6 +161,34 @@ impl Lists {
     fn remember(&mut self, change: Undo) {
         if !self.marks.is_empty() {
             self.undo.push(change);
+        }
+    }
+
+    /// Records a check-in, or gives the one recorded before under its station and id (claimed
+    /// time, what was presented, log index), as `INSERT OR IGNORE` and a look back do in SQL.
+    fn sync(
+        &mut self,
+        station: &str,
+        id: &str,
+        at: u64,
+        presented: &[u8],
+        idx: u64,
+    ) -> Option<(i64, Vec<u8>, i64)> {
+        let station = self.number(station);
+        match self.synced.entry((station, id.into())) {
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let row = o.get();
+                Some((row.at as i64, row.presented.to_vec(), row.idx as i64))
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Synced {
+                    at,
+                    presented: presented.into(),
+                    idx,
+                });
+                self.remember(Undo::Synced(station, id.into()));
+                None
+            }
         }
     }
 
@@ -280,14 +321,17 @@ impl Lists {
                 Undo::Dropped(p, row) => {
                     self.rows.insert(p, row);
                 }
+                Undo::Synced(station, id) => {
+                    self.synced.remove(&(station, id));
+                }
             }
         }
     }
 
-    /// Writes the rows into the empty `pseudonym` table, in its primary key's order (each
-    /// insert then lands at the end of the table), and hashes them for the state digest on
-    /// another core meanwhile, in the same order.
-    fn write(&self, conn: &Connection) -> rusqlite::Result<Option<state::KnownTable>> {
+    /// Writes the rows into the empty `pseudonym` and `checkin` tables, in their primary keys'
+    /// order (each insert then lands at the end of the table), and hashes them for the state
+    /// digest on another core meanwhile, in the same order.
+    fn write(&self, conn: &Connection) -> rusqlite::Result<Vec<state::KnownTable>> {
         // The stations' rank in SQLite's order for text (bytes, as Rust's `str` orders them).
         let mut by_name: Vec<u32> = (0..self.stations.len() as u32).collect();
         by_name
@@ -300,12 +344,79 @@ impl Lists {
         rows.sort_unstable_by(|a, b| {
             (rank[a.1.station as usize], a.0).cmp(&(rank[b.1.station as usize], b.0))
         });
-        std::thread::scope(|s| {
+        let lists = std::thread::scope(|s| {
             let hashed = s.spawn(|| self.hash(&rows));
             let written = self.insert_sorted(conn, &rows);
             let known = hashed.join().expect("hashing the lists panicked");
             written.map(|()| known)
-        })
+        })?;
+        drop(rows);
+        let mut synced: Vec<(&(u32, Box<str>), &Synced)> = self.synced.iter().collect();
+        synced.sort_unstable_by(|a, b| {
+            (rank[a.0.0 as usize], &a.0.1).cmp(&(rank[b.0.0 as usize], &b.0.1))
+        });
+        let checkins = std::thread::scope(|s| {
+            let hashed = s.spawn(|| self.hash_synced(&synced));
+            let written = self.insert_synced(conn, &synced);
+            let known = hashed.join().expect("hashing the check-ins panicked");
+            written.map(|()| known)
+        })?;
+        Ok(lists.into_iter().chain(checkins).collect())
+    }
+
+    fn hash_synced(&self, rows: &[(&(u32, Box<str>), &Synced)]) -> Option<state::KnownTable> {
+        use rusqlite::types::ValueRef;
+        let mut table = state::TableRows::new("checkin")?;
+        for ((station, id), row) in rows {
+            table.row(&[
+                ValueRef::Text(self.stations[*station as usize].as_bytes()),
+                ValueRef::Text(id.as_bytes()),
+                ValueRef::Integer(row.at as i64),
+                ValueRef::Blob(&row.presented),
+                ValueRef::Integer(row.idx as i64),
+            ]);
+        }
+        Some(table.finish())
+    }
+
+    fn insert_synced(
+        &self,
+        conn: &Connection,
+        rows: &[(&(u32, Box<str>), &Synced)],
+    ) -> rusqlite::Result<()> {
+        let insert = |rows: usize| {
+            let mut sql = String::from(
+                "INSERT OR FAIL INTO checkin(station, id, at, presented, idx) VALUES ",
+            );
+            for r in 0..rows {
+                sql.push_str(if r == 0 {
+                    "(?,?,?,?,?)"
+                } else {
+                    ",(?,?,?,?,?)"
+                });
+            }
+            conn.prepare(&sql)
+        };
+        let mut full = insert(ROWS_PER_INSERT)?;
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut last;
+            let stmt = if chunk.len() == ROWS_PER_INSERT {
+                &mut full
+            } else {
+                last = insert(chunk.len())?;
+                &mut last
+            };
+            for (i, ((station, id), row)) in chunk.iter().enumerate() {
+                let at = i * 5;
+                stmt.raw_bind_parameter(at + 1, &self.stations[*station as usize])?;
+                stmt.raw_bind_parameter(at + 2, &**id)?;
+                stmt.raw_bind_parameter(at + 3, row.at as i64)?;
+                stmt.raw_bind_parameter(at + 4, &*row.presented)?;
+                stmt.raw_bind_parameter(at + 5, row.idx as i64)?;
+            }
+            stmt.raw_execute()?;
+        }
+        Ok(())
     }
 
     /// The rows' hash as the digest takes it: values in the table's column order.
@@ -482,22 +593,19 @@ impl Fold {
         Ok(())
     }
 
-    /// From here on, keeps the `pseudonym` table in memory ([`Lists`]) until
+    /// From here on, keeps the `pseudonym` and `checkin` tables in memory ([`Lists`]) until
     /// [`Fold::write_lists`]: for a replay into a new state, which also builds
     /// `pseudonym_unique` once at the end ([`crate::state::create_deferring`]).
     pub fn index_lists_in_memory(&mut self) {
         self.lists = Some(Lists::default());
     }
 
-    /// Writes the `pseudonym` table kept in memory since [`Fold::index_lists_in_memory`], once
-    /// every entry is applied, and gives its hash for the state digest. Its memory is freed on
-    /// a thread of its own.
-    pub fn write_lists(
-        &mut self,
-        conn: &Connection,
-    ) -> rusqlite::Result<Option<state::KnownTable>> {
+    /// Writes the `pseudonym` and `checkin` tables kept in memory since
+    /// [`Fold::index_lists_in_memory`], once every entry is applied, and gives their hashes for
+    /// the state digest. Their memory is freed on a thread of its own.
+    pub fn write_lists(&mut self, conn: &Connection) -> rusqlite::Result<Vec<state::KnownTable>> {
         let Some(lists) = self.lists.take() else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let written = lists.write(conn);
         std::thread::spawn(move || drop(lists));
@@ -621,17 +729,28 @@ impl Fold {
                     },
                 )
             };
-            if insert
-                .execute(params![station, ci.id, at as i64, key, index as i64])
-                .map_err(sql)?
-                == 0
-            {
+            let before = match &mut self.lists {
+                None => {
+                    if insert
+                        .execute(params![station, ci.id, at as i64, key, index as i64])
+                        .map_err(sql)?
+                        == 0
+                    {
+                        Some(
+                            stored
+                                .query_row(params![station, ci.id], |r| {
+                                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                                })
+                                .map_err(sql)?,
+                        )
+                    } else {
+                        None
+                    }
+                }
+                Some(lists) => lists.sync(station, &ci.id, at, &key, index),
+            };
+            if let Some((old_at, old_key, old_idx)) = before {
                 // Sent before: the same check-in counts once; a different one is evidence.
-                let (old_at, old_key, old_idx): (i64, Vec<u8>, i64) = stored
-                    .query_row(params![station, ci.id], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
-                    .map_err(sql)?;
                 if old_at as u64 != at || old_key != key {
                     let earlier = Earlier {
                         station: station.to_string(),
