@@ -410,14 +410,8 @@ fn a_pending_list_is_not_in_effect_and_a_rejected_one_leaves_nothing() {
 fn a_refused_sync_in_replay_leaves_no_first_check_in() {
     let mut f = Fixture::new();
     lists(&mut f);
-    let size = f.election.log().size();
-    let mut entries = Vec::new();
-    f.election
-        .log()
-        .for_each_entry(0, size, |_, e| entries.push(e.to_vec()))
-        .unwrap();
     // V004 is on S-D11's list; the batch's second sync is empty, so the batch is refused.
-    entries.extend(build_batch(
+    let mut extra = build_batch(
         &f.official,
         Content::Checkins,
         vec![
@@ -425,28 +419,16 @@ fn a_refused_sync_in_replay_leaves_no_first_check_in() {
             checkins("S-D11", &[]),
         ],
         None,
-    ));
-    entries.extend(build_batch(
+    );
+    extra.extend(build_batch(
         &f.official,
         Content::Checkins,
         vec![checkins("S-D11", &[("11", 200, voter("V004"))])],
         None,
     ));
-    let dir = tempfile::tempdir().unwrap();
-    let mut log = new_log(dir.path(), &f.log_key);
-    log.append(&entries).unwrap();
-    let note = log.sign_checkpoint(&f.log_key).unwrap();
-    let public = dir.path().join("public");
-    tlog::publish::publish(&log, &note, &public, &mut |_, _| {}).unwrap();
-    let policy = tlog::Policy::k_of_n(f.log_key.vkey(), vec![], 0).unwrap();
-    let replay = ledger::replay::replay(
-        &tlog::verify::DirSource::new(&public),
-        &policy,
-        None,
-        None,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let forged = f.forged(extra);
+    let size = forged.size;
+    let replay = forged.replay(None);
     assert_eq!(replay.refusals.len(), 1, "{:?}", replay.refusals);
     assert_eq!(replay.refusals[0].index, size + 2);
     assert_eq!(checkin_alerts(&replay.state).unwrap(), []);

@@ -6,17 +6,10 @@ mod common;
 
 use common::*;
 use ledger::event::*;
-use tlog::verify::DirSource;
 
 #[test]
 fn a_batch_refused_in_replay_leaves_none_of_its_rows() {
     let f = Fixture::new();
-    let size = f.election.log().size();
-    let mut entries = Vec::new();
-    f.election
-        .log()
-        .for_each_entry(0, size, |_, e| entries.push(e.to_vec()))
-        .unwrap();
     // A registration batch whose last entry names a station that does not exist, appended by
     // an operator who skipped intake's checks.
     let voters = ["S-D11", "S-D12", "S-NOWHERE"]
@@ -34,29 +27,16 @@ fn a_batch_refused_in_replay_leaves_none_of_its_rows() {
             })
         })
         .collect();
-    entries.extend(build_batch(
+    let forged = f.forged(build_batch(
         &f.officer,
         Content::Registrations,
         voters,
         None,
     ));
-    let dir = tempfile::tempdir().unwrap();
-    let mut log = new_log(dir.path(), &f.log_key);
-    log.append(&entries).unwrap();
-    let note = log.sign_checkpoint(&f.log_key).unwrap();
-    let public = dir.path().join("public");
-    tlog::publish::publish(&log, &note, &public, &mut |_, _| {}).unwrap();
-    let policy = tlog::Policy::k_of_n(f.log_key.vkey(), vec![], 0).unwrap();
-    let state_file = dir.path().join("state.db");
+    let size = forged.size;
+    let state_file = forged.dir.path().join("state.db");
     for state in [None, Some(state_file.as_path())] {
-        let replay = ledger::replay::replay(
-            &DirSource::new(&public),
-            &policy,
-            None,
-            state,
-            &mut |_, _| {},
-        )
-        .unwrap();
+        let replay = forged.replay(state);
         assert_eq!(replay.refusals.len(), 1, "{:?}", replay.refusals);
         assert_eq!(replay.refusals[0].index, size + 3);
         let late: i64 = replay

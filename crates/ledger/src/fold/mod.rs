@@ -306,30 +306,34 @@ impl Fold {
 
     /// Opens a savepoint of the state, and of the rows the fold keeps in memory.
     fn savepoint(&mut self, conn: &Connection, name: &str) -> Check<()> {
-        conn.execute_batch(&format!("SAVEPOINT {name}"))
-            .map_err(sql)?;
-        if let Some(lists) = &mut self.lists {
-            lists.savepoint();
-        }
-        Ok(())
+        self.savepoints(
+            conn,
+            &format!("SAVEPOINT {name}"),
+            pollbook::Lists::savepoint,
+        )
     }
 
     /// Releases the innermost savepoint, `name`.
     fn release(&mut self, conn: &Connection, name: &str) -> Check<()> {
-        conn.execute_batch(&format!("RELEASE {name}"))
-            .map_err(sql)?;
-        if let Some(lists) = &mut self.lists {
-            lists.release();
-        }
-        Ok(())
+        self.savepoints(conn, &format!("RELEASE {name}"), pollbook::Lists::release)
     }
 
     /// Rolls back and releases the innermost savepoint, `name`.
     fn roll_back(&mut self, conn: &Connection, name: &str) -> Check<()> {
-        conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))
-            .map_err(sql)?;
+        let statement = format!("ROLLBACK TO {name}; RELEASE {name}");
+        self.savepoints(conn, &statement, pollbook::Lists::roll_back)
+    }
+
+    /// Runs a savepoint statement and, once it succeeded, the same on the rows in memory.
+    fn savepoints(
+        &mut self,
+        conn: &Connection,
+        statement: &str,
+        in_memory: fn(&mut pollbook::Lists),
+    ) -> Check<()> {
+        conn.execute_batch(statement).map_err(sql)?;
         if let Some(lists) = &mut self.lists {
-            lists.roll_back();
+            in_memory(lists);
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 
 use super::batches::decode_hex32;
 use super::*;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 
 /// Why the poll book raised an alert (`checkin_alert.kind`).
 pub(crate) mod kind {
@@ -331,7 +332,7 @@ impl Lists {
     /// Writes the rows into the empty `pseudonym` and `checkin` tables, in their primary keys'
     /// order (each insert then lands at the end of the table), and hashes them for the state
     /// digest on another core meanwhile, in the same order.
-    fn write(&self, conn: &Connection) -> rusqlite::Result<Vec<state::KnownTable>> {
+    fn write<'a>(&'a self, conn: &Connection) -> rusqlite::Result<Vec<state::KnownTable>> {
         // The stations' rank in SQLite's order for text (bytes, as Rust's `str` orders them).
         let mut by_name: Vec<u32> = (0..self.stations.len() as u32).collect();
         by_name
@@ -344,59 +345,78 @@ impl Lists {
         rows.sort_unstable_by(|a, b| {
             (rank[a.1.station as usize], a.0).cmp(&(rank[b.1.station as usize], b.0))
         });
-        let lists = std::thread::scope(|s| {
-            let hashed = s.spawn(|| self.hash(&rows));
-            let written = self.insert_sorted(conn, &rows);
-            let known = hashed.join().expect("hashing the lists panicked");
-            written.map(|()| known)
-        })?;
+        let text = |t: &'a str| ValueRef::Text(t.as_bytes());
+        let station = |n: u32| text(&self.stations[n as usize]);
+        let lists = write_sorted(
+            conn,
+            "pseudonym",
+            "station, pseudonym, idx, first_station, first_checkin, first_at, first_idx",
+            &rows,
+            |&(p, row)| {
+                let first = row.first.as_ref();
+                [
+                    station(row.station),
+                    ValueRef::Blob(&p[..]),
+                    ValueRef::Integer(row.idx as i64),
+                    first.map_or(ValueRef::Null, |f| station(f.station)),
+                    first.map_or(ValueRef::Null, |f| text(&self.ids[f.checkin.clone()])),
+                    first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.at as i64)),
+                    first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.idx as i64)),
+                ]
+            },
+        )?;
         drop(rows);
         let mut synced: Vec<(&(u32, Box<str>), &Synced)> = self.synced.iter().collect();
         synced.sort_unstable_by(|a, b| {
             (rank[a.0.0 as usize], &a.0.1).cmp(&(rank[b.0.0 as usize], &b.0.1))
         });
-        let checkins = std::thread::scope(|s| {
-            let hashed = s.spawn(|| self.hash_synced(&synced));
-            let written = self.insert_synced(conn, &synced);
-            let known = hashed.join().expect("hashing the check-ins panicked");
-            written.map(|()| known)
-        })?;
+        let checkins = write_sorted(
+            conn,
+            "checkin",
+            "station, id, at, presented, idx",
+            &synced,
+            |&((n, id), row)| {
+                [
+                    station(*n),
+                    text(id),
+                    ValueRef::Integer(row.at as i64),
+                    ValueRef::Blob(&row.presented),
+                    ValueRef::Integer(row.idx as i64),
+                ]
+            },
+        )?;
         Ok(lists.into_iter().chain(checkins).collect())
     }
+}
 
-    fn hash_synced(&self, rows: &[(&(u32, Box<str>), &Synced)]) -> Option<state::KnownTable> {
-        use rusqlite::types::ValueRef;
-        let mut table = state::TableRows::new("checkin")?;
-        for ((station, id), row) in rows {
-            table.row(&[
-                ValueRef::Text(self.stations[*station as usize].as_bytes()),
-                ValueRef::Text(id.as_bytes()),
-                ValueRef::Integer(row.at as i64),
-                ValueRef::Blob(&row.presented),
-                ValueRef::Integer(row.idx as i64),
-            ]);
+/// Writes `rows` into the empty `table` (`columns`, in the table's order, as `values` gives
+/// them), and hashes the same values for the state digest on another core meanwhile. Many
+/// rows to a statement: its cursor stays at the table's end from one row to the next (the
+/// rows come in primary-key order), where each statement of its own would search down from
+/// the root again. OR FAIL: a statement that could be undone alone would journal every page
+/// it changes.
+fn write_sorted<'a, T: Sync, const N: usize>(
+    conn: &Connection,
+    table: &str,
+    columns: &str,
+    rows: &[T],
+    values: impl Fn(&T) -> [ValueRef<'a>; N] + Sync,
+) -> rusqlite::Result<Option<state::KnownTable>> {
+    let hash = || {
+        let mut hashed = state::TableRows::new(table)?;
+        for row in rows {
+            hashed.row(&values(row));
         }
-        Some(table.finish())
-    }
-
-    fn insert_synced(
-        &self,
-        conn: &Connection,
-        rows: &[(&(u32, Box<str>), &Synced)],
-    ) -> rusqlite::Result<()> {
-        let insert = |rows: usize| {
-            let mut sql = String::from(
-                "INSERT OR FAIL INTO checkin(station, id, at, presented, idx) VALUES ",
-            );
-            for r in 0..rows {
-                sql.push_str(if r == 0 {
-                    "(?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?)"
-                });
-            }
-            conn.prepare(&sql)
-        };
+        Some(hashed.finish())
+    };
+    let insert = |count: usize| {
+        let row = format!("({})", vec!["?"; N].join(","));
+        let all = vec![row; count].join(",");
+        conn.prepare(&format!(
+            "INSERT OR FAIL INTO {table}({columns}) VALUES {all}"
+        ))
+    };
+    let write = || -> rusqlite::Result<()> {
         let mut full = insert(ROWS_PER_INSERT)?;
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut last;
@@ -406,90 +426,21 @@ impl Lists {
                 last = insert(chunk.len())?;
                 &mut last
             };
-            for (i, ((station, id), row)) in chunk.iter().enumerate() {
-                let at = i * 5;
-                stmt.raw_bind_parameter(at + 1, &self.stations[*station as usize])?;
-                stmt.raw_bind_parameter(at + 2, &**id)?;
-                stmt.raw_bind_parameter(at + 3, row.at as i64)?;
-                stmt.raw_bind_parameter(at + 4, &*row.presented)?;
-                stmt.raw_bind_parameter(at + 5, row.idx as i64)?;
+            for (i, row) in chunk.iter().enumerate() {
+                for (j, value) in values(row).into_iter().enumerate() {
+                    stmt.raw_bind_parameter(i * N + j + 1, ToSqlOutput::Borrowed(value))?;
+                }
             }
             stmt.raw_execute()?;
         }
         Ok(())
-    }
-
-    /// The rows' hash as the digest takes it: values in the table's column order.
-    fn hash(&self, rows: &[(&[u8; 32], &Listed)]) -> Option<state::KnownTable> {
-        use rusqlite::types::ValueRef;
-        let mut table = state::TableRows::new("pseudonym")?;
-        fn text(t: &str) -> ValueRef<'_> {
-            ValueRef::Text(t.as_bytes())
-        }
-        for (p, row) in rows {
-            let first = row.first.as_ref();
-            let station = |f: &First| text(&self.stations[f.station as usize]);
-            table.row(&[
-                text(&self.stations[row.station as usize]),
-                ValueRef::Blob(&p[..]),
-                ValueRef::Integer(row.idx as i64),
-                first.map_or(ValueRef::Null, station),
-                first.map_or(ValueRef::Null, |f| text(&self.ids[f.checkin.clone()])),
-                first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.at as i64)),
-                first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.idx as i64)),
-            ]);
-        }
-        Some(table.finish())
-    }
-
-    fn insert_sorted(
-        &self,
-        conn: &Connection,
-        rows: &[(&[u8; 32], &Listed)],
-    ) -> rusqlite::Result<()> {
-        // Many rows to a statement: its cursor stays at the table's end from one row to the
-        // next, where each statement of its own would search down from the root again. OR
-        // FAIL: a statement that could be undone alone would journal every page it changes.
-        let insert = |rows: usize| {
-            let mut sql = String::from(
-                "INSERT OR FAIL INTO pseudonym(station, pseudonym, idx, first_station, first_checkin, first_at, first_idx) VALUES ",
-            );
-            for r in 0..rows {
-                sql.push_str(if r == 0 {
-                    "(?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?)"
-                });
-            }
-            conn.prepare(&sql)
-        };
-        let mut full = insert(ROWS_PER_INSERT)?;
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let mut last;
-            let stmt = if chunk.len() == ROWS_PER_INSERT {
-                &mut full
-            } else {
-                last = insert(chunk.len())?;
-                &mut last
-            };
-            for (i, (p, row)) in chunk.iter().enumerate() {
-                let first = row.first.as_ref();
-                let at = i * 7;
-                stmt.raw_bind_parameter(at + 1, &self.stations[row.station as usize])?;
-                stmt.raw_bind_parameter(at + 2, &p[..])?;
-                stmt.raw_bind_parameter(at + 3, row.idx as i64)?;
-                stmt.raw_bind_parameter(
-                    at + 4,
-                    first.map(|f| self.stations[f.station as usize].as_str()),
-                )?;
-                stmt.raw_bind_parameter(at + 5, first.map(|f| &self.ids[f.checkin.clone()]))?;
-                stmt.raw_bind_parameter(at + 6, first.map(|f| f.at as i64))?;
-                stmt.raw_bind_parameter(at + 7, first.map(|f| f.idx as i64))?;
-            }
-            stmt.raw_execute()?;
-        }
-        Ok(())
-    }
+    };
+    std::thread::scope(|s| {
+        let hashed = s.spawn(hash);
+        let written = write();
+        let known = hashed.join().expect("hashing the table's rows panicked");
+        written.map(|()| known)
+    })
 }
 
 /// Rows written by one statement when the lists kept in memory are written out.

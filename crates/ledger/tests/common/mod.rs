@@ -315,6 +315,49 @@ impl Fixture {
     }
 }
 
+/// The fixture's log followed by entries an operator appended without intake's checks,
+/// published in a directory of its own: what a replay must refuse part of.
+pub struct Forged {
+    pub dir: tempfile::TempDir,
+    /// The size of the honest log before the appended entries.
+    pub size: u64,
+    policy: Policy,
+}
+
+impl Fixture {
+    /// Copies the log, appends `extra` unchecked, and publishes the result.
+    pub fn forged(&self, extra: Vec<Vec<u8>>) -> Forged {
+        let size = self.election.log().size();
+        let mut entries = Vec::new();
+        self.election
+            .log()
+            .for_each_entry(0, size, |_, e| entries.push(e.to_vec()))
+            .unwrap();
+        entries.extend(extra);
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = new_log(dir.path(), &self.log_key);
+        log.append(&entries).unwrap();
+        let note = log.sign_checkpoint(&self.log_key).unwrap();
+        tlog::publish::publish(&log, &note, &dir.path().join("public"), &mut |_, _| {}).unwrap();
+        let policy = Policy::k_of_n(self.log_key.vkey(), vec![], 0).unwrap();
+        Forged { dir, size, policy }
+    }
+}
+
+impl Forged {
+    /// Replays the published log into memory, or into a new state file.
+    pub fn replay(&self, state: Option<&std::path::Path>) -> ledger::replay::Replay {
+        ledger::replay::replay(
+            &tlog::verify::DirSource::new(self.dir.path().join("public")),
+            &self.policy,
+            None,
+            state,
+            &mut |_, _| {},
+        )
+        .unwrap()
+    }
+}
+
 /// Provinces P1 and P2, each of two districts (D11, D12; D21, D22).
 pub fn two_provinces() -> Vec<Event> {
     vec![
