@@ -482,9 +482,10 @@ pub fn create_deferred(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(DEFERRED)
 }
 
-/// The state digest (hex SHA-256), see the module documentation. The rows are written out on
-/// this thread while another hashes what was written, in blocks: the hashing is about half the
-/// work, and the digest of a national state reads tens of millions of rows.
+/// The state digest (hex SHA-256), see the module documentation. This thread reads the rows
+/// and copies their values out as they are ([`copy_row`]); another writes them as the digest
+/// hashes them and hashes that, in blocks: writing and hashing are more than half the work,
+/// and the digest of a national state reads tens of millions of rows.
 pub fn digest(conn: &Connection) -> rusqlite::Result<String> {
     digest_knowing(conn, &[])
 }
@@ -503,11 +504,15 @@ pub fn digest_knowing(conn: &Connection, known: &[KnownTable]) -> rusqlite::Resu
         let hasher = s.spawn(move || {
             let mut tables = Vec::with_capacity(DIGEST_TABLES.len());
             let mut h = Sha256::new();
+            let mut written = new_block();
             for part in rx {
                 match part {
-                    Part::Block(block) => {
-                        h.update(&block);
-                        let _ = spare_tx.send(block);
+                    Part::Block(copied) => {
+                        write_copied(&copied, &mut written, &mut |block| {
+                            h.update(&*block);
+                            block.clear();
+                        });
+                        let _ = spare_tx.send(copied);
                     }
                     Part::End => tables.push(std::mem::take(&mut h).finalize().into()),
                     Part::Known(hash) => tables.push(hash),
@@ -522,12 +527,13 @@ pub fn digest_knowing(conn: &Connection, known: &[KnownTable]) -> rusqlite::Resu
                     let _ = tx.send(Part::Known(k.hash));
                     continue;
                 }
-                write_table(conn, table, &mut block, &mut |block| {
+                let flush = &mut |block: &mut Vec<u8>| {
                     let mut next = spare.try_recv().unwrap_or_else(|_| new_block());
                     next.clear();
                     // The hashing thread only stops when this side hangs up.
                     let _ = tx.send(Part::Block(std::mem::replace(block, next)));
-                })?;
+                };
+                read_table(conn, table, &mut block, flush, copy_row)?;
                 let _ = tx.send(Part::End);
             }
             Ok(())
@@ -681,10 +687,11 @@ fn sharing<O: Send>(
                 return Ok(());
             };
             let mut h = Sha256::new();
-            let written = write_table(conn, table, &mut block, &mut |block| {
+            let flush = &mut |block: &mut Vec<u8>| {
                 h.update(&*block);
                 block.clear();
-            });
+            };
+            let written = read_table(conn, table, &mut block, flush, write_row_read);
             if let Err(e) = written {
                 failed.store(true, Relaxed);
                 return Err(e);
@@ -760,13 +767,16 @@ fn write_json_string(block: &mut Vec<u8>, t: &[u8]) {
     }
 }
 
-/// Writes the rows of the table `DIGEST_TABLES[table]`, as its digest hashes them, into
-/// `block`, handing it to `flush` (which leaves it empty) whenever it is full and at the end.
-fn write_table(
+/// Reads the rows of the table `DIGEST_TABLES[table]` in the digest's order, putting each into
+/// `block` with `put` (given the row and its column count), and hands `block` to `flush`
+/// (which leaves it empty) whenever it is full and at the end. [`write_row_read`] puts a row
+/// as the digest hashes it; [`copy_row`] copies its values for [`write_copied`].
+fn read_table(
     conn: &Connection,
     table: usize,
     block: &mut Vec<u8>,
     flush: &mut dyn FnMut(&mut Vec<u8>),
+    put: fn(&mut Vec<u8>, &rusqlite::Row<'_>, usize),
 ) -> rusqlite::Result<()> {
     let (name, order) = DIGEST_TABLES[table];
     let mut stmt = conn.prepare(&format!("SELECT * FROM {name} ORDER BY {order}"))?;
@@ -776,11 +786,89 @@ fn write_table(
         if block.len() >= DIGEST_BLOCK {
             flush(block);
         }
-        // Every index is below the statement's column count.
-        write_row(block, (0..columns).map(|i| row.get_ref_unwrap(i)));
+        put(block, row, columns);
     }
     flush(block);
     Ok(())
+}
+
+fn write_row_read(block: &mut Vec<u8>, row: &rusqlite::Row<'_>, columns: usize) {
+    // Every index is below the statement's column count.
+    write_row(block, (0..columns).map(|i| row.get_ref_unwrap(i)));
+}
+
+/// Copies a row's values as they are: each a tag byte ([`COPIED_NULL`] and the rest) and its
+/// bytes, 8 for a number, a 4-byte length and the bytes for text and blobs; [`COPIED_ROW_END`]
+/// ends the row.
+fn copy_row(block: &mut Vec<u8>, row: &rusqlite::Row<'_>, columns: usize) {
+    for i in 0..columns {
+        // Every index is below the statement's column count.
+        match row.get_ref_unwrap(i) {
+            ValueRef::Null => block.push(COPIED_NULL),
+            ValueRef::Integer(v) => {
+                block.push(COPIED_INTEGER);
+                block.extend_from_slice(&v.to_le_bytes());
+            }
+            ValueRef::Real(v) => {
+                block.push(COPIED_REAL);
+                block.extend_from_slice(&v.to_le_bytes());
+            }
+            ValueRef::Text(t) => copy_bytes(block, COPIED_TEXT, t),
+            ValueRef::Blob(b) => copy_bytes(block, COPIED_BLOB, b),
+        }
+    }
+    block.push(COPIED_ROW_END);
+}
+
+const COPIED_NULL: u8 = 0;
+const COPIED_INTEGER: u8 = 1;
+const COPIED_REAL: u8 = 2;
+const COPIED_TEXT: u8 = 3;
+const COPIED_BLOB: u8 = 4;
+const COPIED_ROW_END: u8 = 5;
+
+fn copy_bytes(block: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+    block.push(tag);
+    // SQLite holds no value of 4 GiB or more (SQLITE_MAX_LENGTH is at most 2^31 - 1).
+    block.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    block.extend_from_slice(bytes);
+}
+
+/// Writes the rows [`copy_row`] copied into `copied` as the digest hashes them, into
+/// `block`, handing it to `flush` (which leaves it empty) whenever it is full.
+fn write_copied(copied: &[u8], block: &mut Vec<u8>, flush: &mut dyn FnMut(&mut Vec<u8>)) {
+    let mut values: Vec<ValueRef<'_>> = Vec::new();
+    let mut rest = copied;
+    while let Some((&tag, after)) = rest.split_first() {
+        rest = after;
+        let mut take = |n: usize| {
+            let (bytes, after) = rest.split_at(n);
+            rest = after;
+            bytes
+        };
+        let number = |bytes: &[u8]| <[u8; 8]>::try_from(bytes).expect("8 bytes");
+        match tag {
+            COPIED_NULL => values.push(ValueRef::Null),
+            COPIED_INTEGER => values.push(ValueRef::Integer(i64::from_le_bytes(number(take(8))))),
+            COPIED_REAL => values.push(ValueRef::Real(f64::from_le_bytes(number(take(8))))),
+            COPIED_TEXT | COPIED_BLOB => {
+                let len = u32::from_le_bytes(take(4).try_into().expect("4 bytes")) as usize;
+                let bytes = take(len);
+                values.push(if tag == COPIED_TEXT {
+                    ValueRef::Text(bytes)
+                } else {
+                    ValueRef::Blob(bytes)
+                });
+            }
+            _ => {
+                if block.len() >= DIGEST_BLOCK {
+                    flush(block);
+                }
+                write_row(block, values.drain(..));
+            }
+        }
+    }
+    flush(block);
 }
 
 /// Writes a row as the digest hashes it: its values' canonical JSON in an array, and a
@@ -903,7 +991,7 @@ mod tests {
             "INSERT INTO election(key, value) VALUES ('origin', 'example.org/e');
              INSERT INTO party(id, name) VALUES ('P2', 'Second'), ('P1', 'First');
              INSERT INTO voter(id, name, sex, birth_year, station, registered_at)
-                 VALUES ('V1', 'Sok', 'F', 1980, 'S1', 3), ('V0', 'Dara', 'M', 1975, 'S1', 3);
+                 VALUES ('V1', 'សុខ \"Sok\"', 'F', -1, 'S1', 3), ('V0', 'Dara', 'M', 1975, 'S1', 3);
              INSERT INTO checkin(station, id, at, presented, idx)
                  VALUES ('S1', 'c1', 100, x'00ff', 9);",
         )
