@@ -912,54 +912,64 @@ impl Event {
     }
 
     fn parse_body(kind: &str, body: &str) -> Result<Event, EventError> {
-        fn typed<T: DeserializeOwned>(body: &str) -> Result<T, EventError> {
-            // Without path tracking first: most entries are well formed, and tracking costs.
-            // A refused body is parsed again with it, for the error's path.
-            if let Ok(t) = serde_json::from_str(body) {
-                return Ok(t);
+        /// A body parsed from its own text.
+        struct Alone<'a>(&'a str);
+        impl BodyParser for Alone<'_> {
+            fn parse<T: DeserializeOwned>(self) -> Result<T, EventError> {
+                let body = self.0;
+                // Without path tracking first: most entries are well formed, and tracking
+                // costs. A refused body is parsed again with it, for the error's path.
+                if let Ok(t) = serde_json::from_str(body) {
+                    return Ok(t);
+                }
+                let de = &mut serde_json::Deserializer::from_str(body);
+                serde_path_to_error::deserialize(de).map_err(|e| {
+                    let path = e.path().to_string();
+                    EventError::new(
+                        // An unknown member named "" has an empty path: name the body instead.
+                        if path == "." || path.is_empty() {
+                            "body".to_string()
+                        } else {
+                            format!("body.{path}")
+                        },
+                        strip_position(&e.into_inner().to_string()),
+                    )
+                })
             }
-            let de = &mut serde_json::Deserializer::from_str(body);
-            serde_path_to_error::deserialize(de).map_err(|e| {
-                let path = e.path().to_string();
-                EventError::new(
-                    // An unknown member named "" has an empty path: name the body instead.
-                    if path == "." || path.is_empty() {
-                        "body".to_string()
-                    } else {
-                        format!("body.{path}")
-                    },
-                    strip_position(&e.into_inner().to_string()),
-                )
-            })
         }
+        Event::of_kind(kind, Alone(body))
+    }
+
+    /// The event of `kind`, its body parsed by `p` as that kind's type.
+    fn of_kind(kind: &str, p: impl BodyParser) -> Result<Event, EventError> {
         Ok(match kind {
-            "genesis" => Event::Genesis(typed(body)?),
-            "enrol" => Event::Enrol(typed(body)?),
-            "revoke" => Event::Revoke(typed(body)?),
-            "area" => Event::Area(typed(body)?),
-            "station" => Event::Station(typed(body)?),
-            "register" => Event::Register(typed(body)?),
-            "update_voter" => Event::UpdateVoter(typed(body)?),
-            "transfer" => Event::Transfer(typed(body)?),
-            "proposal" => Event::Proposal(typed(body)?),
-            "approval" => Event::Approval(typed(body)?),
-            "rejection" => Event::Rejection(typed(body)?),
-            "audit_commitment" => Event::AuditCommitment(typed(body)?),
-            "audit_seed" => Event::AuditSeed(typed(body)?),
-            "audit_sample" => Event::AuditSample(typed(body)?),
-            "batch" => Event::Batch(typed(body)?),
-            "result_form" => Event::ResultForm(typed(body)?),
-            "removal" => Event::Removal(typed(body)?),
-            "checkpoint" => Event::Checkpoint(typed(body)?),
-            "pseudonyms" => Event::Pseudonyms(typed(body)?),
-            "checkins" => Event::Checkins(typed(body)?),
-            "temporary_card" => Event::TemporaryCard(typed(body)?),
-            "observer_forms" => Event::ObserverForms(typed(body)?),
-            "observer_checklist" => Event::ObserverChecklist(typed(body)?),
-            "observer_incident" => Event::ObserverIncident(typed(body)?),
-            "sms_messages" => Event::SmsMessages(typed(body)?),
-            "sms_sender" => Event::SmsSender(typed(body)?),
-            "complaint" => Event::Complaint(typed(body)?),
+            "genesis" => Event::Genesis(p.parse()?),
+            "enrol" => Event::Enrol(p.parse()?),
+            "revoke" => Event::Revoke(p.parse()?),
+            "area" => Event::Area(p.parse()?),
+            "station" => Event::Station(p.parse()?),
+            "register" => Event::Register(p.parse()?),
+            "update_voter" => Event::UpdateVoter(p.parse()?),
+            "transfer" => Event::Transfer(p.parse()?),
+            "proposal" => Event::Proposal(p.parse()?),
+            "approval" => Event::Approval(p.parse()?),
+            "rejection" => Event::Rejection(p.parse()?),
+            "audit_commitment" => Event::AuditCommitment(p.parse()?),
+            "audit_seed" => Event::AuditSeed(p.parse()?),
+            "audit_sample" => Event::AuditSample(p.parse()?),
+            "batch" => Event::Batch(p.parse()?),
+            "result_form" => Event::ResultForm(p.parse()?),
+            "removal" => Event::Removal(p.parse()?),
+            "checkpoint" => Event::Checkpoint(p.parse()?),
+            "pseudonyms" => Event::Pseudonyms(p.parse()?),
+            "checkins" => Event::Checkins(p.parse()?),
+            "temporary_card" => Event::TemporaryCard(p.parse()?),
+            "observer_forms" => Event::ObserverForms(p.parse()?),
+            "observer_checklist" => Event::ObserverChecklist(p.parse()?),
+            "observer_incident" => Event::ObserverIncident(p.parse()?),
+            "sms_messages" => Event::SmsMessages(p.parse()?),
+            "sms_sender" => Event::SmsSender(p.parse()?),
+            "complaint" => Event::Complaint(p.parse()?),
             other => {
                 return Err(EventError::new(
                     "kind",
@@ -1151,6 +1161,99 @@ impl EventError {
     }
 }
 
+/// Parses an event's body as the type its kind names ([`Event::of_kind`]).
+trait BodyParser {
+    fn parse<T: DeserializeOwned>(self) -> Result<T, EventError>;
+}
+
+/// An entry's envelope with its body read as `T` (see [`Whole`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedEnvelope<'a, T> {
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(default)]
+    batch: Option<String>,
+    body: T,
+    #[serde(default)]
+    cosigs: Option<Vec<Cosig>>,
+    kind: &'a str,
+    #[serde(default)]
+    sig: Option<String>,
+    v: u32,
+}
+
+/// A whole entry parsed in one pass, its kind read ahead of its body: in canonical form
+/// `kind` is the last member but `sig` and `v`, whose values hold no quote, so it is the
+/// last `"kind":"` in the text. Whatever this reads, the entry is then re-encoded and
+/// compared with its bytes, so a wrong guess cannot pass; when anything fails, the entry is
+/// parsed again in two passes (the envelope, then the body as its kind says), which gives
+/// the error.
+struct Whole<'a> {
+    text: &'a str,
+    kind: &'a str,
+    envelope: Option<Envelope>,
+}
+
+/// An entry's members but its body (and kind, which the body's event gives).
+struct Envelope {
+    author: Option<String>,
+    batch: Option<String>,
+    cosigs: Vec<Cosig>,
+    sig: Option<String>,
+}
+
+impl<'a> Whole<'a> {
+    fn new(text: &'a str) -> Option<Whole<'a>> {
+        const KEY: &str = "\"kind\":\"";
+        let at = text.rfind(KEY)? + KEY.len();
+        let len = text[at..].find('"')?;
+        Some(Whole {
+            text,
+            kind: &text[at..at + len],
+            envelope: None,
+        })
+    }
+
+    /// The entry, if it parses and is in canonical form.
+    fn entry(mut self) -> Option<Entry> {
+        let event = Event::of_kind(self.kind, &mut self).ok()?;
+        check_values(&event).ok()?;
+        let Envelope {
+            author,
+            batch,
+            cosigs,
+            sig,
+        } = self.envelope?;
+        let entry = Entry {
+            author,
+            batch,
+            event,
+            cosigs,
+            sig,
+        };
+        (entry.encode_into(true, Vec::with_capacity(self.text.len())) == self.text.as_bytes())
+            .then_some(entry)
+    }
+}
+
+impl BodyParser for &mut Whole<'_> {
+    fn parse<T: DeserializeOwned>(self) -> Result<T, EventError> {
+        let no = || EventError::new("entry", "");
+        let e: TypedEnvelope<'_, T> = serde_json::from_str(self.text).map_err(|_| no())?;
+        if e.kind != self.kind || e.v != VERSION {
+            return Err(no());
+        }
+        self.envelope = Some(Envelope {
+            author: e.author,
+            batch: e.batch,
+            cosigs: e.cosigs.unwrap_or_default(),
+            sig: e.sig,
+        });
+        Ok(e.body)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEnvelope<'a> {
@@ -1188,6 +1291,9 @@ impl Entry {
     /// canonical encoding. Signatures are checked against enrolled keys by the fold.
     pub fn parse(bytes: &[u8]) -> Result<Entry, EventError> {
         let text = std::str::from_utf8(bytes).map_err(|_| EventError::new("entry", "not UTF-8"))?;
+        if let Some(entry) = Whole::new(text).and_then(Whole::entry) {
+            return Ok(entry);
+        }
         // As for bodies: path tracking only to describe a refusal.
         let raw: RawEnvelope = match serde_json::from_str(text) {
             Ok(raw) => raw,

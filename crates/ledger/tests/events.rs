@@ -112,6 +112,15 @@ fn malformed_entries_are_refused_with_the_field_named() {
             "unknown field",
         ),
         (text.replace("\"v\":1", "\"v\":2"), "v", "not supported"),
+        // The kind ahead of the body: parsed in two passes, and refused as not canonical.
+        (
+            format!(
+                "{{\"kind\":\"result_form\",{}",
+                &text.replace(",\"kind\":\"result_form\"", "")[1..]
+            ),
+            "entry",
+            "canonical",
+        ),
         (
             text.replace("\"invalid\":0", "\"invalid\":0 "),
             "entry",
