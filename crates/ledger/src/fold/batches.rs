@@ -258,18 +258,57 @@ pub(super) fn bulk_threshold(conn: &Connection) -> Check<u64> {
 
 /// 64 lowercase hex digits as 32 bytes.
 pub(crate) fn decode_hex32(hex: &str) -> Option<[u8; 32]> {
-    if !is_hex64(hex) {
-        return None;
-    }
-    let digit = |b: u8| if b <= b'9' { b - b'0' } else { b - b'a' + 10 };
+    // Each byte's value as a lowercase hex digit, or 16 when it is not one: a replay decodes
+    // millions of pseudonyms.
+    const DIGIT: [u8; 256] = {
+        let mut t = [16u8; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
+    let hex: &[u8; 64] = hex.as_bytes().try_into().ok()?;
     let mut out = [0u8; 32];
-    for (o, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
-        *o = digit(pair[0]) << 4 | digit(pair[1]);
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        let (hi, lo) = (DIGIT[usize::from(pair[0])], DIGIT[usize::from(pair[1])]);
+        bad |= hi | lo;
+        *o = hi << 4 | (lo & 15);
     }
-    Some(out)
+    (bad < 16).then_some(out)
 }
 
 pub(super) fn decode_hash(b64: &str) -> Option<tlog::Hash> {
     let raw = BASE64_STANDARD.decode(b64).ok()?;
     Some(tlog::Hash(raw.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_hex32;
+
+    #[test]
+    fn a_pseudonym_is_64_lowercase_hex_digits() {
+        let hex = "00ff10a9".repeat(8);
+        let want: Vec<u8> = [0x00, 0xff, 0x10, 0xa9].repeat(8);
+        assert_eq!(decode_hex32(&hex).map(|b| b.to_vec()), Some(want));
+        for bad in [
+            "00FF10A9".repeat(8),
+            format!("{}g", &hex[..63]),
+            format!("{} ", &hex[..63]),
+            hex[..62].to_string(),
+            format!("{hex}00"),
+            format!("{}é", &hex[..62]),
+            String::new(),
+        ] {
+            assert_eq!(decode_hex32(&bad), None, "{bad:?}");
+        }
+    }
 }

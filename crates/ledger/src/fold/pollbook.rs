@@ -193,22 +193,21 @@ impl Lists {
         }
     }
 
-    /// Whether a list (in effect or staged) holds `pseudonym`.
-    fn holds(&self, pseudonym: &[u8; 32]) -> bool {
-        self.rows.contains_key(pseudonym)
-    }
-
-    fn list(&mut self, pseudonym: [u8; 32], station: &str, idx: u64) {
-        let station = self.number(station);
-        self.rows.insert(
-            pseudonym,
-            Listed {
-                station,
-                idx,
-                first: None,
-            },
-        );
-        self.remember(Undo::Listed(pseudonym));
+    /// Lists `pseudonym` on the list at `idx` of the station numbered `station`; false (and
+    /// nothing changed) when a list, in effect or staged, holds it already.
+    fn list(&mut self, pseudonym: [u8; 32], station: u32, idx: u64) -> bool {
+        match self.rows.entry(pseudonym) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(row) => {
+                row.insert(Listed {
+                    station,
+                    idx,
+                    first: None,
+                });
+                self.remember(Undo::Listed(pseudonym));
+                true
+            }
+        }
     }
 
     /// Records the first check-in of a listed pseudonym whose row has none.
@@ -331,7 +330,9 @@ impl Lists {
 
     /// Writes the rows into the empty `pseudonym` and `checkin` tables, in their primary keys'
     /// order (each insert then lands at the end of the table), and hashes them for the state
-    /// digest on another core meanwhile, in the same order.
+    /// digest in the same order. SQLite writes on this thread alone; the other core meanwhile
+    /// sorts the check-ins and hashes both tables, so that only the pseudonyms' sort and the
+    /// inserts are left here.
     fn write<'a>(&'a self, conn: &Connection) -> rusqlite::Result<Vec<state::KnownTable>> {
         // The stations' rank in SQLite's order for text (bytes, as Rust's `str` orders them).
         let mut by_name: Vec<u32> = (0..self.stations.len() as u32).collect();
@@ -341,74 +342,104 @@ impl Lists {
         for (r, &n) in by_name.iter().enumerate() {
             rank[n as usize] = r as u32;
         }
-        let mut rows: Vec<(&[u8; 32], &Listed)> = self.rows.iter().collect();
-        rows.sort_unstable_by(|a, b| {
-            (rank[a.1.station as usize], a.0).cmp(&(rank[b.1.station as usize], b.0))
-        });
+        let rank = &rank;
         let text = |t: &'a str| ValueRef::Text(t.as_bytes());
         let station = |n: u32| text(&self.stations[n as usize]);
-        let lists = write_sorted(
-            conn,
-            "pseudonym",
-            "station, pseudonym, idx, first_station, first_checkin, first_at, first_idx",
-            &rows,
-            |&(p, row)| {
-                let first = row.first.as_ref();
-                [
-                    station(row.station),
-                    ValueRef::Blob(&p[..]),
-                    ValueRef::Integer(row.idx as i64),
-                    first.map_or(ValueRef::Null, |f| station(f.station)),
-                    first.map_or(ValueRef::Null, |f| text(&self.ids[f.checkin.clone()])),
-                    first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.at as i64)),
-                    first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.idx as i64)),
-                ]
-            },
-        )?;
-        drop(rows);
-        let mut synced: Vec<(&(u32, Box<str>), &Synced)> = self.synced.iter().collect();
-        synced.sort_unstable_by(|a, b| {
-            (rank[a.0.0 as usize], &a.0.1).cmp(&(rank[b.0.0 as usize], &b.0.1))
+        let listed = |&(p, row): &(&'a [u8; 32], &'a Listed)| {
+            let first = row.first.as_ref();
+            [
+                station(row.station),
+                ValueRef::Blob(&p[..]),
+                ValueRef::Integer(row.idx as i64),
+                first.map_or(ValueRef::Null, |f| station(f.station)),
+                first.map_or(ValueRef::Null, |f| text(&self.ids[f.checkin.clone()])),
+                first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.at as i64)),
+                first.map_or(ValueRef::Null, |f| ValueRef::Integer(f.idx as i64)),
+            ]
+        };
+        let synced = |&(&(n, ref id), row): &(&'a (u32, Box<str>), &'a Synced)| {
+            [
+                station(n),
+                text(id),
+                ValueRef::Integer(row.at as i64),
+                ValueRef::Blob(&row.presented),
+                ValueRef::Integer(row.idx as i64),
+            ]
+        };
+        let (rows, checkin_rows) = std::thread::scope(|s| {
+            let checkins = s.spawn(|| {
+                let mut rows: Vec<(&(u32, Box<str>), &Synced)> = self.synced.iter().collect();
+                rows.sort_unstable_by(|a, b| {
+                    (rank[a.0.0 as usize], &a.0.1).cmp(&(rank[b.0.0 as usize], &b.0.1))
+                });
+                rows
+            });
+            let mut rows: Vec<(&[u8; 32], &Listed)> = self.rows.iter().collect();
+            rows.sort_unstable_by(|a, b| {
+                (rank[a.1.station as usize], a.0).cmp(&(rank[b.1.station as usize], b.0))
+            });
+            (
+                rows,
+                checkins.join().expect("sorting the check-ins panicked"),
+            )
         });
-        let checkins = write_sorted(
-            conn,
-            "checkin",
-            "station, id, at, presented, idx",
-            &synced,
-            |&((n, id), row)| {
-                [
-                    station(*n),
-                    text(id),
-                    ValueRef::Integer(row.at as i64),
-                    ValueRef::Blob(&row.presented),
-                    ValueRef::Integer(row.idx as i64),
-                ]
-            },
-        )?;
-        Ok(lists.into_iter().chain(checkins).collect())
+        std::thread::scope(|s| {
+            let hashed = s.spawn(|| {
+                let lists = hash_rows("pseudonym", &rows, listed);
+                lists
+                    .into_iter()
+                    .chain(hash_rows("checkin", &checkin_rows, synced))
+            });
+            let written = insert_rows(
+                conn,
+                "pseudonym",
+                "station, pseudonym, idx, first_station, first_checkin, first_at, first_idx",
+                &rows,
+                listed,
+            )
+            .and_then(|()| {
+                insert_rows(
+                    conn,
+                    "checkin",
+                    "station, id, at, presented, idx",
+                    &checkin_rows,
+                    synced,
+                )
+            });
+            let known = hashed
+                .join()
+                .expect("hashing the poll book's rows panicked");
+            written.map(|()| known.collect())
+        })
     }
 }
 
+/// The hash of `table`'s rows for the state digest, `rows` being all of them in its primary
+/// key's order, their values (in column order) as `values` gives them.
+fn hash_rows<'a, T, const N: usize>(
+    table: &str,
+    rows: &[T],
+    values: impl Fn(&T) -> [ValueRef<'a>; N],
+) -> Option<state::KnownTable> {
+    let mut hashed = state::TableRows::new(table)?;
+    for row in rows {
+        hashed.row(&values(row));
+    }
+    Some(hashed.finish())
+}
+
 /// Writes `rows` into the empty `table` (`columns`, in the table's order, as `values` gives
-/// them), and hashes the same values for the state digest on another core meanwhile. Many
-/// rows to a statement: its cursor stays at the table's end from one row to the next (the
-/// rows come in primary-key order), where each statement of its own would search down from
-/// the root again. OR FAIL: a statement that could be undone alone would journal every page
-/// it changes.
-fn write_sorted<'a, T: Sync, const N: usize>(
+/// them). Many rows to a statement: its cursor stays at the table's end from one row to the
+/// next (the rows come in primary-key order), where each statement of its own would search
+/// down from the root again. OR FAIL: a statement that could be undone alone would journal
+/// every page it changes.
+fn insert_rows<'a, T, const N: usize>(
     conn: &Connection,
     table: &str,
     columns: &str,
     rows: &[T],
-    values: impl Fn(&T) -> [ValueRef<'a>; N] + Sync,
-) -> rusqlite::Result<Option<state::KnownTable>> {
-    let hash = || {
-        let mut hashed = state::TableRows::new(table)?;
-        for row in rows {
-            hashed.row(&values(row));
-        }
-        Some(hashed.finish())
-    };
+    values: impl Fn(&T) -> [ValueRef<'a>; N],
+) -> rusqlite::Result<()> {
     let insert = |count: usize| {
         let row = format!("({})", vec!["?"; N].join(","));
         let all = vec![row; count].join(",");
@@ -416,31 +447,23 @@ fn write_sorted<'a, T: Sync, const N: usize>(
             "INSERT OR FAIL INTO {table}({columns}) VALUES {all}"
         ))
     };
-    let write = || -> rusqlite::Result<()> {
-        let mut full = insert(ROWS_PER_INSERT)?;
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let mut last;
-            let stmt = if chunk.len() == ROWS_PER_INSERT {
-                &mut full
-            } else {
-                last = insert(chunk.len())?;
-                &mut last
-            };
-            for (i, row) in chunk.iter().enumerate() {
-                for (j, value) in values(row).into_iter().enumerate() {
-                    stmt.raw_bind_parameter(i * N + j + 1, ToSqlOutput::Borrowed(value))?;
-                }
+    let mut full = insert(ROWS_PER_INSERT)?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut last;
+        let stmt = if chunk.len() == ROWS_PER_INSERT {
+            &mut full
+        } else {
+            last = insert(chunk.len())?;
+            &mut last
+        };
+        for (i, row) in chunk.iter().enumerate() {
+            for (j, value) in values(row).into_iter().enumerate() {
+                stmt.raw_bind_parameter(i * N + j + 1, ToSqlOutput::Borrowed(value))?;
             }
-            stmt.raw_execute()?;
         }
-        Ok(())
-    };
-    std::thread::scope(|s| {
-        let hashed = s.spawn(hash);
-        let written = write();
-        let known = hashed.join().expect("hashing the table's rows panicked");
-        written.map(|()| known)
-    })
+        stmt.raw_execute()?;
+    }
+    Ok(())
 }
 
 /// Rows written by one statement when the lists kept in memory are written out.
@@ -505,6 +528,20 @@ impl Fold {
                 "INSERT OR IGNORE INTO pseudonym(pseudonym, station, idx) VALUES (?1, ?2, ?3)",
             )
             .map_err(sql)?;
+        let station = match &mut self.lists {
+            Some(lists) => {
+                if lists.rows.capacity() == 0 {
+                    // The lists hold about one pseudonym per voter: room for them all at
+                    // once, rather than moving every row each time the table doubles.
+                    let voters: i64 = conn
+                        .query_row("SELECT count(*) FROM voter", [], |r| r.get(0))
+                        .map_err(sql)?;
+                    lists.rows.reserve(voters.max(0) as usize);
+                }
+                lists.number(&p.station)
+            }
+            None => 0,
+        };
         for (i, hex) in p.pseudonyms.iter().enumerate() {
             let path = || format!("body.pseudonyms[{i}]");
             let Some(raw) = decode_hex32(hex) else {
@@ -512,13 +549,7 @@ impl Fold {
             };
             // With `pseudonym_unique` the insert itself finds a pseudonym listed anywhere.
             let listed = match &mut self.lists {
-                Some(lists) => {
-                    let held = lists.holds(&raw);
-                    if !held {
-                        lists.list(raw, &p.station, index);
-                    }
-                    held
-                }
+                Some(lists) => !lists.list(raw, station, index),
                 None => {
                     insert
                         .execute(params![&raw[..], p.station, index as i64])
