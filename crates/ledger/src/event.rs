@@ -923,18 +923,7 @@ impl Event {
                     return Ok(t);
                 }
                 let de = &mut serde_json::Deserializer::from_str(body);
-                serde_path_to_error::deserialize(de).map_err(|e| {
-                    let path = e.path().to_string();
-                    EventError::new(
-                        // An unknown member named "" has an empty path: name the body instead.
-                        if path == "." || path.is_empty() {
-                            "body".to_string()
-                        } else {
-                            format!("body.{path}")
-                        },
-                        strip_position(&e.into_inner().to_string()),
-                    )
-                })
+                serde_path_to_error::deserialize(de).map_err(|e| located(e, "body", "body."))
             }
         }
         Event::of_kind(kind, Alone(body))
@@ -1161,6 +1150,24 @@ impl EventError {
     }
 }
 
+/// A parse error at its JSON path, which starts with `prefix`; `whole` names the value parsed
+/// when the path is empty (an unknown member named "" has an empty path).
+fn located(
+    e: serde_path_to_error::Error<serde_json::Error>,
+    whole: &str,
+    prefix: &str,
+) -> EventError {
+    let path = e.path().to_string();
+    EventError::new(
+        if path == "." || path.is_empty() {
+            whole.to_string()
+        } else {
+            format!("{prefix}{path}")
+        },
+        strip_position(&e.into_inner().to_string()),
+    )
+}
+
 /// Parses an event's body as the type its kind names ([`Event::of_kind`]).
 trait BodyParser {
     fn parse<T: DeserializeOwned>(self) -> Result<T, EventError>;
@@ -1299,17 +1306,7 @@ impl Entry {
             Ok(raw) => raw,
             Err(_) => {
                 let de = &mut serde_json::Deserializer::from_str(text);
-                serde_path_to_error::deserialize(de).map_err(|e| {
-                    let path = e.path().to_string();
-                    EventError::new(
-                        if path == "." || path.is_empty() {
-                            "entry".to_string()
-                        } else {
-                            path
-                        },
-                        strip_position(&e.into_inner().to_string()),
-                    )
-                })?
+                serde_path_to_error::deserialize(de).map_err(|e| located(e, "entry", ""))?
             }
         };
         if raw.v != VERSION {

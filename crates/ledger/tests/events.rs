@@ -370,32 +370,16 @@ fn one_changed_event_changes_the_replayed_digest_and_breaks_the_checkpoint() {
 
     // Rebuild the log with one byte of one event changed (3 votes for A become 2, and the
     // form still adds up), re-signed with the official's own key.
-    let size = f.election.log().size();
-    let mut entries = Vec::new();
-    f.election
-        .log()
-        .for_each_entry(0, size, |_, e| entries.push(e.to_vec()))
-        .unwrap();
-    let target = entries.len() - 2;
     let mut tampered = result_form("S-D11", "official", 2, 1, 0);
     tampered.ballots_issued = Some(5);
     tampered.ballots_received = Some(14);
-    entries[target] = Entry::signed(Event::ResultForm(tampered), &official).to_bytes();
-    let dir = tempfile::tempdir().unwrap();
-    let mut log = new_log(dir.path(), &f.log_key);
-    log.append(&entries).unwrap();
-    let note = log.sign_checkpoint(&f.log_key).unwrap();
-    let forged = dir.path().join("public");
-    tlog::publish::publish(&log, &note, &forged, &mut |_, _| {}).unwrap();
-    let policy = tlog::Policy::k_of_n(f.log_key.vkey(), vec![], 0).unwrap();
-    let replay = ledger::replay::replay(
-        &tlog::verify::DirSource::new(&forged),
-        &policy,
-        None,
-        None,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let rebuilt = f.rewritten(|entries| {
+        let target = entries.len() - 2;
+        entries[target] = Entry::signed(Event::ResultForm(tampered), &official).to_bytes();
+    });
+    let forged = rebuilt.public();
+    let policy = rebuilt.policy();
+    let replay = rebuilt.replay(None);
     assert!(
         replay.refusals.is_empty(),
         "the forged event is well formed and well signed"
@@ -405,7 +389,7 @@ fn one_changed_event_changes_the_replayed_digest_and_breaks_the_checkpoint() {
     std::fs::write(forged.join("checkpoint"), &checkpoint).unwrap();
     let err = tlog::verify::verify_log(
         &tlog::verify::DirSource::new(&forged),
-        &policy,
+        policy,
         None,
         &mut |_, _| {},
     )

@@ -193,6 +193,19 @@ impl Lists {
         }
     }
 
+    /// The number of `station`, whose list is about to be read. Before the first list, room
+    /// is made for about one pseudonym per voter on the roll, rather than moving every row
+    /// each time the table doubles.
+    fn numbered_for_list(&mut self, conn: &Connection, station: &str) -> Check<u32> {
+        if self.rows.capacity() == 0 {
+            let voters: i64 = conn
+                .query_row("SELECT count(*) FROM voter", [], |r| r.get(0))
+                .map_err(sql)?;
+            self.rows.reserve(voters.max(0) as usize);
+        }
+        Ok(self.number(station))
+    }
+
     /// Lists `pseudonym` on the list at `idx` of the station numbered `station`; false (and
     /// nothing changed) when a list, in effect or staged, holds it already.
     fn list(&mut self, pseudonym: [u8; 32], station: u32, idx: u64) -> bool {
@@ -528,19 +541,9 @@ impl Fold {
                 "INSERT OR IGNORE INTO pseudonym(pseudonym, station, idx) VALUES (?1, ?2, ?3)",
             )
             .map_err(sql)?;
-        let station = match &mut self.lists {
-            Some(lists) => {
-                if lists.rows.capacity() == 0 {
-                    // The lists hold about one pseudonym per voter: room for them all at
-                    // once, rather than moving every row each time the table doubles.
-                    let voters: i64 = conn
-                        .query_row("SELECT count(*) FROM voter", [], |r| r.get(0))
-                        .map_err(sql)?;
-                    lists.rows.reserve(voters.max(0) as usize);
-                }
-                lists.number(&p.station)
-            }
-            None => 0,
+        let number = match &mut self.lists {
+            Some(lists) => Some(lists.numbered_for_list(conn, &p.station)?),
+            None => None,
         };
         for (i, hex) in p.pseudonyms.iter().enumerate() {
             let path = || format!("body.pseudonyms[{i}]");
@@ -548,9 +551,9 @@ impl Fold {
                 return refuse(path(), "a pseudonym is 64 lowercase hex digits");
             };
             // With `pseudonym_unique` the insert itself finds a pseudonym listed anywhere.
-            let listed = match &mut self.lists {
-                Some(lists) => !lists.list(raw, station, index),
-                None => {
+            let listed = match (&mut self.lists, number) {
+                (Some(lists), Some(number)) => !lists.list(raw, number, index),
+                _ => {
                     insert
                         .execute(params![&raw[..], p.station, index as i64])
                         .map_err(sql)?

@@ -327,13 +327,19 @@ pub struct Forged {
 impl Fixture {
     /// Copies the log, appends `extra` unchecked, and publishes the result.
     pub fn forged(&self, extra: Vec<Vec<u8>>) -> Forged {
+        self.rewritten(|entries| entries.extend(extra))
+    }
+
+    /// Copies the log's entries, lets `change` rewrite them, and publishes the result as a
+    /// new log signed with the log's key, with none of intake's checks.
+    pub fn rewritten(&self, change: impl FnOnce(&mut Vec<Vec<u8>>)) -> Forged {
         let size = self.election.log().size();
         let mut entries = Vec::new();
         self.election
             .log()
             .for_each_entry(0, size, |_, e| entries.push(e.to_vec()))
             .unwrap();
-        entries.extend(extra);
+        change(&mut entries);
         let dir = tempfile::tempdir().unwrap();
         let mut log = new_log(dir.path(), &self.log_key);
         log.append(&entries).unwrap();
@@ -345,10 +351,20 @@ impl Fixture {
 }
 
 impl Forged {
+    /// The published directory.
+    pub fn public(&self) -> std::path::PathBuf {
+        self.dir.path().join("public")
+    }
+
+    /// The policy it verifies under: the log's key, no witnesses.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
     /// Replays the published log into memory, or into a new state file.
     pub fn replay(&self, state: Option<&std::path::Path>) -> ledger::replay::Replay {
         ledger::replay::replay(
-            &tlog::verify::DirSource::new(self.dir.path().join("public")),
+            &tlog::verify::DirSource::new(self.public()),
             &self.policy,
             None,
             state,
